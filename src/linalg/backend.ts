@@ -1,0 +1,79 @@
+import type { FloatArray, Matrix, Matrix64 } from './matrix.js';
+
+/** Options of a general matrix product C = alpha · op(A) · op(B) + beta · C. */
+export interface GemmOptions<T extends FloatArray> {
+  /** Use Aᵀ instead of A. */
+  transA?: boolean;
+  /** Use Bᵀ instead of B. */
+  transB?: boolean;
+  /** Default 1. */
+  alpha?: number;
+  /** Default 0; only meaningful with `c`. */
+  beta?: number;
+  /** Output (and input, when beta ≠ 0). Must have the shape of op(A)·op(B) and the same precision. */
+  c?: Matrix<T>;
+}
+
+/** Result of a symmetric eigendecomposition A = V diag(values) Vᵀ. */
+export interface SymmetricEigen {
+  /** Eigenvalues in ascending order (length n). */
+  values: Float64Array;
+  /** n × n, row-major; column j is the unit eigenvector of values[j]. */
+  vectors: Matrix64;
+}
+
+export interface TrsmOptions {
+  /** 'left': solve op(T)·X = alpha·B; 'right': solve X·op(T) = alpha·B. */
+  side: 'left' | 'right';
+  /** T is lower (true) or upper (false) triangular; the other triangle is not read. */
+  lower: boolean;
+  /** Use Tᵀ. */
+  trans: boolean;
+  /** Default 1. */
+  alpha?: number;
+}
+
+/** Raised by `potrf` when the matrix is not (numerically) positive definite. */
+export class NotPositiveDefiniteError extends Error {
+  /** 1-based order of the leading minor that is not positive definite (LAPACK's info). */
+  readonly minor: number;
+  constructor(minor: number) {
+    super(`potrf: the leading minor of order ${minor} is not positive definite`);
+    this.name = 'NotPositiveDefiniteError';
+    this.minor = minor;
+  }
+}
+
+/**
+ * One numeric interface, several implementations (picked once, see `getBackend`).
+ *
+ * All heavy operations return promises: the native backend runs them off the main thread so
+ * that progress reporting keeps ticking. Inputs are never modified; outputs are new matrices
+ * unless `c` is passed to `gemm`.
+ */
+export interface Backend {
+  readonly name: 'native' | 'portable';
+  /** Number of BLAS threads used by each call (≥ 1). */
+  setThreads(n: number): void;
+  getThreads(): number;
+  /** C = alpha · op(A) · op(B) + beta · C, in A's precision (A, B, C must share it). */
+  gemm<T extends FloatArray>(a: Matrix<T>, b: Matrix<T>, opts?: GemmOptions<T>): Promise<Matrix<T>>;
+  /** Eigendecomposition of a symmetric n × n matrix (only its lower triangle is read); LAPACK dsyevd. */
+  syevd(a: Matrix64): Promise<SymmetricEigen>;
+  /** Cholesky factor L (lower, upper triangle zeroed) with A = L·Lᵀ; LAPACK dpotrf. Throws NotPositiveDefiniteError. */
+  potrf(a: Matrix64): Promise<Matrix64>;
+  /** Triangular solve with multiple right-hand sides; BLAS dtrsm. Returns X. */
+  trsm(t: Matrix64, b: Matrix64, opts: TrsmOptions): Promise<Matrix64>;
+}
+
+/** Shape of op(A)·op(B), or an error naming the mismatch. */
+export function gemmShape(a: Matrix, b: Matrix, transA: boolean, transB: boolean): { m: number; n: number; k: number } {
+  const m = transA ? a.cols : a.rows;
+  const k = transA ? a.rows : a.cols;
+  const kb = transB ? b.cols : b.rows;
+  const n = transB ? b.rows : b.cols;
+  if (k !== kb) {
+    throw new RangeError(`gemm: inner dimensions differ: op(A) is ${m} × ${k}, op(B) is ${kb} × ${n}`);
+  }
+  return { m, n, k };
+}

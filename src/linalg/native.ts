@@ -1,0 +1,223 @@
+/**
+ * Native linear-algebra backend: the N-API addon in native/brainmap_native.c over the system
+ * OpenBLAS (BLAS + bundled LAPACK), built by scripts/build-native.mjs into
+ * build/Release/brainmap_native.node.
+ *
+ * Every call runs on the libuv thread pool (the event loop keeps ticking). Calls are serialised
+ * through one queue per process: OpenBLAS already uses every core for one call, concurrent calls
+ * would only oversubscribe, and the thread count can then be changed safely between calls.
+ * Inputs must not be modified while a call on them is pending.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  type Backend,
+  type GemmOptions,
+  type SymmetricEigen,
+  type TrsmOptions,
+  NotPositiveDefiniteError,
+} from './backend.js';
+import type { FloatArray, Matrix, Matrix64 } from './matrix.js';
+import { checkPotrf, checkSyevd, checkTrsm, planGemm } from './portable.js';
+
+/** The addon's JS surface (see native/brainmap_native.c). */
+export interface NativeAddon {
+  gemm(a: FloatArray, b: FloatArray, c: FloatArray, m: number, n: number, k: number, transA: boolean, transB: boolean, alpha: number, beta: number): Promise<void>;
+  syevd(a: Float64Array, n: number, w: Float64Array, v: Float64Array): Promise<void>;
+  /** Resolves with LAPACK's info (0, or the order of the first non-positive-definite leading minor). */
+  potrf(a: Float64Array, n: number, l: Float64Array): Promise<number>;
+  trsm(t: Float64Array, x: Float64Array, m: number, n: number, left: boolean, lower: boolean, trans: boolean, alpha: number): Promise<void>;
+  setThreads(n: number): void;
+  getThreads(): number;
+  info(): { config: string; corename: string; numProcs: number };
+}
+
+const ADDON_FILE = 'brainmap_native.node';
+
+/** The package root: the nearest ancestor of this module holding brainmap's package.json. */
+function packageRoot(): string | null {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg)) {
+      try {
+        const parsed = JSON.parse(readFileSync(pkg, 'utf8')) as { name?: unknown };
+        if (parsed.name === 'brainmap') return dir;
+      } catch {
+        /* unreadable package.json: keep looking */
+      }
+    }
+    const up = dirname(dir);
+    if (up === dir) return null;
+    dir = up;
+  }
+}
+
+/** Candidate addon paths, best first (the environment variable BRAINMAP_NATIVE_ADDON, when set, is the only one). */
+export function nativeAddonCandidates(): string[] {
+  const env = process.env.BRAINMAP_NATIVE_ADDON;
+  if (env) return [resolve(env)];
+  const out: string[] = [];
+  const root = packageRoot() ?? resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+  out.push(join(root, 'build', 'Release', ADDON_FILE), join(root, 'build', 'Debug', ADDON_FILE));
+  return out;
+}
+
+let loaded: { addon: NativeAddon } | { reason: string } | undefined;
+
+function isAddon(x: unknown): x is NativeAddon {
+  if (x === null || typeof x !== 'object') return false;
+  const o = x as Record<string, unknown>;
+  return ['gemm', 'syevd', 'potrf', 'trsm', 'setThreads', 'getThreads', 'info'].every((k) => typeof o[k] === 'function');
+}
+
+/** Loads the addon once; returns it or the reason it is unavailable. */
+function loadAddon(): { addon: NativeAddon } | { reason: string } {
+  if (loaded) return loaded;
+  const candidates = nativeAddonCandidates();
+  const path = candidates.find((p) => existsSync(p));
+  if (path === undefined) {
+    loaded = { reason: `addon not built: ${candidates[0]} is missing` };
+    return loaded;
+  }
+  try {
+    const mod: unknown = createRequire(import.meta.url)(path);
+    loaded = isAddon(mod) ? { addon: mod } : { reason: `${path} does not export the expected functions (stale build?)` };
+  } catch (err) {
+    loaded = { reason: `cannot load ${path}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}` };
+  }
+  return loaded;
+}
+
+/** Why the native backend is unavailable, or null when it loads. */
+export function nativeUnavailableReason(): string | null {
+  const r = loadAddon();
+  return 'reason' in r ? r.reason : null;
+}
+
+/** The native backend, or null (see nativeUnavailableReason()) when the addon is missing or broken. */
+export function loadNativeBackend(): NativeBackend | null {
+  const r = loadAddon();
+  return 'addon' in r ? new NativeBackend(r.addon) : null;
+}
+
+// One queue for the whole process (all NativeBackend instances share OpenBLAS's global state).
+let tail: Promise<unknown> = Promise.resolve();
+let pending = 0;
+let wantedThreads = 0; // 0: not set yet
+
+function applyThreads(addon: NativeAddon): void {
+  if (wantedThreads > 0 && addon.getThreads() !== wantedThreads) addon.setThreads(wantedThreads);
+}
+
+function enqueue<R>(addon: NativeAddon, task: () => Promise<R>): Promise<R> {
+  pending++;
+  const run = tail.then(() => {
+    applyThreads(addon);
+    return task();
+  });
+  const done = run.finally(() => {
+    pending--;
+  });
+  tail = done.catch(() => undefined);
+  return done;
+}
+
+export class NativeBackend implements Backend {
+  readonly name = 'native' as const;
+  readonly addon: NativeAddon;
+
+  /** Prefer loadNativeBackend(); the thread count starts at os.availableParallelism() (first instance). */
+  constructor(addon: NativeAddon) {
+    this.addon = addon;
+    if (wantedThreads === 0) this.setThreads(os.availableParallelism());
+  }
+
+  /** OpenBLAS's build configuration and detected core, e.g. for benchmarks. */
+  info(): { config: string; corename: string; numProcs: number } {
+    return this.addon.info();
+  }
+
+  /** Sets the OpenBLAS thread count; applied now if idle, otherwise before the next queued call. */
+  setThreads(n: number): void {
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`setThreads: expected an integer ≥ 1, got ${n}`);
+    wantedThreads = n;
+    if (pending === 0) {
+      this.addon.setThreads(n);
+      wantedThreads = this.addon.getThreads(); // OpenBLAS caps at its compiled maximum
+    }
+  }
+
+  getThreads(): number {
+    return pending === 0 ? this.addon.getThreads() : wantedThreads;
+  }
+
+  gemm<T extends FloatArray>(a: Matrix<T>, b: Matrix<T>, opts?: GemmOptions<T>): Promise<Matrix<T>> {
+    try {
+      const p = planGemm(a, b, opts);
+      if (p.m === 0 || p.n === 0) return Promise.resolve(p.c);
+      const addon = this.addon;
+      return enqueue(addon, async () => {
+        await addon.gemm(p.a, p.b, p.c.data, p.m, p.n, p.k, p.transA, p.transB, p.alpha, p.beta);
+        return p.c;
+      });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  syevd(a: Matrix64): Promise<SymmetricEigen> {
+    try {
+      checkSyevd(a);
+      const n = a.rows;
+      const values = new Float64Array(n);
+      const vectors = new Float64Array(n * n);
+      if (n === 0) return Promise.resolve({ values, vectors: { rows: 0, cols: 0, data: vectors } });
+      const addon = this.addon;
+      return enqueue(addon, async () => {
+        await addon.syevd(a.data, n, values, vectors);
+        return { values, vectors: { rows: n, cols: n, data: vectors } };
+      });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  potrf(a: Matrix64): Promise<Matrix64> {
+    try {
+      checkPotrf(a);
+      const n = a.rows;
+      const l = new Float64Array(n * n);
+      if (n === 0) return Promise.resolve({ rows: 0, cols: 0, data: l });
+      const addon = this.addon;
+      return enqueue(addon, async () => {
+        const info = await addon.potrf(a.data, n, l);
+        if (info > 0) throw new NotPositiveDefiniteError(info);
+        return { rows: n, cols: n, data: l };
+      });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  trsm(t: Matrix64, b: Matrix64, opts: TrsmOptions): Promise<Matrix64> {
+    try {
+      checkTrsm(t, b, opts);
+      const m = b.rows;
+      const n = b.cols;
+      const x = b.data.slice();
+      const alpha = opts.alpha ?? 1;
+      if (m === 0 || n === 0) return Promise.resolve({ rows: m, cols: n, data: x });
+      const addon = this.addon;
+      return enqueue(addon, async () => {
+        await addon.trsm(t.data, x, m, n, opts.side === 'left', opts.lower, opts.trans, alpha);
+        return { rows: m, cols: n, data: x };
+      });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+}
