@@ -1,0 +1,81 @@
+import type { Matrix64 } from '../linalg/matrix.js';
+
+/**
+ * How a dataset's rows are cut into train/test folds (METHODS §2).
+ *
+ * - `labels`: each distinct value of the sample table's `fold` column is one outer fold, taken in
+ *   sorted (code-point) order; inner folds leave one of the remaining fold values out. This is the
+ *   design of Pereira2018 (fold = "{passageNumber}-{half}") and Blank2014 (fold = story), and of
+ *   generic dataset folders.
+ * - `blocks`: consecutive outer blocks of `outerSize` rows of the label vector, and inner blocks of
+ *   `innerSize` consecutive rows of the training array (Fedorenko2016: 32 and 48).
+ */
+export type FoldDesign =
+  | { kind: 'labels' }
+  | { kind: 'blocks'; outerSize: number; innerSize: number };
+
+/** One row per sample (stimulus presentation). All arrays have length `nSamples`. */
+export interface SampleTable {
+  /** Stimulus identifier (unique within an experiment). */
+  stimulusId: string[];
+  /** Stimulus text ('' where unknown). */
+  text: string[];
+  /** Block the sample belongs to: passage (Pereira), sentence (Fedorenko), story (Blank). Rows of a block are contiguous. */
+  block: string[];
+  /** 0-based position of the sample within its block. */
+  position: Int32Array;
+  /** Experiment name ('' when the dataset has one experiment). */
+  experiment: string[];
+  /** Outer-fold label (design `labels`), or null when the design does not use it. */
+  fold: string[] | null;
+}
+
+/** One row per unit (voxel, electrode, fROI). All arrays have length `nUnits`. */
+export interface UnitTable {
+  /** Unit identifier (unique). */
+  id: string[];
+  /** Subject the unit belongs to. */
+  subject: string[];
+  /** Network / ROI / atlas label ('' where unknown). */
+  network: string[];
+  /** nUnits × 3 coordinates (e.g. MNI mm), or null when the dataset has none. */
+  coords: Matrix64 | null;
+}
+
+/**
+ * A neural dataset ready for analysis: responses y (samples × units) with the tables that say
+ * what each row and column is, and how rows are split into folds.
+ */
+export interface Dataset {
+  /** Short name (e.g. 'fedorenko2016', 'sim:pereira', folder name). */
+  name: string;
+  /** Where it came from (path or generator description). */
+  source: string;
+  /** samples × units responses, float64; NaN is not allowed (readers drop or reject it). */
+  y: Matrix64;
+  samples: SampleTable;
+  units: UnitTable;
+  design: FoldDesign;
+  /**
+   * Experiments whose fold labels are shuffled, in this order, from one MT19937 stream when
+   * `--split shuffled` is used (Pereira: ['384', '243'], METHODS §2.2). Experiments not listed
+   * are shuffled afterwards in order of first appearance.
+   */
+  shuffleOrder: string[];
+}
+
+export function nSamples(d: Dataset): number {
+  return d.y.rows;
+}
+
+export function nUnits(d: Dataset): number {
+  return d.y.cols;
+}
+
+/** Distinct values in order of first appearance. */
+export function uniqueInOrder(values: readonly string[]): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const v of values) if (!seen.has(v)) { seen.add(v); out.push(v); }
+  return out;
+}

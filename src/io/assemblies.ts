@@ -1,0 +1,242 @@
+/**
+ * Brain-Score assembly files (.nc) → Dataset, one mapping per dataset, kept in a registry so that
+ * Pereira2018 and Blank2014 can be added beside Fedorenko2016.
+ *
+ * A spec is either `<name>:<path>` with a registered name (e.g. `fedorenko2016:/data/f.nc`), or a
+ * bare path whose `stimulus_set_name` attribute (root or data variable) identifies the dataset;
+ * files without that attribute (the Brain-Score S3 files have none) are recognised by their
+ * coordinate layout.
+ */
+import type { Dataset } from '../data/dataset.js';
+import { inputError, InputError } from '../data/errors.js';
+import { findCoord, readNetcdfAssembly, type AssemblyCoord, type NetcdfAssembly } from './netcdf.js';
+import { validateDataset } from './validate.js';
+
+export interface AssemblyFormat {
+  /** Registry name, used as the spec prefix (`<name>:<path>`). */
+  name: string;
+  /** Human name used in messages (e.g. 'Fedorenko2016'). */
+  title: string;
+  /** True when a `stimulus_set_name` attribute value belongs to this dataset. */
+  matchesStimulusSet(stimulusSetName: string): boolean;
+  /** True when the coordinate layout looks like this dataset (used when there is no stimulus_set_name). */
+  matchesLayout(a: NetcdfAssembly): boolean;
+  /** Maps the assembly to a Dataset, or null when this reader is not implemented yet. */
+  toDataset: ((a: NetcdfAssembly) => Dataset) | null;
+}
+
+const registry = new Map<string, AssemblyFormat>();
+
+/** Registers (or replaces) an assembly format. */
+export function registerAssemblyFormat(format: AssemblyFormat): void {
+  registry.set(format.name, format);
+}
+
+/** Registered assembly names, in registration order. */
+export function assemblyNames(): string[] {
+  return [...registry.keys()];
+}
+
+/** The format registered as `name`, if any. */
+export function getAssemblyFormat(name: string): AssemblyFormat | undefined {
+  return registry.get(name);
+}
+
+function hasCoords(a: NetcdfAssembly, dim: string, names: readonly string[]): boolean {
+  return names.every((n) => findCoord(a, dim, n) !== undefined);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fedorenko2016
+
+const WORDS_PER_SENTENCE = 8;
+
+function requireCoord(a: NetcdfAssembly, dim: string, name: string, expected: string): AssemblyCoord {
+  const c = findCoord(a, dim, name);
+  if (c === undefined) {
+    const have = (a.coords[dim] ?? []).map((x) => x.name);
+    throw inputError(a.path, name, `missing ${dim} coordinate (${expected}); the file's ${dim} coordinates are: ${have.length ? have.join(', ') : 'none'}`);
+  }
+  return c;
+}
+
+function integerValues(a: NetcdfAssembly, c: AssemblyCoord): number[] {
+  const out: number[] = new Array(c.values.length);
+  for (let k = 0; k < c.values.length; k++) {
+    const v = c.values[k];
+    if (typeof v !== 'number' || !Number.isInteger(v)) {
+      throw inputError(a.path, c.name, `value ${JSON.stringify(v)} at row ${k} is not an integer; expected integers`);
+    }
+    out[k] = v;
+  }
+  return out;
+}
+
+function stringValues(a: NetcdfAssembly, c: AssemblyCoord): string[] {
+  return c.values.map((v, k) => {
+    if (typeof v !== 'string') throw inputError(a.path, c.name, `value ${JSON.stringify(v)} at row ${k} is not a string; expected words`);
+    return v;
+  });
+}
+
+function requirePresentationByNeuroid(a: NetcdfAssembly): void {
+  if (a.dims[0] !== 'presentation' || a.dims[1] !== 'neuroid') {
+    throw inputError(a.path, a.dataName, `has dimensions (${a.dims.join(', ')}), expected presentation and neuroid`);
+  }
+}
+
+/**
+ * Fedorenko2016 (ECoG, 52 sentences × 8 words, 97 electrodes): rows are put in (sentence_id,
+ * word_num) order; every sentence must have exactly the words 0..7 once.
+ */
+export function fedorenkoFromAssembly(a: NetcdfAssembly): Dataset {
+  const path = a.path;
+  requirePresentationByNeuroid(a);
+  const n = a.data.rows;
+  const m = a.data.cols;
+  const stimId = requireCoord(a, 'presentation', 'stimulus_id', 'stimulus id per word');
+  const sentence = integerValues(a, requireCoord(a, 'presentation', 'sentence_id', 'sentence index per word'));
+  const wordNum = integerValues(a, requireCoord(a, 'presentation', 'word_num', 'word position 0..7 per word'));
+  const textCoord = findCoord(a, 'presentation', 'stimulus') ?? findCoord(a, 'presentation', 'word');
+  if (textCoord === undefined) {
+    const have = (a.coords.presentation ?? []).map((x) => x.name);
+    throw inputError(path, 'stimulus', `missing presentation coordinate (the word of each row; 'word' is accepted too); the file's presentation coordinates are: ${have.join(', ') || 'none'}`);
+  }
+  const words = stringValues(a, textCoord);
+  const neuroidId = requireCoord(a, 'neuroid', 'neuroid_id', 'electrode id');
+  const subject = requireCoord(a, 'neuroid', 'subject_UID', 'patient of each electrode');
+
+  for (let r = 0; r < n; r++) {
+    if (wordNum[r] < 0 || wordNum[r] >= WORDS_PER_SENTENCE) {
+      throw inputError(path, 'word_num', `row ${r} has word_num ${wordNum[r]}, expected 0..${WORDS_PER_SENTENCE - 1}`);
+    }
+  }
+  // Sentence-major order (stable; the file's order is normally already this one).
+  const order = Array.from({ length: n }, (_, r) => r);
+  order.sort((p, q) => sentence[p] - sentence[q] || wordNum[p] - wordNum[q] || p - q);
+  for (let k = 1; k < n; k++) {
+    const p = order[k - 1];
+    const q = order[k];
+    if (sentence[p] === sentence[q] && wordNum[p] === wordNum[q]) {
+      throw inputError(path, 'word_num', `rows ${Math.min(p, q)} and ${Math.max(p, q)} are both word ${wordNum[q]} of sentence ${sentence[q]}; expected each (sentence_id, word_num) once`);
+    }
+  }
+  for (let k = 0; k < n;) {
+    const sid = sentence[order[k]];
+    let e = k;
+    while (e < n && sentence[order[e]] === sid) e++;
+    const nums = order.slice(k, e).map((r) => wordNum[r]);
+    if (nums.length !== WORDS_PER_SENTENCE) {
+      throw inputError(path, 'sentence_id', `sentence ${sid} has ${nums.length} word${nums.length === 1 ? '' : 's'} (word_num ${nums.join(', ')}), expected ${WORDS_PER_SENTENCE} (word_num 0..${WORDS_PER_SENTENCE - 1})`);
+    }
+    k = e;
+  }
+
+  // Finite data (reported in file coordinates: presentation row, neuroid column).
+  const src = a.data.data;
+  for (let k = 0; k < src.length; k++) {
+    const v = src[k];
+    if (!Number.isFinite(v)) {
+      const what = Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
+      throw inputError(path, 'data', `row ${Math.floor(k / m)} (presentation), column ${k % m} (neuroid) is ${what}; expected finite values (Fedorenko2016 has no missing values)`);
+    }
+  }
+  const y = new Float64Array(n * m);
+  for (let k = 0; k < n; k++) y.set(src.subarray(order[k] * m, (order[k] + 1) * m), k * m);
+
+  const dataset: Dataset = {
+    name: 'fedorenko2016',
+    source: path,
+    y: { rows: n, cols: m, data: y },
+    samples: {
+      stimulusId: order.map((r) => String(stimId.values[r])),
+      text: order.map((r) => words[r]),
+      block: order.map((r) => `s${sentence[r]}`),
+      position: Int32Array.from(order, (r) => wordNum[r]),
+      experiment: order.map(() => ''),
+      fold: null,
+    },
+    units: {
+      id: (neuroidId.values as Array<string | number>).map((v) => String(v)),
+      subject: (subject.values as Array<string | number>).map((v) => String(v)),
+      network: new Array<string>(m).fill('language'),
+      coords: null,
+    },
+    design: { kind: 'blocks', outerSize: 32, innerSize: 48 },
+    shuffleOrder: [],
+  };
+  validateDataset(dataset, path);
+  return dataset;
+}
+
+registerAssemblyFormat({
+  name: 'fedorenko2016',
+  title: 'Fedorenko2016',
+  matchesStimulusSet: (s) => /^Fedorenko2016(\.|$)/i.test(s),
+  matchesLayout: (a) => hasCoords(a, 'presentation', ['sentence_id', 'word_num']) && hasCoords(a, 'neuroid', ['subject_UID']),
+  toDataset: fedorenkoFromAssembly,
+});
+
+registerAssemblyFormat({
+  name: 'pereira2018',
+  title: 'Pereira2018',
+  matchesStimulusSet: (s) => /^Pereira2018(\.|$)/i.test(s),
+  matchesLayout: (a) => hasCoords(a, 'presentation', ['passage_index', 'experiment']),
+  toDataset: null,
+});
+
+registerAssemblyFormat({
+  name: 'blank2014',
+  title: 'Blank2014',
+  matchesStimulusSet: (s) => /^Blank2014(\.|$)/i.test(s),
+  matchesLayout: (a) => hasCoords(a, 'presentation', ['story', 'timepoint_value']),
+  toDataset: null,
+});
+
+// ---------------------------------------------------------------------------------------------
+
+function notAvailable(path: string, f: AssemblyFormat): InputError {
+  const ready = [...registry.values()].filter((x) => x.toDataset !== null).map((x) => x.name);
+  return inputError(path, 'dataset', `the ${f.title} assembly reader is not available yet (available: ${ready.join(', ')})`);
+}
+
+/** Splits `<name>:<path>` when `name` is a registered assembly name; otherwise null. */
+export function splitAssemblySpec(spec: string): { name: string; path: string } | null {
+  const m = /^([A-Za-z][A-Za-z0-9_.-]*):(.*)$/s.exec(spec);
+  if (m === null) return null;
+  const name = m[1].toLowerCase();
+  return registry.has(name) ? { name, path: m[2] } : null;
+}
+
+/** Identifies an assembly's dataset from `stimulus_set_name`, else from its coordinate layout. */
+export function detectAssemblyFormat(a: NetcdfAssembly): AssemblyFormat {
+  const sset = a.attrs.stimulus_set_name;
+  if (sset !== undefined && sset !== '') {
+    const f = [...registry.values()].find((x) => x.matchesStimulusSet(sset));
+    if (f === undefined) {
+      throw inputError(a.path, 'stimulus_set_name', `'${sset}' is not a known dataset; prefix the path with one of ${assemblyNames().map((x) => `${x}:`).join(', ')} to choose a reader`);
+    }
+    return f;
+  }
+  const byLayout = [...registry.values()].filter((x) => x.matchesLayout(a));
+  if (byLayout.length === 1) return byLayout[0];
+  throw inputError(a.path, 'stimulus_set_name', `no stimulus_set_name attribute and the coordinates do not identify the dataset; prefix the path with one of ${assemblyNames().map((x) => `${x}:`).join(', ')}`);
+}
+
+/**
+ * Reads a Brain-Score assembly as a Dataset. `spec` is `<name>:<path>` (name registered, e.g.
+ * fedorenko2016) or a bare path to a `.nc` file identified by its stimulus_set_name.
+ */
+export async function readAssembly(spec: string): Promise<Dataset> {
+  const split = splitAssemblySpec(spec);
+  if (split !== null) {
+    const f = registry.get(split.name) as AssemblyFormat;
+    if (f.toDataset === null) throw notAvailable(split.path, f);
+    if (split.path === '') throw inputError(spec, 'dataset', `expected a path after '${split.name}:'`);
+    return f.toDataset(await readNetcdfAssembly(split.path));
+  }
+  const a = await readNetcdfAssembly(spec);
+  const f = detectAssemblyFormat(a);
+  if (f.toDataset === null) throw notAvailable(spec, f);
+  return f.toDataset(a);
+}

@@ -1,0 +1,77 @@
+/**
+ * One entry point for every dataset spec the CLI accepts:
+ *
+ *   <source>:<rest>   a registered source (registerDatasetSource), e.g. `sim:pereira`
+ *   <assembly>:<path> a registered Brain-Score assembly reader, e.g. `fedorenko2016:/data/f.nc`
+ *   <directory>       a generic dataset folder (y.npy + samples.csv [+ units.csv])
+ *   <file>.nc         a Brain-Score assembly, identified by its stimulus_set_name
+ */
+import { statSync } from 'node:fs';
+import type { Dataset } from '../data/dataset.js';
+import { inputError, InputError } from '../data/errors.js';
+import { assemblyNames, readAssembly, splitAssemblySpec } from './assemblies.js';
+import { readDatasetFolder } from './folder.js';
+import { describeFsError } from './fsutil.js';
+import { validateDataset } from './validate.js';
+
+/** Loads the dataset named by `rest` (the part after `<prefix>:`); `spec` is the whole spec. */
+export type DatasetSourceLoader = (rest: string, spec: string) => Dataset | Promise<Dataset>;
+
+const sources = new Map<string, DatasetSourceLoader>();
+
+/**
+ * Registers a loader for specs `<prefix>:<rest>` (prefix: letters, digits, '_', '-'; matched
+ * case-sensitively). Replaces any loader already registered for the prefix, including the
+ * built-in placeholder for `sim`.
+ */
+export function registerDatasetSource(prefix: string, loader: DatasetSourceLoader): void {
+  if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(prefix)) throw new RangeError(`registerDatasetSource: invalid prefix '${prefix}'`);
+  sources.set(prefix, loader);
+}
+
+/** Registered source prefixes (without assembly names). */
+export function datasetSourcePrefixes(): string[] {
+  return [...sources.keys()];
+}
+
+registerDatasetSource('sim', () => {
+  throw new InputError('simulated datasets come in a later version');
+});
+
+/**
+ * Loads and validates a dataset from a spec (see the module comment). Missing paths and unknown
+ * prefixes are InputErrors naming the spec.
+ */
+export async function loadDataset(spec: string): Promise<Dataset> {
+  if (spec === '') throw inputError('<dataset>', 'dataset', 'empty dataset spec; expected a folder, a .nc file, or <name>:<path>');
+  const m = /^([A-Za-z][A-Za-z0-9_-]*):(.*)$/s.exec(spec);
+  let dataset: Dataset;
+  let source = spec;
+  const loader = m !== null ? sources.get(m[1]) : undefined;
+  if (m !== null && loader !== undefined) {
+    dataset = await loader(m[2], spec);
+  } else if (splitAssemblySpec(spec) !== null) {
+    source = (splitAssemblySpec(spec) as { path: string }).path;
+    dataset = await readAssembly(spec);
+  } else {
+    let st;
+    try {
+      st = statSync(spec);
+    } catch (err) {
+      if (m !== null) {
+        const known = [...sources.keys(), ...assemblyNames()].map((x) => `${x}:`).join(', ');
+        throw inputError(spec, 'dataset', `no such file or directory, and '${m[1]}:' is not a known dataset source (known: ${known})`);
+      }
+      throw inputError(spec, 'dataset', describeFsError(err));
+    }
+    if (st.isDirectory()) {
+      dataset = readDatasetFolder(spec);
+    } else if (/\.(nc|nc4|h5|hdf5)$/i.test(spec)) {
+      dataset = await readAssembly(spec);
+    } else {
+      throw inputError(spec, 'dataset', 'is a file but not a .nc assembly; expected a dataset folder (y.npy + samples.csv), a .nc file, or <name>:<path>');
+    }
+  }
+  validateDataset(dataset, source);
+  return dataset;
+}
