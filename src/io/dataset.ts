@@ -8,11 +8,12 @@
  */
 import { statSync } from 'node:fs';
 import type { Dataset } from '../data/dataset.js';
-import { inputError, InputError } from '../data/errors.js';
+import { inputError } from '../data/errors.js';
 import { assemblyNames, readAssembly, splitAssemblySpec } from './assemblies.js';
 import { readDatasetFolder } from './folder.js';
 import { describeFsError } from './fsutil.js';
 import { validateDataset } from './validate.js';
+import { parseSimSpec, simulateDataset } from '../data/simulate.js';
 
 /** Loads the dataset named by `rest` (the part after `<prefix>:`); `spec` is the whole spec. */
 export type DatasetSourceLoader = (rest: string, spec: string) => Dataset | Promise<Dataset>;
@@ -34,8 +35,9 @@ export function datasetSourcePrefixes(): string[] {
   return [...sources.keys()];
 }
 
-registerDatasetSource('sim', () => {
-  throw new InputError('simulated datasets come in a later version');
+registerDatasetSource('sim', (_rest, spec) => {
+  const { kind, options } = parseSimSpec(spec);
+  return simulateDataset(kind, options);
 });
 
 /**

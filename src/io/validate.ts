@@ -10,7 +10,8 @@ function describeNonFinite(v: number): string {
 }
 
 /**
- * Checks a dataset: y is a well-formed float64 matrix of finite values; every sample/unit table
+ * Checks a dataset: y is a well-formed float64 matrix of finite values (NaN only for a unit not
+ * recorded in a whole experiment); every sample/unit table
  * has one entry per row/column of y; blocks are non-empty and contiguous; positions are ≥ 0;
  * stimulus ids are unique within an experiment and unit ids are unique; the fold design has what
  * it needs (labels: a fold label per row, at least 2 distinct; blocks: positive sizes).
@@ -27,11 +28,26 @@ export function validateDataset(d: Dataset, source: string): void {
   }
   if (y.rows === 0) throw fail('y', 'has no rows (samples), expected at least one');
   if (y.cols === 0) throw fail('y', 'has no columns (units), expected at least one');
+  // NaN is allowed only as "not recorded": a unit that is NaN on every row of an experiment
+  // (Pereira2018 subjects did one or both experiments). Any other NaN or ±Infinity is an error.
+  const expRows = new Map<string, number[]>();
+  if (d.samples.experiment.length === y.rows) d.samples.experiment.forEach((e, i) => { const r = expRows.get(e); if (r) r.push(i); else expRows.set(e, [i]); });
   for (let k = 0; k < y.data.length; k++) {
     const v = y.data[k];
-    if (!Number.isFinite(v)) {
-      throw fail('y', `row ${Math.floor(k / y.cols)}, column ${k % y.cols} is ${describeNonFinite(v)}; expected finite values (rows and columns count from 0)`);
+    if (Number.isFinite(v)) continue;
+    const row = Math.floor(k / y.cols);
+    const col = k % y.cols;
+    const exp = d.samples.experiment[row];
+    const rows = expRows.get(exp);
+    const unrecorded = Number.isNaN(v) && rows !== undefined && rows.every((r) => Number.isNaN(y.data[r * y.cols + col]));
+    if (!unrecorded) {
+      throw fail('y', `row ${row}, column ${col} is ${describeNonFinite(v)}; expected finite values (rows and columns count from 0)`);
     }
+  }
+  for (let j = 0; j < y.cols; j++) {
+    let recorded = false;
+    for (const rows of expRows.values()) if (Number.isFinite(y.data[rows[0] * y.cols + j])) { recorded = true; break; }
+    if (!recorded && expRows.size > 0) throw fail('y', `column ${j} (unit ${d.units.id[j] ?? j}) is NaN on every row; expected each unit to be recorded in at least one experiment`);
   }
 
   const n = y.rows;

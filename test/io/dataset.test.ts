@@ -69,7 +69,8 @@ test('loadDataset: missing paths, unknown prefixes, unsupported files', async ()
 });
 
 test('loadDataset: sim:, Pereira/Blank placeholders, registered sources', async () => {
-  await rejects(loadDataset('sim:pereira'), 'simulated datasets come in a later version');
+  await rejects(loadDataset('sim:nowhere'), 'sim:nowhere: dataset: unknown simulated dataset "nowhere"; expected sim:pereira, sim:fedorenko or sim:blank');
+  assert.equal((await loadDataset('sim:fedorenko')).y.rows, 416);
   await rejects(loadDataset('pereira2018:/data/p.nc'), '/data/p.nc: dataset: the Pereira2018 assembly reader is not available yet (available: fedorenko2016)');
   registerDatasetSource('toy', (rest, spec) => {
     assert.equal(rest, 'a=1');

@@ -1,0 +1,84 @@
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ScoreResult } from './score.js';
+import type { SpecScore } from './score-spec.js';
+
+/** The JSON form of a score (what `brainmap score --json` prints). Per-unit arrays are not included. */
+export interface ScoreJson {
+  dataset: { name: string; source: string; r2: number; r: number; r2_sem: number; r_sem: number };
+  features: string;
+  settings: ScoreResult['settings'];
+  subjects: { subject: string; n_units: number; r2: number; r: number; experiments: Record<string, { r2: number; r: number }> }[];
+  experiments: { experiment: string; n_samples: number; n_features: number; n_units: number; fold_sizes: number[]; inner_folds: number[]; median_alpha: number | null }[];
+  n_constant_units: number;
+  /** Present when the spec had a grid: the whole curve and the choice (§5.6). */
+  grid: null | { term: string; param: string; select: string; curve: { value: number; r2: number; r: number }[]; chosen: { experiment: string; values: number[] }[] };
+}
+
+function median(values: Float64Array): number | null {
+  const v = Array.from(values).filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+  if (v.length === 0) return null;
+  const m = v.length >> 1;
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+
+export function specScoreToJson(scored: SpecScore): ScoreJson {
+  const { result, spec: features, grid } = scored;
+  return {
+    dataset: { name: result.dataset, source: result.source, r2: result.r2.mean, r: result.r.mean, r2_sem: result.r2.sem, r_sem: result.r.sem },
+    features,
+    settings: result.settings,
+    subjects: result.r2.subjects.map((s, i) => {
+      const r = result.r.subjects[i];
+      const experiments: Record<string, { r2: number; r: number }> = {};
+      for (const e of Object.keys(s.perExperiment)) experiments[e] = { r2: s.perExperiment[e], r: r.perExperiment[e] };
+      return { subject: s.subject, n_units: s.nUnits, r2: s.value, r: r.value, experiments };
+    }),
+    experiments: result.experiments.map((e) => ({
+      experiment: e.experiment,
+      n_samples: e.nSamples,
+      n_features: e.nFeatures,
+      n_units: e.unitIds.length,
+      fold_sizes: e.foldSizes,
+      inner_folds: e.innerFolds,
+      median_alpha: median(e.alpha),
+    })),
+    n_constant_units: result.nConstantUnits,
+    grid: grid && { term: grid.axis.term, param: grid.axis.param, select: grid.select, curve: grid.curve, chosen: grid.chosen },
+  };
+}
+
+/** CSV cell quoting (RFC 4180). */
+export function csvCell(v: string | number): string {
+  const s = typeof v === 'number' ? (Number.isNaN(v) ? '' : String(v)) : v;
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** Per-unit rows: experiment, unit id, subject, R², r, median chosen α over folds. */
+export function unitScoresCsv(result: ScoreResult): string {
+  const lines = ['experiment,unit,subject,r2,r,median_alpha'];
+  for (const e of result.experiments) {
+    const nU = e.unitIds.length;
+    const nF = e.foldSizes.length;
+    for (let j = 0; j < nU; j++) {
+      const a = new Float64Array(nF);
+      for (let f = 0; f < nF; f++) a[f] = e.alpha[f * nU + j];
+      lines.push([e.experiment, e.unitIds[j], e.subjects[j], e.r2[j], e.r[j], median(a) ?? NaN].map(csvCell).join(','));
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** Writes a file atomically (temp file + rename), so an interrupted run never leaves half a file. */
+export function writeFileAtomic(path: string, content: string | Uint8Array): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, content);
+  renameSync(tmp, path);
+}
+
+/** Writes score.json and units.csv under `dir`. */
+export function writeScore(dir: string, scored: SpecScore): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileAtomic(join(dir, 'score.json'), JSON.stringify(specScoreToJson(scored), null, 2) + '\n');
+  writeFileAtomic(join(dir, 'units.csv'), unitScoresCsv(scored.result));
+}

@@ -1,0 +1,67 @@
+import type { Dataset } from '../data/dataset.js';
+import { InputError } from '../data/errors.js';
+import { expandGrid, type GridAxis } from '../features/grid.js';
+import { buildFeatureSpec } from '../features/registry.js';
+import { registerBuiltinFeatures } from '../features/builtin.js';
+import { parseFeatureSpec } from '../features/spec.js';
+import { hstack } from '../linalg/matrix.js';
+import { scoreFeatures, type ScoreOptions, type ScoreResult } from './score.js';
+import { selectOverGrid, type SelectMode } from './select.js';
+
+export interface CurvePoint {
+  value: number;
+  /** Dataset R² and r of this value alone (§5.5 aggregation). */
+  r2: number;
+  r: number;
+}
+
+/** A score of one feature spec: one fit, or a grid of fits and the selection over it. */
+export interface SpecScore {
+  spec: string;
+  result: ScoreResult;
+  grid: null | {
+    axis: GridAxis;
+    select: SelectMode;
+    curve: CurvePoint[];
+    /** Chosen grid value per experiment; per outer fold for validation selection. */
+    chosen: { experiment: string; values: number[] }[];
+  };
+}
+
+export interface SpecScoreOptions extends Omit<ScoreOptions, 'onProgress'> {
+  select?: SelectMode;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * Parses a feature spec (terms joined with '+', at most one grid), builds its features on the
+ * dataset and scores them; with a grid, scores every value and selects (§5.6).
+ */
+export async function scoreSpec(dataset: Dataset, specText: string, opts: SpecScoreOptions): Promise<SpecScore> {
+  registerBuiltinFeatures();
+  const spec = parseFeatureSpec(specText);
+  if (spec.bands.length > 1) throw new InputError(`--features: "${specText}" has ${spec.bands.length} bands ('|'); this fits one feature space — join terms with '+' to stack them`);
+  const { axis, specs } = expandGrid(spec);
+  const fits: ScoreResult[] = [];
+  for (const [i, s] of specs.entries()) {
+    const bands = await buildFeatureSpec(s, { dataset });
+    const x = bands.length === 1 ? bands[0] : hstack(bands);
+    fits.push(await scoreFeatures(dataset, x, {
+      ...opts,
+      onProgress: (d, t) => opts.onProgress?.(i * t + d, t * specs.length),
+    }));
+  }
+  if (!axis) return { spec: spec.text, result: fits[0], grid: null };
+  const select = opts.select ?? 'validation';
+  const { result, chosen } = selectOverGrid(fits, select, { clip: axis.param === 'layer' });
+  return {
+    spec: spec.text,
+    result,
+    grid: {
+      axis,
+      select,
+      curve: fits.map((f, i) => ({ value: axis.values[i], r2: f.r2.mean, r: f.r.mean })),
+      chosen: chosen.map((c) => ({ experiment: c.experiment, values: c.perFold.map((k) => axis.values[k]) })),
+    },
+  };
+}

@@ -1,0 +1,206 @@
+import type { Dataset } from '../data/dataset.js';
+import { uniqueInOrder } from '../data/dataset.js';
+import { InputError } from '../data/errors.js';
+import type { Backend } from '../linalg/backend.js';
+import type { Matrix64 } from '../linalg/matrix.js';
+import { takeCols, takeRows } from '../linalg/matrix.js';
+import { DEFAULT_ALPHAS, fitFold, type Estimator } from '../regression/ridge.js';
+import { foldLabels, planFolds, type OuterFold, type SplitScheme } from '../regression/splits.js';
+import { applyStandardizer, fitStandardizer } from '../regression/standardize.js';
+import { aggregateScores, type AggregateScore } from '../scoring/aggregate.js';
+import { foldPearson, foldSquaredErrors, pooledR2 } from '../scoring/metrics.js';
+
+export interface ScoreOptions {
+  split: SplitScheme;
+  /** Seed of the MT19937 stream that permutes fold labels (shuffled splits). Default 42. */
+  seed?: number;
+  estimator?: Estimator;
+  alphas?: readonly number[];
+  /** Units per batch (memory bound). Default 4096. */
+  unitBatch?: number;
+  backend: Backend;
+  /** Only these experiments (default: all, each analysed separately). */
+  experiments?: readonly string[];
+  /** Progress in units × folds fitted. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Scores of one experiment (regressions are always run separately per experiment, §1.1). */
+export interface ExperimentScores {
+  experiment: string;
+  nSamples: number;
+  /** Features used after dropping columns that are all zero within the experiment. */
+  nFeatures: number;
+  /** Dataset column index of each unit analysed. */
+  unitIndex: Int32Array;
+  unitIds: string[];
+  subjects: string[];
+  /** Pooled out-of-sample R² per unit (NaN for a constant unit). */
+  r2: Float64Array;
+  /** Schrimpf-style Pearson r per unit (unweighted mean over folds). */
+  r: Float64Array;
+  /** folds × units: chosen α (NaN for OLS). */
+  alpha: Float64Array;
+  /** folds × units: inner-CV R² at the chosen α (NaN for OLS). */
+  valScore: Float64Array;
+  /** folds × units: the fold's model squared error, intercept-model squared error, and Pearson r. */
+  foldSse: Float64Array;
+  foldSse0: Float64Array;
+  foldR: Float64Array;
+  foldSizes: number[];
+  innerFolds: number[];
+}
+
+export interface ScoreResult {
+  dataset: string;
+  source: string;
+  settings: { split: SplitScheme; seed: number; estimator: Estimator; alphas: number[]; backend: string };
+  experiments: ExperimentScores[];
+  /** Aggregated per §5.5 (NaN → 0, subject means clipped at 0, mean over experiments, mean over subjects). */
+  r2: AggregateScore;
+  r: AggregateScore;
+  /** Units whose responses are constant on the test folds (R² undefined, counted as 0). */
+  nConstantUnits: number;
+}
+
+/**
+ * Unit scores from per-fold statistics (folds × units): pooled R² = 1 − ΣSSE/ΣSSE0 (§5.2) and the
+ * unweighted mean of the folds' Pearson r (§5.3).
+ */
+export function poolFolds(foldSse: Float64Array, foldSse0: Float64Array, foldR: Float64Array, nFolds: number, nUnits: number): { r2: Float64Array; r: Float64Array } {
+  const sse = new Float64Array(nUnits);
+  const sse0 = new Float64Array(nUnits);
+  const r = new Float64Array(nUnits);
+  for (let f = 0; f < nFolds; f++) {
+    for (let j = 0; j < nUnits; j++) {
+      sse[j] += foldSse[f * nUnits + j];
+      sse0[j] += foldSse0[f * nUnits + j];
+      r[j] += foldR[f * nUnits + j] / nFolds;
+    }
+  }
+  return { r2: pooledR2(sse, sse0), r };
+}
+
+/** Keeps columns of x that are not identically zero on `rows` (they cannot affect the fit). */
+function informativeColumns(x: Matrix64, rows: Int32Array): Int32Array {
+  const keep: number[] = [];
+  for (let j = 0; j < x.cols; j++) {
+    for (let k = 0; k < rows.length; k++) {
+      if (x.data[rows[k] * x.cols + j] !== 0) { keep.push(j); break; }
+    }
+  }
+  return Int32Array.from(keep);
+}
+
+/** Units whose values are finite on every row of the experiment (others were not recorded there). */
+function recordedUnits(y: Matrix64, rows: Int32Array): Int32Array {
+  const keep: number[] = [];
+  for (let j = 0; j < y.cols; j++) {
+    let ok = true;
+    for (let k = 0; k < rows.length && ok; k++) ok = Number.isFinite(y.data[rows[k] * y.cols + j]);
+    if (ok) keep.push(j);
+  }
+  return Int32Array.from(keep);
+}
+
+/**
+ * Cross-validated brain score of one feature space (samples × dims, every dataset row) on a
+ * dataset: nested CV ridge (or OLS) per experiment, pooled R² and Pearson r per unit, and their
+ * aggregation to subjects and the dataset.
+ */
+export async function scoreFeatures(dataset: Dataset, features: Matrix64, opts: ScoreOptions): Promise<ScoreResult> {
+  const seed = opts.seed ?? 42;
+  const estimator = opts.estimator ?? 'ridge';
+  const alphas = [...(opts.alphas ?? DEFAULT_ALPHAS)];
+  if (features.rows !== dataset.y.rows) {
+    throw new InputError(`features: rows: ${features.rows} rows; expected ${dataset.y.rows} (one per sample of ${dataset.name})`);
+  }
+  const labelsByExp = foldLabels(dataset, opts.split, seed);
+  let exps = uniqueInOrder(dataset.samples.experiment);
+  if (opts.experiments) {
+    for (const e of opts.experiments) if (!exps.includes(e)) throw new InputError(`${dataset.source}: experiment: no experiment "${e}"; the dataset has ${exps.map((x) => JSON.stringify(x)).join(', ')}`);
+    exps = exps.filter((e) => opts.experiments!.includes(e));
+  }
+
+  // Plan everything first so that progress has a known total and errors come before any fitting.
+  const plans = exps.map((experiment) => {
+    const { rows, labels } = labelsByExp.get(experiment)!;
+    const src = experiment ? `${dataset.source} (experiment ${experiment})` : dataset.source;
+    const folds: OuterFold[] = planFolds(dataset.design, labels, src);
+    const units = recordedUnits(dataset.y, rows);
+    if (units.length === 0) throw new InputError(`${src}: units: no unit has finite responses on every sample of the experiment`);
+    return { experiment, rows, folds, units };
+  });
+  const total = plans.reduce((a, p) => a + p.folds.length * p.units.length, 0);
+  let done = 0;
+
+  const experiments: ExperimentScores[] = [];
+  for (const { experiment, rows, folds, units } of plans) {
+    const cols = informativeColumns(features, rows);
+    const x = takeCols(takeRows(features, rows), cols.length ? cols : Int32Array.of(0));
+    const y = takeCols(takeRows(dataset.y, rows), units);
+    const nU = units.length;
+    const foldSse = new Float64Array(folds.length * nU);
+    const foldSse0 = new Float64Array(folds.length * nU);
+    const foldR = new Float64Array(folds.length * nU);
+    const alpha = new Float64Array(folds.length * nU);
+    const valScore = new Float64Array(folds.length * nU);
+    for (let f = 0; f < folds.length; f++) {
+      const fold = folds[f];
+      const scaler = fitStandardizer(x, fold.train);
+      const xtr = applyStandardizer(x, fold.train, scaler);
+      const xte = applyStandardizer(x, fold.test, scaler);
+      const ytr = takeRows(y, fold.train);
+      const yte = takeRows(y, fold.test);
+      const base = done;
+      const fit = await fitFold(opts.backend, xtr, ytr, xte, fold.inner, {
+        estimator,
+        alphas,
+        unitBatch: opts.unitBatch,
+        onUnits: (u) => opts.onProgress?.(base + u, total),
+      });
+      done += nU;
+      const trainMean = new Float64Array(nU);
+      for (let i = 0; i < ytr.rows; i++) for (let j = 0; j < nU; j++) trainMean[j] += ytr.data[i * nU + j];
+      for (let j = 0; j < nU; j++) trainMean[j] /= ytr.rows;
+      const errs = foldSquaredErrors(yte, fit.yhat, trainMean);
+      foldSse.set(errs.sse, f * nU);
+      foldSse0.set(errs.sse0, f * nU);
+      foldR.set(foldPearson(yte, fit.yhat), f * nU);
+      alpha.set(fit.alpha, f * nU);
+      valScore.set(fit.valScore, f * nU);
+    }
+    const { r2, r: rMean } = poolFolds(foldSse, foldSse0, foldR, folds.length, nU);
+    experiments.push({
+      experiment,
+      nSamples: rows.length,
+      nFeatures: cols.length,
+      unitIndex: units,
+      unitIds: Array.from(units, (u) => dataset.units.id[u]),
+      subjects: Array.from(units, (u) => dataset.units.subject[u]),
+      r2,
+      r: rMean,
+      alpha,
+      valScore,
+      foldSse,
+      foldSse0,
+      foldR,
+      foldSizes: folds.map((f) => f.test.length),
+      innerFolds: folds.map((f) => f.inner.length),
+    });
+  }
+  return summarise(dataset, { split: opts.split, seed, estimator, alphas, backend: opts.backend.name }, experiments);
+}
+
+/** Aggregates experiment scores into a ScoreResult (§5.5). */
+export function summarise(dataset: Pick<Dataset, 'name' | 'source'>, settings: ScoreResult['settings'], experiments: ExperimentScores[]): ScoreResult {
+  return {
+    dataset: dataset.name,
+    source: dataset.source,
+    settings,
+    experiments,
+    r2: aggregateScores(experiments.map((e) => ({ experiment: e.experiment, subjects: e.subjects, scores: e.r2 }))),
+    r: aggregateScores(experiments.map((e) => ({ experiment: e.experiment, subjects: e.subjects, scores: e.r }))),
+    nConstantUnits: experiments.reduce((a, e) => a + e.r2.filter((v) => Number.isNaN(v)).length, 0),
+  };
+}

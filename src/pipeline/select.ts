@@ -1,0 +1,86 @@
+import type { ExperimentScores, ScoreResult } from './score.js';
+import { poolFolds, summarise } from './score.js';
+import { InputError } from '../data/errors.js';
+
+/**
+ * Choosing a hyper-parameter (σ, ramp length, layer) over a grid of fits (METHODS §5.6).
+ *
+ * - `test` (the paper's way, for reproduction): per experiment, the value whose reported test
+ *   score is best — mean over subjects of the subject's mean unit score (NaN → 0), clipped at 0
+ *   for layers, unclipped for σ. This is circular: the reported score chose itself.
+ * - `validation` (default): per experiment and outer fold, the value with the best inner-CV
+ *   score (the same subject-mean of the units' validation R² at their chosen α); the fold's test
+ *   errors then come from that value, so no test data chose anything.
+ */
+export type SelectMode = 'validation' | 'test';
+
+export interface GridSelection {
+  /** The combined score (the chosen value per experiment, or per experiment and fold). */
+  result: ScoreResult;
+  /** Chosen value index per experiment (test) or per experiment and fold (validation). */
+  chosen: { experiment: string; perFold: number[] }[];
+}
+
+/** Mean over subjects of the subject's mean unit value (NaN → 0), optionally clipping subject means at 0. */
+export function subjectMeanOfUnits(values: ArrayLike<number>, subjects: readonly string[], clip: boolean): number {
+  const acc = new Map<string, { s: number; n: number }>();
+  for (let j = 0; j < values.length; j++) {
+    const a = acc.get(subjects[j]) ?? { s: 0, n: 0 };
+    a.s += Number.isNaN(values[j]) ? 0 : values[j];
+    a.n++;
+    acc.set(subjects[j], a);
+  }
+  let total = 0;
+  for (const { s, n } of acc.values()) total += clip ? Math.max(0, s / n) : s / n;
+  return total / acc.size;
+}
+
+function argmaxFirst(xs: readonly number[]): number {
+  let best = 0;
+  for (let i = 1; i < xs.length; i++) if (xs[i] > xs[best]) best = i;
+  return best;
+}
+
+/**
+ * Selects over `fits` (one ScoreResult per grid value, same dataset, splits and units).
+ * `metric` picks what `test` selection maximises; `clip` is true for layers, false for σ.
+ */
+export function selectOverGrid(fits: readonly ScoreResult[], mode: SelectMode, opts: { metric?: 'r2' | 'r'; clip?: boolean } = {}): GridSelection {
+  if (fits.length === 0) throw new RangeError('selectOverGrid: no fits');
+  const metric = opts.metric ?? 'r2';
+  const clip = opts.clip ?? false;
+  const experiments: ExperimentScores[] = [];
+  const chosen: GridSelection['chosen'] = [];
+  fits[0].experiments.forEach((e0, ei) => {
+    const per = fits.map((f) => f.experiments[ei]);
+    const nF = e0.foldSizes.length;
+    if (mode === 'test') {
+      const k = argmaxFirst(per.map((e) => subjectMeanOfUnits(metric === 'r2' ? e.r2 : e.r, e.subjects, clip)));
+      experiments.push(per[k]);
+      chosen.push({ experiment: e0.experiment, perFold: new Array(nF).fill(k) });
+      return;
+    }
+    if (per.some((e) => e.valScore.every((v) => Number.isNaN(v)))) {
+      throw new InputError('--select validation: the fits have no inner-CV scores (OLS has none); use --estimator ridge, or --select test');
+    }
+    const nU = e0.unitIds.length;
+    const perFold: number[] = [];
+    const foldSse = new Float64Array(nF * nU);
+    const foldSse0 = new Float64Array(nF * nU);
+    const foldR = new Float64Array(nF * nU);
+    const alpha = new Float64Array(nF * nU);
+    const valScore = new Float64Array(nF * nU);
+    for (let f = 0; f < nF; f++) {
+      const k = argmaxFirst(per.map((e) => subjectMeanOfUnits(e.valScore.subarray(f * nU, (f + 1) * nU), e.subjects, false)));
+      perFold.push(k);
+      const src = per[k];
+      for (const [dst, from] of [[foldSse, src.foldSse], [foldSse0, src.foldSse0], [foldR, src.foldR], [alpha, src.alpha], [valScore, src.valScore]] as const) {
+        dst.set(from.subarray(f * nU, (f + 1) * nU), f * nU);
+      }
+    }
+    const { r2, r } = poolFolds(foldSse, foldSse0, foldR, nF, nU);
+    experiments.push({ ...e0, nFeatures: NaN, r2, r, alpha, valScore, foldSse, foldSse0, foldR });
+    chosen.push({ experiment: e0.experiment, perFold });
+  });
+  return { result: summarise({ name: fits[0].dataset, source: fits[0].source }, fits[0].settings, experiments), chosen };
+}

@@ -1,0 +1,300 @@
+import type { Backend } from '../linalg/backend.js';
+import type { Matrix32, Matrix64 } from '../linalg/matrix.js';
+import { copy, takeRows, to32 } from '../linalg/matrix.js';
+import type { InnerFold } from './splits.js';
+
+/** The published α grid (METHODS §4.2): 2^k for k = −5 … 19 (α = 0 is never selectable). */
+export const DEFAULT_ALPHAS: readonly number[] = Array.from({ length: 25 }, (_, i) => 2 ** (i - 5));
+
+/** float32 machine epsilon, used by the pseudo-inverse cutoff of torch.linalg.pinv (§4.4). */
+const EPS32 = 1.1920928955078125e-7;
+
+/**
+ * A training design X_a (n_a × p, centred) factored once so that ridge predictions on an
+ * evaluation design X_e (n_e × p, centred with X_a's mean) for any penalty are
+ *   Ŷ_e(α) = left · diag(1/(λ + α)) · right · Y_a      (Y_a centred by its mean).
+ *
+ * Primal form (p ≤ n_a): XᵀX = V Λ Vᵀ, left = X_e V (n_e × p), right = (X_a V)ᵀ (p × n_a).
+ * Dual (kernel) form (p > n_a): X Xᵀ = U Λ Uᵀ, left = X_e X_aᵀ U (n_e × n_a), right = Uᵀ.
+ * Both come from one symmetric eigendecomposition (LAPACK syevd), which does not fail to
+ * converge on badly conditioned designs the way an SVD can. Tiny negative eigenvalues from
+ * rounding are set to 0.
+ */
+export interface SpectralFactor {
+  /** Eigenvalues λ (length r), ≥ 0. */
+  lambda: Float64Array;
+  /** n_e × r. */
+  left: Matrix64;
+  /** r × n_a. */
+  right: Matrix64;
+  /** Number of features p of the design. */
+  nFeatures: number;
+}
+
+export async function spectralFactor(backend: Backend, xa: Matrix64, xe: Matrix64): Promise<SpectralFactor> {
+  const p = xa.cols;
+  if (xe.cols !== p) throw new RangeError(`spectralFactor: X_a has ${p} columns, X_e has ${xe.cols}`);
+  if (p <= xa.rows) {
+    const gram = await backend.gemm(xa, xa, { transA: true });
+    const { values, vectors } = await backend.syevd(gram);
+    clipNonNegative(values);
+    const left = await backend.gemm(xe, vectors);
+    const xav = await backend.gemm(xa, vectors);
+    const right = transposeMatrix(xav);
+    return { lambda: values, left, right, nFeatures: p };
+  }
+  const kernel = await backend.gemm(xa, xa, { transB: true });
+  const { values, vectors } = await backend.syevd(kernel);
+  clipNonNegative(values);
+  const cross = await backend.gemm(xe, xa, { transB: true });
+  const left = await backend.gemm(cross, vectors);
+  const right = transposeMatrix(vectors);
+  return { lambda: values, left, right, nFeatures: p };
+}
+
+function clipNonNegative(v: Float64Array): void {
+  for (let i = 0; i < v.length; i++) if (!(v[i] > 0)) v[i] = 0;
+}
+
+function transposeMatrix(m: Matrix64): Matrix64 {
+  const out = new Float64Array(m.rows * m.cols);
+  for (let i = 0; i < m.rows; i++) for (let j = 0; j < m.cols; j++) out[j * m.rows + i] = m.data[i * m.cols + j];
+  return { rows: m.cols, cols: m.rows, data: out };
+}
+
+/**
+ * Spectral filters: one length-r vector per penalty, the diagonal applied between `left` and
+ * `right`. Ridge: 1/(λ + α). Minimum-norm least squares (α = "pinv"): 1/λ where λ exceeds
+ * torch.linalg.pinv's default cutoff p·ε_f32·λ_max, else 0 (§4.4).
+ */
+export function ridgeFilters(lambda: Float64Array, alphas: readonly number[]): Float64Array[] {
+  return alphas.map((a) => {
+    const f = new Float64Array(lambda.length);
+    for (let k = 0; k < lambda.length; k++) f[k] = 1 / (lambda[k] + a);
+    return f;
+  });
+}
+
+export function pinvFilter(lambda: Float64Array, nFeatures: number): Float64Array {
+  let max = 0;
+  for (const l of lambda) if (l > max) max = l;
+  const cut = nFeatures * EPS32 * max;
+  const f = new Float64Array(lambda.length);
+  for (let k = 0; k < lambda.length; k++) f[k] = lambda[k] > cut && lambda[k] > 0 ? 1 / lambda[k] : 0;
+  return f;
+}
+
+/**
+ * The filtered left factors of every penalty stacked in one float32 matrix,
+ * (nFilters · n_e) × r with block f = left · diag(filters[f]), so that one GEMM with the
+ * coefficients `right · Y_a` (r × b) gives the predictions of every penalty at once.
+ */
+export function stackFilteredLeft(factor: SpectralFactor, filters: readonly Float64Array[]): Matrix32 {
+  const ne = factor.left.rows;
+  const r = factor.lambda.length;
+  const stacked = new Float32Array(filters.length * ne * r);
+  const L = factor.left.data;
+  for (let f = 0; f < filters.length; f++) {
+    const filt = filters[f];
+    const base = f * ne * r;
+    for (let i = 0; i < ne; i++) {
+      const row = i * r;
+      for (let k = 0; k < r; k++) stacked[base + row + k] = L[row + k] * filt[k];
+    }
+  }
+  return { rows: filters.length * ne, cols: r, data: stacked };
+}
+
+/**
+ * Rows `rows`, columns [u0, u1) of y, centred by their column means, as float32 (r·ows × b), into
+ * `out`; returns the means (float64).
+ */
+function gatherCentred32(y: Matrix64, rows: ArrayLike<number>, u0: number, u1: number, out: Float32Array): Float64Array {
+  const b = u1 - u0;
+  const mean = new Float64Array(b);
+  for (let k = 0; k < rows.length; k++) {
+    const src = rows[k] * y.cols + u0;
+    for (let j = 0; j < b; j++) mean[j] += y.data[src + j];
+  }
+  for (let j = 0; j < b; j++) mean[j] /= rows.length;
+  for (let k = 0; k < rows.length; k++) {
+    const src = rows[k] * y.cols + u0;
+    const dst = k * b;
+    for (let j = 0; j < b; j++) out[dst + j] = y.data[src + j] - mean[j];
+  }
+  return mean;
+}
+
+/** Copies of `fit` and `other` (same columns) centred by the column means of `fit`. */
+function centreDesign(fit: Matrix64, other: Matrix64): { fit: Matrix64; other: Matrix64 } {
+  const p = fit.cols;
+  const mean = new Float64Array(p);
+  for (let i = 0; i < fit.rows; i++) for (let j = 0; j < p; j++) mean[j] += fit.data[i * p + j];
+  for (let j = 0; j < p; j++) mean[j] /= fit.rows || 1;
+  const f = copy(fit);
+  const o = copy(other);
+  for (let i = 0; i < f.rows; i++) for (let j = 0; j < p; j++) f.data[i * p + j] -= mean[j];
+  for (let i = 0; i < o.rows; i++) for (let j = 0; j < p; j++) o.data[i * p + j] -= mean[j];
+  return { fit: f, other: o };
+}
+
+export type Estimator = 'ridge' | 'ols';
+
+export interface FoldFitOptions {
+  estimator: Estimator;
+  /** Penalties to search (ridge only). Default DEFAULT_ALPHAS. */
+  alphas?: readonly number[];
+  /** Units fitted per batch; bounds memory at about (n_alphas · n_val + n) · batch floats. Default 4096. */
+  unitBatch?: number;
+  /** Called after each unit batch with the number of units done. */
+  onUnits?: (done: number) => void;
+}
+
+/** One outer fold's fit: test predictions and, per unit, the chosen α and its inner-CV score. */
+export interface FoldFit {
+  /** n_test × units predictions. */
+  yhat: Matrix64;
+  /** Chosen α per unit (NaN for OLS). */
+  alpha: Float64Array;
+  /** Pooled inner-CV R² at the chosen α per unit (NaN for OLS). */
+  valScore: Float64Array;
+}
+
+const view32 = (buf: Float32Array, rows: number, cols: number): Matrix32 => ({ rows, cols, data: buf.subarray(0, rows * cols) });
+
+/**
+ * Fits one outer fold (METHODS §4.2 / §4.4). `xtr`/`xte` are the standardised designs
+ * (n_train × p, n_test × p); `ytr` the raw training targets (n_train × units, y not standardised).
+ *
+ * Ridge: for each inner fold, X and Y are re-centred by the inner-training means and one
+ * eigendecomposition gives the validation predictions for every α. Per unit, α* maximises the
+ * pooled inner-CV R², 1 − Σ_f SSE_f(α) / Σ_f SSE0_f (0 where Σ SSE0 = 0), plus 1e-10·ln α to break
+ * ties toward larger α. The refit on the whole training set uses α* and the training means as the
+ * intercept. OLS: minimum-norm least squares with the pinv cutoff, intercept = training mean.
+ *
+ * Precision: designs, eigendecompositions and error sums are float64; the products that map
+ * targets to predictions for all penalties (the bulk of the work) run in float32, as the authors'
+ * code runs every regression.
+ */
+export async function fitFold(backend: Backend, xtr: Matrix64, ytr: Matrix64, xte: Matrix64, inner: readonly InnerFold[], opts: FoldFitOptions): Promise<FoldFit> {
+  const nUnits = ytr.cols;
+  const nTrain = xtr.rows;
+  const nTest = xte.rows;
+  const allTrain = Int32Array.from({ length: nTrain }, (_, i) => i);
+  const batch = Math.min(nUnits, Math.max(1, opts.unitBatch ?? 4096));
+  const alphas = opts.alphas ?? DEFAULT_ALPHAS;
+  const nA = alphas.length;
+  const yhat = new Float64Array(nTest * nUnits);
+  const alphaOut = new Float64Array(nUnits).fill(NaN);
+  const valOut = new Float64Array(nUnits).fill(NaN);
+
+  // Outer factor: train → test (X_offset is ≈ 0 after z-scoring, but centre exactly as himalaya does).
+  const outerDesign = centreDesign(xtr, xte);
+  const outer = await spectralFactor(backend, outerDesign.fit, outerDesign.other);
+  const outerRight = to32(outer.right);
+
+  if (opts.estimator !== 'ols' && inner.length < 2) throw new RangeError(`fitFold: ridge needs at least 2 inner folds, got ${inner.length}`);
+  const innerFactors: { fold: InnerFold; right: Matrix32; stacked: Matrix32 }[] = [];
+  if (opts.estimator === 'ridge') {
+    for (const fold of inner) {
+      if (fold.train.length === 0 || fold.val.length === 0) throw new RangeError('fitFold: an inner fold has no training or no validation rows');
+      const d = centreDesign(takeRows(xtr, fold.train), takeRows(xtr, fold.val));
+      const factor = await spectralFactor(backend, d.fit, d.other);
+      innerFactors.push({ fold, right: to32(factor.right), stacked: stackFilteredLeft(factor, ridgeFilters(factor.lambda, alphas)) });
+    }
+  }
+  // Work buffers, reused across batches (float32).
+  const maxRank = Math.max(outer.lambda.length, ...innerFactors.map((f) => f.right.rows));
+  const maxRows = Math.max(nA * nTest, ...innerFactors.map((f) => f.stacked.rows));
+  const yaBuf = new Float32Array(nTrain * batch);
+  const coefBuf = new Float32Array(maxRank * batch);
+  const predBuf = new Float32Array(maxRows * batch);
+
+  if (opts.estimator === 'ols') {
+    const stacked = stackFilteredLeft(outer, [pinvFilter(outer.lambda, outer.nFeatures)]);
+    for (let u0 = 0; u0 < nUnits; u0 += batch) {
+      const u1 = Math.min(nUnits, u0 + batch);
+      const b = u1 - u0;
+      const mean = gatherCentred32(ytr, allTrain, u0, u1, yaBuf);
+      const coef = await backend.gemm(outerRight, view32(yaBuf, nTrain, b), { c: view32(coefBuf, outerRight.rows, b) });
+      const pred = await backend.gemm(stacked, coef, { c: view32(predBuf, stacked.rows, b) });
+      writePredictions(yhat, nUnits, u0, u1, pred.data, nTest, mean, null);
+      opts.onUnits?.(u1);
+    }
+    return { yhat: { rows: nTest, cols: nUnits, data: yhat }, alpha: alphaOut, valScore: valOut };
+  }
+
+  const outerFilters = ridgeFilters(outer.lambda, alphas);
+  const logAlpha = alphas.map((a) => 1e-10 * Math.log(a));
+  for (let u0 = 0; u0 < nUnits; u0 += batch) {
+    const u1 = Math.min(nUnits, u0 + batch);
+    const b = u1 - u0;
+    const sse = new Float64Array(nA * b);
+    const sse0 = new Float64Array(b);
+    const yv = new Float64Array(Math.max(...innerFactors.map((f) => f.fold.val.length)) * b);
+    for (const { fold, right, stacked } of innerFactors) {
+      const na = fold.train.length;
+      const nv = fold.val.length;
+      const mean = gatherCentred32(ytr, fold.train, u0, u1, yaBuf);
+      const coef = await backend.gemm(right, view32(yaBuf, na, b), { c: view32(coefBuf, right.rows, b) });
+      const P = (await backend.gemm(stacked, coef, { c: view32(predBuf, stacked.rows, b) })).data;
+      // Validation targets centred by the inner-training mean.
+      for (let i = 0; i < nv; i++) {
+        const src = fold.val[i] * ytr.cols + u0;
+        const dst = i * b;
+        for (let j = 0; j < b; j++) {
+          const v = ytr.data[src + j] - mean[j];
+          yv[dst + j] = v;
+          sse0[j] += v * v;
+        }
+      }
+      for (let a = 0; a < nA; a++) {
+        const acc = a * b;
+        for (let i = 0; i < nv; i++) {
+          const prow = (a * nv + i) * b;
+          const yrow = i * b;
+          for (let j = 0; j < b; j++) {
+            const d = yv[yrow + j] - P[prow + j];
+            sse[acc + j] += d * d;
+          }
+        }
+      }
+    }
+    const chosen = new Int32Array(b);
+    for (let j = 0; j < b; j++) {
+      let best = -Infinity;
+      let bestA = 0;
+      let bestScore = 0;
+      for (let a = 0; a < nA; a++) {
+        const score = sse0[j] > 0 ? 1 - sse[a * b + j] / sse0[j] : 0;
+        const keyed = score + logAlpha[a];
+        if (keyed > best) { best = keyed; bestA = a; bestScore = score; }
+      }
+      chosen[j] = bestA;
+      alphaOut[u0 + j] = alphas[bestA];
+      valOut[u0 + j] = bestScore;
+    }
+    // Refit on the whole training set, predicting only with the penalties some unit chose.
+    const mean = gatherCentred32(ytr, allTrain, u0, u1, yaBuf);
+    const coef = await backend.gemm(outerRight, view32(yaBuf, nTrain, b), { c: view32(coefBuf, outerRight.rows, b) });
+    const used = [...new Set(chosen)].sort((x, y) => x - y);
+    const stacked = stackFilteredLeft(outer, used.map((a) => outerFilters[a]));
+    const pred = await backend.gemm(stacked, coef, { c: view32(predBuf, stacked.rows, b) });
+    const slot = new Int32Array(nA).fill(-1);
+    used.forEach((a, k) => (slot[a] = k));
+    writePredictions(yhat, nUnits, u0, u1, pred.data, nTest, mean, Int32Array.from(chosen, (a) => slot[a]));
+    opts.onUnits?.(u1);
+  }
+  return { yhat: { rows: nTest, cols: nUnits, data: yhat }, alpha: alphaOut, valScore: valOut };
+}
+
+/** Copies block-stacked predictions (+ intercept) into the n_test × units output. */
+function writePredictions(out: Float64Array, nUnits: number, u0: number, u1: number, pred: Float32Array, nTest: number, intercept: Float64Array, slotOfUnit: Int32Array | null): void {
+  const b = u1 - u0;
+  for (let i = 0; i < nTest; i++) {
+    for (let j = 0; j < b; j++) {
+      const s = slotOfUnit ? slotOfUnit[j] : 0;
+      out[i * nUnits + u0 + j] = pred[(s * nTest + i) * b + j] + intercept[j];
+    }
+  }
+}

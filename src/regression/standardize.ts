@@ -1,0 +1,73 @@
+import type { Matrix64 } from '../linalg/matrix.js';
+
+/** Column means and scales fitted on training rows (scikit-learn's StandardScaler). */
+export interface Standardizer {
+  /** Per-feature mean of the training rows. */
+  mean: Float64Array;
+  /** Per-feature scale: the population SD, or 1 for features scikit-learn deems constant. */
+  scale: Float64Array;
+  /** Number of features deemed constant on the training rows. */
+  nConstant: number;
+}
+
+const EPS64 = 2.220446049250313e-16;
+
+/**
+ * scikit-learn's `_is_constant_feature`: a feature is constant when its variance is within
+ * floating-point error of zero, `var ≤ n·ε·var + (n·mean·ε)²` (METHODS §4.1). Deliberately no
+ * tolerance beyond this: OASM with σ = 0.2 has columns of magnitude ~4e-6 that must be scaled up.
+ */
+export function isConstantFeature(variance: number, mean: number, n: number): boolean {
+  const bound = n * EPS64 * variance + (n * mean * EPS64) ** 2;
+  return variance <= bound;
+}
+
+/**
+ * Fits mean and population SD (ddof 0, float64) of each column over `rows` of `x`
+ * (samples × features). Two-pass, as scikit-learn: mean first, then Σ(x − mean)² − (Σ(x − mean))²/n.
+ */
+export function fitStandardizer(x: Matrix64, rows: ArrayLike<number>): Standardizer {
+  const p = x.cols;
+  const n = rows.length;
+  if (n === 0) throw new RangeError('fitStandardizer: no training rows');
+  const mean = new Float64Array(p);
+  for (let k = 0; k < n; k++) {
+    const base = rows[k] * p;
+    for (let j = 0; j < p; j++) mean[j] += x.data[base + j];
+  }
+  for (let j = 0; j < p; j++) mean[j] /= n;
+  const ss = new Float64Array(p);
+  const corr = new Float64Array(p);
+  for (let k = 0; k < n; k++) {
+    const base = rows[k] * p;
+    for (let j = 0; j < p; j++) {
+      const d = x.data[base + j] - mean[j];
+      ss[j] += d * d;
+      corr[j] += d;
+    }
+  }
+  const scale = new Float64Array(p);
+  let nConstant = 0;
+  for (let j = 0; j < p; j++) {
+    const variance = (ss[j] - (corr[j] * corr[j]) / n) / n;
+    if (isConstantFeature(variance, mean[j], n)) {
+      scale[j] = 1;
+      nConstant++;
+    } else {
+      scale[j] = Math.sqrt(variance);
+    }
+  }
+  return { mean, scale, nConstant };
+}
+
+/** (x[rows] − mean) / scale as a new |rows| × features matrix. */
+export function applyStandardizer(x: Matrix64, rows: ArrayLike<number>, s: Standardizer): Matrix64 {
+  const p = x.cols;
+  const out = new Float64Array(rows.length * p);
+  for (let k = 0; k < rows.length; k++) {
+    const src = rows[k] * p;
+    const dst = k * p;
+    for (let j = 0; j < p; j++) out[dst + j] = (x.data[src + j] - s.mean[j]) / s.scale[j];
+  }
+  return { rows: rows.length, cols: p, data: out };
+}

@@ -1,0 +1,82 @@
+/**
+ * Aggregation of unit scores to subjects, experiments and the dataset (METHODS §5.5, as published):
+ * per (subject, experiment) the mean over that subject's units with NaN → 0, clipped at 0; per
+ * subject the mean over the experiments the subject did; the dataset value is the mean over
+ * subjects, with SEM = SD(ddof 1)/√n over subjects.
+ */
+export interface ExperimentUnitScores {
+  experiment: string;
+  /** Subject of each unit (same length as `scores`). */
+  subjects: readonly string[];
+  /** One score per unit (NaN allowed: counted as 0). */
+  scores: ArrayLike<number>;
+}
+
+export interface SubjectScore {
+  subject: string;
+  /** Units of this subject, summed over experiments. */
+  nUnits: number;
+  /** Clipped subject value, averaged over experiments. */
+  value: number;
+  /** Clipped per-experiment values. */
+  perExperiment: Record<string, number>;
+}
+
+export interface AggregateScore {
+  subjects: SubjectScore[];
+  /** Mean over subjects. */
+  mean: number;
+  /** Standard error of the mean over subjects (0 for one subject). */
+  sem: number;
+}
+
+export interface AggregateOptions {
+  /** Clip (subject, experiment) means at 0 (default true, as published; best-σ selection uses false). */
+  clip?: boolean;
+}
+
+/** Subject order: numeric when every subject id is numeric, else code-point order. */
+export function sortSubjects(ids: readonly string[]): string[] {
+  const uniq = [...new Set(ids)];
+  const numeric = uniq.every((s) => s.trim() !== '' && Number.isFinite(Number(s)));
+  return numeric ? uniq.sort((a, b) => Number(a) - Number(b)) : uniq.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+export function aggregateScores(parts: readonly ExperimentUnitScores[], opts: AggregateOptions = {}): AggregateScore {
+  const clip = opts.clip ?? true;
+  const per = new Map<string, { n: number; values: Record<string, number> }>();
+  for (const part of parts) {
+    if (part.subjects.length !== part.scores.length) {
+      throw new RangeError(`aggregateScores: experiment ${part.experiment} has ${part.subjects.length} subject labels for ${part.scores.length} scores`);
+    }
+    const sums = new Map<string, { sum: number; n: number }>();
+    for (let i = 0; i < part.scores.length; i++) {
+      const s = part.subjects[i];
+      const v = part.scores[i];
+      const acc = sums.get(s) ?? { sum: 0, n: 0 };
+      acc.sum += Number.isNaN(v) ? 0 : v;
+      acc.n += 1;
+      sums.set(s, acc);
+    }
+    for (const [s, { sum, n }] of sums) {
+      const mean = sum / n;
+      const entry = per.get(s) ?? { n: 0, values: {} };
+      entry.n += n;
+      entry.values[part.experiment] = clip ? Math.max(0, mean) : mean;
+      per.set(s, entry);
+    }
+  }
+  const subjects: SubjectScore[] = sortSubjects([...per.keys()]).map((s) => {
+    const e = per.get(s)!;
+    const vals = Object.values(e.values);
+    return { subject: s, nUnits: e.n, value: vals.reduce((a, b) => a + b, 0) / vals.length, perExperiment: e.values };
+  });
+  const values = subjects.map((s) => s.value);
+  const mean = values.length ? values.reduce((a, b) => a + b, 0) / values.length : NaN;
+  let sem = 0;
+  if (values.length > 1) {
+    const ss = values.reduce((a, v) => a + (v - mean) ** 2, 0);
+    sem = Math.sqrt(ss / (values.length - 1)) / Math.sqrt(values.length);
+  }
+  return { subjects, mean, sem };
+}
