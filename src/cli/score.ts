@@ -1,0 +1,81 @@
+import { loadDataset } from '../io/dataset.js';
+import { getBackend } from '../linalg/index.js';
+import { specScoreToJson, writeScore, type ScoreJson } from '../pipeline/results.js';
+import { scoreSpec, type SpecScore } from '../pipeline/score-spec.js';
+import type { SelectMode } from '../pipeline/select.js';
+import type { SplitScheme } from '../regression/splits.js';
+import type { Estimator } from '../regression/ridge.js';
+import { num, table } from './format.js';
+import { DelayedProgress } from './progress.js';
+
+export interface ScoreCommandOptions {
+  dataset: string;
+  features: string;
+  split: SplitScheme;
+  seed: number;
+  estimator: Estimator;
+  experiment?: string[];
+  backend: 'auto' | 'native' | 'portable';
+  threads?: number;
+  unitBatch: number;
+  select: SelectMode;
+  out?: string;
+  json?: boolean;
+}
+
+export async function runScoreCommand(opts: ScoreCommandOptions): Promise<void> {
+  const backend = getBackend(opts.backend);
+  if (opts.threads !== undefined) backend.setThreads(Math.max(1, opts.threads));
+  const dataset = await loadDataset(opts.dataset);
+  const progress = new DelayedProgress('fitting');
+  let scored: SpecScore;
+  try {
+    scored = await scoreSpec(dataset, opts.features, {
+      split: opts.split,
+      seed: opts.seed,
+      estimator: opts.estimator,
+      backend,
+      unitBatch: opts.unitBatch,
+      experiments: opts.experiment,
+      select: opts.select,
+      onProgress: (d, t) => progress.update(d, t),
+    });
+  } finally {
+    progress.stop();
+  }
+  if (opts.out) writeScore(opts.out, scored);
+  const json = specScoreToJson(scored);
+  if (opts.json) {
+    process.stdout.write(JSON.stringify(json, null, 2) + '\n');
+    return;
+  }
+  process.stdout.write(formatSpecScore(json) + (opts.out ? `wrote ${opts.out}/score.json and ${opts.out}/units.csv\n` : ''));
+}
+
+/** The readable form of a score (what `brainmap score` prints without --json). */
+export function formatSpecScore(json: ScoreJson): string {
+  const lines: string[] = [];
+  lines.push(`${json.dataset.name}  ·  features ${json.features}  ·  ${json.settings.split} splits  ·  ${json.settings.estimator}  ·  seed ${json.settings.seed}`);
+  for (const e of json.experiments) {
+    lines.push(`experiment ${e.experiment || '(single)'}: ${e.n_samples} samples, ${e.n_units} units, ${e.fold_sizes.length} outer folds (sizes ${e.fold_sizes.join(', ')}), ${e.inner_folds[0]} inner${e.median_alpha !== null ? `, median α ${num(e.median_alpha, 3)}` : ''}`);
+  }
+  if (json.grid) {
+    const g = json.grid;
+    lines.push('');
+    lines.push(`${g.param} curve (dataset R² and r of each value alone):`);
+    lines.push(table([g.param, 'R²', 'r'], g.curve.map((c) => [String(c.value), num(c.r2), num(c.r)]), ['r', 'r', 'r']));
+    for (const c of g.chosen) {
+      const vals = [...new Set(c.values)];
+      const where = c.experiment ? `experiment ${c.experiment}` : 'dataset';
+      lines.push(g.select === 'test'
+        ? `chosen ${g.param} (${where}): ${vals[0]} — selected on the reported test scores (--select test, the paper's way; circular)`
+        : `chosen ${g.param} per outer fold (${where}): ${c.values.join(', ')} — selected on inner-CV scores only (--select validation)`);
+    }
+  }
+  lines.push('');
+  lines.push(table(['subject', 'units', 'R²', 'r'], json.subjects.map((s) => [s.subject, String(s.n_units), num(s.r2), num(s.r)]), ['l', 'r', 'r', 'r']));
+  lines.push('');
+  lines.push(`dataset  R² ${num(json.dataset.r2)} ± ${num(json.dataset.r2_sem)}   r ${num(json.dataset.r)} ± ${num(json.dataset.r_sem)}   (mean ± SEM over subjects; subject values are unit means clipped at 0)`);
+  if (json.n_constant_units > 0) lines.push(`note: ${json.n_constant_units} unit(s) are constant on the test folds; their R² is undefined and counted as 0`);
+  return lines.join('\n') + '\n';
+}
