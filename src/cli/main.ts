@@ -2,6 +2,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { InputError } from '../data/errors.js';
 import { runScoreCommand } from './score.js';
+import { runDemoCommand } from './demo.js';
+import { DEMO_DATASETS } from '../pipeline/demo.js';
 
 function intArg(name: string) {
   return (v: string): number => {
@@ -36,6 +38,14 @@ export function buildProgram(): Command {
     .option('--out <dir>', 'also write score.json and units.csv (per-unit R², r, α) here')
     .option('--json', 'print one JSON object instead of a table')
     .action(runScoreCommand);
+
+  program
+    .command('demo')
+    .description('the paper\'s first findings end to end on built-in simulated datasets (no files needed)')
+    .option('--out <dir>', 'where to write the results', 'brainmap-demo')
+    .option('--dataset <spec...>', `simulated datasets to use (default: ${DEMO_DATASETS.join(' ')})`)
+    .addOption(new Option('--backend <name>', 'linear-algebra backend').choices(['auto', 'native', 'portable']).default('auto'))
+    .action(runDemoCommand);
 
   return program;
 }

@@ -51,12 +51,17 @@ export interface SimOptions extends SimEffects {
 }
 
 export const SIM_DEFAULTS: Record<'pereira' | 'fedorenko' | 'blank', SimOptions> = {
-  pereira: { seed: 1, units: 60, ac: 0.6, rho: 0.8, len: 0.4, pos: 0.4, tau: 1.5, content: 0.2, noise: 1 },
-  fedorenko: { seed: 1, units: 1, ac: 0.6, rho: 0.8, len: 0.3, pos: 0.5, tau: 2, content: 0.2, noise: 1 },
+  pereira: { seed: 1, units: 60, ac: 1, rho: 0.9, len: 0.4, pos: 0.4, tau: 1.5, content: 0.2, noise: 1 },
+  // Fedorenko samples are single words (word count 1): no length effect.
+  fedorenko: { seed: 1, units: 1, ac: 0.6, rho: 0.8, len: 0, pos: 0.5, tau: 2, content: 0.2, noise: 1 },
   blank: { seed: 1, units: 1, ac: 0.6, rho: 0.8, len: 0.4, pos: 0.4, tau: 3, content: 0.2, noise: 1 },
 };
 
-/** Share of the response variance each component has on average (for tests and the README). */
+/**
+ * Share of the response variance each component has on average (for tests and the README).
+ * Assumes each component is standardised over the dataset (true unless it is constant, e.g. the
+ * word count of single-word samples, whose share is then 0 whatever `len` says).
+ */
 export function componentShares(e: SimEffects): Record<'ac' | 'len' | 'pos' | 'content' | 'noise', number> {
   const loadingVar = 1 + 0.09; // E[β²] for β ~ 1 + 0.3 N(0,1)
   const v = { ac: e.ac ** 2, len: e.len ** 2 * loadingVar, pos: e.pos ** 2 * loadingVar, content: e.content ** 2, noise: e.noise ** 2 };

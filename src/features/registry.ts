@@ -44,13 +44,15 @@ export async function buildTerm(term: FeatureTerm, ctx: FeatureContext): Promise
   const def = getFeature(term.name);
   const m = await def.build(term, ctx);
   const n = ctx.dataset.y.rows;
+  // Name the file for file-backed features, else the term as written.
+  const where = term.name === 'file' ? term.params.path : term.text;
   if (m.rows !== n) {
-    throw new InputError(`${term.text}: rows: has ${m.rows} rows; expected ${n} (one per sample of ${ctx.dataset.name})`);
+    throw new InputError(`${where}: rows: has ${m.rows} rows; expected ${n} (one per sample of ${ctx.dataset.name})`);
   }
   for (let i = 0; i < m.data.length; i++) {
     if (!Number.isFinite(m.data[i])) {
       const r = Math.floor(i / m.cols);
-      throw new InputError(`${term.text}: values: row ${r}, column ${i - r * m.cols} is ${m.data[i]}; expected finite numbers`);
+      throw new InputError(`${where}: values: row ${r}, column ${i - r * m.cols} is ${m.data[i]}; expected finite numbers`);
     }
   }
   return m;

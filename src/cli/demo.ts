@@ -1,0 +1,42 @@
+import { resolve } from 'node:path';
+import { getBackend } from '../linalg/index.js';
+import { runDemo, DEMO_ANALYSES, DEMO_DATASETS } from '../pipeline/demo.js';
+import { num, table } from './format.js';
+import { DelayedProgress } from './progress.js';
+import { InputError } from '../data/errors.js';
+
+export interface DemoCommandOptions {
+  out: string;
+  dataset?: string[];
+  backend: 'auto' | 'native' | 'portable';
+}
+
+export async function runDemoCommand(opts: DemoCommandOptions): Promise<void> {
+  const backend = getBackend(opts.backend);
+  const datasets = opts.dataset ?? [...DEMO_DATASETS];
+  for (const d of datasets) if (!d.startsWith('sim:')) throw new InputError(`--dataset: ${d}: the demo runs on the built-in simulated datasets (${DEMO_DATASETS.join(', ')}); use brainmap score for your own data`);
+  const outDir = resolve(opts.out);
+  process.stderr.write(`brainmap demo: ${datasets.length} simulated dataset(s) × ${DEMO_ANALYSES.length} analyses, results in ${outDir}\n`);
+  const progress = new DelayedProgress('demo', 0);
+  const t0 = Date.now();
+  let rows;
+  try {
+    ({ rows } = await runDemo({ backend, outDir, datasets, onProgress: (d, t) => progress.update(d, t) }));
+  } finally {
+    progress.stop();
+  }
+  const out: string[] = [];
+  for (const ds of datasets) {
+    out.push('');
+    out.push(`${ds}  (responses simulated from known components; see README "Simulated datasets")`);
+    out.push(table(['analysis', 'features', 'split', 'R²', 'r'], rows.filter((r) => r.dataset === ds).map((r) => [r.analysis, r.features, r.split, `${num(r.r2, 3)} ± ${num(r.r2_sem, 3)}`, num(r.r, 3)]), ['l', 'l', 'l', 'r', 'r']));
+  }
+  out.push('');
+  out.push('What each row means:');
+  const seen = new Set<string>();
+  for (const r of rows) if (!seen.has(r.analysis)) { seen.add(r.analysis); out.push(`  ${r.analysis}: ${r.meaning}.`); }
+  out.push('');
+  out.push('R² is pooled out-of-sample R² and r the Pearson correlation of held-out predictions, averaged over a subject\'s units, clipped at 0, then mean ± SEM over subjects.');
+  out.push(`Finished in ${((Date.now() - t0) / 1000).toFixed(1)} s. Results (score.json and units.csv per analysis, summary.json, summary.csv): ${outDir}`);
+  process.stdout.write(out.join('\n') + '\n');
+}

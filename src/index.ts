@@ -1,0 +1,28 @@
+/** brainmap as a library: everything the CLI does is available here. */
+export * from './linalg/index.js';
+export type { Dataset, SampleTable, UnitTable, FoldDesign } from './data/dataset.js';
+export { InputError } from './data/errors.js';
+export { simulateDataset, parseSimSpec, componentShares, SIM_DEFAULTS, type SimOptions, type SimEffects } from './data/simulate.js';
+export { pereiraPassages, pereiraRowLabels } from './data/pereira-design.js';
+export { loadDataset, registerDatasetSource } from './io/dataset.js';
+export { readNpy, readMatrixNpy, writeNpy, readNpz, writeNpz } from './io/npy.js';
+export { readWordVectors } from './io/glove.js';
+export { MT19937 } from './random/mt19937.js';
+export { parseFeatureSpec } from './features/spec.js';
+export { registerFeature, buildFeatureSpec, featureDefinitions, type FeatureDefinition } from './features/registry.js';
+export { registerBuiltinFeatures } from './features/builtin.js';
+export { oasm } from './features/oasm.js';
+export { gaussianFilter1d, gaussianKernel1d } from './features/smoothing.js';
+export * from './features/confounds.js';
+export { poolWordVectors, bagOfWords, alignSentences, embeddingTokens } from './features/embeddings.js';
+export { expandGrid } from './features/grid.js';
+export { foldLabels, planFolds, labelFolds, blockFolds, type OuterFold, type InnerFold, type SplitScheme } from './regression/splits.js';
+export { fitStandardizer, applyStandardizer, isConstantFeature } from './regression/standardize.js';
+export { fitFold, DEFAULT_ALPHAS, type Estimator } from './regression/ridge.js';
+export { foldPearson, foldSquaredErrors, pooledR2 } from './scoring/metrics.js';
+export { aggregateScores } from './scoring/aggregate.js';
+export { scoreFeatures, type ScoreResult, type ExperimentScores } from './pipeline/score.js';
+export { scoreSpec, type SpecScore } from './pipeline/score-spec.js';
+export { selectOverGrid } from './pipeline/select.js';
+export { specScoreToJson, writeScore } from './pipeline/results.js';
+export { runDemo } from './pipeline/demo.js';

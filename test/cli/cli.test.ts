@@ -1,0 +1,63 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const fedorenko = `${root}../shared/data/fedorenko2016/fedorenko2016.nc`;
+
+function brainmap(...args: string[]) {
+  return spawnSync(process.execPath, ['--import', 'tsx', `${root}src/cli/main.ts`, ...args], { encoding: 'utf8', cwd: root });
+}
+
+test('input errors print one line naming file and field, exit 2, and no stack trace', () => {
+  const missing = brainmap('score', '--dataset', '/nonexistent/data', '--features', 'oasm:sigma=1');
+  assert.equal(missing.status, 2);
+  assert.equal(missing.stderr, 'error: /nonexistent/data: dataset: no such file or directory\n');
+  const badFeature = brainmap('score', '--dataset', fedorenko, '--features', 'oasm:sigma=abc');
+  assert.equal(badFeature.status, 2);
+  assert.equal(badFeature.stderr, 'error: --features: "oasm:sigma=abc": sigma=abc is not a number in 0…1000\n');
+  const badSplit = brainmap('score', '--dataset', fedorenko, '--features', 'sl', '--split', 'random');
+  assert.notEqual(badSplit.status, 0);
+  assert.match(badSplit.stderr, /argument 'random' is invalid. Allowed choices are contiguous, shuffled/);
+  assert.doesNotMatch(missing.stderr + badFeature.stderr + badSplit.stderr, /\n\s+at /);
+});
+
+test('score with a grid on the real Fedorenko data reports the whole curve and the chosen σ', () => {
+  const r = brainmap('score', '--dataset', fedorenko, '--features', 'wp:sigma=grid', '--split', 'contiguous');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /sigma curve \(dataset R² and r of each value alone\):/);
+  assert.match(r.stdout, /\n  4\.7  0\.\d{4}  0\.\d{4}\n/);
+  assert.match(r.stdout, /chosen sigma per outer fold \(dataset\): ([\d.]+, ){12}[\d.]+ — selected on inner-CV scores only/);
+  const t = brainmap('score', '--dataset', fedorenko, '--features', 'wp:sigma=0,4.7', '--split', 'contiguous', '--select', 'test', '--json');
+  assert.equal(t.status, 0, t.stderr);
+  const json = JSON.parse(t.stdout) as { grid: { curve: { value: number; r2: number }[]; chosen: { values: number[] }[] } };
+  assert.deepEqual(json.grid.curve.map((c) => c.value), [0, 4.7]);
+  // The paper's hard-coded WP σ for R² is 4.7 (REFERENCE_VALUES); test-set selection agrees here.
+  assert.equal(json.grid.chosen[0].values[0], 4.7);
+});
+
+test('brainmap demo prints its summary table and writes JSON and CSV for every analysis', () => {
+  const out = mkdtempSync(join(tmpdir(), 'brainmap-demo-'));
+  const t0 = Date.now();
+  const r = brainmap('demo', '--out', out);
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(Date.now() - t0 < 180_000, 'the demo finishes within 3 minutes');
+  for (const ds of ['sim:pereira', 'sim:fedorenko', 'sim:blank']) assert.match(r.stdout, new RegExp(`${ds}  \\(responses simulated`));
+  assert.match(r.stdout, /oasm-contiguous +oasm:sigma=1\.8 +contiguous +0\.000 ± 0\.000/);
+  assert.match(r.stdout, /What each row means:/);
+  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { rows: { dataset: string; analysis: string; r2: number }[] };
+  assert.equal(summary.rows.length, 15);
+  const get = (ds: string, a: string) => summary.rows.find((x) => x.dataset === ds && x.analysis === a)!.r2;
+  for (const ds of ['sim:pereira', 'sim:fedorenko', 'sim:blank']) {
+    assert.ok(get(ds, 'oasm-shuffled') > 0.05 && get(ds, 'oasm-contiguous') < 0.005, ds);
+  }
+  assert.equal(readFileSync(join(out, 'summary.csv'), 'utf8').split('\n')[0], 'dataset,analysis,features,split,r2,r2_sem,r,meaning');
+  for (const kind of ['pereira', 'fedorenko', 'blank']) {
+    assert.ok(existsSync(join(out, kind, 'oasm-shuffled', 'score.json')));
+    assert.ok(existsSync(join(out, kind, 'position-length', 'units.csv')));
+  }
+});

@@ -1,0 +1,93 @@
+/**
+ * The simulated datasets have the real designs, and a correct analysis recovers what was planted.
+ * Margins come from the generative model (componentShares), not from earlier runs:
+ *  - OASM can at best predict the autocorrelated component z_t from the other samples of its block:
+ *    for AR(1) with coefficient ρ that is 2ρ²/(1+ρ²) of its variance (interior sample, both
+ *    neighbours known); we require at least a quarter of that with shuffled folds, at most all of
+ *    it, and ≈ 0 with contiguous folds (no neighbour is in training).
+ *  - Position + length features can explain the len and pos components fully; we require ≥ 60 %
+ *    of their share with contiguous folds (ridge, ~300 samples) and no more than share + 0.03.
+ *  - With len = pos = content = 0 the same features explain nothing (≤ 0.01).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { componentShares, simulateDataset, SIM_DEFAULTS, type SimEffects } from '../../src/data/simulate.js';
+import { scoreSpec } from '../../src/pipeline/score-spec.js';
+import { getBackend } from '../../src/linalg/index.js';
+import { validateDataset } from '../../src/io/validate.js';
+import { pereiraPassages } from '../../src/data/pereira-design.js';
+
+const backend = getBackend('auto');
+
+test('sim:pereira has Pereira2018\'s design: 627 sentences in 168 passages, two experiments, subjects and their experiments', () => {
+  const d = simulateDataset('pereira', { units: 5 });
+  validateDataset(d, d.source);
+  assert.equal(d.y.rows, 627);
+  assert.equal(new Set(d.samples.block).size, 168);
+  assert.equal(d.samples.experiment.filter((e) => e === '243').length, 243);
+  assert.equal(pereiraPassages().length, 168);
+  assert.equal(new Set(d.units.subject).size, 10);
+  // Subject 215 did only exp 243; 199 only exp 384 — their units are NaN in the other experiment.
+  const col215 = d.units.subject.indexOf('215');
+  const col199 = d.units.subject.indexOf('199');
+  const row384 = d.samples.experiment.indexOf('384');
+  assert.ok(Number.isNaN(d.y.data[row384 * d.y.cols + col215]));
+  assert.ok(Number.isFinite(d.y.data[0 * d.y.cols + col215]));
+  assert.ok(Number.isNaN(d.y.data[0 * d.y.cols + col199]));
+  assert.ok(d.samples.text.every((t) => t.split(' ').length >= 3 && t.endsWith('.')));
+});
+
+test('sim:fedorenko and sim:blank have the real designs', () => {
+  const f = simulateDataset('fedorenko');
+  assert.equal(f.y.rows, 416);
+  assert.deepEqual([1, 2, 3, 4, 5].map((s) => f.units.subject.filter((x) => x === String(s)).length), [47, 8, 9, 15, 18]);
+  assert.ok(f.samples.text.every((t) => !t.includes(' ')));
+  const b = simulateDataset('blank');
+  assert.equal(b.y.rows, 1317);
+  assert.equal(b.y.cols, 60);
+  const lengths = [...new Set(b.samples.block)].map((s) => b.samples.block.filter((x) => x === s).length);
+  assert.deepEqual(lengths, [143, 153, 135, 157, 181, 181, 189, 178]);
+  assert.ok(b.samples.text.every((t) => t.trim() !== ''));
+});
+
+test('simulations are deterministic given the seed', () => {
+  const a = simulateDataset('fedorenko', { seed: 5 });
+  const b = simulateDataset('fedorenko', { seed: 5 });
+  const c = simulateDataset('fedorenko', { seed: 6 });
+  assert.deepEqual(a.y.data, b.y.data);
+  assert.deepEqual(a.samples.text, b.samples.text);
+  assert.notDeepEqual(a.y.data, c.y.data);
+});
+
+const POSITION: Record<string, string> = { pereira: 'sp+sl', fedorenko: 'wp', blank: 'ramps:len=11+wn' };
+
+async function r2(kind: 'pereira' | 'fedorenko' | 'blank', features: string, split: 'shuffled' | 'contiguous', effects: Partial<SimEffects> = {}): Promise<number> {
+  const d = simulateDataset(kind, effects);
+  const s = await scoreSpec(d, features, { split, backend });
+  return s.result.r2.mean;
+}
+
+for (const kind of ['pereira', 'fedorenko', 'blank'] as const) {
+  test(`sim:${kind}: OASM scores with shuffled folds and ≈ 0 with contiguous folds`, async () => {
+    const e = SIM_DEFAULTS[kind];
+    const shares = componentShares(e);
+    if (kind === 'fedorenko') { shares.ac /= 1 - shares.len; } // single words: the len component is constant (share 0)
+    const ceiling = shares.ac * (2 * e.rho ** 2) / (1 + e.rho ** 2);
+    const shuffled = await r2(kind, 'oasm:sigma=1.8', 'shuffled');
+    const contiguous = await r2(kind, 'oasm:sigma=1.8', 'contiguous');
+    assert.ok(shuffled > 0.25 * ceiling && shuffled < ceiling + 0.02, `shuffled OASM R² ${shuffled} vs ceiling ${ceiling}`);
+    assert.ok(contiguous < 0.005, `contiguous OASM R² ${contiguous}`);
+  });
+
+  test(`sim:${kind}: position + length features recover the planted len + pos share under contiguous folds, and nothing when none is planted`, async () => {
+    const e = SIM_DEFAULTS[kind];
+    const shares = componentShares(e);
+    const planted = shares.len + shares.pos;
+    const got = await r2(kind, POSITION[kind], 'contiguous');
+    assert.ok(got > 0.6 * planted && got < planted + 0.03, `position+length R² ${got} vs planted share ${planted}`);
+    const none = await r2(kind, POSITION[kind], 'contiguous', { len: 0, pos: 0, content: 0 });
+    assert.ok(none < 0.01, `with nothing planted: ${none}`);
+    // The feature that generated the signal beats OASM, which did not, under honest folds.
+    assert.ok(got > (await r2(kind, 'oasm:sigma=1.8', 'contiguous')) + 0.5 * planted);
+  });
+}
