@@ -1,4 +1,6 @@
 import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { backendOption } from './options.js';
 import { getBackend } from '../linalg/index.js';
 import { runDemo, DEMO_ANALYSES, DEMO_DATASETS } from '../pipeline/demo.js';
 import { num, table } from './format.js';
@@ -9,6 +11,16 @@ export interface DemoCommandOptions {
   out: string;
   dataset?: string[];
   backend: 'auto' | 'native' | 'portable';
+}
+
+export function registerDemoCommand(program: Command): void {
+  program
+    .command('demo')
+    .description("the paper's first findings end to end on built-in simulated datasets (no files needed)")
+    .option('--out <dir>', 'where to write the results', 'brainmap-demo')
+    .option('--dataset <spec...>', `simulated datasets to use (default: ${DEMO_DATASETS.join(' ')})`)
+    .addOption(backendOption())
+    .action(runDemoCommand);
 }
 
 export async function runDemoCommand(opts: DemoCommandOptions): Promise<void> {

@@ -1,3 +1,4 @@
+import { Command, Option } from 'commander';
 import { loadDataset } from '../io/dataset.js';
 import { getBackend } from '../linalg/index.js';
 import { specScoreToJson, writeScore, type ScoreJson } from '../pipeline/results.js';
@@ -7,6 +8,7 @@ import type { SplitScheme } from '../regression/splits.js';
 import type { Estimator } from '../regression/ridge.js';
 import { num, table } from './format.js';
 import { DelayedProgress } from './progress.js';
+import { backendOption, intArg } from './options.js';
 
 export interface ScoreCommandOptions {
   dataset: string;
@@ -21,6 +23,25 @@ export interface ScoreCommandOptions {
   select: SelectMode;
   out?: string;
   json?: boolean;
+}
+
+export function registerScoreCommand(program: Command): void {
+  program
+    .command('score')
+    .description('cross-validated brain score of one feature space on a dataset')
+    .requiredOption('--dataset <spec>', 'dataset: a Brain-Score .nc assembly, name:path (fedorenko2016:<file.nc>), a dataset folder (y.npy, samples.csv, units.csv), or sim:pereira|fedorenko|blank')
+    .requiredOption('--features <spec>', 'feature spec, e.g. oasm:sigma=1.8, sp:sigma=3.4+sl, wp:sigma=grid, file:X.npy ("+" stacks terms)')
+    .addOption(new Option('--split <scheme>', "train/test folds: contiguous blocks, or the paper's shuffled labels").choices(['contiguous', 'shuffled']).default('contiguous'))
+    .option('--seed <n>', 'seed of the MT19937 stream that shuffles fold labels', intArg('--seed'), 42)
+    .addOption(new Option('--estimator <name>', 'ridge with nested CV over 25 penalties, or least squares (min-norm)').choices(['ridge', 'ols']).default('ridge'))
+    .option('--experiment <name...>', 'analyse only these experiments')
+    .addOption(new Option('--select <how>', 'with a grid (sigma=grid, …): choose on inner-CV scores only, or on the reported test scores as the paper did').choices(['validation', 'test']).default('validation'))
+    .addOption(backendOption())
+    .option('--threads <n>', 'BLAS threads (default: all cores)', intArg('--threads'))
+    .option('--unit-batch <n>', 'units fitted at once (bounds memory)', intArg('--unit-batch'), 4096)
+    .option('--out <dir>', 'also write score.json and units.csv (per-unit R², r, α) here')
+    .option('--json', 'print one JSON object instead of a table')
+    .action(runScoreCommand);
 }
 
 export async function runScoreCommand(opts: ScoreCommandOptions): Promise<void> {
