@@ -4,6 +4,9 @@ import { InputError } from '../data/errors.js';
 import { registerScoreCommand } from './score.js';
 import { registerDemoCommand } from './demo.js';
 // command modules: one import per command (keep this comment: new commands are added below it)
+import { registerRunCommand } from './run.js';
+import { registerWorkerCommand } from './worker.js';
+import { registerStatusCommand } from './status.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -16,6 +19,9 @@ export function buildProgram(): Command {
   registerScoreCommand(program);
   registerDemoCommand(program);
   // command registrations: one call per command (keep this comment)
+  registerRunCommand(program);
+  registerWorkerCommand(program);
+  registerStatusCommand(program);
   return program;
 }
 

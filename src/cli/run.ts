@@ -1,0 +1,185 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import cliProgress from 'cli-progress';
+import { readExperiment } from '../pipeline/sweep/experiment.js';
+import { parallelism, runLocal, type RunProgress } from '../pipeline/sweep/local.js';
+import { planExperiment, type SweepJob, type SweepPlan } from '../pipeline/sweep/plan.js';
+import { checkRedis, DEFAULT_ATTEMPTS, DEFAULT_BACKOFF_MS, DEFAULT_QUEUE_NAME, enqueuePlan } from '../pipeline/sweep/queue.js';
+import { DEFAULT_STALE_MS, ResultStore } from '../pipeline/sweep/store.js';
+import { num, table } from './format.js';
+import { backendOption, intArg } from './options.js';
+
+export interface RunCommandOptions {
+  store?: string;
+  dryRun?: boolean;
+  workers?: number;
+  threads?: number;
+  backend: 'auto' | 'native' | 'portable';
+  unitBatch: number;
+  queue?: string;
+  queueName: string;
+  attempts: number;
+  backoff: number;
+  retryFailed?: boolean;
+  lockStale: number;
+}
+
+/** Store path: --store, else the experiment's `store`, else ./brainmap-store. */
+export function storePath(opt: string | undefined, fromExperiment: string | null): string {
+  return resolve(opt ?? fromExperiment ?? 'brainmap-store');
+}
+
+/** Parser for an integer option ≥ 1. */
+export function positiveInt(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer`);
+    return n;
+  };
+}
+
+export function registerRunCommand(program: Command): void {
+  program
+    .command('run')
+    .description('plan an experiment file (a grid of fits) into jobs and run them: here on worker threads, or on a Redis queue for `brainmap worker`s')
+    .argument('<experiment>', 'experiment file (.yaml, .yml or .json)')
+    .option('--store <dir>', "results store (default: the experiment's `store`, else ./brainmap-store)")
+    .option('--dry-run', 'show the plan (jobs and whether each is done) and compute nothing')
+    .option('--workers <n>', 'worker threads (default: all cores)', positiveInt('--workers'))
+    .option('--threads <n>', 'BLAS threads per worker (default: cores / workers)', positiveInt('--threads'))
+    .addOption(backendOption())
+    .option('--unit-batch <n>', 'units fitted at once (bounds memory)', positiveInt('--unit-batch'), 4096)
+    .option('--queue <url>', 'enqueue the pending jobs on this Redis (redis://host:port) instead of computing them here')
+    .option('--queue-name <name>', 'queue name', DEFAULT_QUEUE_NAME)
+    .option('--attempts <n>', 'with --queue: attempts per job before it goes to the failed (dead-letter) set', positiveInt('--attempts'), DEFAULT_ATTEMPTS)
+    .option('--backoff <ms>', 'with --queue: delay before the first retry, doubling each time', intArg('--backoff'), DEFAULT_BACKOFF_MS)
+    .option('--retry-failed', 'with --queue: put jobs of this experiment that are in the failed set back in the queue')
+    .option('--lock-stale <s>', 'a job lock not refreshed for this long is taken over (other hosts; a dead process on this host at once)', positiveInt('--lock-stale'), DEFAULT_STALE_MS / 1000)
+    .action(runRunCommand);
+}
+
+function jobRow(j: SweepJob, status: string, withSelect: boolean): string[] {
+  const row = [j.key, j.datasetName, j.features, j.split, j.estimator, String(j.seed)];
+  if (withSelect) row.push(j.select ?? '—');
+  row.push(status);
+  return row;
+}
+
+/** The plan as a table: key, dataset, features, split, estimator, seed, [select,] status. */
+export function formatPlan(plan: SweepPlan, done: Set<string>, storeRoot: string): string {
+  const withSelect = plan.jobs.some((j) => j.select !== null) && plan.experiment.select.length > 1;
+  const header = ['job key', 'dataset', 'features', 'split', 'estimator', 'seed', ...(withSelect ? ['select'] : []), 'status'];
+  const rows = plan.jobs.map((j) => jobRow(j, done.has(j.key) ? 'done' : 'pending', withSelect));
+  const nDone = plan.jobs.filter((j) => done.has(j.key)).length;
+  return [
+    table(header, rows),
+    '',
+    `${plan.experiment.name}: ${plan.jobs.length} jobs, ${nDone} done, ${plan.jobs.length - nDone} pending  ·  store ${storeRoot}`,
+  ].join('\n') + '\n';
+}
+
+function resultsTable(plan: SweepPlan, store: ResultStore, limit = 200): string {
+  const done = store.doneKeys();
+  const rows: string[][] = [];
+  for (const j of plan.jobs.slice(0, limit)) {
+    if (!done.has(j.key)) {
+      rows.push([j.datasetName, j.features, j.split, j.estimator, String(j.seed), '—', '—', 'missing']);
+      continue;
+    }
+    const s = JSON.parse(store.readText(j.key, 'score.json')) as { dataset: { r2: number; r: number } };
+    rows.push([j.datasetName, j.features, j.split, j.estimator, String(j.seed), num(s.dataset.r2), num(s.dataset.r), j.key.slice(0, 12)]);
+  }
+  const more = plan.jobs.length > limit ? `\n… and ${plan.jobs.length - limit} more (see ${store.root}/jobs/<key>/score.json)` : '';
+  return table(['dataset', 'features', 'split', 'estimator', 'seed', 'R²', 'r', 'key'], rows, ['l', 'l', 'l', 'l', 'r', 'r', 'r', 'l']) + more + '\n';
+}
+
+export async function runRunCommand(file: string, opts: RunCommandOptions): Promise<void> {
+  const experiment = readExperiment(file);
+  const root = storePath(opts.store, experiment.store);
+  if (opts.dryRun) {
+    // A dry run reads the store if there is one and creates nothing.
+    const plan = await planExperiment(experiment);
+    const done = existsSync(root) ? ResultStore.open(root).doneKeys() : new Set<string>();
+    process.stdout.write(formatPlan(plan, done, root));
+    return;
+  }
+  // Fail fast, before loading datasets: the store must be writable and Redis reachable.
+  const store = ResultStore.open(root);
+  if (opts.queue) await checkRedis(opts.queue);
+  const plan = await planExperiment(experiment);
+  if (opts.queue) {
+    store.writeManifest(plan);
+    const s = await enqueuePlan(plan, store, { url: opts.queue, queueName: opts.queueName, attempts: opts.attempts, backoffMs: opts.backoff, retryFailed: opts.retryFailed });
+    process.stdout.write(
+      `${experiment.name}: ${s.total} jobs — ${s.done} already in the store, ${s.added + s.readded} enqueued, ${s.queued} already queued` +
+      `${s.retried ? `, ${s.retried} failed jobs re-queued` : ''}${s.dead ? `, ${s.dead} in the failed set (--retry-failed to run them again)` : ''}\n` +
+      `queue ${opts.queue} (${opts.queueName}); start workers with: brainmap worker --queue ${opts.queue} --store ${root}\n`,
+    );
+    return;
+  }
+
+  const done = store.doneKeys();
+  const par = parallelism({ workers: opts.workers, threads: opts.threads, jobs: plan.jobs.filter((j) => !done.has(j.key)).length });
+  const tty = process.stderr.isTTY === true;
+  process.stderr.write(`${experiment.name}: ${plan.jobs.length} jobs  ·  store ${root}  ·  ${par.workers} workers × ${par.blasThreads} BLAS thread${par.blasThreads > 1 ? 's' : ''}\n`);
+  let bar: cliProgress.SingleBar | null = null;
+  let last: RunProgress | null = null;
+  const ac = new AbortController();
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) process.exit(130);
+    process.stderr.write(`\n${sig}: stopping (finished jobs are kept; run the same command again to resume)\n`);
+    ac.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let summary;
+  try {
+    summary = await runLocal(plan, root, {
+      ...par,
+      backend: opts.backend,
+      unitBatch: opts.unitBatch,
+      staleMs: opts.lockStale * 1000,
+      signal: ac.signal,
+      onProgress: (p) => {
+        if (tty && !bar && p.done < p.total) {
+          bar = new cliProgress.SingleBar(
+            { format: 'jobs [{bar}] {value}/{total} | {running} running | {eta_formatted} left', stream: process.stderr, hideCursor: true, clearOnComplete: true, etaBuffer: 20 },
+            cliProgress.Presets.shades_classic,
+          );
+          bar.start(p.total, p.done, { running: p.running });
+        }
+        bar?.update(p.done, { running: p.running });
+        last = p;
+      },
+      onJob: (e) => {
+        if (e.type === 'failed') {
+          bar?.stop();
+          process.stderr.write(`failed ${e.job.key} (${e.job.features}, ${e.job.split}): ${e.error}\n`);
+          bar?.start((last as RunProgress).total, (last as RunProgress).done, { running: (last as RunProgress).running });
+        } else if (e.type === 'computed' && !tty && last) {
+          process.stderr.write(`[${last.done + 1}/${last.total}] ${e.job.key} ${e.job.features} ${e.job.split} seed ${e.job.seed}: R² ${num(e.outcome.r2)} (${e.outcome.seconds.toFixed(1)} s)\n`);
+        } else if (e.type === 'deferred' && !tty) {
+          process.stderr.write(`${e.job.key} is being computed by another process; coming back to it later\n`);
+        }
+      },
+    });
+  } finally {
+    (bar as cliProgress.SingleBar | null)?.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  if (summary.interrupted) {
+    process.stderr.write(`interrupted: ${summary.alreadyDone + summary.computed + summary.byOthers} of ${summary.total} jobs done\n`);
+    process.exitCode = 130;
+    return;
+  }
+  process.stdout.write(resultsTable(plan, store));
+  process.stdout.write(`\n${experiment.name}: ${summary.total} jobs — computed ${summary.computed}, already in the store ${summary.alreadyDone}${summary.byOthers ? `, by other processes ${summary.byOthers}` : ''}, failed ${summary.failed.length} (${summary.seconds.toFixed(1)} s)\n`);
+  if (summary.failed.length > 0) {
+    for (const f of summary.failed) process.stderr.write(`failed ${f.job.key} (${f.job.features}, ${f.job.split}): ${f.error}\n`);
+    process.exitCode = 1;
+  }
+}

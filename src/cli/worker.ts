@@ -1,0 +1,85 @@
+import { resolve } from 'node:path';
+import { Command } from 'commander';
+import { parallelism } from '../pipeline/sweep/local.js';
+import { DEFAULT_LOCK_DURATION_MS, DEFAULT_QUEUE_NAME, DEFAULT_STALLED_INTERVAL_MS, startQueueWorker, type WorkerEvent } from '../pipeline/sweep/queue.js';
+import { DEFAULT_STALE_MS } from '../pipeline/sweep/store.js';
+import { num } from './format.js';
+import { backendOption, intArg } from './options.js';
+import { positiveInt } from './run.js';
+
+export interface WorkerCommandOptions {
+  queue: string;
+  store: string;
+  queueName: string;
+  workers?: number;
+  threads?: number;
+  backend: 'auto' | 'native' | 'portable';
+  unitBatch: number;
+  lockDuration: number;
+  stalledInterval: number;
+  maxStalled: number;
+  lockStale: number;
+  exitWhenDrained?: boolean;
+}
+
+export function registerWorkerCommand(program: Command): void {
+  program
+    .command('worker')
+    .description('process jobs enqueued by `brainmap run --queue` into a shared results store (run one per machine)')
+    .requiredOption('--queue <url>', 'Redis URL, e.g. redis://10.0.0.5:6379')
+    .requiredOption('--store <dir>', 'results store, the same path on every machine (a shared file system)')
+    .option('--queue-name <name>', 'queue name', DEFAULT_QUEUE_NAME)
+    .option('--workers <n>', 'jobs computed at once, each on its own thread (default: all cores)', positiveInt('--workers'))
+    .option('--threads <n>', 'BLAS threads per job (default: cores / workers)', positiveInt('--threads'))
+    .addOption(backendOption())
+    .option('--unit-batch <n>', 'units fitted at once (bounds memory)', positiveInt('--unit-batch'), 4096)
+    .option('--lock-duration <ms>', "queue lock of a running job; a dead worker's job is retried elsewhere after about this long", positiveInt('--lock-duration'), DEFAULT_LOCK_DURATION_MS)
+    .option('--stalled-interval <ms>', 'how often this worker looks for jobs of dead workers', positiveInt('--stalled-interval'), DEFAULT_STALLED_INTERVAL_MS)
+    .option('--max-stalled <n>', 'times a job may lose its worker before it counts as failed', intArg('--max-stalled'), 2)
+    .option('--lock-stale <s>', 'a store lock of another host not refreshed for this long is taken over', positiveInt('--lock-stale'), DEFAULT_STALE_MS / 1000)
+    .option('--exit-when-drained', 'exit once the queue has no waiting, delayed or running jobs')
+    .action(runWorkerCommand);
+}
+
+function stamp(): string {
+  return new Date().toISOString().replace('T', ' ').replace(/\.\d+Z$/, '');
+}
+
+export async function runWorkerCommand(opts: WorkerCommandOptions): Promise<void> {
+  const par = parallelism({ workers: opts.workers, threads: opts.threads });
+  const log = (line: string) => process.stderr.write(`${stamp()} ${line}\n`);
+  const handle = await startQueueWorker({
+    url: opts.queue,
+    store: resolve(opts.store),
+    queueName: opts.queueName,
+    ...par,
+    backend: opts.backend,
+    unitBatch: opts.unitBatch,
+    lockDurationMs: opts.lockDuration,
+    stalledIntervalMs: opts.stalledInterval,
+    maxStalledCount: opts.maxStalled,
+    staleMs: opts.lockStale * 1000,
+    exitWhenDrained: opts.exitWhenDrained,
+    onEvent: (e: WorkerEvent) => {
+      switch (e.type) {
+        case 'ready': log(`worker ${e.id} on ${opts.queue} (${opts.queueName}), store ${resolve(opts.store)}, ${par.workers} × ${par.blasThreads} BLAS thread(s)`); break;
+        case 'completed': log('skipped' in e.outcome ? `${e.job.key} already in the store` : `${e.job.key} ${e.job.features} ${e.job.split} seed ${e.job.seed}: R² ${num(e.outcome.r2)} (${e.outcome.seconds.toFixed(1)} s)`); break;
+        case 'failed': log(`${e.job.key} failed (attempt ${e.attempt} of ${e.attempts}${e.attempt >= e.attempts ? ', giving up: see brainmap status' : ', will retry'}): ${e.error}`); break;
+        case 'waiting-for-lock': log(`${e.job.key} is locked by another process; waiting for it`); break;
+        case 'error': log(`queue error: ${e.error}`); break;
+        case 'closing': log(e.force ? 'stopping now; running jobs go back to the queue' : 'stopping after the running jobs (signal again to stop now)'); break;
+      }
+    },
+  });
+  let signals = 0;
+  const onSignal = () => {
+    signals++;
+    void handle.shutdown(signals > 1);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const s = await handle.finished;
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  log(`stopped: ${s.completed} jobs completed, ${s.failed} failed attempts`);
+}

@@ -1,0 +1,100 @@
+/** Shared helpers of the sweep tests: the CLI as a child process, free ports, a private redis-server. */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = fileURLToPath(new URL('../../', import.meta.url));
+export const cli = join(root, 'src/cli/main.ts');
+
+export function tmp(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `brainmap-sweep-${prefix}-`));
+}
+
+export function writeExperiment(dir: string, name: string, text: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+/** Runs the CLI to completion. */
+export function brainmap(args: string[], opts: { env?: NodeJS.ProcessEnv; timeout?: number } = {}) {
+  return spawnSync(process.execPath, ['--import', 'tsx', cli, ...args], { encoding: 'utf8', cwd: root, env: { ...process.env, ...opts.env }, timeout: opts.timeout ?? 120_000 });
+}
+
+/** Starts the CLI as a child process (stdout/stderr collected). */
+export function brainmapChild(args: string[]): ChildProcess & { out: () => string } {
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout?.on('data', (b: Buffer) => { out += b.toString(); });
+  child.stderr?.on('data', (b: Buffer) => { out += b.toString(); });
+  return Object.assign(child, { out: () => out });
+}
+
+export function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Polls `cond` every `everyMs` until it is true; throws after `timeoutMs`. */
+export async function waitFor(what: string, cond: () => boolean | Promise<boolean>, timeoutMs: number, everyMs = 25): Promise<void> {
+  const t0 = Date.now();
+  while (!(await cond())) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+/** Keys of the finished jobs in a store. */
+export function doneKeys(store: string): string[] {
+  const jobs = join(store, 'jobs');
+  if (!existsSync(jobs)) return [];
+  return readdirSync(jobs).filter((k) => existsSync(join(jobs, k, 'done'))).sort();
+}
+
+/** A TCP port nothing listens on right now (127.0.0.1). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export function hasRedisServer(): boolean {
+  return spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).status === 0;
+}
+
+/**
+ * Starts a private redis-server on 127.0.0.1 (no persistence) as a child process and waits until
+ * it accepts connections. stop() kills it and waits for it to exit.
+ */
+export async function startRedis(): Promise<{ url: string; port: number; stop: () => Promise<void> }> {
+  const port = await freePort();
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--protected-mode', 'yes'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  child.stdout?.on('data', (b: Buffer) => { log += b.toString(); });
+  child.stderr?.on('data', (b: Buffer) => { log += b.toString(); });
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exited(child);
+    }
+  };
+  try {
+    await waitFor('redis-server to accept connections', () => /Ready to accept connections/.test(log) || child.exitCode !== null, 10_000);
+    if (child.exitCode !== null) throw new Error(`redis-server exited: ${log}`);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { url: `redis://127.0.0.1:${port}`, port, stop };
+}
