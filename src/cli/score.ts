@@ -21,6 +21,8 @@ export interface ScoreCommandOptions {
   threads?: number;
   unitBatch: number;
   select: SelectMode;
+  nIter: number;
+  bandedSeed: number;
   out?: string;
   json?: boolean;
 }
@@ -30,7 +32,7 @@ export function registerScoreCommand(program: Command): void {
     .command('score')
     .description('cross-validated brain score of one feature space on a dataset')
     .requiredOption('--dataset <spec>', 'dataset: a Brain-Score .nc assembly, name:path (fedorenko2016:<file.nc>), a dataset folder (y.npy, samples.csv, units.csv), or sim:pereira|fedorenko|blank')
-    .requiredOption('--features <spec>', 'feature spec, e.g. oasm:sigma=1.8, sp:sigma=3.4+sl, wp:sigma=grid, file:X.npy ("+" stacks terms)')
+    .requiredOption('--features <spec>', 'feature spec, e.g. oasm:sigma=1.8, sp:sigma=3.4+sl, wp:sigma=grid, file:X.npy ("+" stacks terms, "|" separates bands of a banded ridge)')
     .addOption(new Option('--split <scheme>', "train/test folds: contiguous blocks, or the paper's shuffled labels").choices(['contiguous', 'shuffled']).default('contiguous'))
     .option('--seed <n>', 'seed of the MT19937 stream that shuffles fold labels', intArg('--seed'), 42)
     .addOption(new Option('--estimator <name>', 'ridge with nested CV over 25 penalties, or least squares (min-norm)').choices(['ridge', 'ols']).default('ridge'))
@@ -39,6 +41,8 @@ export function registerScoreCommand(program: Command): void {
     .addOption(backendOption())
     .option('--threads <n>', 'BLAS threads (default: all cores)', intArg('--threads'))
     .option('--unit-batch <n>', 'units fitted at once (bounds memory)', intArg('--unit-batch'), 4096)
+    .option('--n-iter <n>', "banded ridge ('|' in --features): band-weight samples (the paper: 1000)", intArg('--n-iter'), 200)
+    .option('--banded-seed <n>', 'banded ridge: seed of the band-weight sampler (fits are reproducible)', intArg('--banded-seed'), 0)
     .option('--out <dir>', 'also write score.json and units.csv (per-unit R², r, α) here')
     .option('--json', 'print one JSON object instead of a table')
     .action(runScoreCommand);
@@ -59,6 +63,8 @@ export async function runScoreCommand(opts: ScoreCommandOptions): Promise<void> 
       unitBatch: opts.unitBatch,
       experiments: opts.experiment,
       select: opts.select,
+      bandedIter: opts.nIter,
+      bandedSeed: opts.bandedSeed,
       onProgress: (d, t) => progress.update(d, t),
     });
   } finally {

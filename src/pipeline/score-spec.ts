@@ -1,5 +1,4 @@
 import type { Dataset } from '../data/dataset.js';
-import { InputError } from '../data/errors.js';
 import { expandGrid, type GridAxis } from '../features/grid.js';
 import { buildFeatureSpec } from '../features/registry.js';
 import { registerBuiltinFeatures } from '../features/builtin.js';
@@ -34,13 +33,13 @@ export interface SpecScoreOptions extends Omit<ScoreOptions, 'onProgress'> {
 }
 
 /**
- * Parses a feature spec (terms joined with '+', at most one grid), builds its features on the
- * dataset and scores them; with a grid, scores every value and selects (§5.6).
+ * Parses a feature spec (terms joined with '+', bands separated by '|', at most one grid), builds
+ * its features on the dataset and scores them — a banded ridge when there are several bands; with
+ * a grid, scores every value and selects (§5.6).
  */
 export async function scoreSpec(dataset: Dataset, specText: string, opts: SpecScoreOptions): Promise<SpecScore> {
   registerBuiltinFeatures();
   const spec = parseFeatureSpec(specText);
-  if (spec.bands.length > 1) throw new InputError(`--features: "${specText}" has ${spec.bands.length} bands ('|'); this fits one feature space — join terms with '+' to stack them`);
   const { axis, specs } = expandGrid(spec);
   const fits: ScoreResult[] = [];
   for (const [i, s] of specs.entries()) {
@@ -48,6 +47,7 @@ export async function scoreSpec(dataset: Dataset, specText: string, opts: SpecSc
     const x = bands.length === 1 ? bands[0] : hstack(bands);
     fits.push(await scoreFeatures(dataset, x, {
       ...opts,
+      bands: bands.map((b) => b.cols),
       onProgress: (d, t) => opts.onProgress?.(i * t + d, t * specs.length),
     }));
   }

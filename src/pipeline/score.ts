@@ -3,8 +3,9 @@ import { uniqueInOrder } from '../data/dataset.js';
 import { InputError } from '../data/errors.js';
 import type { Backend } from '../linalg/backend.js';
 import type { Matrix64 } from '../linalg/matrix.js';
-import { takeCols, takeRows } from '../linalg/matrix.js';
-import { DEFAULT_ALPHAS, fitFold, type Estimator } from '../regression/ridge.js';
+import { sliceCols, takeCols, takeRows } from '../linalg/matrix.js';
+import { DEFAULT_ALPHAS, fitFold, type Estimator, type FoldFit } from '../regression/ridge.js';
+import { fitBandedFold } from '../regression/banded.js';
 import { foldLabels, planFolds, type OuterFold, type SplitScheme } from '../regression/splits.js';
 import { applyStandardizer, fitStandardizer } from '../regression/standardize.js';
 import { aggregateScores, type AggregateScore } from '../scoring/aggregate.js';
@@ -21,6 +22,16 @@ export interface ScoreOptions {
   backend: Backend;
   /** Only these experiments (default: all, each analysed separately). */
   experiments?: readonly string[];
+  /**
+   * Columns of each band, in order, when `features` stacks several bands fitted as a banded ridge
+   * (each band its own penalty, §4.2). Default: one band.
+   */
+  bands?: readonly number[];
+  /** Banded ridge: number of band-weight samples (default 200), seed of their sampler (default 0). */
+  bandedIter?: number;
+  bandedSeed?: number;
+  /** Keep per-sample test squared errors (model and intercept) for significance tests (§6.1). */
+  keepErrors?: boolean;
   /** Progress in units × folds fitted. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -49,12 +60,20 @@ export interface ExperimentScores {
   foldR: Float64Array;
   foldSizes: number[];
   innerFolds: number[];
+  /** Banded ridge: columns per band (after dropping all-zero columns), and folds × units × B chosen γ. */
+  bandSizes: number[];
+  gamma: Float64Array | null;
+  /**
+   * With `keepErrors`: the experiment's row indices (into the dataset) of the stacked test folds,
+   * in fold order, and per such row × unit the model's and the intercept model's squared errors.
+   */
+  errors: { rows: Int32Array; se: Float32Array; seIntercept: Float32Array } | null;
 }
 
 export interface ScoreResult {
   dataset: string;
   source: string;
-  settings: { split: SplitScheme; seed: number; estimator: Estimator; alphas: number[]; backend: string };
+  settings: { split: SplitScheme; seed: number; estimator: Estimator; alphas: number[]; backend: string; bands: number; bandedIter: number | null; bandedSeed: number | null };
   experiments: ExperimentScores[];
   /** Aggregated per §5.5 (NaN → 0, subject means clipped at 0, mean over experiments, mean over subjects). */
   r2: AggregateScore;
@@ -134,17 +153,36 @@ export async function scoreFeatures(dataset: Dataset, features: Matrix64, opts: 
   const total = plans.reduce((a, p) => a + p.folds.length * p.units.length, 0);
   let done = 0;
 
+  const bandSizesIn = opts.bands ?? [features.cols];
+  if (bandSizesIn.reduce((a, b) => a + b, 0) !== features.cols || bandSizesIn.some((b) => b < 1)) {
+    throw new RangeError(`scoreFeatures: band sizes ${bandSizesIn.join('+')} do not add up to the ${features.cols} feature columns`);
+  }
+  const banded = bandSizesIn.length > 1;
+  if (banded && estimator !== 'ridge') throw new InputError(`--estimator ${estimator}: several bands ('|') need banded ridge; use --estimator ridge or join the bands with '+'`);
+  const bandOf = new Int32Array(features.cols);
+  { let c = 0; bandSizesIn.forEach((n, b) => { for (let k = 0; k < n; k++) bandOf[c++] = b; }); }
+
   const experiments: ExperimentScores[] = [];
   for (const { experiment, rows, folds, units } of plans) {
-    const cols = informativeColumns(features, rows);
-    const x = takeCols(takeRows(features, rows), cols.length ? cols : Int32Array.of(0));
+    let cols = informativeColumns(features, rows);
+    // Keep at least one column per band (an all-zero band then only contributes an intercept).
+    for (let b = 0; b < bandSizesIn.length; b++) {
+      if (!cols.some((c) => bandOf[c] === b)) cols = Int32Array.from([...cols, bandOf.indexOf(b)].sort((p, q) => p - q));
+    }
+    const bandSizes = bandSizesIn.map((_, b) => cols.filter((c) => bandOf[c] === b).length);
+    const x = takeCols(takeRows(features, rows), cols);
     const y = takeCols(takeRows(dataset.y, rows), units);
     const nU = units.length;
+    const nB = bandSizes.length;
     const foldSse = new Float64Array(folds.length * nU);
     const foldSse0 = new Float64Array(folds.length * nU);
     const foldR = new Float64Array(folds.length * nU);
     const alpha = new Float64Array(folds.length * nU);
     const valScore = new Float64Array(folds.length * nU);
+    const gamma = banded ? new Float64Array(folds.length * nU * nB) : null;
+    const nTestTotal = folds.reduce((a, f) => a + f.test.length, 0);
+    const errors = opts.keepErrors ? { rows: new Int32Array(nTestTotal), se: new Float32Array(nTestTotal * nU), seIntercept: new Float32Array(nTestTotal * nU) } : null;
+    let errRow = 0;
     for (let f = 0; f < folds.length; f++) {
       const fold = folds[f];
       const scaler = fitStandardizer(x, fold.train);
@@ -153,12 +191,16 @@ export async function scoreFeatures(dataset: Dataset, features: Matrix64, opts: 
       const ytr = takeRows(y, fold.train);
       const yte = takeRows(y, fold.test);
       const base = done;
-      const fit = await fitFold(opts.backend, xtr, ytr, xte, fold.inner, {
-        estimator,
-        alphas,
-        unitBatch: opts.unitBatch,
-        onUnits: (u) => opts.onProgress?.(base + u, total),
-      });
+      const onUnits = (u: number) => opts.onProgress?.(base + u, total);
+      let fit: FoldFit;
+      if (banded) {
+        const split = (m: Matrix64) => { let c = 0; return bandSizes.map((n) => { const part = sliceCols(m, c, c + n); c += n; return part; }); };
+        const bf = await fitBandedFold(opts.backend, split(xtr), ytr, split(xte), fold.inner, { alphas, nIter: opts.bandedIter, seed: opts.bandedSeed, unitBatch: opts.unitBatch, onUnits });
+        gamma!.set(bf.gamma, f * nU * nB);
+        fit = bf;
+      } else {
+        fit = await fitFold(opts.backend, xtr, ytr, xte, fold.inner, { estimator, alphas, unitBatch: opts.unitBatch, onUnits });
+      }
       done += nU;
       const trainMean = new Float64Array(nU);
       for (let i = 0; i < ytr.rows; i++) for (let j = 0; j < nU; j++) trainMean[j] += ytr.data[i * nU + j];
@@ -169,6 +211,16 @@ export async function scoreFeatures(dataset: Dataset, features: Matrix64, opts: 
       foldR.set(foldPearson(yte, fit.yhat), f * nU);
       alpha.set(fit.alpha, f * nU);
       valScore.set(fit.valScore, f * nU);
+      if (errors) {
+        for (let i = 0; i < yte.rows; i++, errRow++) {
+          errors.rows[errRow] = rows[fold.test[i]];
+          for (let j = 0; j < nU; j++) {
+            const yv = yte.data[i * nU + j];
+            errors.se[errRow * nU + j] = (yv - fit.yhat.data[i * nU + j]) ** 2;
+            errors.seIntercept[errRow * nU + j] = (yv - trainMean[j]) ** 2;
+          }
+        }
+      }
     }
     const { r2, r: rMean } = poolFolds(foldSse, foldSse0, foldR, folds.length, nU);
     experiments.push({
@@ -187,9 +239,13 @@ export async function scoreFeatures(dataset: Dataset, features: Matrix64, opts: 
       foldR,
       foldSizes: folds.map((f) => f.test.length),
       innerFolds: folds.map((f) => f.inner.length),
+      bandSizes,
+      gamma,
+      errors,
     });
   }
-  return summarise(dataset, { split: opts.split, seed, estimator, alphas, backend: opts.backend.name }, experiments);
+  const settings = { split: opts.split, seed, estimator, alphas, backend: opts.backend.name, bands: bandSizesIn.length, bandedIter: banded ? opts.bandedIter ?? 200 : null, bandedSeed: banded ? opts.bandedSeed ?? 0 : null };
+  return summarise(dataset, settings, experiments);
 }
 
 /** Aggregates experiment scores into a ScoreResult (§5.5). */

@@ -79,7 +79,26 @@ export function selectOverGrid(fits: readonly ScoreResult[], mode: SelectMode, o
       }
     }
     const { r2, r } = poolFolds(foldSse, foldSse0, foldR, nF, nU);
-    experiments.push({ ...e0, nFeatures: NaN, r2, r, alpha, valScore, foldSse, foldSse0, foldR });
+    // Per-sample errors and band weights follow the per-fold choice too.
+    let errors: ExperimentScores['errors'] = null;
+    if (per.every((e) => e.errors)) {
+      const first = e0.errors!;
+      errors = { rows: first.rows.slice(), se: new Float32Array(first.se.length), seIntercept: first.seIntercept.slice() };
+      let offset = 0;
+      for (let f = 0; f < nF; f++) {
+        const size = e0.foldSizes[f] * nU;
+        errors.se.set(per[perFold[f]].errors!.se.subarray(offset, offset + size), offset);
+        offset += size;
+      }
+    }
+    let gamma: Float64Array | null = null;
+    if (per.every((e) => e.gamma)) {
+      const nB = e0.bandSizes.length;
+      gamma = new Float64Array(nF * nU * nB);
+      for (let f = 0; f < nF; f++) gamma.set(per[perFold[f]].gamma!.subarray(f * nU * nB, (f + 1) * nU * nB), f * nU * nB);
+    }
+    const nFeatures = Math.max(...perFold.map((k) => per[k].nFeatures));
+    experiments.push({ ...e0, nFeatures, r2, r, alpha, valScore, foldSse, foldSse0, foldR, errors, gamma });
     chosen.push({ experiment: e0.experiment, perFold });
   });
   return { result: summarise({ name: fits[0].dataset, source: fits[0].source }, fits[0].settings, experiments), chosen };

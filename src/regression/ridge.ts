@@ -67,6 +67,12 @@ function transposeMatrix(m: Matrix64): Matrix64 {
  * `right`. Ridge: 1/(λ + α). Minimum-norm least squares (α = "pinv"): 1/λ where λ exceeds
  * torch.linalg.pinv's default cutoff p·ε_f32·λ_max, else 0 (§4.4).
  */
+/**
+ * Which singular values least squares drops: 'pinv-f32' = the authors' torch.linalg.pinv(XᵀX) on
+ * float32 (§4.4); 'lstsq' = scikit-learn LinearRegression / numpy lstsq (Brain-Score, §9.2).
+ */
+export type OlsCutoff = 'pinv-f32' | 'lstsq';
+
 export function ridgeFilters(lambda: Float64Array, alphas: readonly number[]): Float64Array[] {
   return alphas.map((a) => {
     const f = new Float64Array(lambda.length);
@@ -75,10 +81,13 @@ export function ridgeFilters(lambda: Float64Array, alphas: readonly number[]): F
   });
 }
 
-export function pinvFilter(lambda: Float64Array, nFeatures: number): Float64Array {
+export function pinvFilter(lambda: Float64Array, nFeatures: number, rule: OlsCutoff = 'pinv-f32', nSamples = 0): Float64Array {
   let max = 0;
   for (const l of lambda) if (l > max) max = l;
-  const cut = nFeatures * EPS32 * max;
+  // λ are eigenvalues of XᵀX, i.e. squared singular values of X (torch pinv is applied to XᵀX;
+  // LAPACK gelsd, behind numpy/scikit-learn lstsq, to X with rcond = ε64·max(n, p)).
+  const rcond = 2.220446049250313e-16 * Math.max(nSamples, nFeatures);
+  const cut = rule === 'pinv-f32' ? nFeatures * EPS32 * max : rcond * rcond * max;
   const f = new Float64Array(lambda.length);
   for (let k = 0; k < lambda.length; k++) f[k] = lambda[k] > cut && lambda[k] > 0 ? 1 / lambda[k] : 0;
   return f;
@@ -109,7 +118,7 @@ export function stackFilteredLeft(factor: SpectralFactor, filters: readonly Floa
  * Rows `rows`, columns [u0, u1) of y, centred by their column means, as float32 (r·ows × b), into
  * `out`; returns the means (float64).
  */
-function gatherCentred32(y: Matrix64, rows: ArrayLike<number>, u0: number, u1: number, out: Float32Array): Float64Array {
+export function gatherCentred32(y: Matrix64, rows: ArrayLike<number>, u0: number, u1: number, out: Float32Array): Float64Array {
   const b = u1 - u0;
   const mean = new Float64Array(b);
   for (let k = 0; k < rows.length; k++) {
@@ -126,7 +135,7 @@ function gatherCentred32(y: Matrix64, rows: ArrayLike<number>, u0: number, u1: n
 }
 
 /** Copies of `fit` and `other` (same columns) centred by the column means of `fit`. */
-function centreDesign(fit: Matrix64, other: Matrix64): { fit: Matrix64; other: Matrix64 } {
+export function centreDesign(fit: Matrix64, other: Matrix64): { fit: Matrix64; other: Matrix64 } {
   const p = fit.cols;
   const mean = new Float64Array(p);
   for (let i = 0; i < fit.rows; i++) for (let j = 0; j < p; j++) mean[j] += fit.data[i * p + j];
@@ -148,6 +157,8 @@ export interface FoldFitOptions {
   unitBatch?: number;
   /** Called after each unit batch with the number of units done. */
   onUnits?: (done: number) => void;
+  /** OLS only: the singular-value cutoff rule (default 'pinv-f32'). */
+  olsCutoff?: OlsCutoff;
 }
 
 /** One outer fold's fit: test predictions and, per unit, the chosen α and its inner-CV score. */
@@ -160,7 +171,7 @@ export interface FoldFit {
   valScore: Float64Array;
 }
 
-const view32 = (buf: Float32Array, rows: number, cols: number): Matrix32 => ({ rows, cols, data: buf.subarray(0, rows * cols) });
+export const view32 = (buf: Float32Array, rows: number, cols: number): Matrix32 => ({ rows, cols, data: buf.subarray(0, rows * cols) });
 
 /**
  * Fits one outer fold (METHODS §4.2 / §4.4). `xtr`/`xte` are the standardised designs
@@ -194,7 +205,7 @@ export async function fitFold(backend: Backend, xtr: Matrix64, ytr: Matrix64, xt
   const outerRight = to32(outer.right);
 
   if (opts.estimator !== 'ols' && inner.length < 2) throw new RangeError(`fitFold: ridge needs at least 2 inner folds, got ${inner.length}`);
-  const innerFactors: { fold: InnerFold; right: Matrix32; stacked: Matrix32 }[] = [];
+  const innerFactors: InnerFactor[] = [];
   if (opts.estimator === 'ridge') {
     for (const fold of inner) {
       if (fold.train.length === 0 || fold.val.length === 0) throw new RangeError('fitFold: an inner fold has no training or no validation rows');
@@ -210,86 +221,132 @@ export async function fitFold(backend: Backend, xtr: Matrix64, ytr: Matrix64, xt
   const coefBuf = new Float32Array(maxRank * batch);
   const predBuf = new Float32Array(maxRows * batch);
 
+  const buffers: WorkBuffers = { yaBuf, coefBuf, predBuf };
   if (opts.estimator === 'ols') {
-    const stacked = stackFilteredLeft(outer, [pinvFilter(outer.lambda, outer.nFeatures)]);
+    const filters = [pinvFilter(outer.lambda, outer.nFeatures, opts.olsCutoff ?? 'pinv-f32', nTrain)];
     for (let u0 = 0; u0 < nUnits; u0 += batch) {
       const u1 = Math.min(nUnits, u0 + batch);
-      const b = u1 - u0;
-      const mean = gatherCentred32(ytr, allTrain, u0, u1, yaBuf);
-      const coef = await backend.gemm(outerRight, view32(yaBuf, nTrain, b), { c: view32(coefBuf, outerRight.rows, b) });
-      const pred = await backend.gemm(stacked, coef, { c: view32(predBuf, stacked.rows, b) });
-      writePredictions(yhat, nUnits, u0, u1, pred.data, nTest, mean, null);
+      await refitPredict(backend, outer, outerRight, filters, new Int32Array(u1 - u0), ytr, u0, u1, yhat, nUnits, buffers);
       opts.onUnits?.(u1);
     }
     return { yhat: { rows: nTest, cols: nUnits, data: yhat }, alpha: alphaOut, valScore: valOut };
   }
 
   const outerFilters = ridgeFilters(outer.lambda, alphas);
-  const logAlpha = alphas.map((a) => 1e-10 * Math.log(a));
   for (let u0 = 0; u0 < nUnits; u0 += batch) {
     const u1 = Math.min(nUnits, u0 + batch);
-    const b = u1 - u0;
-    const sse = new Float64Array(nA * b);
-    const sse0 = new Float64Array(b);
-    const yv = new Float64Array(Math.max(...innerFactors.map((f) => f.fold.val.length)) * b);
-    for (const { fold, right, stacked } of innerFactors) {
-      const na = fold.train.length;
-      const nv = fold.val.length;
-      const mean = gatherCentred32(ytr, fold.train, u0, u1, yaBuf);
-      const coef = await backend.gemm(right, view32(yaBuf, na, b), { c: view32(coefBuf, right.rows, b) });
-      const P = (await backend.gemm(stacked, coef, { c: view32(predBuf, stacked.rows, b) })).data;
-      // Validation targets centred by the inner-training mean.
-      for (let i = 0; i < nv; i++) {
-        const src = fold.val[i] * ytr.cols + u0;
-        const dst = i * b;
-        for (let j = 0; j < b; j++) {
-          const v = ytr.data[src + j] - mean[j];
-          yv[dst + j] = v;
-          sse0[j] += v * v;
-        }
-      }
-      for (let a = 0; a < nA; a++) {
-        const acc = a * b;
-        for (let i = 0; i < nv; i++) {
-          const prow = (a * nv + i) * b;
-          const yrow = i * b;
-          for (let j = 0; j < b; j++) {
-            const d = yv[yrow + j] - P[prow + j];
-            sse[acc + j] += d * d;
-          }
-        }
-      }
+    const { sse, sse0 } = await innerErrors(backend, innerFactors, ytr, u0, u1, nA, buffers);
+    const { chosen, score } = chooseAlphas(sse, sse0, alphas);
+    for (let j = 0; j < chosen.length; j++) {
+      alphaOut[u0 + j] = alphas[chosen[j]];
+      valOut[u0 + j] = score[j];
     }
-    const chosen = new Int32Array(b);
-    for (let j = 0; j < b; j++) {
-      let best = -Infinity;
-      let bestA = 0;
-      let bestScore = 0;
-      for (let a = 0; a < nA; a++) {
-        const score = sse0[j] > 0 ? 1 - sse[a * b + j] / sse0[j] : 0;
-        const keyed = score + logAlpha[a];
-        if (keyed > best) { best = keyed; bestA = a; bestScore = score; }
-      }
-      chosen[j] = bestA;
-      alphaOut[u0 + j] = alphas[bestA];
-      valOut[u0 + j] = bestScore;
-    }
-    // Refit on the whole training set, predicting only with the penalties some unit chose.
-    const mean = gatherCentred32(ytr, allTrain, u0, u1, yaBuf);
-    const coef = await backend.gemm(outerRight, view32(yaBuf, nTrain, b), { c: view32(coefBuf, outerRight.rows, b) });
-    const used = [...new Set(chosen)].sort((x, y) => x - y);
-    const stacked = stackFilteredLeft(outer, used.map((a) => outerFilters[a]));
-    const pred = await backend.gemm(stacked, coef, { c: view32(predBuf, stacked.rows, b) });
-    const slot = new Int32Array(nA).fill(-1);
-    used.forEach((a, k) => (slot[a] = k));
-    writePredictions(yhat, nUnits, u0, u1, pred.data, nTest, mean, Int32Array.from(chosen, (a) => slot[a]));
+    await refitPredict(backend, outer, outerRight, outerFilters, chosen, ytr, u0, u1, yhat, nUnits, buffers);
     opts.onUnits?.(u1);
   }
   return { yhat: { rows: nTest, cols: nUnits, data: yhat }, alpha: alphaOut, valScore: valOut };
 }
 
 /** Copies block-stacked predictions (+ intercept) into the n_test × units output. */
-function writePredictions(out: Float64Array, nUnits: number, u0: number, u1: number, pred: Float32Array, nTest: number, intercept: Float64Array, slotOfUnit: Int32Array | null): void {
+/** Float32 work buffers reused across unit batches. */
+export interface WorkBuffers {
+  /** ≥ n_train × batch. */
+  yaBuf: Float32Array;
+  /** ≥ rank × batch. */
+  coefBuf: Float32Array;
+  /** ≥ (n_alphas · n_eval) × batch. */
+  predBuf: Float32Array;
+}
+
+/** An inner fold's factor ready for prediction: coefficients map and every penalty's filtered left factor. */
+export interface InnerFactor {
+  fold: InnerFold;
+  right: Matrix32;
+  stacked: Matrix32;
+}
+
+/**
+ * Validation squared errors of units [u0, u1) for every penalty, summed over the inner folds
+ * (nA × b), and of the inner-training-mean intercept model (b). Targets are centred by the inner
+ * training mean (§4.2).
+ */
+export async function innerErrors(backend: Backend, factors: readonly InnerFactor[], ytr: Matrix64, u0: number, u1: number, nA: number, buf: WorkBuffers): Promise<{ sse: Float64Array; sse0: Float64Array }> {
+  const b = u1 - u0;
+  const sse = new Float64Array(nA * b);
+  const sse0 = new Float64Array(b);
+  const yv = new Float64Array(Math.max(...factors.map((f) => f.fold.val.length)) * b);
+  for (const { fold, right, stacked } of factors) {
+    const na = fold.train.length;
+    const nv = fold.val.length;
+    const mean = gatherCentred32(ytr, fold.train, u0, u1, buf.yaBuf);
+    const coef = await backend.gemm(right, view32(buf.yaBuf, na, b), { c: view32(buf.coefBuf, right.rows, b) });
+    const P = (await backend.gemm(stacked, coef, { c: view32(buf.predBuf, stacked.rows, b) })).data;
+    for (let i = 0; i < nv; i++) {
+      const src = fold.val[i] * ytr.cols + u0;
+      const dst = i * b;
+      for (let j = 0; j < b; j++) {
+        const v = ytr.data[src + j] - mean[j];
+        yv[dst + j] = v;
+        sse0[j] += v * v;
+      }
+    }
+    for (let a = 0; a < nA; a++) {
+      const acc = a * b;
+      for (let i = 0; i < nv; i++) {
+        const prow = (a * nv + i) * b;
+        const yrow = i * b;
+        for (let j = 0; j < b; j++) {
+          const d = yv[yrow + j] - P[prow + j];
+          sse[acc + j] += d * d;
+        }
+      }
+    }
+  }
+  return { sse, sse0 };
+}
+
+/**
+ * Per unit, the penalty maximising the pooled inner-CV R² = 1 − ΣSSE/ΣSSE0 (0 where ΣSSE0 = 0)
+ * plus 1e-10·ln α (ties go to larger α), and that R² (without the tie-break term).
+ */
+export function chooseAlphas(sse: Float64Array, sse0: Float64Array, alphas: readonly number[]): { chosen: Int32Array; score: Float64Array } {
+  const b = sse0.length;
+  const nA = alphas.length;
+  const logAlpha = alphas.map((a) => 1e-10 * Math.log(a));
+  const chosen = new Int32Array(b);
+  const score = new Float64Array(b);
+  for (let j = 0; j < b; j++) {
+    let best = -Infinity;
+    for (let a = 0; a < nA; a++) {
+      const s = sse0[j] > 0 ? 1 - sse[a * b + j] / sse0[j] : 0;
+      const keyed = s + logAlpha[a];
+      if (keyed > best) { best = keyed; chosen[j] = a; score[j] = s; }
+    }
+  }
+  return { chosen, score };
+}
+
+/**
+ * Refits units [u0, u1) on the whole training set with their chosen penalties and writes the test
+ * predictions (+ training-mean intercept) into `yhat` (n_test × nUnits). `filters[a]` is penalty
+ * a's spectral filter of `outer`; only penalties some unit chose are computed.
+ */
+export async function refitPredict(backend: Backend, outer: SpectralFactor, outerRight: Matrix32, filters: readonly Float64Array[], chosen: Int32Array, ytr: Matrix64, u0: number, u1: number, yhat: Float64Array, nUnits: number, buf: WorkBuffers): Promise<void> {
+  const b = u1 - u0;
+  const nTrain = ytr.rows;
+  const nTest = outer.left.rows;
+  const allTrain = Int32Array.from({ length: nTrain }, (_, i) => i);
+  const mean = gatherCentred32(ytr, allTrain, u0, u1, buf.yaBuf);
+  const coef = await backend.gemm(outerRight, view32(buf.yaBuf, nTrain, b), { c: view32(buf.coefBuf, outerRight.rows, b) });
+  const used = [...new Set(chosen)].sort((x, y) => x - y);
+  const stacked = stackFilteredLeft(outer, used.map((a) => filters[a]));
+  const pred = await backend.gemm(stacked, coef, { c: view32(buf.predBuf, stacked.rows, b) });
+  const slot = new Int32Array(filters.length).fill(-1);
+  used.forEach((a, k) => (slot[a] = k));
+  writePredictions(yhat, nUnits, u0, u1, pred.data, nTest, mean, Int32Array.from(chosen, (a) => slot[a]));
+}
+
+export function writePredictions(out: Float64Array, nUnits: number, u0: number, u1: number, pred: Float32Array, nTest: number, intercept: Float64Array, slotOfUnit: Int32Array | null): void {
   const b = u1 - u0;
   for (let i = 0; i < nTest; i++) {
     for (let j = 0; j < b; j++) {

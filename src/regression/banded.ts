@@ -1,0 +1,443 @@
+import type { Backend } from '../linalg/backend.js';
+import type { Matrix64 } from '../linalg/matrix.js';
+import { takeRows, to32 } from '../linalg/matrix.js';
+import { bandWeightSamples } from '../random/dirichlet.js';
+import { MT19937 } from '../random/mt19937.js';
+import { chooseAlphas, DEFAULT_ALPHAS, gatherCentred32, innerErrors, refitPredict, ridgeFilters, stackFilteredLeft, type FoldFit, type InnerFactor, type SpectralFactor, type WorkBuffers } from './ridge.js';
+import type { InnerFold } from './splits.js';
+
+/**
+ * Banded ridge (himalaya GroupRidgeCV as the authors' fork runs it, METHODS §4.2): B feature bands,
+ * band weights γ on the simplex searched at random, each band scaled by √γ_b (equivalently a
+ * per-band penalty α/γ_b), per unit the best (γ, α) by pooled inner-CV R².
+ *
+ * Everything is computed in the kernel form: for band weights γ the training kernel is
+ * K(γ) = Σ_b γ_b X_b X_bᵀ, assembled from per-band kernels computed once per fold, and one
+ * eigendecomposition of K(γ) gives the validation predictions for every α.
+ */
+export interface BandedOptions {
+  alphas?: readonly number[];
+  /** Number of γ samples (the paper: 1000). Default 200. */
+  nIter?: number;
+  /** Seed of the MT19937 stream of the Dirichlet sampler. Default 0. */
+  seed?: number;
+  /** Stop when the mean best score improves by less than `tol` for `patience` samples in a row (fork: 50, 1e-4). */
+  patience?: number;
+  tol?: number;
+  unitBatch?: number;
+  onUnits?: (done: number) => void;
+  /** Use the low-rank (Woodbury) path when it applies (default true); false forces the kernel path. */
+  lowRank?: boolean;
+}
+
+export interface BandedFoldFit extends FoldFit {
+  /** γ chosen per unit: nUnits × B. */
+  gamma: Float64Array;
+  /** γ samples evaluated before stopping. */
+  nEvaluated: number;
+}
+
+const EPS32 = 1.1920928955078125e-7;
+
+/** Column means of a matrix. */
+function colMeans(m: Matrix64): Float64Array {
+  const mean = new Float64Array(m.cols);
+  for (let i = 0; i < m.rows; i++) for (let j = 0; j < m.cols; j++) mean[j] += m.data[i * m.cols + j];
+  for (let j = 0; j < m.cols; j++) mean[j] /= m.rows || 1;
+  return mean;
+}
+
+/** A·Bᵀ for designs centred by `mean` (both), in float64 (n_a × n_b). */
+async function centredCross(backend: Backend, a: Matrix64, b: Matrix64, mean: Float64Array): Promise<Matrix64> {
+  const ca = { rows: a.rows, cols: a.cols, data: a.data.slice() };
+  const cb = { rows: b.rows, cols: b.cols, data: b.data.slice() };
+  for (let i = 0; i < ca.rows; i++) for (let j = 0; j < ca.cols; j++) ca.data[i * ca.cols + j] -= mean[j];
+  for (let i = 0; i < cb.rows; i++) for (let j = 0; j < cb.cols; j++) cb.data[i * cb.cols + j] -= mean[j];
+  return backend.gemm(ca, cb, { transB: true });
+}
+
+/** Per-band kernels of a (train, eval) pair: K_b = X_a,b X_a,bᵀ and C_b = X_e,b X_a,bᵀ, both centred by the train means. */
+interface BandKernels { train: Matrix64[]; cross: Matrix64[] }
+
+async function bandKernels(backend: Backend, bandsTrain: readonly Matrix64[], bandsEval: readonly Matrix64[]): Promise<BandKernels> {
+  const train: Matrix64[] = [];
+  const cross: Matrix64[] = [];
+  for (let b = 0; b < bandsTrain.length; b++) {
+    const mean = colMeans(bandsTrain[b]);
+    train.push(await centredCross(backend, bandsTrain[b], bandsTrain[b], mean));
+    cross.push(await centredCross(backend, bandsEval[b], bandsTrain[b], mean));
+  }
+  return { train, cross };
+}
+
+function weightedSum(mats: readonly Matrix64[], gamma: Float64Array): Matrix64 {
+  const out = new Float64Array(mats[0].data.length);
+  mats.forEach((m, b) => { const g = gamma[b]; for (let i = 0; i < out.length; i++) out[i] += g * m.data[i]; });
+  return { rows: mats[0].rows, cols: mats[0].cols, data: out };
+}
+
+/** The spectral factor of kernel ridge with weights γ (dual form: left = C(γ) U, right = Uᵀ). */
+async function kernelFactor(backend: Backend, k: BandKernels, gamma: Float64Array, nFeatures: number): Promise<SpectralFactor> {
+  const { values, vectors } = await backend.syevd(weightedSum(k.train, gamma));
+  for (let i = 0; i < values.length; i++) if (!(values[i] > 0)) values[i] = 0;
+  const left = await backend.gemm(weightedSum(k.cross, gamma), vectors);
+  const n = vectors.rows;
+  const right = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) right[j * n + i] = vectors.data[i * n + j];
+  return { lambda: values, left, right: { rows: n, cols: n, data: right }, nFeatures };
+}
+
+/**
+ * Fits one outer fold of a banded ridge. `xtrBands`/`xteBands`: the standardised training and test
+ * designs of each band (same rows); `ytr`: raw training targets (n_train × units).
+ */
+export async function fitBandedFold(backend: Backend, xtrBands: readonly Matrix64[], ytr: Matrix64, xteBands: readonly Matrix64[], inner: readonly InnerFold[], opts: BandedOptions = {}): Promise<BandedFoldFit> {
+  const B = xtrBands.length;
+  if (B < 1 || xteBands.length !== B) throw new RangeError(`fitBandedFold: ${B} training bands, ${xteBands.length} test bands`);
+  if (inner.length < 2) throw new RangeError(`fitBandedFold: needs at least 2 inner folds, got ${inner.length}`);
+  const alphas = opts.alphas ?? DEFAULT_ALPHAS;
+  const nA = alphas.length;
+  const nIter = B === 1 ? 1 : Math.max(1, opts.nIter ?? 200);
+  const patience = opts.patience ?? 50;
+  const tol = opts.tol ?? 1e-4;
+  const nUnits = ytr.cols;
+  const nTrain = ytr.rows;
+  const nTest = xteBands[0].rows;
+  const nFeatures = xtrBands.reduce((a, m) => a + m.cols, 0);
+  const batch = Math.min(nUnits, Math.max(1, opts.unitBatch ?? 4096));
+  const gammas = bandWeightSamples(new MT19937(opts.seed ?? 0), nIter, B);
+  const widest = Math.max(...xtrBands.map((m) => m.cols));
+  const lowRankQ = nFeatures - widest;
+  if (B > 1 && lowRankQ <= LOW_RANK_MAX && opts.lowRank !== false) {
+    return fitBandedFoldLowRank(backend, xtrBands, ytr, xteBands, inner, gammas, { alphas, patience, tol, unitBatch: batch, onUnits: opts.onUnits });
+  }
+
+  const innerKernels: { fold: InnerFold; k: BandKernels }[] = [];
+  for (const fold of inner) {
+    const k = await bandKernels(backend, xtrBands.map((x) => takeRows(x, fold.train)), xtrBands.map((x) => takeRows(x, fold.val)));
+    innerKernels.push({ fold, k });
+  }
+  const maxVal = Math.max(...inner.map((f) => f.val.length));
+  const buffers: WorkBuffers = {
+    yaBuf: new Float32Array(nTrain * batch),
+    coefBuf: new Float32Array(nTrain * batch),
+    predBuf: new Float32Array(Math.max(nA * maxVal, nA * nTest) * batch),
+  };
+
+  const bestScore = new Float64Array(nUnits).fill(-Infinity);
+  const bestGamma = new Int32Array(nUnits);
+  const bestAlpha = new Int32Array(nUnits);
+  let stale = 0;
+  let previousMean = -Infinity;
+  let evaluated = 0;
+  for (let g = 0; g < nIter; g++) {
+    const factors: InnerFactor[] = [];
+    for (const { fold, k } of innerKernels) {
+      const f = await kernelFactor(backend, k, gammas[g], nFeatures);
+      factors.push({ fold, right: to32(f.right), stacked: stackFilteredLeft(f, ridgeFilters(f.lambda, alphas)) });
+    }
+    for (let u0 = 0; u0 < nUnits; u0 += batch) {
+      const u1 = Math.min(nUnits, u0 + batch);
+      const { sse, sse0 } = await innerErrors(backend, factors, ytr, u0, u1, nA, buffers);
+      const { chosen, score } = chooseAlphas(sse, sse0, alphas);
+      for (let j = 0; j < chosen.length; j++) {
+        // Update only on a gain beyond float32 resolution (the fork's rule).
+        if (score[j] > bestScore[u0 + j] + EPS32 || g === 0) {
+          bestScore[u0 + j] = score[j];
+          bestGamma[u0 + j] = g;
+          bestAlpha[u0 + j] = chosen[j];
+        }
+      }
+    }
+    evaluated = g + 1;
+    let mean = 0;
+    for (const v of bestScore) mean += v;
+    mean /= nUnits;
+    stale = mean - previousMean < tol ? stale + 1 : 0;
+    previousMean = Math.max(previousMean, mean);
+    if (stale >= patience) break;
+  }
+
+  // Refit per distinct γ: units that chose the same γ share one kernel eigendecomposition.
+  const outerK = await bandKernels(backend, xtrBands, xteBands);
+  const yhat = new Float64Array(nTest * nUnits);
+  const gammaOut = new Float64Array(nUnits * B);
+  const alphaOut = new Float64Array(nUnits);
+  const groups = new Map<number, number[]>();
+  bestGamma.forEach((g, u) => { const list = groups.get(g); if (list) list.push(u); else groups.set(g, [u]); });
+  for (const [g, units] of groups) {
+    const outer = await kernelFactor(backend, outerK, gammas[g], nFeatures);
+    const outerRight = to32(outer.right);
+    const filters = ridgeFilters(outer.lambda, alphas);
+    const idx = Int32Array.from(units);
+    // Gather this group's units into a contiguous target matrix, predict, scatter back.
+    const ySub = { rows: nTrain, cols: idx.length, data: new Float64Array(nTrain * idx.length) };
+    for (let i = 0; i < nTrain; i++) for (let k = 0; k < idx.length; k++) ySub.data[i * idx.length + k] = ytr.data[i * nUnits + idx[k]];
+    const subHat = new Float64Array(nTest * idx.length);
+    for (let u0 = 0; u0 < idx.length; u0 += batch) {
+      const u1 = Math.min(idx.length, u0 + batch);
+      const chosen = Int32Array.from(idx.subarray(u0, u1), (u) => bestAlpha[u]);
+      await refitPredict(backend, outer, outerRight, filters, chosen, ySub, u0, u1, subHat, idx.length, buffers);
+    }
+    for (let i = 0; i < nTest; i++) for (let k = 0; k < idx.length; k++) yhat[i * nUnits + idx[k]] = subHat[i * idx.length + k];
+    for (const u of units) {
+      gammaOut.set(gammas[g], u * B);
+      alphaOut[u] = alphas[bestAlpha[u]];
+    }
+  }
+  opts.onUnits?.(nUnits);
+  return { yhat: { rows: nTest, cols: nUnits, data: yhat }, alpha: alphaOut, valScore: bestScore, gamma: gammaOut, nEvaluated: evaluated };
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Low-rank path. When all bands but the widest ("base") band m have q ≤ LOW_RANK_MAX columns in
+ * total (the paper's confound bands have 1–11), the kernel K(γ) = γ_m K_m + Z D_γ Zᵀ is a rank-q
+ * update of the base kernel. With K_m = U Λ Uᵀ decomposed ONCE per fold, Woodbury gives, for
+ * A = γ_m K_m + αI (diagonal in U) and Z_s = Z D_γ^{1/2}, W_s = Uᵀ Z_s, f = 1/(γ_m λ + α):
+ *
+ *   (K(γ) + αI)⁻¹ Y = U g,   g = f ∘ (Ỹ − W_s (I + W_sᵀ diag(f) W_s)⁻¹ W_sᵀ (f ∘ Ỹ)),   Ỹ = Uᵀ Y
+ *
+ * and the evaluation rows' predictions are (γ_m L_m + Z_e D_γ Wᵀ) g with L_m = X_e,m X_a,mᵀ U.
+ * No eigendecomposition per γ: only a q × q Cholesky solve per (γ, α).
+ * ---------------------------------------------------------------------------------------------- */
+export const LOW_RANK_MAX = 32;
+
+/** Per (train, eval) pair: the base band's eigenbasis and the low-rank bands in that basis. */
+interface LowRankFactor {
+  lambda: Float64Array;
+  /** n_a × n_a eigenvectors (row-major, columns are vectors), float32 transposed for Ỹ = Uᵀ Y. */
+  ut32: Float32Array;
+  /** L_m = X_e,m X_a,mᵀ U (n_e × n_a). */
+  lm: Float64Array;
+  /** W = Uᵀ Z_a (n_a × q). */
+  w: Float64Array;
+  /** Z_e (n_e × q). */
+  ze: Float64Array;
+  /** Band index of each Z column. */
+  zBand: Int32Array;
+  na: number;
+  ne: number;
+  q: number;
+}
+
+async function lowRankFactor(backend: Backend, trainBands: readonly Matrix64[], evalBands: readonly Matrix64[], base: number): Promise<LowRankFactor> {
+  const centred = trainBands.map((xa, b) => {
+    const mean = colMeans(xa);
+    const centre = (m: Matrix64) => { const c = m.data.slice(); for (let i = 0; i < m.rows; i++) for (let j = 0; j < m.cols; j++) c[i * m.cols + j] -= mean[j]; return { rows: m.rows, cols: m.cols, data: c }; };
+    return { a: centre(xa), e: centre(evalBands[b]) };
+  });
+  const na = trainBands[0].rows;
+  const ne = evalBands[0].rows;
+  const km = await backend.gemm(centred[base].a, centred[base].a, { transB: true });
+  const { values, vectors } = await backend.syevd(km);
+  for (let i = 0; i < values.length; i++) if (!(values[i] > 0)) values[i] = 0;
+  const cross = await backend.gemm(centred[base].e, centred[base].a, { transB: true });
+  const lm = (await backend.gemm(cross, vectors)).data;
+  const others = centred.map((c, b) => ({ ...c, b })).filter((c) => c.b !== base);
+  const q = others.reduce((a, c) => a + c.a.cols, 0);
+  const za = new Float64Array(na * q);
+  const ze = new Float64Array(ne * q);
+  const zBand = new Int32Array(q);
+  let off = 0;
+  for (const o of others) {
+    for (let i = 0; i < na; i++) for (let j = 0; j < o.a.cols; j++) za[i * q + off + j] = o.a.data[i * o.a.cols + j];
+    for (let i = 0; i < ne; i++) for (let j = 0; j < o.e.cols; j++) ze[i * q + off + j] = o.e.data[i * o.e.cols + j];
+    zBand.fill(o.b, off, off + o.a.cols);
+    off += o.a.cols;
+  }
+  const w = (await backend.gemm(vectors, { rows: na, cols: q, data: za }, { transA: true })).data;
+  const ut32 = new Float32Array(na * na);
+  for (let i = 0; i < na; i++) for (let j = 0; j < na; j++) ut32[j * na + i] = vectors.data[i * na + j];
+  return { lambda: values, ut32, lm, w, ze, zBand, na, ne, q };
+}
+
+/** In-place Cholesky of a q × q SPD matrix (lower), then solves L Lᵀ X = B for B (q × b) in place. */
+function choleskySolve(m: Float64Array, q: number, rhs: Float64Array, b: number): void {
+  for (let j = 0; j < q; j++) {
+    let d = m[j * q + j];
+    for (let k = 0; k < j; k++) d -= m[j * q + k] * m[j * q + k];
+    const ljj = Math.sqrt(Math.max(d, 1e-300));
+    m[j * q + j] = ljj;
+    for (let i = j + 1; i < q; i++) {
+      let s = m[i * q + j];
+      for (let k = 0; k < j; k++) s -= m[i * q + k] * m[j * q + k];
+      m[i * q + j] = s / ljj;
+    }
+  }
+  for (let c = 0; c < b; c++) {
+    for (let i = 0; i < q; i++) {
+      let s = rhs[i * b + c];
+      for (let k = 0; k < i; k++) s -= m[i * q + k] * rhs[k * b + c];
+      rhs[i * b + c] = s / m[i * q + i];
+    }
+    for (let i = q - 1; i >= 0; i--) {
+      let s = rhs[i * b + c];
+      for (let k = i + 1; k < q; k++) s -= m[k * q + i] * rhs[k * b + c];
+      rhs[i * b + c] = s / m[i * q + i];
+    }
+  }
+}
+
+/**
+ * Predictions on the evaluation rows of `f` for band weights γ and penalties `alphaIdx` (per
+ * column block), for centred training targets yTilde = Uᵀ Y_a (n_a × b, float64). Returns
+ * n_e × (alphaIdx.length · b): block k holds penalty alphas[alphaIdx[k]].
+ */
+async function lowRankPredict(backend: Backend, f: LowRankFactor, gamma: Float64Array, base: number, alphas: readonly number[], alphaIdx: readonly number[], yTilde: Float64Array, b: number): Promise<Float32Array> {
+  const { na, ne, q, lambda, w, zBand } = f;
+  const gm = gamma[base];
+  const sq = Float64Array.from(zBand, (band) => Math.sqrt(gamma[band]));
+  // W_s = W D^{1/2} (n_a × q).
+  const ws = new Float64Array(na * q);
+  for (let i = 0; i < na; i++) for (let k = 0; k < q; k++) ws[i * q + k] = w[i * q + k] * sq[k];
+  const nK = alphaIdx.length;
+  const width = nK * b;
+  // H = [f_k ∘ Ỹ]_k (n_a × nK·b) ; T = W_sᵀ H (q × nK·b), one GEMM for every penalty.
+  const fvs = alphaIdx.map((ai) => Float64Array.from(lambda, (l) => 1 / (gm * l + alphas[ai])));
+  const h = new Float64Array(na * width);
+  for (let i = 0; i < na; i++) {
+    for (let kk = 0; kk < nK; kk++) {
+      const fi = fvs[kk][i];
+      const dst = i * width + kk * b;
+      for (let j = 0; j < b; j++) h[dst + j] = fi * yTilde[i * b + j];
+    }
+  }
+  const wsM = { rows: na, cols: q, data: ws };
+  const t = (await backend.gemm(wsM, { rows: na, cols: width, data: h }, { transA: true })).data;
+  // Per penalty: T_k ← (I + W_sᵀ diag(f_k) W_s)⁻¹ T_k.
+  const mq = new Float64Array(q * q);
+  const tk = new Float64Array(q * b);
+  for (let kk = 0; kk < nK; kk++) {
+    const fv = fvs[kk];
+    mq.fill(0);
+    for (let i = 0; i < na; i++) {
+      const fi = fv[i];
+      for (let r = 0; r < q; r++) {
+        const v = ws[i * q + r] * fi;
+        for (let c = 0; c <= r; c++) mq[r * q + c] += v * ws[i * q + c];
+      }
+    }
+    for (let r = 0; r < q; r++) mq[r * q + r] += 1;
+    for (let r = 0; r < q; r++) for (let j = 0; j < b; j++) tk[r * b + j] = t[r * width + kk * b + j];
+    choleskySolve(mq, q, tk, b);
+    for (let r = 0; r < q; r++) for (let j = 0; j < b; j++) t[r * width + kk * b + j] = tk[r * b + j];
+  }
+  // g_k = f_k ∘ (Ỹ − W_s T_k), all penalties at once.
+  const wst = (await backend.gemm(wsM, { rows: q, cols: width, data: t })).data;
+  const g = new Float32Array(na * width);
+  for (let i = 0; i < na; i++) {
+    for (let kk = 0; kk < nK; kk++) {
+      const fi = fvs[kk][i];
+      const row = i * width + kk * b;
+      for (let j = 0; j < b; j++) g[row + j] = fi * (yTilde[i * b + j] - wst[row + j]);
+    }
+  }
+  // Left operator γ_m L_m + Z_e D_γ Wᵀ (n_e × n_a), float32.
+  const left = new Float32Array(ne * na);
+  for (let i = 0; i < ne; i++) {
+    for (let j = 0; j < na; j++) {
+      let s = gm * f.lm[i * na + j];
+      for (let k = 0; k < q; k++) s += f.ze[i * q + k] * sq[k] * sq[k] * w[j * q + k];
+      left[i * na + j] = s;
+    }
+  }
+  const out = await backend.gemm({ rows: ne, cols: na, data: left }, { rows: na, cols: width, data: g });
+  return out.data;
+}
+
+/** Ỹ = Uᵀ (Y[rows, u0:u1] − mean) as float64, and the mean. */
+async function rotateTargets(backend: Backend, f: LowRankFactor, y: Matrix64, rows: ArrayLike<number>, u0: number, u1: number): Promise<{ yTilde: Float64Array; mean: Float64Array }> {
+  const b = u1 - u0;
+  const buf = new Float32Array(rows.length * b);
+  const mean = gatherCentred32(y, rows, u0, u1, buf);
+  const yt = await backend.gemm({ rows: f.na, cols: f.na, data: f.ut32 }, { rows: rows.length, cols: b, data: buf });
+  return { yTilde: Float64Array.from(yt.data), mean };
+}
+
+/** Low-rank banded fit of one outer fold (same contract as the kernel path of fitBandedFold). */
+export async function fitBandedFoldLowRank(backend: Backend, xtrBands: readonly Matrix64[], ytr: Matrix64, xteBands: readonly Matrix64[], inner: readonly InnerFold[], gammas: readonly Float64Array[], opts: { alphas: readonly number[]; patience: number; tol: number; unitBatch: number; onUnits?: (done: number) => void }): Promise<BandedFoldFit> {
+  const B = xtrBands.length;
+  const base = xtrBands.reduce((best, m, b) => (m.cols > xtrBands[best].cols ? b : best), 0);
+  const { alphas, patience, tol } = opts;
+  const nA = alphas.length;
+  const allA = alphas.map((_, a) => a);
+  const nUnits = ytr.cols;
+  const nTrain = ytr.rows;
+  const nTest = xteBands[0].rows;
+  const batch = Math.min(nUnits, Math.max(1, opts.unitBatch));
+  const factors: { fold: InnerFold; f: LowRankFactor }[] = [];
+  for (const fold of inner) {
+    factors.push({ fold, f: await lowRankFactor(backend, xtrBands.map((x) => takeRows(x, fold.train)), xtrBands.map((x) => takeRows(x, fold.val)), base) });
+  }
+  const bestScore = new Float64Array(nUnits).fill(-Infinity);
+  const bestGamma = new Int32Array(nUnits);
+  const bestAlpha = new Int32Array(nUnits);
+  let stale = 0;
+  let previousMean = -Infinity;
+  let evaluated = 0;
+  // Rotated targets do not depend on γ: keep them across samples when they fit in ~256 MB.
+  const cacheable = factors.reduce((a, { f }) => a + f.na, 0) * nUnits * 8 < 256 * 2 ** 20;
+  const rotated = new Map<string, { yTilde: Float64Array; mean: Float64Array }>();
+  for (let gi = 0; gi < gammas.length; gi++) {
+    for (let u0 = 0; u0 < nUnits; u0 += batch) {
+      const u1 = Math.min(nUnits, u0 + batch);
+      const b = u1 - u0;
+      const sse = new Float64Array(nA * b);
+      const sse0 = new Float64Array(b);
+      for (const [fi, { fold, f }] of factors.entries()) {
+        const key = `${fi}:${u0}`;
+        let rot = rotated.get(key);
+        if (!rot) { rot = await rotateTargets(backend, f, ytr, fold.train, u0, u1); if (cacheable) rotated.set(key, rot); }
+        const { yTilde, mean } = rot;
+        const P = await lowRankPredict(backend, f, gammas[gi], base, alphas, allA, yTilde, b);
+        for (let i = 0; i < fold.val.length; i++) {
+          const src = fold.val[i] * ytr.cols + u0;
+          for (let j = 0; j < b; j++) {
+            const v = ytr.data[src + j] - mean[j];
+            sse0[j] += v * v;
+            const prow = i * nA * b;
+            for (let a = 0; a < nA; a++) {
+              const d = v - P[prow + a * b + j];
+              sse[a * b + j] += d * d;
+            }
+          }
+        }
+      }
+      const { chosen, score } = chooseAlphas(sse, sse0, alphas);
+      for (let j = 0; j < b; j++) {
+        if (score[j] > bestScore[u0 + j] + EPS32 || gi === 0) {
+          bestScore[u0 + j] = score[j];
+          bestGamma[u0 + j] = gi;
+          bestAlpha[u0 + j] = chosen[j];
+        }
+      }
+    }
+    evaluated = gi + 1;
+    let mean = 0;
+    for (const v of bestScore) mean += v;
+    mean /= nUnits;
+    stale = mean - previousMean < tol ? stale + 1 : 0;
+    previousMean = Math.max(previousMean, mean);
+    if (stale >= patience) break;
+  }
+  // Refit on the whole training set: one factor, predictions per unit at its (γ, α).
+  const outer = await lowRankFactor(backend, xtrBands, xteBands, base);
+  const allTrain = Int32Array.from({ length: nTrain }, (_, i) => i);
+  const yhat = new Float64Array(nTest * nUnits);
+  const gammaOut = new Float64Array(nUnits * B);
+  const alphaOut = new Float64Array(nUnits);
+  const groups = new Map<string, number[]>();
+  bestGamma.forEach((g, u) => { const key = `${g}:${bestAlpha[u]}`; const l = groups.get(key); if (l) l.push(u); else groups.set(key, [u]); });
+  for (const units of groups.values()) {
+    const g = bestGamma[units[0]];
+    const a = bestAlpha[units[0]];
+    const ySub = { rows: nTrain, cols: units.length, data: new Float64Array(nTrain * units.length) };
+    for (let i = 0; i < nTrain; i++) units.forEach((u, k) => (ySub.data[i * units.length + k] = ytr.data[i * nUnits + u]));
+    const { yTilde, mean } = await rotateTargets(backend, outer, ySub, allTrain, 0, units.length);
+    const P = await lowRankPredict(backend, outer, gammas[g], base, alphas, [a], yTilde, units.length);
+    for (let i = 0; i < nTest; i++) units.forEach((u, k) => (yhat[i * nUnits + u] = P[i * units.length + k] + mean[k]));
+    for (const u of units) { gammaOut.set(gammas[g], u * B); alphaOut[u] = alphas[a]; }
+  }
+  opts.onUnits?.(nUnits);
+  return { yhat: { rows: nTest, cols: nUnits, data: yhat }, alpha: alphaOut, valScore: bestScore, gamma: gammaOut, nEvaluated: evaluated };
+}

@@ -1,0 +1,39 @@
+/**
+ * Variance partitioning (METHODS §5.7): Ω, the percentage of a feature set's explained variance
+ * that a simpler feature set also explains, per subject; and the unit-wise unique/shared table.
+ */
+
+/**
+ * Ω from subject-level R² values of the simple model, the model ("LLM") and their joint (banded)
+ * fit: banded is first raised to at least the model's value (a joint fit cannot truly explain less
+ * than one of its parts); Ω = 100 when the model explains nothing, else
+ * 100·(1 − clip((banded − simple)/model, 0, 1)).
+ */
+export function omega(r2Simple: number, r2Model: number, r2Joint: number): number {
+  const joint = Math.max(r2Joint, r2Model);
+  if (r2Model === 0) return 100;
+  const added = (joint - r2Simple) / r2Model;
+  return 100 * (1 - Math.min(1, Math.max(0, added)));
+}
+
+export interface UnitPartition {
+  /** Clipped (≥ 0) R² of A, B and the joint fit raised to max(joint, A, B). */
+  a: number;
+  b: number;
+  joint: number;
+  /** joint − b: what only A explains. */
+  uniqueA: number;
+  /** joint − a: what only B explains. */
+  uniqueB: number;
+  /** a + b − joint: what both explain (can be slightly negative when fits are noisy). */
+  shared: number;
+}
+
+/** Unit-wise partition of explained variance between A and B (R² clipped at 0, NaN → 0). */
+export function partitionUnit(r2A: number, r2B: number, r2Joint: number): UnitPartition {
+  const c = (v: number) => (Number.isNaN(v) ? 0 : Math.max(0, v));
+  const a = c(r2A);
+  const b = c(r2B);
+  const joint = Math.max(c(r2Joint), a, b);
+  return { a, b, joint, uniqueA: joint - b, uniqueB: joint - a, shared: a + b - joint };
+}

@@ -1,0 +1,60 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { benjaminiHochberg, logGamma, normalCdf, pairedTTest, regularizedBeta, studentTCdf, wilcoxonSignedRank } from '../../src/scoring/stats.js';
+
+const near = (a: number, b: number, tol: number, what = '') => assert.ok(Math.abs(a - b) <= tol, `${what} ${a} vs ${b}`);
+
+test('log Γ and the regularised incomplete beta against closed forms', () => {
+  near(logGamma(5), Math.log(24), 1e-13);
+  near(logGamma(0.5), Math.log(Math.sqrt(Math.PI)), 1e-13);
+  // I_x(1, b) = 1 − (1 − x)^b ; I_x(a, 1) = x^a ; I_{1/2}(a, a) = 1/2.
+  near(regularizedBeta(0.3, 1, 4), 1 - 0.7 ** 4, 1e-14);
+  near(regularizedBeta(0.3, 2.5, 1), 0.3 ** 2.5, 1e-14);
+  near(regularizedBeta(0.5, 7.5, 7.5), 0.5, 1e-14);
+});
+
+test('Student t CDF: closed forms (ν = 1 Cauchy, ν = 2) and scipy values', () => {
+  near(studentTCdf(1.3, 1), 0.5 + Math.atan(1.3) / Math.PI, 1e-13, 'Cauchy');
+  near(studentTCdf(-0.7, 2), 0.5 * (1 + -0.7 / Math.sqrt(2 + 0.49)), 1e-13, 'ν=2');
+  // scipy.stats.t.cdf(-2.1, 7), t.cdf(0.5, 3), t.cdf(-10, 30)
+  near(studentTCdf(-2.1, 7), 0.036935598106461326, 1e-12);
+  near(studentTCdf(0.5, 3), 0.6742760175759245, 1e-12);
+  near(studentTCdf(-10, 30), 2.287625704114809e-11, 1e-20);
+});
+
+test('paired t-test = scipy ttest_rel; NaN pairs are omitted', () => {
+  const a = [1.2, 3.4, 2.2, 5.1, 0.3, 2.2, NaN];
+  const b = [1.0, 3.9, 1.1, 4.0, 0.2, 2.5, 7];
+  const less = pairedTTest(a, b, 'less');
+  near(less.t, 1.017034582227151, 1e-12);
+  near(less.p, 0.8221016084201083, 1e-12);
+  assert.equal(less.df, 5);
+  near(pairedTTest(a, b).p, 0.35579678315978347, 1e-12);
+  assert.ok(Number.isNaN(pairedTTest([1, 2], [1, 2], 'less').p), 'all differences 0 → NaN (the caller sets 1)');
+});
+
+test('Benjamini–Hochberg on a worked example', () => {
+  // Sorted p: .005 .01 .03 .04 .04 .2 .5 (m = 7) → p·m/rank: .035 .035 .07 .07 .056 .2333 .5;
+  // running minimum from the top: .035 .035 .056 .056 .056 .2333 .5.
+  const adj = benjaminiHochberg([0.01, 0.04, 0.03, 0.005, 0.5, 0.2, 0.04]);
+  const want = [0.035, 0.056, 0.056, 0.035, 0.5, 0.7 / 3, 0.056];
+  adj.forEach((v, i) => near(v, want[i], 1e-15, `p[${i}]`));
+  assert.ok(Number.isNaN(benjaminiHochberg([NaN, 0.01])[0]));
+  near(benjaminiHochberg([NaN, 0.01])[1], 0.01, 0);
+});
+
+test('Wilcoxon signed-rank: exact n = 10 all positive gives p = 1/1024; scipy values; normal approximation with ties', () => {
+  const x = Array.from({ length: 10 }, (_, i) => (i + 1) / 10);
+  const r = wilcoxonSignedRank(x, new Array(10).fill(0), 'greater');
+  assert.equal(r.p, 1 / 1024);
+  assert.equal(r.statistic, 55);
+  assert.equal(r.method, 'exact');
+  const d = [0.5, -0.2, 0.9, 1.4, -0.6, 0.3, 0.8, 1.1];
+  const zeros = new Array(8).fill(0);
+  assert.equal(wilcoxonSignedRank(d, zeros, 'greater').p, 0.0390625); // scipy
+  assert.equal(wilcoxonSignedRank(d, zeros).p, 0.078125); // scipy two-sided
+  // Ties (|0.5| twice) → normal approximation: R+ = 29.5 of 36 with n = 8, tie-corrected variance 51 − 6/48.
+  const tied = wilcoxonSignedRank([0.5, -0.5, 0.9, 1.4, -0.6, 0.3, 0.8, 1.1], zeros, 'greater');
+  assert.equal(tied.method, 'approx');
+  near(tied.p, 1 - normalCdf((29.5 - 18) / Math.sqrt(51 - 6 / 48)), 1e-12);
+});
