@@ -32,3 +32,10 @@ export { ResultStore, storeError, type Claim, type LockInfo, type FailureRecord 
 export { runLocal, parallelism, type LocalRunOptions, type RunSummary, type RunProgress, type JobEvent } from './pipeline/sweep/local.js';
 export { enqueuePlan, startQueueWorker, queueStatus, checkRedis, type EnqueueOptions, type EnqueueSummary, type QueueWorkerOptions, type QueueWorkerHandle, type QueueStatus, type WorkerEvent } from './pipeline/sweep/queue.js';
 export { storeStatus, type StoreStatus } from './pipeline/sweep/status.js';
+export type { LoadOptions } from './io/dataset.js';
+export { inspectDataset, formatDatasetSummary, type DatasetSummary, type ExperimentSummary, type FoldSummary } from './io/inspect.js';
+export { getDatasetNotes, type DatasetNotes, type DroppedUnits } from './io/notes.js';
+export { pereiraFromAssembly, buildPereiraDataset, readSentenceLines, type PereiraRowsInput, type PereiraUnitsInput, type PereiraBuildOptions } from './io/pereira.js';
+export { blankFromAssembly, readStoryText, BLANK_STORY_TRS } from './io/blank.js';
+export { readPereiraMatFolder, readMatFile, type MatValue } from './io/mat.js';
+export { splitSpecOptions, type ReaderOptions } from './io/spec-options.js';

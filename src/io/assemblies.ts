@@ -11,6 +11,9 @@ import type { Dataset } from '../data/dataset.js';
 import { inputError, InputError } from '../data/errors.js';
 import { findCoord, readNetcdfAssembly, type AssemblyCoord, type NetcdfAssembly } from './netcdf.js';
 import { validateDataset } from './validate.js';
+import { pereiraFromAssembly } from './pereira.js';
+import { blankFromAssembly } from './blank.js';
+import { checkOptionKeys, splitSpecOptions, type ReaderOptions } from './spec-options.js';
 
 export interface AssemblyFormat {
   /** Registry name, used as the spec prefix (`<name>:<path>`). */
@@ -21,8 +24,13 @@ export interface AssemblyFormat {
   matchesStimulusSet(stimulusSetName: string): boolean;
   /** True when the coordinate layout looks like this dataset (used when there is no stimulus_set_name). */
   matchesLayout(a: NetcdfAssembly): boolean;
-  /** Maps the assembly to a Dataset, or null when this reader is not implemented yet. */
-  toDataset: ((a: NetcdfAssembly) => Dataset) | null;
+  /**
+   * Maps the assembly to a Dataset, or null when this reader is not implemented yet. Readers that
+   * take options (spec `::key=value`, --stimuli) check them; for the others `readAssembly` rejects any.
+   */
+  toDataset: ((a: NetcdfAssembly, opts: ReaderOptions) => Dataset) | null;
+  /** True when `toDataset` handles options and a stimuli file itself. */
+  takesOptions?: boolean;
 }
 
 const registry = new Map<string, AssemblyFormat>();
@@ -182,7 +190,8 @@ registerAssemblyFormat({
   title: 'Pereira2018',
   matchesStimulusSet: (s) => /^Pereira2018(\.|$)/i.test(s),
   matchesLayout: (a) => hasCoords(a, 'presentation', ['passage_index', 'experiment']),
-  toDataset: null,
+  toDataset: pereiraFromAssembly,
+  takesOptions: true,
 });
 
 registerAssemblyFormat({
@@ -190,7 +199,8 @@ registerAssemblyFormat({
   title: 'Blank2014',
   matchesStimulusSet: (s) => /^Blank2014(\.|$)/i.test(s),
   matchesLayout: (a) => hasCoords(a, 'presentation', ['story', 'timepoint_value']),
-  toDataset: null,
+  toDataset: blankFromAssembly,
+  takesOptions: true,
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -223,20 +233,31 @@ export function detectAssemblyFormat(a: NetcdfAssembly): AssemblyFormat {
   throw inputError(a.path, 'stimulus_set_name', `no stimulus_set_name attribute and the coordinates do not identify the dataset; prefix the path with one of ${assemblyNames().map((x) => `${x}:`).join(', ')}`);
 }
 
+function convert(f: AssemblyFormat, a: NetcdfAssembly, ro: ReaderOptions): Dataset {
+  if (f.toDataset === null) throw notAvailable(a.path, f);
+  if (!f.takesOptions) {
+    checkOptionKeys(ro, [], f.title);
+    if (ro.stimuli !== undefined) throw inputError(ro.spec, 'stimuli', `the ${f.title} reader takes its text from the file; --stimuli applies to pereira2018 and blank2014`);
+  }
+  return f.toDataset(a, ro);
+}
+
 /**
- * Reads a Brain-Score assembly as a Dataset. `spec` is `<name>:<path>` (name registered, e.g.
- * fedorenko2016) or a bare path to a `.nc` file identified by its stimulus_set_name.
+ * Reads a Brain-Score assembly as a Dataset. `spec` is `<name>:<path>[::key=value…]` (name
+ * registered, e.g. fedorenko2016, pereira2018, blank2014) or a bare path to a `.nc` file (options
+ * after `::` allowed) identified by its stimulus_set_name or its coordinates. `stimuli` is a stimulus
+ * text file for the readers that take one (Pereira2018: sentences in analysis order; Blank2014: .npz).
  */
-export async function readAssembly(spec: string): Promise<Dataset> {
+export async function readAssembly(spec: string, options: { stimuli?: string } = {}): Promise<Dataset> {
   const split = splitAssemblySpec(spec);
   if (split !== null) {
     const f = registry.get(split.name) as AssemblyFormat;
-    if (f.toDataset === null) throw notAvailable(split.path, f);
-    if (split.path === '') throw inputError(spec, 'dataset', `expected a path after '${split.name}:'`);
-    return f.toDataset(await readNetcdfAssembly(split.path));
+    const { path, options: kv } = splitSpecOptions(split.path, spec);
+    if (f.toDataset === null) throw notAvailable(path, f);
+    if (path === '') throw inputError(spec, 'dataset', `expected a path after '${split.name}:'`);
+    return convert(f, await readNetcdfAssembly(path), { spec, options: kv, stimuli: options.stimuli });
   }
-  const a = await readNetcdfAssembly(spec);
-  const f = detectAssemblyFormat(a);
-  if (f.toDataset === null) throw notAvailable(spec, f);
-  return f.toDataset(a);
+  const { path, options: kv } = splitSpecOptions(spec, spec);
+  const a = await readNetcdfAssembly(path);
+  return convert(detectAssemblyFormat(a), a, { spec, options: kv, stimuli: options.stimuli });
 }

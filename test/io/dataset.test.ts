@@ -61,17 +61,17 @@ test('loadDataset: missing paths, unknown prefixes, unsupported files', async ()
   const missing = join(dir, 'nothing-here');
   await rejects(loadDataset(missing), `${missing}: dataset: no such file or directory`);
   await rejects(loadDataset(`fedorenko2016:${missing}.nc`), `${missing}.nc: file: no such file or directory`);
-  await rejects(loadDataset('foo:bar'), "foo:bar: dataset: no such file or directory, and 'foo:' is not a known dataset source (known: sim:, fedorenko2016:, pereira2018:, blank2014:)");
+  await rejects(loadDataset('foo:bar'), "foo:bar: dataset: no such file or directory, and 'foo:' is not a known dataset source (known: sim:, pereira2018-mat:, fedorenko2016:, pereira2018:, blank2014:)");
   const csv = join(dir, 'y.csv');
   writeFileSync(csv, 'a\n');
   await rejects(loadDataset(csv), `${csv}: dataset: is a file but not a .nc assembly; expected a dataset folder (y.npy + samples.csv), a .nc file, or <name>:<path>`);
   await rejects(loadDataset(''), '<dataset>: dataset: empty dataset spec; expected a folder, a .nc file, or <name>:<path>');
 });
 
-test('loadDataset: sim:, Pereira/Blank placeholders, registered sources', async () => {
+test('loadDataset: sim:, missing Pereira files, registered sources', async () => {
   await rejects(loadDataset('sim:nowhere'), 'sim:nowhere: dataset: unknown simulated dataset "nowhere"; expected sim:pereira, sim:fedorenko or sim:blank');
   assert.equal((await loadDataset('sim:fedorenko')).y.rows, 416);
-  await rejects(loadDataset('pereira2018:/data/p.nc'), '/data/p.nc: dataset: the Pereira2018 assembly reader is not available yet (available: fedorenko2016)');
+  await rejects(loadDataset('pereira2018:/data/p.nc'), '/data/p.nc: file: no such file or directory');
   registerDatasetSource('toy', (rest, spec) => {
     assert.equal(rest, 'a=1');
     assert.equal(spec, 'toy:a=1');

@@ -257,13 +257,13 @@ test('fedorenko2016: broken designs and bad values fail precisely', async () => 
   await rejects(readAssembly(`fedorenko2016:${p}`), `${p}: units.id: '0' is used by units 0 and 6; expected unique unit ids`);
 });
 
-test('assemblies: dispatch by prefix and stimulus_set_name; Pereira/Blank not available yet', async () => {
+test('assemblies: dispatch by prefix and stimulus_set_name', async () => {
   const dir = tempDir();
-  await rejects(readAssembly('pereira2018:/x/assy_Pereira2018_language.nc'), '/x/assy_Pereira2018_language.nc: dataset: the Pereira2018 assembly reader is not available yet (available: fedorenko2016)');
-  await rejects(readAssembly('blank2014:/x/b.nc'), '/x/b.nc: dataset: the Blank2014 assembly reader is not available yet (available: fedorenko2016)');
+  await rejects(readAssembly('pereira2018:/x/assy_Pereira2018_language.nc'), '/x/assy_Pereira2018_language.nc: file: no such file or directory');
+  await rejects(readAssembly('blank2014:/x/b.nc'), '/x/b.nc: file: no such file or directory');
   const p = join(dir, 'pereira.nc');
   await writeAssembly(p, { ...fedorenkoSpec(), attrs: { stimulus_set_name: 'Pereira2018' } });
-  await rejects(readAssembly(p), `${p}: dataset: the Pereira2018 assembly reader is not available yet (available: fedorenko2016)`);
+  await rejects(readAssembly(p), `${p}: experiment: missing presentation coordinate (experiment of each sentence, '243sentences' or '384sentences'); the file's presentation coordinates are: stimulus_id, stimulus, word, word_num, sentence_id`);
   const q = join(dir, 'other.nc');
   await writeAssembly(q, { ...fedorenkoSpec(), attrs: { stimulus_set_name: 'Futrell2018' } });
   await rejects(readAssembly(q), `${q}: stimulus_set_name: 'Futrell2018' is not a known dataset; prefix the path with one of fedorenko2016:, pereira2018:, blank2014: to choose a reader`);

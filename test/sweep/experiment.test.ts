@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseExperiment, readExperiment } from '../../src/pipeline/sweep/experiment.js';
 import { datasetHash, planExperiment } from '../../src/pipeline/sweep/plan.js';
@@ -200,9 +200,12 @@ test('store: claims are exclusive, stale claims of dead processes are taken over
   assert.ok(c3, 'dead owner → taken over');
   // A lock from another host is stale only once its heartbeat is older than the timeout.
   c3.release();
-  writeFileSync(join(dir, 's', 'locks', `${key}.lock`), JSON.stringify({ pid: 1, host: 'elsewhere', time: new Date().toISOString(), token: 'y' }));
+  const otherHost = join(dir, 's', 'locks', `${key}.lock`);
+  writeFileSync(otherHost, JSON.stringify({ pid: 1, host: 'elsewhere', time: new Date(Date.now() - 10_000).toISOString(), token: 'y' }));
+  const past = new Date(Date.now() - 10_000);
+  utimesSync(otherHost, past, past); // its last heartbeat was 10 s ago
   assert.equal(store.tryClaim(key, 60_000), null);
-  assert.ok(store.tryClaim(key, 1) ?? (() => { throw new Error('expected takeover'); })());
+  assert.ok(store.tryClaim(key, 5_000) ?? (() => { throw new Error('expected takeover'); })());
   // Commits: the first wins, the second is discarded; the folder is complete with `done`.
   assert.equal(store.commit(key, { 'score.json': '{"a":1}\n', 'job.json': '{}\n' }), true);
   assert.equal(store.commit(key, { 'score.json': '{"a":2}\n', 'job.json': '{}\n' }), false);

@@ -1,0 +1,24 @@
+import type { Command } from 'commander';
+import { loadDataset } from '../io/dataset.js';
+import { formatDatasetSummary, inspectDataset } from '../io/inspect.js';
+
+export interface InspectCommandOptions {
+  stimuli?: string;
+  json?: boolean;
+}
+
+export function registerInspectCommand(program: Command): void {
+  program
+    .command('inspect')
+    .description('what a dataset holds (samples, units per subject and network, experiments, folds, missing units, text) — check before fitting')
+    .argument('<dataset>', 'dataset spec: a folder, a .nc assembly, fedorenko2016:|pereira2018:|blank2014:<file.nc>[::key=value…], pereira2018-mat:<folder>, or sim:pereira|fedorenko|blank')
+    .option('--stimuli <path>', 'stimulus text: Pereira2018 sentences in analysis order (one per line, e.g. sentences_ordered.txt), Blank2014 per-TR text (.npz, one array per story)')
+    .option('--json', 'print one JSON object instead of text')
+    .action(runInspectCommand);
+}
+
+export async function runInspectCommand(spec: string, opts: InspectCommandOptions): Promise<void> {
+  const dataset = await loadDataset(spec, { stimuli: opts.stimuli });
+  const summary = inspectDataset(dataset);
+  process.stdout.write(opts.json ? JSON.stringify(summary, null, 2) + '\n' : formatDatasetSummary(summary));
+}
