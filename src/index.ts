@@ -26,6 +26,13 @@ export { scoreSpec, type SpecScore } from './pipeline/score-spec.js';
 export { selectOverGrid } from './pipeline/select.js';
 export { specScoreToJson, writeScore } from './pipeline/results.js';
 export { runDemo } from './pipeline/demo.js';
+export {
+  registerLmFeature, lmTermSettings, Gpt2Model, SafetensorsGpt2Weights, UntrainedGpt2Weights, SafetensorsFile, SafetensorsModel,
+  ByteLevelBpe, loadTokenizer, r50kTokenizer, readGpt2Config, parseGpt2Config, gpt2Config, untrainedConfig, GPT2_SHAPES,
+  extractLmFeatures, tokenizeSamples, planPasses, getLmFeatures, openLmModel, clearLmMemo, lmCacheRoot, writeLmFeatures, readLmFeatures, fillNormal,
+  LM_POOLINGS, DEFAULT_LM_RULES,
+  type Gpt2Config, type Gpt2Weights, type Gpt2BlockWeights, type Tokenizer, type LmFeatures, type LmPooling, type LmContext, type LmRules, type LmModel, type LmManifest,
+} from './features/lm/index.js';
 export { readExperiment, parseExperiment, validateExperiment, type Experiment, type ExperimentFeature } from './pipeline/sweep/experiment.js';
 export { planExperiment, datasetHash, jobKey, ALGORITHM_VERSION, type SweepJob, type SweepPlan, type PlanOptions } from './pipeline/sweep/plan.js';
 export { ResultStore, storeError, type Claim, type LockInfo, type FailureRecord } from './pipeline/sweep/store.js';

@@ -8,6 +8,7 @@ import { registerInspectCommand } from './inspect.js';
 import { registerRunCommand } from './run.js';
 import { registerWorkerCommand } from './worker.js';
 import { registerStatusCommand } from './status.js';
+import { registerFeaturesCommand } from './features.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerRunCommand(program);
   registerWorkerCommand(program);
   registerStatusCommand(program);
+  registerFeaturesCommand(program);
   return program;
 }
 

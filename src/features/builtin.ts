@@ -7,6 +7,7 @@ import { pereiraGlove } from './pereira-glove.js';
 import { registerFeature } from './registry.js';
 import { checkParams, numberParam, type FeatureTerm } from './spec.js';
 import { InputError } from '../data/errors.js';
+import { registerLmFeature } from './lm/index.js';
 
 function poolingParam(term: FeatureTerm, fallback: Pooling): Pooling {
   const p = term.params.pool ?? fallback;
@@ -96,4 +97,5 @@ export function registerBuiltinFeatures(): void {
     params: ['path'],
     build(term) { return readMatrixNpy(term.params.path, { field: 'features' }); },
   });
+  registerLmFeature();
 }

@@ -26,7 +26,22 @@ export interface GridAxis {
   values: number[];
 }
 
+/**
+ * Grids whose values depend on the term itself (e.g. `lm:<model>:layer=all` → 0 … n_layer of that
+ * model): a feature family registers a resolver that returns the values, or undefined to defer to
+ * the built-in grids.
+ */
+export type GridResolver = (term: FeatureTerm, param: string, raw: string) => number[] | undefined;
+const RESOLVERS = new Map<string, GridResolver>();
+
+/** Registers the grid resolver of feature `name` (values such as `all` become grids for it). */
+export function registerGridResolver(name: string, resolver: GridResolver): void {
+  RESOLVERS.set(name, resolver);
+}
+
 export function gridValues(term: FeatureTerm, param: string, raw: string): number[] {
+  const resolved = RESOLVERS.get(term.name)?.(term, param, raw);
+  if (resolved) return resolved;
   if (raw === 'grid') {
     const g = GRIDS[term.name]?.[param];
     if (!g) {
@@ -40,8 +55,8 @@ export function gridValues(term: FeatureTerm, param: string, raw: string): numbe
   return values;
 }
 
-function isGridValue(v: string): boolean {
-  return v === 'grid' || v.includes(',');
+function isGridValue(v: string, term: FeatureTerm): boolean {
+  return v === 'grid' || v.includes(',') || (v === 'all' && RESOLVERS.has(term.name));
 }
 
 /** Finds the (single) grid of a spec and returns one concrete spec per value. */
@@ -50,7 +65,7 @@ export function expandGrid(spec: FeatureSpec): { axis: GridAxis | null; specs: F
   spec.bands.forEach((band, b) => band.terms.forEach((term, t) => {
     if (term.name === 'file') return;
     for (const [k, v] of Object.entries(term.params)) {
-      if (!isGridValue(v)) continue;
+      if (!isGridValue(v, term)) continue;
       if (found) throw new InputError(`--features: "${spec.text}": only one grid per spec (found ${k}=${v} besides ${found.param}=…)`);
       found = { band: b, term: t, param: k, values: gridValues(term, k, v) };
     }
@@ -63,7 +78,7 @@ export function expandGrid(spec: FeatureSpec): { axis: GridAxis | null; specs: F
       const terms = band.terms.map((t, i) => {
         if (b !== g.band || i !== g.term) return t;
         const params = { ...t.params, [g.param]: String(value) };
-        const text = `${t.name}:${Object.entries(params).map(([k, v]) => `${k}=${v}`).join(':')}`;
+        const text = [t.name, ...t.positional, ...Object.entries(params).map(([k, v]) => `${k}=${v}`)].join(':');
         return { ...t, params, text };
       });
       return { terms, text: terms.map((t) => t.text).join('+') };

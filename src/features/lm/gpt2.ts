@@ -1,0 +1,378 @@
+/**
+ * GPT-2 forward pass on the linalg backend, returning every hidden state exactly as Hugging Face's
+ * `GPT2Model(..., output_hidden_states=True)` defines them (eval mode, no dropout):
+ *
+ *   state 0      = wte[ids] + wpe[0 … T−1]
+ *   state k      = the residual stream after block k (k = 1 … n_layer − 1)
+ *   state n_layer = ln_f(residual stream after the last block)
+ *
+ * Block: h += c_proj(attn(ln_1(h))); h += mlp_c_proj(act(c_fc(ln_2(h)))), causal multi-head
+ * attention with scores q·kᵀ/√head_dim, layer norms with `layer_norm_epsilon`, Conv1D weights in
+ * HF's [in, out] layout (y = x·W + b). Storage is float32; every large product (QKV projection,
+ * the per-head scores and weighted values, output projection, MLP) is an f32 GEMM on the backend;
+ * layer norm and softmax accumulate in float64.
+ */
+import { join } from 'node:path';
+import { InputError, inputError } from '../../data/errors.js';
+import type { Backend } from '../../linalg/backend.js';
+import type { Matrix32 } from '../../linalg/matrix.js';
+import { readGpt2Config, type Gpt2Config } from './config.js';
+import { SafetensorsModel } from './safetensors.js';
+
+/** One block's parameters (HF names in comments; Conv1D weights are [in, out], row-major). */
+export interface Gpt2BlockWeights {
+  /** ln_1.weight, ln_1.bias: [d] */
+  ln1Weight: Float32Array;
+  ln1Bias: Float32Array;
+  /** attn.c_attn.weight [d, 3d], attn.c_attn.bias [3d] (columns: q, k, v; heads contiguous inside each). */
+  attnWeight: Float32Array;
+  attnBias: Float32Array;
+  /** attn.c_proj.weight [d, d], bias [d] */
+  attnProjWeight: Float32Array;
+  attnProjBias: Float32Array;
+  /** ln_2.weight, ln_2.bias: [d] */
+  ln2Weight: Float32Array;
+  ln2Bias: Float32Array;
+  /** mlp.c_fc.weight [d, inner], bias [inner] */
+  fcWeight: Float32Array;
+  fcBias: Float32Array;
+  /** mlp.c_proj.weight [inner, d], bias [d] */
+  mlpProjWeight: Float32Array;
+  mlpProjBias: Float32Array;
+}
+
+/** Where the forward pass gets its parameters (loaded from files, or generated). */
+export interface Gpt2Weights {
+  readonly config: Gpt2Config;
+  /** wte row `id` ([d]). */
+  tokenEmbedding(id: number): Float32Array;
+  /** wpe row `pos` ([d]). */
+  positionEmbedding(pos: number): Float32Array;
+  /** Block l's parameters (0-based; may be loaded or generated on first use). */
+  block(l: number): Gpt2BlockWeights;
+  /** ln_f. */
+  finalNorm(): { weight: Float32Array; bias: Float32Array };
+}
+
+/** Tensor names of block l as stored by HF GPT2Model (GPT2LMHeadModel adds `transformer.`). */
+function blockShapes(cfg: Gpt2Config, l: number): Array<[keyof Gpt2BlockWeights, string, number[]]> {
+  const d = cfg.nEmbd;
+  const p = `h.${l}.`;
+  return [
+    ['ln1Weight', `${p}ln_1.weight`, [d]],
+    ['ln1Bias', `${p}ln_1.bias`, [d]],
+    ['attnWeight', `${p}attn.c_attn.weight`, [d, 3 * d]],
+    ['attnBias', `${p}attn.c_attn.bias`, [3 * d]],
+    ['attnProjWeight', `${p}attn.c_proj.weight`, [d, d]],
+    ['attnProjBias', `${p}attn.c_proj.bias`, [d]],
+    ['ln2Weight', `${p}ln_2.weight`, [d]],
+    ['ln2Bias', `${p}ln_2.bias`, [d]],
+    ['fcWeight', `${p}mlp.c_fc.weight`, [d, cfg.nInner]],
+    ['fcBias', `${p}mlp.c_fc.bias`, [cfg.nInner]],
+    ['mlpProjWeight', `${p}mlp.c_proj.weight`, [cfg.nInner, d]],
+    ['mlpProjBias', `${p}mlp.c_proj.bias`, [d]],
+  ];
+}
+
+/**
+ * GPT-2 weights from a Hugging Face folder (config.json + model.safetensors or a sharded index).
+ * Every tensor's presence and shape is checked on open (InputError naming the file and tensor);
+ * the data is read on first use (embeddings on the first forward pass, each block when reached).
+ */
+export class SafetensorsGpt2Weights implements Gpt2Weights {
+  readonly config: Gpt2Config;
+  readonly dir: string;
+  readonly st: SafetensorsModel;
+  private wte?: Float32Array;
+  private wpe?: Float32Array;
+  private lnF?: { weight: Float32Array; bias: Float32Array };
+  private readonly blocks: Array<Gpt2BlockWeights | undefined>;
+
+  constructor(dir: string) {
+    this.dir = dir;
+    this.config = readGpt2Config(dir);
+    this.st = SafetensorsModel.open(dir);
+    const cfg = this.config;
+    const all: Array<[string, number[]]> = [
+      ['wte.weight', [cfg.vocabSize, cfg.nEmbd]],
+      ['wpe.weight', [cfg.nPositions, cfg.nEmbd]],
+      ['ln_f.weight', [cfg.nEmbd]],
+      ['ln_f.bias', [cfg.nEmbd]],
+    ];
+    for (let l = 0; l < cfg.nLayer; l++) for (const [, name, shape] of blockShapes(cfg, l)) all.push([name, shape]);
+    for (const [name, shape] of all) {
+      const info = this.st.find(name);
+      if (!info) {
+        // get() produces the message naming the file and the tensor.
+        this.st.get(name, shape);
+      } else if (info.shape.length !== shape.length || info.shape.some((v, i) => v !== shape[i])) {
+        throw inputError(info.file, info.name, `has shape [${info.shape.join(', ')}]; expected [${shape.join(', ')}] from ${join(dir, 'config.json')}`);
+      }
+    }
+    this.blocks = new Array<Gpt2BlockWeights | undefined>(cfg.nLayer);
+  }
+
+  tokenEmbedding(id: number): Float32Array {
+    this.wte ??= this.st.get('wte.weight', [this.config.vocabSize, this.config.nEmbd]);
+    const d = this.config.nEmbd;
+    return this.wte.subarray(id * d, (id + 1) * d);
+  }
+
+  positionEmbedding(pos: number): Float32Array {
+    this.wpe ??= this.st.get('wpe.weight', [this.config.nPositions, this.config.nEmbd]);
+    const d = this.config.nEmbd;
+    return this.wpe.subarray(pos * d, (pos + 1) * d);
+  }
+
+  block(l: number): Gpt2BlockWeights {
+    const cached = this.blocks[l];
+    if (cached) return cached;
+    const b = {} as Record<keyof Gpt2BlockWeights, Float32Array>;
+    for (const [key, name, shape] of blockShapes(this.config, l)) b[key] = this.st.get(name, shape);
+    this.blocks[l] = b;
+    return b;
+  }
+
+  finalNorm(): { weight: Float32Array; bias: Float32Array } {
+    this.lnF ??= { weight: this.st.get('ln_f.weight', [this.config.nEmbd]), bias: this.st.get('ln_f.bias', [this.config.nEmbd]) };
+    return this.lnF;
+  }
+}
+
+/** Layer norm of each row of x (T × d) into out: (x − mean)/√(var + eps)·w + b, float64 sums. */
+export function layerNorm(x: Float32Array, rows: number, d: number, w: Float32Array, b: Float32Array, eps: number, out: Float32Array): void {
+  for (let i = 0; i < rows; i++) {
+    const o = i * d;
+    let s = 0;
+    for (let j = 0; j < d; j++) s += x[o + j];
+    const mean = s / d;
+    let v = 0;
+    for (let j = 0; j < d; j++) { const c = x[o + j] - mean; v += c * c; }
+    const inv = 1 / Math.sqrt(v / d + eps);
+    for (let j = 0; j < d; j++) out[o + j] = (x[o + j] - mean) * inv * w[j] + b[j];
+  }
+}
+
+/** Adds bias[j] to every row of x (rows × n). */
+function addBias(x: Float32Array, rows: number, n: number, bias: Float32Array): void {
+  for (let i = 0; i < rows; i++) {
+    const o = i * n;
+    for (let j = 0; j < n; j++) x[o + j] += bias[j];
+  }
+}
+
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+
+/** x ← act(x + bias) for the MLP's hidden layer. */
+function biasActivation(x: Float32Array, rows: number, n: number, bias: Float32Array, act: Gpt2Config['activation']): void {
+  if (act === 'relu') {
+    for (let i = 0; i < rows; i++) {
+      const o = i * n;
+      for (let j = 0; j < n; j++) { const v = x[o + j] + bias[j]; x[o + j] = v > 0 ? v : 0; }
+    }
+    return;
+  }
+  // gelu_new = gelu_pytorch_tanh = gelu_fast: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))
+  for (let i = 0; i < rows; i++) {
+    const o = i * n;
+    for (let j = 0; j < n; j++) {
+      const v = x[o + j] + bias[j];
+      x[o + j] = 0.5 * v * (1 + Math.tanh(SQRT_2_OVER_PI * (v + 0.044715 * v * v * v)));
+    }
+  }
+}
+
+const mat = (rows: number, cols: number, data: Float32Array): Matrix32 => ({ rows, cols, data });
+
+/** Options of `Gpt2Model.forward`. */
+export interface ForwardOptions {
+  /** Called with each hidden state (0 … n_layer) as soon as it is ready; the array is not reused. */
+  onState?: (layer: number, state: Float32Array) => void;
+}
+
+/** Sequences shorter than this attend in TypeScript by default (a GEMM call costs more than the work). */
+export const GEMM_ATTENTION_MIN_TOKENS = 32;
+
+/** A GPT-2 model ready to run (weights + backend). */
+export class Gpt2Model {
+  readonly weights: Gpt2Weights;
+  readonly backend: Backend;
+  /** Sequences of at least this many tokens compute attention scores and values as per-head GEMMs. */
+  readonly gemmAttentionMinTokens: number;
+
+  constructor(weights: Gpt2Weights, backend: Backend, opts: { gemmAttentionMinTokens?: number } = {}) {
+    this.weights = weights;
+    this.backend = backend;
+    this.gemmAttentionMinTokens = opts.gemmAttentionMinTokens ?? GEMM_ATTENTION_MIN_TOKENS;
+  }
+
+  get config(): Gpt2Config {
+    return this.weights.config;
+  }
+
+  /**
+   * Runs token ids (T ≤ n_positions, no BOS added) through the model and returns the n_layer + 1
+   * hidden states, each T × n_embd row-major float32 (see the module comment for their meaning).
+   */
+  async forward(ids: ArrayLike<number>, opts: ForwardOptions = {}): Promise<Float32Array[]> {
+    const states: Float32Array[] = [];
+    await this.forwardBatch([ids], (layer, state) => {
+      states.push(state);
+      opts.onState?.(layer, state);
+    });
+    return states;
+  }
+
+  /**
+   * Runs several independent sequences at once: their rows are stacked (sequence after sequence)
+   * for every token-wise product (QKV, projections, MLP), so the GEMMs are tall and the weights are
+   * streamed once per batch; attention stays within each sequence. `onState(layer, state)` gets
+   * each hidden state as (Σ T_s) × n_embd rows in the order of `seqs`. Results equal separate
+   * `forward` calls up to float32 rounding.
+   */
+  async forwardBatch(seqs: ReadonlyArray<ArrayLike<number>>, onState: (layer: number, state: Float32Array) => void): Promise<void> {
+    const cfg = this.config;
+    const d = cfg.nEmbd;
+    const offsets: number[] = [0];
+    for (const ids of seqs) {
+      if (ids.length === 0) throw new RangeError('GPT-2 forward: a sequence has no tokens');
+      if (ids.length > cfg.nPositions) throw new InputError(`GPT-2 forward: ${ids.length} tokens exceed the model's n_positions ${cfg.nPositions}`);
+      offsets.push(offsets[offsets.length - 1] + ids.length);
+    }
+    const R = offsets[offsets.length - 1];
+    if (R === 0) return;
+    const H = cfg.nHead;
+    const hd = d / H;
+    const inner = cfg.nInner;
+    const be = this.backend;
+    const w = this.weights;
+
+    // Embeddings.
+    let h = new Float32Array(R * d);
+    seqs.forEach((ids, s) => {
+      for (let t = 0; t < ids.length; t++) {
+        const id = ids[t];
+        if (!Number.isInteger(id) || id < 0 || id >= cfg.vocabSize) throw new InputError(`GPT-2 forward: token id ${id} at position ${t} is outside the vocabulary (0 … ${cfg.vocabSize - 1})`);
+        const te = w.tokenEmbedding(id);
+        const pe = w.positionEmbedding(t);
+        const o = (offsets[s] + t) * d;
+        for (let j = 0; j < d; j++) h[o + j] = te[j] + pe[j];
+      }
+    });
+
+    const a = new Float32Array(R * d);
+    const merged = new Float32Array(R * d);
+    const maxT = Math.max(...seqs.map((x) => x.length));
+    const qh = new Float32Array(H * maxT * hd);
+    const kh = new Float32Array(H * maxT * hd);
+    const vh = new Float32Array(H * maxT * hd);
+    const row = new Float64Array(maxT);
+    const acc = new Float64Array(hd);
+    for (let l = 0; l < cfg.nLayer; l++) {
+      onState(l, h);
+      h = h.slice();
+      const b = w.block(l);
+
+      // Attention.
+      layerNorm(h, R, d, b.ln1Weight, b.ln1Bias, cfg.layerNormEpsilon, a);
+      const qkv = (await be.gemm(mat(R, d, a), mat(d, 3 * d, b.attnWeight))).data;
+      addBias(qkv, R, 3 * d, b.attnBias);
+      let scale = cfg.scaleAttnWeights ? 1 / Math.sqrt(hd) : 1;
+      if (cfg.scaleAttnByInverseLayerIdx) scale /= l + 1;
+      for (let s = 0; s < seqs.length; s++) {
+        const T = seqs[s].length;
+        const r0 = offsets[s];
+        if (T < this.gemmAttentionMinTokens) {
+          smallCausalAttention(qkv, r0, T, d, H, hd, scale, merged, row, acc);
+          continue;
+        }
+        // Per-head contiguous T × hd blocks, then scores and weighted values as GEMMs.
+        for (let t = 0; t < T; t++) {
+          const src = (r0 + t) * 3 * d;
+          for (let hh = 0; hh < H; hh++) {
+            const dst = hh * T * hd + t * hd;
+            const c = hh * hd;
+            qh.set(qkv.subarray(src + c, src + c + hd), dst);
+            kh.set(qkv.subarray(src + d + c, src + d + c + hd), dst);
+            vh.set(qkv.subarray(src + 2 * d + c, src + 2 * d + c + hd), dst);
+          }
+        }
+        const scores = await Promise.all(Array.from({ length: H }, (_, hh) => be.gemm(
+          mat(T, hd, qh.subarray(hh * T * hd, (hh + 1) * T * hd)),
+          mat(T, hd, kh.subarray(hh * T * hd, (hh + 1) * T * hd)),
+          { transB: true, alpha: scale },
+        )));
+        for (const sc of scores) causalSoftmax(sc.data, T);
+        const ctx = await Promise.all(scores.map((sc, hh) => be.gemm(sc, mat(T, hd, vh.subarray(hh * T * hd, (hh + 1) * T * hd)))));
+        for (let hh = 0; hh < H; hh++) {
+          const src = ctx[hh].data;
+          for (let t = 0; t < T; t++) merged.set(src.subarray(t * hd, (t + 1) * hd), (r0 + t) * d + hh * hd);
+        }
+      }
+      const hm = mat(R, d, h);
+      await be.gemm(mat(R, d, merged), mat(d, d, b.attnProjWeight), { c: hm, beta: 1 });
+      addBias(h, R, d, b.attnProjBias);
+
+      // MLP.
+      layerNorm(h, R, d, b.ln2Weight, b.ln2Bias, cfg.layerNormEpsilon, a);
+      const f = (await be.gemm(mat(R, d, a), mat(d, inner, b.fcWeight))).data;
+      biasActivation(f, R, inner, b.fcBias, cfg.activation);
+      await be.gemm(mat(R, inner, f), mat(inner, d, b.mlpProjWeight), { c: hm, beta: 1 });
+      addBias(h, R, d, b.mlpProjBias);
+    }
+    const lnF = w.finalNorm();
+    const last = new Float32Array(R * d);
+    layerNorm(h, R, d, lnF.weight, lnF.bias, cfg.layerNormEpsilon, last);
+    onState(cfg.nLayer, last);
+  }
+}
+
+/**
+ * Causal attention of one short sequence (rows r0 … r0+T−1 of qkv, R × 3d) written into `merged`
+ * (R × d): per head, scores q_i·k_j·scale for j ≤ i, softmax, weighted sum of v_j; float64 sums.
+ */
+function smallCausalAttention(qkv: Float32Array, r0: number, T: number, d: number, H: number, hd: number, scale: number, merged: Float32Array, p: Float64Array, acc: Float64Array): void {
+  const stride = 3 * d;
+  for (let hh = 0; hh < H; hh++) {
+    const qc = hh * hd;
+    const kc = d + hh * hd;
+    const vc = 2 * d + hh * hd;
+    for (let i = 0; i < T; i++) {
+      const qo = (r0 + i) * stride + qc;
+      let max = -Infinity;
+      for (let j = 0; j <= i; j++) {
+        const ko = (r0 + j) * stride + kc;
+        let dot = 0;
+        for (let c = 0; c < hd; c++) dot += qkv[qo + c] * qkv[ko + c];
+        const v = Math.fround(dot * scale);
+        p[j] = v;
+        if (v > max) max = v;
+      }
+      let sum = 0;
+      for (let j = 0; j <= i; j++) { const e = Math.exp(p[j] - max); p[j] = e; sum += e; }
+      const out = (r0 + i) * d + hh * hd;
+      acc.fill(0);
+      const inv = 1 / sum;
+      for (let j = 0; j <= i; j++) {
+        const pj = p[j] * inv;
+        const vo = (r0 + j) * stride + vc;
+        for (let c = 0; c < hd; c++) acc[c] += pj * qkv[vo + c];
+      }
+      for (let c = 0; c < hd; c++) merged[out + c] = acc[c];
+    }
+  }
+}
+
+/** Row-wise softmax of a T × T score matrix over columns 0 … i of row i; later columns become 0. */
+function causalSoftmax(s: Float32Array, T: number): void {
+  for (let i = 0; i < T; i++) {
+    const o = i * T;
+    let max = -Infinity;
+    for (let j = 0; j <= i; j++) if (s[o + j] > max) max = s[o + j];
+    let sum = 0;
+    for (let j = 0; j <= i; j++) { const e = Math.exp(s[o + j] - max); s[o + j] = e; sum += e; }
+    const inv = 1 / sum;
+    for (let j = 0; j <= i; j++) s[o + j] *= inv;
+    for (let j = i + 1; j < T; j++) s[o + j] = 0;
+  }
+}

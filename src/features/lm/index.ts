@@ -1,0 +1,70 @@
+/**
+ * The `lm` feature family: hidden states of a GPT-2 model, pooled per sample (METHODS §3.6).
+ *
+ *   lm:<model>:layer=<k|all>:pool=<last|mean|sum>[:context=block|none][:seed=N]
+ *
+ * <model> is a Hugging Face GPT-2 folder or an untrained name (gpt2-untrained, gpt2-medium-untrained,
+ * gpt2-large-untrained, gpt2-xl-untrained; `seed`, default 0, picks the initialisation).
+ * `layer=all` is a grid over 0 … n_layer of that model. All layers are extracted once and cached
+ * (see cache.ts).
+ */
+import { InputError } from '../../data/errors.js';
+import { type Matrix64 } from '../../linalg/matrix.js';
+import { registerGridResolver } from '../grid.js';
+import { registerFeature } from '../registry.js';
+import { checkParams, numberParam, type FeatureTerm } from '../spec.js';
+import { getLmFeatures } from './cache.js';
+import { LM_POOLINGS, type LmContext, type LmPooling } from './extract.js';
+import { lmModelConfig } from './model.js';
+
+export { GPT2_SHAPES, gpt2Config, parseGpt2Config, readGpt2Config, untrainedConfig, type Gpt2Config, type Gpt2Activation } from './config.js';
+export { Gpt2Model, SafetensorsGpt2Weights, layerNorm, type Gpt2Weights, type Gpt2BlockWeights, type ForwardOptions } from './gpt2.js';
+export { UntrainedGpt2Weights, fillNormal, normalTensor, INIT_CHUNK } from './init.js';
+export { SafetensorsFile, SafetensorsModel, parseSafetensorsHeader, toFloat32, type TensorInfo, type SafetensorsDtype } from './safetensors.js';
+export { ByteLevelBpe, loadTokenizer, r50kTokenizer, readTokenizerJson, readVocabMerges, bytesToUnicode, GPT2_PATTERN, type Tokenizer } from './tokenizer.js';
+export { extractLmFeatures, tokenizeSamples, planPasses, contextGroups, LM_POOLINGS, DEFAULT_LM_RULES, type LmFeatures, type LmPooling, type LmContext, type LmRules, type SampleTokens, type PlannedPass, type ExtractOptions } from './extract.js';
+export { openLmModel, lmModelConfig, isUntrainedName, hashFiles, type LmModel } from './model.js';
+export { getLmFeatures, clearLmMemo, lmCacheRoot, lmCacheKey, datasetTextHash, writeLmFeatures, readLmFeatures, lmManifest, layerFileName, LM_CACHE_VERSION, type LmManifest, type LmFeaturesResult, type GetLmFeaturesOptions } from './cache.js';
+
+const LM_PARAMS = ['layer', 'pool', 'context', 'seed'] as const;
+
+function modelOf(term: FeatureTerm): string {
+  if (term.positional.length !== 1) {
+    throw new InputError(`--features: "${term.text}": expected lm:<model folder or gpt2[-medium|-large|-xl]-untrained>:layer=<k>:pool=<last|mean|sum>`);
+  }
+  return term.positional[0];
+}
+
+/** The lm term's settings, validated (messages name the term). */
+export function lmTermSettings(term: FeatureTerm): { model: string; layer: number; pool: LmPooling; context: LmContext; seed: number | undefined } {
+  checkParams(term, LM_PARAMS);
+  const model = modelOf(term);
+  const cfg = lmModelConfig(model);
+  const layer = numberParam(term, 'layer', { min: 0, max: cfg.nLayer, integer: true });
+  const pool = (term.params.pool ?? 'last') as LmPooling;
+  if (!LM_POOLINGS.includes(pool)) throw new InputError(`--features: "${term.text}": pool=${term.params.pool}; expected pool=last, pool=mean or pool=sum`);
+  const context = (term.params.context ?? 'block') as LmContext;
+  if (context !== 'block' && context !== 'none') throw new InputError(`--features: "${term.text}": context=${term.params.context}; expected context=block or context=none`);
+  const seed = term.params.seed === undefined ? undefined : numberParam(term, 'seed', { min: 0, max: 0xffffffff, integer: true });
+  return { model, layer, pool, context, seed };
+}
+
+/** Registers the `lm` feature and its `layer=all` grid. Idempotent. */
+export function registerLmFeature(): void {
+  registerFeature({
+    name: 'lm',
+    summary: 'GPT-2 hidden states (HF folder or gpt2[-medium|-large|-xl]-untrained), pooled over each sample\'s tokens with block context (§3.6)',
+    params: LM_PARAMS,
+    async build(term, { dataset }): Promise<Matrix64> {
+      const s = lmTermSettings(term);
+      const { features } = await getLmFeatures(s.model, dataset, { seed: s.seed, rules: { context: s.context, window: 512 } });
+      const src = features.pooled[s.pool][s.layer];
+      return { rows: features.nSamples, cols: features.dim, data: Float64Array.from(src) };
+    },
+  });
+  registerGridResolver('lm', (term, param, raw) => {
+    if (param !== 'layer' || (raw !== 'all' && raw !== 'grid')) return undefined;
+    const cfg = lmModelConfig(modelOf(term));
+    return Array.from({ length: cfg.nLayer + 1 }, (_, k) => k);
+  });
+}
