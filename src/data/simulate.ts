@@ -234,6 +234,18 @@ export function simulateDataset(kind: 'pereira' | 'fedorenko' | 'blank', overrid
       for (let i = 0; i < n; i++) if (!did.has(d.experiment[i])) y[i * u + j] = NaN;
     }
   }
+  // Pereira-like voxels get coordinates (MNI-like mm) around left-hemisphere language regions, so
+  // that unit maps can be drawn; the other designs have none (ECoG electrodes, fROIs).
+  let coords: Dataset['units']['coords'] = null;
+  if (kind === 'pereira') {
+    const centres = [[-50, -40, 5], [-52, 10, 15], [-45, 25, -5], [-55, -10, -15], [-40, -60, 25]];
+    const c = new Float64Array(u * 3);
+    for (let j = 0; j < u; j++) {
+      const centre = centres[j % centres.length];
+      for (let k = 0; k < 3; k++) c[j * 3 + k] = centre[k] + 8 * rng.standardNormal();
+    }
+    coords = { rows: u, cols: 3, data: c };
+  }
   const perSubject = new Map<string, number>();
   const ids = d.unitSubject.map((s) => { const k = perSubject.get(s) ?? 0; perSubject.set(s, k + 1); return `${s}-${k}`; });
   const effects = `ac=${o.ac}, rho=${o.rho}, len=${o.len}, pos=${o.pos}, tau=${o.tau}, content=${o.content}, noise=${o.noise}`;
@@ -242,7 +254,7 @@ export function simulateDataset(kind: 'pereira' | 'fedorenko' | 'blank', overrid
     source: `${d.name} (seed ${o.seed}, ${effects})`,
     y: { rows: n, cols: u, data: y },
     samples: { stimulusId: d.stimulusId, text: d.text, block: d.block, position: d.position, experiment: d.experiment, fold: d.fold },
-    units: { id: ids, subject: d.unitSubject, network: d.unitNetwork, coords: null },
+    units: { id: ids, subject: d.unitSubject, network: d.unitNetwork, coords },
     design: d.designKind,
     shuffleOrder: d.shuffleOrder,
   };

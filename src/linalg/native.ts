@@ -21,7 +21,7 @@ import {
   NotPositiveDefiniteError,
 } from './backend.js';
 import type { FloatArray, Matrix, Matrix64 } from './matrix.js';
-import { checkPotrf, checkSyevd, checkTrsm, planGemm } from './portable.js';
+import { checkPotrf, checkSyevd, checkTrsm, planGemm, portableGemm } from './portable.js';
 
 /** The addon's JS surface (see native/brainmap_native.c). */
 export interface NativeAddon {
@@ -126,6 +126,9 @@ function enqueue<R>(addon: NativeAddon, task: () => Promise<R>): Promise<R> {
   return done;
 }
 
+/** Products of at most this many multiply-adds run synchronously in TypeScript (same results to rounding). */
+const SMALL_GEMM = 1 << 15;
+
 export class NativeBackend implements Backend {
   readonly name = 'native' as const;
   readonly addon: NativeAddon;
@@ -159,6 +162,8 @@ export class NativeBackend implements Backend {
     try {
       const p = planGemm(a, b, opts);
       if (p.m === 0 || p.n === 0) return Promise.resolve(p.c);
+      // Tiny products cost less in-thread than the hop to the BLAS worker and back.
+      if (pending === 0 && p.m * p.n * p.k <= SMALL_GEMM) return Promise.resolve(portableGemm(p));
       const addon = this.addon;
       return enqueue(addon, async () => {
         await addon.gemm(p.a, p.b, p.c.data, p.m, p.n, p.k, p.transA, p.transB, p.alpha, p.beta);

@@ -5,7 +5,7 @@ import type { SpecScore } from './score-spec.js';
 
 /** The JSON form of a score (what `brainmap score --json` prints). Per-unit arrays are not included. */
 export interface ScoreJson {
-  dataset: { name: string; source: string; r2: number; r: number; r2_sem: number; r_sem: number };
+  dataset: { name: string; source: string; hash: string; r2: number; r: number; r2_sem: number; r_sem: number };
   features: string;
   settings: ScoreResult['settings'];
   subjects: { subject: string; n_units: number; r2: number; r: number; experiments: Record<string, { r2: number; r: number }> }[];
@@ -25,7 +25,7 @@ function median(values: Float64Array): number | null {
 export function specScoreToJson(scored: SpecScore): ScoreJson {
   const { result, spec: features, grid } = scored;
   return {
-    dataset: { name: result.dataset, source: result.source, r2: result.r2.mean, r: result.r.mean, r2_sem: result.r2.sem, r_sem: result.r.sem },
+    dataset: { name: result.dataset, source: result.source, hash: scored.datasetHash, r2: result.r2.mean, r: result.r.mean, r2_sem: result.r2.sem, r_sem: result.r.sem },
     features,
     settings: result.settings,
     subjects: result.r2.subjects.map((s, i) => {
@@ -54,16 +54,18 @@ export function csvCell(v: string | number): string {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** Per-unit rows: experiment, unit id, subject, R², r, median chosen α over folds. */
+/** Per-unit rows: experiment, unit id, subject, R², r, median chosen α over folds (and x, y, z when known). */
 export function unitScoresCsv(result: ScoreResult): string {
-  const lines = ['experiment,unit,subject,r2,r,median_alpha'];
+  const withCoords = result.experiments.some((e) => e.unitCoords);
+  const lines = [`experiment,unit,subject,r2,r,median_alpha${withCoords ? ',x,y,z' : ''}`];
   for (const e of result.experiments) {
     const nU = e.unitIds.length;
     const nF = e.foldSizes.length;
     for (let j = 0; j < nU; j++) {
       const a = new Float64Array(nF);
       for (let f = 0; f < nF; f++) a[f] = e.alpha[f * nU + j];
-      lines.push([e.experiment, e.unitIds[j], e.subjects[j], e.r2[j], e.r[j], median(a) ?? NaN].map(csvCell).join(','));
+      const xyz = withCoords ? (e.unitCoords ? Array.from(e.unitCoords.subarray(j * 3, j * 3 + 3)) : [NaN, NaN, NaN]) : [];
+      lines.push([e.experiment, e.unitIds[j], e.subjects[j], e.r2[j], e.r[j], median(a) ?? NaN, ...xyz].map(csvCell).join(','));
     }
   }
   return lines.join('\n') + '\n';

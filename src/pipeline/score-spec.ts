@@ -1,4 +1,5 @@
 import type { Dataset } from '../data/dataset.js';
+import { datasetHash } from '../data/hash.js';
 import { expandGrid, type GridAxis } from '../features/grid.js';
 import { buildFeatureSpec } from '../features/registry.js';
 import { registerBuiltinFeatures } from '../features/builtin.js';
@@ -17,6 +18,8 @@ export interface CurvePoint {
 /** A score of one feature spec: one fit, or a grid of fits and the selection over it. */
 export interface SpecScore {
   spec: string;
+  /** Content hash of the dataset (sha256 of responses, tables and design). */
+  datasetHash: string;
   result: ScoreResult;
   grid: null | {
     axis: GridAxis;
@@ -51,11 +54,12 @@ export async function scoreSpec(dataset: Dataset, specText: string, opts: SpecSc
       onProgress: (d, t) => opts.onProgress?.(i * t + d, t * specs.length),
     }));
   }
-  if (!axis) return { spec: spec.text, result: fits[0], grid: null };
+  if (!axis) return { spec: spec.text, datasetHash: datasetHash(dataset), result: fits[0], grid: null };
   const select = opts.select ?? 'validation';
   const { result, chosen } = selectOverGrid(fits, select, { clip: axis.param === 'layer' });
   return {
     spec: spec.text,
+    datasetHash: datasetHash(dataset),
     result,
     grid: {
       axis,

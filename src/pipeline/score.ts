@@ -46,6 +46,8 @@ export interface ExperimentScores {
   unitIndex: Int32Array;
   unitIds: string[];
   subjects: string[];
+  /** units × 3 coordinates (e.g. MNI mm) when the dataset has them. */
+  unitCoords: Float64Array | null;
   /** Pooled out-of-sample R² per unit (NaN for a constant unit). */
   r2: Float64Array;
   /** Schrimpf-style Pearson r per unit (unweighted mean over folds). */
@@ -230,6 +232,7 @@ export async function scoreFeatures(dataset: Dataset, features: Matrix64, opts: 
       unitIndex: units,
       unitIds: Array.from(units, (u) => dataset.units.id[u]),
       subjects: Array.from(units, (u) => dataset.units.subject[u]),
+      unitCoords: dataset.units.coords ? Float64Array.from({ length: units.length * 3 }, (_, k) => dataset.units.coords!.data[units[Math.floor(k / 3)] * 3 + (k % 3)]) : null,
       r2,
       r: rMean,
       alpha,

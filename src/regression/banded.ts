@@ -283,18 +283,33 @@ function choleskySolve(m: Float64Array, q: number, rhs: Float64Array, b: number)
  * column block), for centred training targets yTilde = Uᵀ Y_a (n_a × b, float64). Returns
  * n_e × (alphaIdx.length · b): block k holds penalty alphas[alphaIdx[k]].
  */
+/** Reusable scratch arrays (the γ search calls lowRankPredict thousands of times). */
+const scratch64 = new Map<string, Float64Array>();
+const scratch32 = new Map<string, Float32Array>();
+function s64(name: string, n: number): Float64Array {
+  let a = scratch64.get(name);
+  if (!a || a.length < n) { a = new Float64Array(n); scratch64.set(name, a); }
+  return a.length === n ? a : a.subarray(0, n);
+}
+function s32(name: string, n: number): Float32Array {
+  let a = scratch32.get(name);
+  if (!a || a.length < n) { a = new Float32Array(n); scratch32.set(name, a); }
+  return a.length === n ? a : a.subarray(0, n);
+}
+
+/** The returned array is scratch: valid until the next call. */
 async function lowRankPredict(backend: Backend, f: LowRankFactor, gamma: Float64Array, base: number, alphas: readonly number[], alphaIdx: readonly number[], yTilde: Float64Array, b: number): Promise<Float32Array> {
   const { na, ne, q, lambda, w, zBand } = f;
   const gm = gamma[base];
   const sq = Float64Array.from(zBand, (band) => Math.sqrt(gamma[band]));
   // W_s = W D^{1/2} (n_a × q).
-  const ws = new Float64Array(na * q);
+  const ws = s64('ws', na * q);
   for (let i = 0; i < na; i++) for (let k = 0; k < q; k++) ws[i * q + k] = w[i * q + k] * sq[k];
   const nK = alphaIdx.length;
   const width = nK * b;
   // H = [f_k ∘ Ỹ]_k (n_a × nK·b) ; T = W_sᵀ H (q × nK·b), one GEMM for every penalty.
   const fvs = alphaIdx.map((ai) => Float64Array.from(lambda, (l) => 1 / (gm * l + alphas[ai])));
-  const h = new Float64Array(na * width);
+  const h = s64('h', na * width);
   for (let i = 0; i < na; i++) {
     for (let kk = 0; kk < nK; kk++) {
       const fi = fvs[kk][i];
@@ -303,7 +318,7 @@ async function lowRankPredict(backend: Backend, f: LowRankFactor, gamma: Float64
     }
   }
   const wsM = { rows: na, cols: q, data: ws };
-  const t = (await backend.gemm(wsM, { rows: na, cols: width, data: h }, { transA: true })).data;
+  const t = (await backend.gemm(wsM, { rows: na, cols: width, data: h }, { transA: true, c: { rows: q, cols: width, data: s64('t', q * width) } })).data;
   // Per penalty: T_k ← (I + W_sᵀ diag(f_k) W_s)⁻¹ T_k.
   const mq = new Float64Array(q * q);
   const tk = new Float64Array(q * b);
@@ -323,8 +338,8 @@ async function lowRankPredict(backend: Backend, f: LowRankFactor, gamma: Float64
     for (let r = 0; r < q; r++) for (let j = 0; j < b; j++) t[r * width + kk * b + j] = tk[r * b + j];
   }
   // g_k = f_k ∘ (Ỹ − W_s T_k), all penalties at once.
-  const wst = (await backend.gemm(wsM, { rows: q, cols: width, data: t })).data;
-  const g = new Float32Array(na * width);
+  const wst = (await backend.gemm(wsM, { rows: q, cols: width, data: t }, { c: { rows: na, cols: width, data: s64('wst', na * width) } })).data;
+  const g = s32('g', na * width);
   for (let i = 0; i < na; i++) {
     for (let kk = 0; kk < nK; kk++) {
       const fi = fvs[kk][i];
@@ -333,15 +348,17 @@ async function lowRankPredict(backend: Backend, f: LowRankFactor, gamma: Float64
     }
   }
   // Left operator γ_m L_m + Z_e D_γ Wᵀ (n_e × n_a), float32.
-  const left = new Float32Array(ne * na);
+  const left = s32('left', ne * na);
+  const zeScaled = s64('zes', ne * q);
+  for (let i = 0; i < ne; i++) for (let k = 0; k < q; k++) zeScaled[i * q + k] = f.ze[i * q + k] * sq[k] * sq[k];
   for (let i = 0; i < ne; i++) {
     for (let j = 0; j < na; j++) {
       let s = gm * f.lm[i * na + j];
-      for (let k = 0; k < q; k++) s += f.ze[i * q + k] * sq[k] * sq[k] * w[j * q + k];
+      for (let k = 0; k < q; k++) s += zeScaled[i * q + k] * w[j * q + k];
       left[i * na + j] = s;
     }
   }
-  const out = await backend.gemm({ rows: ne, cols: na, data: left }, { rows: na, cols: width, data: g });
+  const out = await backend.gemm({ rows: ne, cols: na, data: left }, { rows: na, cols: width, data: g }, { c: { rows: ne, cols: width, data: s32('out', ne * width) } });
   return out.data;
 }
 

@@ -1,0 +1,122 @@
+import { Option, type Command } from 'commander';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadDataset } from '../io/dataset.js';
+import { getBackend } from '../linalg/index.js';
+import { partitionFeatures, type PartitionResult } from '../pipeline/partition.js';
+import { csvCell, specScoreToJson, writeFileAtomic, type ScoreJson } from '../pipeline/results.js';
+import type { SelectMode } from '../pipeline/select.js';
+import type { SplitScheme } from '../regression/splits.js';
+import type { Blocking } from '../scoring/significance.js';
+import { num, table } from './format.js';
+import { backendOption, intArg } from './options.js';
+import { DelayedProgress } from './progress.js';
+
+interface PartitionCommandOptions {
+  dataset: string;
+  a: string;
+  b: string;
+  split: SplitScheme;
+  seed: number;
+  select: SelectMode;
+  nIter: number;
+  bandedSeed: number;
+  blocking: Blocking;
+  blockChunk?: number;
+  backend: 'auto' | 'native' | 'portable';
+  out?: string;
+  json?: boolean;
+}
+
+export interface PartitionJson {
+  dataset: string;
+  a: ScoreJson;
+  b: ScoreJson;
+  joint: ScoreJson;
+  subjects: { subject: string; r2_a: number; r2_b: number; r2_joint: number; omega: number }[];
+  omega_mean: number;
+  significance: { alpha: number; blocking: Blocking; mean_percent_significant: number; subjects: { subject: string; n_units: number; percent_significant: number; percent_b_beats_chance: number }[] };
+}
+
+export function partitionToJson(p: PartitionResult, blocking: Blocking): PartitionJson {
+  return {
+    dataset: p.a.result.dataset,
+    a: specScoreToJson(p.a),
+    b: specScoreToJson(p.b),
+    joint: specScoreToJson(p.joint),
+    subjects: p.subjects.map((s) => ({ subject: s.subject, r2_a: s.r2A, r2_b: s.r2B, r2_joint: s.r2Joint, omega: s.omega })),
+    omega_mean: p.omegaMean,
+    significance: {
+      alpha: p.significance.alpha,
+      blocking,
+      mean_percent_significant: p.significance.meanPercentSignificant,
+      subjects: p.significance.subjects.map((s) => ({ subject: s.subject, n_units: s.nUnits, percent_significant: s.percentSignificant, percent_b_beats_chance: s.percentModelSignificant })),
+    },
+  };
+}
+
+/** units.csv of a partition: per unit R² of A, B, joint and the unique/shared parts, and the test's p-values. */
+export function partitionUnitsCsv(p: PartitionResult): string {
+  const sig = new Map(p.significance.units.map((u) => [u.unit, u]));
+  const lines = ['experiment,unit,subject,r2_a,r2_b,r2_joint,unique_a,unique_b,shared,p_b_beyond_a,p_b_beyond_a_bh'];
+  p.a.result.experiments.forEach((e) => {
+    e.unitIds.forEach((id, j) => {
+      const row = p.units.find((u) => u.experiment === e.experiment && u.unit === id)!;
+      const s = sig.get(e.unitIndex[j]);
+      lines.push([e.experiment, id, row.subject, row.a, row.b, row.joint, row.uniqueA, row.uniqueB, row.shared, s?.p ?? NaN, s?.pAdjusted ?? NaN].map(csvCell).join(','));
+    });
+  });
+  return lines.join('\n') + '\n';
+}
+
+export function registerPartitionCommand(program: Command): void {
+  program
+    .command('partition')
+    .description('variance partitioning of A, B and A | B: Ω per subject, unique/shared variance per unit, and where B adds significant variance')
+    .requiredOption('--dataset <spec>', 'dataset (as for score)')
+    .requiredOption('--a <features>', 'the simpler feature set (e.g. sp:sigma=3.4+sl)')
+    .requiredOption('--b <features>', 'the feature set to explain (e.g. file:gpt2xl-layer21.npy)')
+    .addOption(new Option('--split <scheme>', 'train/test folds').choices(['contiguous', 'shuffled']).default('contiguous'))
+    .option('--seed <n>', 'seed of the fold-label shuffle', intArg('--seed'), 42)
+    .addOption(new Option('--select <how>', 'grid selection').choices(['validation', 'test']).default('validation'))
+    .option('--n-iter <n>', 'band-weight samples of the banded fit', intArg('--n-iter'), 200)
+    .option('--banded-seed <n>', 'seed of the band-weight sampler', intArg('--banded-seed'), 0)
+    .addOption(new Option('--blocking <how>', 'average squared errors within blocks before the unit-wise t-test; "paper" reproduces the authors\' mis-ordered labels').choices(['none', 'block', 'paper']).default('block'))
+    .option('--block-chunk <n>', 'cut blocks into chunks of at most n samples for the test (Blank: 10)', intArg('--block-chunk'))
+    .addOption(backendOption())
+    .option('--out <dir>', 'write partition.json and units.csv here')
+    .option('--json', 'print JSON instead of tables')
+    .action(async (opts: PartitionCommandOptions) => {
+      const backend = getBackend(opts.backend);
+      const dataset = await loadDataset(opts.dataset);
+      const progress = new DelayedProgress('partition');
+      let p: PartitionResult;
+      try {
+        p = await partitionFeatures(dataset, opts.a, opts.b, {
+          split: opts.split, seed: opts.seed, select: opts.select, backend, bandedIter: opts.nIter, bandedSeed: opts.bandedSeed,
+          blocking: opts.blocking, blockChunk: opts.blockChunk, onProgress: (d, t) => progress.update(d, t),
+        });
+      } finally {
+        progress.stop();
+      }
+      const json = partitionToJson(p, opts.blocking);
+      if (opts.out) {
+        mkdirSync(opts.out, { recursive: true });
+        writeFileAtomic(join(opts.out, 'partition.json'), JSON.stringify(json, null, 2) + '\n');
+        writeFileAtomic(join(opts.out, 'units.csv'), partitionUnitsCsv(p));
+      }
+      if (opts.json) { process.stdout.write(JSON.stringify(json, null, 2) + '\n'); return; }
+      const sig = new Map(json.significance.subjects.map((s) => [s.subject, s]));
+      const out = [
+        `${json.dataset}  ·  A = ${json.a.features}  ·  B = ${json.b.features}  ·  ${opts.split} splits`,
+        '',
+        table(['subject', 'R² A', 'R² B', 'R² A|B', 'Ω (% of B explained by A)', '% units B adds (BH p<.05)'],
+          json.subjects.map((s) => [s.subject, num(s.r2_a), num(s.r2_b), num(s.r2_joint), num(s.omega, 1), num(sig.get(s.subject)?.percent_significant, 1)]), ['l', 'r', 'r', 'r', 'r', 'r']),
+        '',
+        `mean Ω ${num(json.omega_mean, 1)} %: ${json.omega_mean >= 80 ? 'most of what B explains, A already explains' : json.omega_mean <= 20 ? 'B explains variance that A does not' : 'A explains part of what B explains'}.`,
+        `units where B adds significant variance beyond A: ${num(json.significance.mean_percent_significant, 1)} % (mean over subjects; paired one-sided t-test on squared errors, ${opts.blocking === 'none' ? 'per sample' : 'block means'}, BH within subject).`,
+        opts.out ? `wrote ${opts.out}/partition.json and ${opts.out}/units.csv` : '',
+      ];
+      process.stdout.write(out.filter((l, i) => l !== '' || i < out.length - 1).join('\n') + '\n');
+    });
+}

@@ -1,0 +1,43 @@
+import { createHash } from 'node:crypto';
+import type { Dataset } from './dataset.js';
+
+function hashStrings(h: ReturnType<typeof createHash>, tag: string, values: readonly string[]): void {
+  h.update(`${tag}:${values.length}\n`);
+  for (const v of values) {
+    const b = Buffer.from(v, 'utf8');
+    h.update(`${b.length}:`);
+    h.update(b);
+  }
+}
+
+/**
+ * Content hash of a dataset (sha256 hex): the y bytes (float64, row-major) with its shape, the
+ * sample table, the unit table (with coordinates), the fold design, the shuffle order and the
+ * name (it appears in results). The source path is not included.
+ */
+export function datasetHash(d: Dataset): string {
+  const h = createHash('sha256');
+  h.update(`brainmap-dataset-v1\nname:${d.name}\ny:${d.y.rows}x${d.y.cols}\n`);
+  h.update(new Uint8Array(d.y.data.buffer, d.y.data.byteOffset, d.y.data.byteLength));
+  const s = d.samples;
+  hashStrings(h, 'stimulus_id', s.stimulusId);
+  hashStrings(h, 'text', s.text);
+  hashStrings(h, 'block', s.block);
+  hashStrings(h, 'position', Array.from(s.position, String));
+  hashStrings(h, 'experiment', s.experiment);
+  hashStrings(h, 'fold', s.fold ?? ['(none)']);
+  const u = d.units;
+  hashStrings(h, 'unit_id', u.id);
+  hashStrings(h, 'subject', u.subject);
+  hashStrings(h, 'network', u.network);
+  if (u.coords) {
+    h.update(`coords:${u.coords.rows}x${u.coords.cols}\n`);
+    h.update(new Uint8Array(u.coords.data.buffer, u.coords.data.byteOffset, u.coords.data.byteLength));
+  } else {
+    h.update('coords:none\n');
+  }
+  h.update(`design:${JSON.stringify(d.design)}\n`);
+  hashStrings(h, 'shuffle_order', d.shuffleOrder);
+  return h.digest('hex');
+}
+
