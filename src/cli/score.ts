@@ -1,4 +1,15 @@
 import { Command, Option } from 'commander';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Dataset } from '../data/dataset.js';
+import { InputError } from '../data/errors.js';
+import { registerBuiltinFeatures } from '../features/builtin.js';
+import { expandGrid } from '../features/grid.js';
+import { buildFeatureSpec } from '../features/registry.js';
+import { parseFeatureSpec } from '../features/spec.js';
+import type { Backend } from '../linalg/backend.js';
+import { brainScoreLinearShuffle } from '../pipeline/brainscore.js';
+import { writeFileAtomic } from '../pipeline/results.js';
 import { loadDataset } from '../io/dataset.js';
 import { getBackend } from '../linalg/index.js';
 import { specScoreToJson, writeScore, type ScoreJson } from '../pipeline/results.js';
@@ -23,6 +34,8 @@ export interface ScoreCommandOptions {
   select: SelectMode;
   nIter: number;
   bandedSeed: number;
+  protocol: 'paper' | 'brainscore';
+  ceiling?: string;
   out?: string;
   json?: boolean;
 }
@@ -43,6 +56,8 @@ export function registerScoreCommand(program: Command): void {
     .option('--unit-batch <n>', 'units fitted at once (bounds memory)', intArg('--unit-batch'), 4096)
     .option('--n-iter <n>', "banded ridge ('|' in --features): band-weight samples (the paper: 1000)", intArg('--n-iter'), 200)
     .option('--banded-seed <n>', 'banded ridge: seed of the band-weight sampler (fits are reproducible)', intArg('--banded-seed'), 0)
+    .addOption(new Option('--protocol <name>', "paper: this paper's method (default); brainscore: Brain-Score's linear-shuffle protocol (10 shuffled 90/10 splits, OLS on raw features, median r over units, ceiling-normalised)").choices(['paper', 'brainscore']).default('paper'))
+    .option('--ceiling <value>', "with --protocol brainscore: 'published' (default), 'none', or a number")
     .option('--out <dir>', 'also write score.json and units.csv (per-unit R², r, α) here')
     .option('--json', 'print one JSON object instead of a table')
     .action(runScoreCommand);
@@ -52,6 +67,7 @@ export async function runScoreCommand(opts: ScoreCommandOptions): Promise<void> 
   const backend = getBackend(opts.backend);
   if (opts.threads !== undefined) backend.setThreads(Math.max(1, opts.threads));
   const dataset = await loadDataset(opts.dataset);
+  if (opts.protocol === 'brainscore') return runBrainScoreProtocol(dataset, opts, backend);
   const progress = new DelayedProgress('fitting');
   let scored: SpecScore;
   try {
@@ -105,4 +121,33 @@ export function formatSpecScore(json: ScoreJson): string {
   lines.push(`dataset  R² ${num(json.dataset.r2)} ± ${num(json.dataset.r2_sem)}   r ${num(json.dataset.r)} ± ${num(json.dataset.r_sem)}   (mean ± SEM over subjects; subject values are unit means clipped at 0)`);
   if (json.n_constant_units > 0) lines.push(`note: ${json.n_constant_units} unit(s) are constant on the test folds; their R² is undefined and counted as 0`);
   return lines.join('\n') + '\n';
+}
+
+function parseCeiling(raw: string | undefined): 'published' | number | null {
+  if (raw === undefined || raw === 'published') return 'published';
+  if (raw === 'none') return null;
+  const v = Number(raw);
+  if (!(v > 0 && v <= 1)) throw new InputError(`--ceiling: ${raw} is not 'published', 'none' or a number in (0, 1]`);
+  return v;
+}
+
+async function runBrainScoreProtocol(dataset: Dataset, opts: ScoreCommandOptions, backend: Backend): Promise<void> {
+  registerBuiltinFeatures();
+  const spec = parseFeatureSpec(opts.features);
+  if (spec.bands.length > 1 || expandGrid(spec).axis) throw new InputError(`--features: "${opts.features}": the Brain-Score protocol fits one feature space with no grid (choose the layer or σ yourself)`);
+  const [x] = await buildFeatureSpec(spec, { dataset });
+  const res = await brainScoreLinearShuffle(dataset, x, { backend, ceiling: parseCeiling(opts.ceiling) });
+  if (opts.out) {
+    mkdirSync(opts.out, { recursive: true });
+    writeFileAtomic(join(opts.out, 'brainscore.json'), JSON.stringify({ features: spec.text, ...res }, null, 2) + '\n');
+  }
+  if (opts.json) { process.stdout.write(JSON.stringify({ features: spec.text, ...res }, null, 2) + '\n'); return; }
+  const lines = [
+    `${dataset.name}  ·  features ${spec.text}  ·  Brain-Score linear-shuffle protocol (ShuffleSplit 10 × 90/10, random_state 1; OLS on raw features; median r over units; mean over splits)`,
+    '',
+    table(['experiment', 'units', 'raw r', 'ceiling', 'normalised'], res.experiments.map((e) => [e.experiment || '(single)', String(e.nUnits), num(e.raw), e.ceiling === null ? '—' : num(e.ceiling), e.normalized === null ? '—' : num(e.normalized)]), ['l', 'r', 'r', 'r', 'r']),
+    '',
+    `score ${num(res.score)} (raw ${num(res.raw)})`,
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
 }

@@ -1,0 +1,293 @@
+/**
+ * Vega-Lite specs, one builder per figure type. Every spec reads its rows from the named data set
+ * `values` (supplied as top-level `datasets` when compiled, so the rows are embedded once and
+ * shared by the R² and r variants), and has a declared size: `autosize: fit` makes the whole
+ * figure — axes, legend and title included — exactly FIGURE_SIZES[type] CSS pixels.
+ */
+import type { TopLevelSpec } from 'vega-lite';
+import { METRIC_LABEL, type Metric } from './types.js';
+
+export type FigureType = 'subject-bars' | 'grid-curve' | 'omega' | 'significance' | 'unit-scatter' | 'unit-hist2d' | 'glass-brain';
+
+export const FIGURE_TYPES: readonly FigureType[] = ['subject-bars', 'grid-curve', 'omega', 'significance', 'unit-scatter', 'unit-hist2d', 'glass-brain'];
+
+/** The size of each figure type in CSS pixels (SVG user units); PNGs are PNG_SCALE times larger. */
+export const FIGURE_SIZES: Readonly<Record<FigureType, { width: number; height: number }>> = {
+  'subject-bars': { width: 720, height: 380 },
+  'grid-curve': { width: 560, height: 340 },
+  omega: { width: 560, height: 340 },
+  significance: { width: 560, height: 340 },
+  'unit-scatter': { width: 480, height: 440 },
+  'unit-hist2d': { width: 480, height: 440 },
+  'glass-brain': { width: 900, height: 340 },
+};
+
+/** Pixel density of the PNG files (2: sharp on high-density screens and in print). */
+export const PNG_SCALE = 2;
+
+/** Above this many units the unit-wise comparison is a 2-D histogram instead of a scatter. */
+export const SCATTER_MAX_UNITS = 2000;
+
+export const FONT = 'DejaVu Sans, Liberation Sans, Arial, Helvetica, sans-serif';
+
+export const SPLIT_DOMAIN = ['shuffled', 'contiguous'];
+const SPLIT_COLORS = ['#e8833a', '#3f6fb0'];
+
+/** The name under which every spec expects its rows. */
+export const DATA_NAME = 'values';
+
+export type Row = Record<string, string | number | boolean | null>;
+
+function base(type: FigureType, title: string, subtitle?: string) {
+  const { width, height } = FIGURE_SIZES[type];
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    width,
+    height,
+    autosize: { type: 'fit' as const, contains: 'padding' as const },
+    padding: 10,
+    background: 'white',
+    title: { text: title, ...(subtitle ? { subtitle } : {}), anchor: 'start' as const, fontSize: 14, subtitleFontSize: 11, subtitleColor: '#555', offset: 10 },
+    data: { name: DATA_NAME },
+    config: {
+      font: FONT,
+      axis: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal' as const, gridColor: '#e6e6e6' },
+      legend: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal' as const },
+      view: { stroke: null },
+    },
+  };
+}
+
+const metricTitle = (m: Metric) => METRIC_LABEL[m];
+const fmt = (m: Metric) => (m === 'r2' ? '.4f' : '.3f');
+
+export interface SubjectBarsOptions {
+  title: string;
+  subtitle?: string;
+  /** x categories in display order. */
+  categories: string[];
+}
+
+/**
+ * Mean over subjects (bar) ± SEM (rule) with one dot per subject, per feature set, shuffled and
+ * contiguous side by side. Rows: `{kind: 'mean'|'subject'|'missing', features, split, <m>, <m>_lo, <m>_hi, …}`.
+ */
+export function subjectBarsSpec(m: Metric, o: SubjectBarsOptions): TopLevelSpec {
+  const perCat = Math.max(60, (FIGURE_SIZES['subject-bars'].width - 160) / Math.max(1, o.categories.length));
+  const x = { field: 'features', type: 'nominal' as const, sort: o.categories, title: 'feature set', axis: { labelAngle: 0, labelLimit: perCat - 8, labelFontSize: 11 } };
+  const xOffset = { field: 'split', type: 'nominal' as const, scale: { domain: SPLIT_DOMAIN } };
+  const color = { field: 'split', type: 'nominal' as const, title: 'split', scale: { domain: SPLIT_DOMAIN, range: SPLIT_COLORS } };
+  return {
+    ...base('subject-bars', o.title, o.subtitle),
+    layer: [
+      {
+        transform: [{ filter: "datum.kind === 'mean'" }],
+        mark: { type: 'bar', opacity: 0.85 },
+        encoding: {
+          x, xOffset, color,
+          y: { field: m, type: 'quantitative', title: `${metricTitle(m)} (mean ± SEM over subjects)` },
+          tooltip: [
+            { field: 'features', title: 'features' }, { field: 'split', title: 'split' },
+            { field: m, title: `mean ${metricTitle(m)}`, format: fmt(m) }, { field: `${m}_sem`, title: 'SEM', format: fmt(m) },
+            { field: 'n_subjects', title: 'subjects' }, { field: 'file', title: 'file' },
+          ],
+        },
+      },
+      {
+        transform: [{ filter: `datum.kind === 'mean' && isValid(datum.${m}_lo)` }],
+        mark: { type: 'rule', color: '#222', strokeWidth: 1.5 },
+        encoding: { x, xOffset, y: { field: `${m}_lo`, type: 'quantitative' }, y2: { field: `${m}_hi` } },
+      },
+      {
+        transform: [{ filter: `datum.kind === 'subject' && isValid(datum.${m})` }],
+        mark: { type: 'point', filled: true, size: 30, color: '#222', opacity: 0.55 },
+        encoding: {
+          x, xOffset,
+          y: { field: m, type: 'quantitative' },
+          tooltip: [{ field: 'subject', title: 'subject' }, { field: 'features', title: 'features' }, { field: 'split', title: 'split' }, { field: m, title: metricTitle(m), format: fmt(m) }],
+        },
+      },
+      {
+        transform: [{ filter: "datum.kind === 'missing'" }],
+        mark: { type: 'text', angle: 270, align: 'left', baseline: 'middle', dx: 4, fontSize: 10, color: '#777', text: 'not run' },
+        encoding: { x, xOffset, y: { datum: 0, type: 'quantitative' } },
+      },
+      { mark: { type: 'rule', color: '#888', strokeDash: [2, 2] }, encoding: { y: { datum: 0, type: 'quantitative' } } },
+    ],
+  } as TopLevelSpec;
+}
+
+export interface CurveOptions {
+  title: string;
+  subtitle?: string;
+  /** The grid axis (σ, layer, …). */
+  axisTitle: string;
+}
+
+/** Score across the grid axis, one line per split. Rows: `{value, split, r2, r, features}`. */
+export function gridCurveSpec(m: Metric, o: CurveOptions): TopLevelSpec {
+  const color = { field: 'split', type: 'nominal' as const, title: 'split', scale: { domain: SPLIT_DOMAIN, range: SPLIT_COLORS } };
+  const encoding = {
+    x: { field: 'value', type: 'quantitative' as const, title: o.axisTitle, scale: { zero: false } },
+    y: { field: m, type: 'quantitative' as const, title: `${metricTitle(m)} (mean over subjects, unclipped)` },
+    color,
+  };
+  return {
+    ...base('grid-curve', o.title, o.subtitle),
+    transform: [{ filter: `isValid(datum.${m})` }],
+    layer: [
+      { mark: { type: 'line', strokeWidth: 2 }, encoding },
+      {
+        mark: { type: 'point', filled: true, size: 40 },
+        encoding: { ...encoding, tooltip: [{ field: 'split', title: 'split' }, { field: 'value', title: o.axisTitle }, { field: m, title: metricTitle(m), format: fmt(m) }, { field: 'file', title: 'file' }] },
+      },
+      { mark: { type: 'rule', color: '#888', strokeDash: [2, 2] }, encoding: { y: { datum: 0, type: 'quantitative' } } },
+    ],
+  } as TopLevelSpec;
+}
+
+export interface PerSubjectOptions {
+  title: string;
+  subtitle?: string;
+  subjects: string[];
+  mean: number | null;
+  yTitle: string;
+  yMax?: number;
+}
+
+/** Ω per subject with the mean as a dashed line. Rows: `{subject, omega, r2_a, r2_b, r2_joint}`. */
+export function omegaSpec(o: PerSubjectOptions): TopLevelSpec {
+  return perSubjectBars('omega', 'omega', '#6a51a3', o, [
+    { field: 'r2_a', title: 'R² A', format: '.4f' }, { field: 'r2_b', title: 'R² B', format: '.4f' }, { field: 'r2_joint', title: 'R² A|B', format: '.4f' },
+  ]);
+}
+
+/** % of a subject's units where B adds significant variance beyond A. Rows: `{subject, percent, n_units}`. */
+export function significanceSpec(o: PerSubjectOptions): TopLevelSpec {
+  return perSubjectBars('significance', 'percent', '#2a9d8f', o, [{ field: 'n_units', title: 'units' }]);
+}
+
+function perSubjectBars(type: FigureType, field: string, colour: string, o: PerSubjectOptions, extra: { field: string; title: string; format?: string }[]): TopLevelSpec {
+  const x = { field: 'subject', type: 'nominal' as const, sort: o.subjects, title: 'subject', axis: { labelAngle: 0 } };
+  const y = { field, type: 'quantitative' as const, title: o.yTitle, scale: o.yMax !== undefined ? { domain: [0, o.yMax] } : { zero: true } };
+  const layer: unknown[] = [
+    {
+      mark: { type: 'bar', color: colour, opacity: 0.85 },
+      encoding: { x, y, tooltip: [{ field: 'subject', title: 'subject' }, { field, title: o.yTitle.split(' (')[0], format: '.1f' }, ...extra] },
+    },
+  ];
+  if (o.mean !== null && Number.isFinite(o.mean)) {
+    layer.push(
+      { mark: { type: 'rule', color: '#222', strokeDash: [5, 3], strokeWidth: 1.5 }, encoding: { y: { datum: o.mean, type: 'quantitative' } } },
+      { mark: { type: 'text', align: 'right', baseline: 'bottom', dy: -3, x: 'width', color: '#222', fontSize: 11, text: `mean ${o.mean.toFixed(1)} %` }, encoding: { y: { datum: o.mean, type: 'quantitative' } } },
+    );
+  }
+  return { ...base(type, o.title, o.subtitle), layer } as TopLevelSpec;
+}
+
+export interface UnitCompareOptions {
+  title: string;
+  subtitle?: string;
+  xTitle: string;
+  yTitle: string;
+  /** Common domain of both axes (the diagonal runs corner to corner). */
+  domain: [number, number];
+  colourBySubject: boolean;
+}
+
+/** Baseline (A) vs feature (B) score per unit, one dot per unit, with the diagonal. Rows: `{unit, subject, experiment, a, b}`. */
+export function unitScatterSpec(o: UnitCompareOptions): TopLevelSpec {
+  const scale = { domain: o.domain, nice: false, zero: false };
+  return {
+    ...base('unit-scatter', o.title, o.subtitle),
+    layer: [
+      {
+        data: { values: [{ a: o.domain[0], b: o.domain[0] }, { a: o.domain[1], b: o.domain[1] }] },
+        mark: { type: 'line', color: '#999', strokeDash: [4, 3] },
+        encoding: { x: { field: 'a', type: 'quantitative', scale }, y: { field: 'b', type: 'quantitative', scale } },
+      },
+      {
+        mark: { type: 'point', filled: true, size: 22, opacity: 0.6, ...(o.colourBySubject ? {} : { color: '#3f6fb0' }) },
+        encoding: {
+          x: { field: 'a', type: 'quantitative', title: o.xTitle, scale },
+          y: { field: 'b', type: 'quantitative', title: o.yTitle, scale },
+          ...(o.colourBySubject ? { color: { field: 'subject', type: 'nominal', title: 'subject', scale: { scheme: 'tableau10' } } } : {}),
+          tooltip: [{ field: 'unit', title: 'unit' }, { field: 'subject', title: 'subject' }, { field: 'experiment', title: 'experiment' }, { field: 'a', title: o.xTitle, format: '.4f' }, { field: 'b', title: o.yTitle, format: '.4f' }],
+        },
+      },
+    ],
+  } as TopLevelSpec;
+}
+
+/** The same comparison as a 2-D histogram (for many units). Rows as for unitScatterSpec. */
+export function unitHist2dSpec(o: UnitCompareOptions): TopLevelSpec {
+  const scale = { domain: o.domain, nice: false, zero: false };
+  const bin = { maxbins: 40, extent: o.domain };
+  return {
+    ...base('unit-hist2d', o.title, o.subtitle),
+    layer: [
+      {
+        mark: { type: 'rect' },
+        encoding: {
+          x: { field: 'a', type: 'quantitative', bin, title: o.xTitle, scale },
+          y: { field: 'b', type: 'quantitative', bin, title: o.yTitle, scale },
+          color: { aggregate: 'count', type: 'quantitative', title: 'units', scale: { type: 'log', scheme: 'viridis' } },
+          tooltip: [{ aggregate: 'count', type: 'quantitative', title: 'units' }],
+        },
+      },
+      {
+        data: { values: [{ a: o.domain[0], b: o.domain[0] }, { a: o.domain[1], b: o.domain[1] }] },
+        mark: { type: 'line', color: '#d33', strokeDash: [4, 3] },
+        encoding: { x: { field: 'a', type: 'quantitative', scale }, y: { field: 'b', type: 'quantitative', scale } },
+      },
+    ],
+  } as TopLevelSpec;
+}
+
+export interface GlassBrainOptions {
+  title: string;
+  subtitle?: string;
+  /** Domains of the panel layout (see figures.ts glassBrainRows). */
+  xDomain: [number, number];
+  yDomain: [number, number];
+}
+
+/**
+ * Three orthogonal projections of the units (sagittal y–z, coronal x–z, axial x–y) laid out side by
+ * side in one view (so the figure has one declared size), units coloured by score, best on top.
+ * Rows: `{kind: 'unit', px, py, unit, subject, x, y, z, r2, r}` and `{kind: 'panel', px, py, px2, py2, label}`.
+ */
+export function glassBrainSpec(m: Metric, o: GlassBrainOptions): TopLevelSpec {
+  const xs = { domain: o.xDomain, nice: false, zero: false };
+  const ys = { domain: o.yDomain, nice: false, zero: false };
+  const px = { field: 'px', type: 'quantitative' as const, scale: xs, axis: null };
+  const py = { field: 'py', type: 'quantitative' as const, scale: ys, axis: null };
+  return {
+    ...base('glass-brain', o.title, o.subtitle),
+    layer: [
+      {
+        transform: [{ filter: "datum.kind === 'panel'" }],
+        mark: { type: 'rect', fill: '#f4f4f4', stroke: '#d0d0d0', cornerRadius: 6 },
+        encoding: { x: px, y: py, x2: { field: 'px2' }, y2: { field: 'py2' } },
+      },
+      {
+        transform: [{ filter: "datum.kind === 'panel'" }],
+        mark: { type: 'text', align: 'left', baseline: 'top', dx: 6, dy: 4, fontSize: 11, color: '#444' },
+        encoding: { x: px, y: { field: 'py2', type: 'quantitative', scale: ys, axis: null }, text: { field: 'label' } },
+      },
+      {
+        transform: [{ filter: `datum.kind === 'unit' && isValid(datum.${m})` }],
+        mark: { type: 'circle', size: 26, opacity: 0.8, stroke: '#333', strokeWidth: 0.3 },
+        encoding: {
+          x: px, y: py,
+          order: { field: m, type: 'quantitative', sort: 'ascending' },
+          color: { field: m, type: 'quantitative', title: metricTitle(m), scale: { scheme: 'redblue', reverse: true, domainMid: 0 } },
+          tooltip: [
+            { field: 'unit', title: 'unit' }, { field: 'subject', title: 'subject' }, { field: m, title: metricTitle(m), format: fmt(m) },
+            { field: 'x', title: 'x', format: '.1f' }, { field: 'y', title: 'y', format: '.1f' }, { field: 'z', title: 'z', format: '.1f' },
+          ],
+        },
+      },
+    ],
+  } as TopLevelSpec;
+}
