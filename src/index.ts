@@ -46,3 +46,8 @@ export { pereiraFromAssembly, buildPereiraDataset, readSentenceLines, type Perei
 export { blankFromAssembly, readStoryText, BLANK_STORY_TRS } from './io/blank.js';
 export { readPereiraMatFolder, readMatFile, type MatValue } from './io/mat.js';
 export { splitSpecOptions, type ReaderOptions } from './io/spec-options.js';
+export {
+  writeReport, scanResults, buildReportModel, renderReportHtml, writeFigureFiles, figureToSvg, svgToPng, FIGURE_SIZES, FIGURE_TYPES, PNG_SCALE, SCATTER_MAX_UNITS,
+  type ReportOptions, type ReportOutput, type ReportModel, type Figure, type FigureType, type FigureFile, type ResultsFolder, type MissingNote,
+  type ScoreAnalysis, type PartitionAnalysis, type AuditAnalysis, type DemoSummary, type Metric,
+} from './report/index.js';

@@ -6,6 +6,7 @@ import { runDemo, DEMO_ANALYSES, DEMO_DATASETS } from '../pipeline/demo.js';
 import { num, table } from './format.js';
 import { DelayedProgress } from './progress.js';
 import { InputError } from '../data/errors.js';
+import { writeReport } from '../report/index.js';
 
 export interface DemoCommandOptions {
   out: string;
@@ -50,5 +51,7 @@ export async function runDemoCommand(opts: DemoCommandOptions): Promise<void> {
   out.push('');
   out.push('R² is pooled out-of-sample R² and r the Pearson correlation of held-out predictions, averaged over a subject\'s units, clipped at 0, then mean ± SEM over subjects.');
   out.push(`Finished in ${((Date.now() - t0) / 1000).toFixed(1)} s. Results (score.json and units.csv per analysis, summary.json, summary.csv): ${outDir}`);
+  const { html } = await writeReport(outDir, { title: 'brainmap demo' });
+  out.push(`Report with every figure (one HTML file, opens offline): ${html}`);
   process.stdout.write(out.join('\n') + '\n');
 }

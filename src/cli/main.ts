@@ -4,6 +4,7 @@ import { InputError } from '../data/errors.js';
 import { registerScoreCommand } from './score.js';
 import { registerDemoCommand } from './demo.js';
 // command modules: one import per command (keep this comment: new commands are added below it)
+import { registerReportCommand } from './report.js';
 import { registerPartitionCommand } from './partition.js';
 import { registerInspectCommand } from './inspect.js';
 import { registerRunCommand } from './run.js';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerScoreCommand(program);
   registerDemoCommand(program);
   // command registrations: one call per command (keep this comment)
+  registerReportCommand(program);
   registerPartitionCommand(program);
   registerInspectCommand(program);
   registerRunCommand(program);

@@ -264,7 +264,7 @@ function partitionFromJson(value: unknown, f: FieldReader): Omit<PartitionAnalys
       }),
     };
   }
-  const split = a?.part.settings && typeof a.part.settings.split === 'string' ? a.part.settings.split : null;
+  const split = f.str(root, 'split', 'split', false) ?? (a?.part.settings && typeof a.part.settings.split === 'string' ? a.part.settings.split : null);
   return {
     kind: 'partition',
     dataset: { name, source: a?.ds?.source ?? null, hash: a?.ds?.hash ?? null },
@@ -398,7 +398,8 @@ export function scanResults(dir: string): ResultsFolder {
     const f = new FieldReader(rel);
     const a = auditFromJson(value, f);
     if (!a) { f.flush(notes); continue; }
-    const auditId = uniqueId(slug(relPath(root, dirname(path))) + '-audit', used);
+    const auditDir = slug(relPath(root, dirname(path)));
+    const auditId = uniqueId(/audit/.test(auditDir) ? auditDir : `${auditDir}-audit`, used);
     const parts: AuditAnalysis['partitions'] = [];
     a.rawPartitions.forEach((o, k) => {
       const p = (s: string) => `partitions[${k}].${s}`;

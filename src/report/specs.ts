@@ -5,6 +5,7 @@
  * figure — axes, legend and title included — exactly FIGURE_SIZES[type] CSS pixels.
  */
 import type { TopLevelSpec } from 'vega-lite';
+import { textWidth } from './fonts.js';
 import { METRIC_LABEL, type Metric } from './types.js';
 
 export type FigureType = 'subject-bars' | 'grid-curve' | 'omega' | 'significance' | 'unit-scatter' | 'unit-hist2d' | 'glass-brain';
@@ -38,8 +39,23 @@ export const DATA_NAME = 'values';
 
 export type Row = Record<string, string | number | boolean | null>;
 
+/** Breaks text into lines no wider than `maxWidth` px (at `size` px; DejaVu Sans widths, else an estimate). */
+export function wrapText(text: string, maxWidth: number, size: number, bold = false): string[] {
+  const w = (s: string) => textWidth(s, size, bold) ?? 0.6 * size * s.length;
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    const next = line ? `${line} ${word}` : word;
+    if (line && w(next) > maxWidth) { lines.push(line); line = word; } else line = next;
+  }
+  if (line) lines.push(line);
+  return lines.length ? lines : [''];
+}
+
 function base(type: FigureType, title: string, subtitle?: string) {
   const { width, height } = FIGURE_SIZES[type];
+  const titleLines = wrapText(title, width - 30, 14, true);
+  const subtitleLines = subtitle ? wrapText(subtitle, width - 30, 11) : [];
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     width,
@@ -47,7 +63,10 @@ function base(type: FigureType, title: string, subtitle?: string) {
     autosize: { type: 'fit' as const, contains: 'padding' as const },
     padding: 10,
     background: 'white',
-    title: { text: title, ...(subtitle ? { subtitle } : {}), anchor: 'start' as const, fontSize: 14, subtitleFontSize: 11, subtitleColor: '#555', offset: 10 },
+    title: {
+      text: titleLines.length === 1 ? titleLines[0] : titleLines, ...(subtitle ? { subtitle: subtitleLines.length === 1 ? subtitleLines[0] : subtitleLines } : {}),
+      anchor: 'start' as const, frame: 'bounds' as const, fontSize: 14, subtitleFontSize: 11, subtitleColor: '#555', offset: 10, limit: width - 24,
+    },
     data: { name: DATA_NAME },
     config: {
       font: FONT,
@@ -80,6 +99,7 @@ export function subjectBarsSpec(m: Metric, o: SubjectBarsOptions): TopLevelSpec 
   return {
     ...base('subject-bars', o.title, o.subtitle),
     layer: [
+      { mark: { type: 'rule', color: '#888', strokeDash: [2, 2] }, encoding: { y: { datum: 0, type: 'quantitative' } } },
       {
         transform: [{ filter: "datum.kind === 'mean'" }],
         mark: { type: 'bar', opacity: 0.85 },
@@ -112,7 +132,6 @@ export function subjectBarsSpec(m: Metric, o: SubjectBarsOptions): TopLevelSpec 
         mark: { type: 'text', angle: 270, align: 'left', baseline: 'middle', dx: 4, fontSize: 10, color: '#777', text: 'not run' },
         encoding: { x, xOffset, y: { datum: 0, type: 'quantitative' } },
       },
-      { mark: { type: 'rule', color: '#888', strokeDash: [2, 2] }, encoding: { y: { datum: 0, type: 'quantitative' } } },
     ],
   } as TopLevelSpec;
 }
@@ -129,19 +148,19 @@ export function gridCurveSpec(m: Metric, o: CurveOptions): TopLevelSpec {
   const color = { field: 'split', type: 'nominal' as const, title: 'split', scale: { domain: SPLIT_DOMAIN, range: SPLIT_COLORS } };
   const encoding = {
     x: { field: 'value', type: 'quantitative' as const, title: o.axisTitle, scale: { zero: false } },
-    y: { field: m, type: 'quantitative' as const, title: `${metricTitle(m)} (mean over subjects, unclipped)` },
+    y: { field: m, type: 'quantitative' as const, title: `${metricTitle(m)} (mean over subjects)` },
     color,
   };
   return {
     ...base('grid-curve', o.title, o.subtitle),
     transform: [{ filter: `isValid(datum.${m})` }],
     layer: [
+      { mark: { type: 'rule', color: '#888', strokeDash: [2, 2] }, encoding: { y: { datum: 0, type: 'quantitative' } } },
       { mark: { type: 'line', strokeWidth: 2 }, encoding },
       {
         mark: { type: 'point', filled: true, size: 40 },
         encoding: { ...encoding, tooltip: [{ field: 'split', title: 'split' }, { field: 'value', title: o.axisTitle }, { field: m, title: metricTitle(m), format: fmt(m) }, { field: 'file', title: 'file' }] },
       },
-      { mark: { type: 'rule', color: '#888', strokeDash: [2, 2] }, encoding: { y: { datum: 0, type: 'quantitative' } } },
     ],
   } as TopLevelSpec;
 }
@@ -175,14 +194,17 @@ function perSubjectBars(type: FigureType, field: string, colour: string, o: PerS
       mark: { type: 'bar', color: colour, opacity: 0.85 },
       encoding: { x, y, tooltip: [{ field: 'subject', title: 'subject' }, { field, title: o.yTitle.split(' (')[0], format: '.1f' }, ...extra] },
     },
+    {
+      // the value on each bar
+      mark: { type: 'text', baseline: 'bottom', dy: -2, fontSize: 10, color: '#333' },
+      encoding: { x, y: { field, type: 'quantitative' as const }, text: { field, type: 'quantitative', format: '.1f' } },
+    },
   ];
   if (o.mean !== null && Number.isFinite(o.mean)) {
-    layer.push(
-      { mark: { type: 'rule', color: '#222', strokeDash: [5, 3], strokeWidth: 1.5 }, encoding: { y: { datum: o.mean, type: 'quantitative' } } },
-      { mark: { type: 'text', align: 'right', baseline: 'bottom', dy: -3, x: 'width', color: '#222', fontSize: 11, text: `mean ${o.mean.toFixed(1)} %` }, encoding: { y: { datum: o.mean, type: 'quantitative' } } },
-    );
+    layer.push({ mark: { type: 'rule', color: '#222', strokeDash: [5, 3], strokeWidth: 1.5 }, encoding: { y: { datum: o.mean, type: 'quantitative' } } });
   }
-  return { ...base(type, o.title, o.subtitle), layer } as TopLevelSpec;
+  const subtitle = [o.subtitle, o.mean !== null && Number.isFinite(o.mean) ? `dashed line: mean ${o.mean.toFixed(1)} %` : null].filter(Boolean).join(' · ');
+  return { ...base(type, o.title, subtitle), layer } as TopLevelSpec;
 }
 
 export interface UnitCompareOptions {
@@ -223,14 +245,15 @@ export function unitScatterSpec(o: UnitCompareOptions): TopLevelSpec {
 export function unitHist2dSpec(o: UnitCompareOptions): TopLevelSpec {
   const scale = { domain: o.domain, nice: false, zero: false };
   const bin = { maxbins: 40, extent: o.domain };
+  const axis = { values: niceTicks(o.domain, 6), format: '.2f' };
   return {
     ...base('unit-hist2d', o.title, o.subtitle),
     layer: [
       {
         mark: { type: 'rect' },
         encoding: {
-          x: { field: 'a', type: 'quantitative', bin, title: o.xTitle, scale },
-          y: { field: 'b', type: 'quantitative', bin, title: o.yTitle, scale },
+          x: { field: 'a', type: 'quantitative', bin, title: o.xTitle, scale, axis },
+          y: { field: 'b', type: 'quantitative', bin, title: o.yTitle, scale, axis },
           color: { aggregate: 'count', type: 'quantitative', title: 'units', scale: { type: 'log', scheme: 'viridis' } },
           tooltip: [{ aggregate: 'count', type: 'quantitative', title: 'units' }],
         },
@@ -244,12 +267,24 @@ export function unitHist2dSpec(o: UnitCompareOptions): TopLevelSpec {
   } as TopLevelSpec;
 }
 
+/** About `count` round tick values inside [lo, hi]. */
+export function niceTicks([lo, hi]: [number, number], count: number): number[] {
+  const raw = (hi - lo) / Math.max(1, count);
+  const mag = 10 ** Math.floor(Math.log10(raw || 1));
+  const step = [1, 2, 2.5, 5, 10].map((k) => k * mag).find((s) => s >= raw) ?? 10 * mag;
+  const out: number[] = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + 1e-12; v += step) out.push(+v.toFixed(10));
+  return out;
+}
+
 export interface GlassBrainOptions {
   title: string;
   subtitle?: string;
   /** Domains of the panel layout (see figures.ts glassBrainRows). */
   xDomain: [number, number];
   yDomain: [number, number];
+  /** Colour domain per metric (outliers beyond it are drawn in the end colours). */
+  colorDomain: Partial<Record<Metric, [number, number]>>;
 }
 
 /**
@@ -281,7 +316,7 @@ export function glassBrainSpec(m: Metric, o: GlassBrainOptions): TopLevelSpec {
         encoding: {
           x: px, y: py,
           order: { field: m, type: 'quantitative', sort: 'ascending' },
-          color: { field: m, type: 'quantitative', title: metricTitle(m), scale: { scheme: 'redblue', reverse: true, domainMid: 0 } },
+          color: { field: m, type: 'quantitative', title: metricTitle(m), scale: { scheme: 'redblue', reverse: true, domainMid: 0, clamp: true, ...(o.colorDomain[m] ? { domain: o.colorDomain[m] } : {}) } },
           tooltip: [
             { field: 'unit', title: 'unit' }, { field: 'subject', title: 'subject' }, { field: m, title: metricTitle(m), format: fmt(m) },
             { field: 'x', title: 'x', format: '.1f' }, { field: 'y', title: 'y', format: '.1f' }, { field: 'z', title: 'z', format: '.1f' },
