@@ -51,3 +51,11 @@ export {
   type ReportOptions, type ReportOutput, type ReportModel, type Figure, type FigureType, type FigureFile, type ResultsFolder, type MissingNote,
   type ScoreAnalysis, type PartitionAnalysis, type AuditAnalysis, type DemoSummary, type Metric,
 } from './report/index.js';
+export { fitBandedFold, type BandedOptions, type BandedFoldFit } from './regression/banded.js';
+export { bandWeightSamples, dirichletSample, gammaVariate } from './random/dirichlet.js';
+export { studentTCdf, regularizedBeta, pairedTTest, benjaminiHochberg, wilcoxonSignedRank, compareSubjects } from './scoring/stats.js';
+export { omega, partitionUnit } from './scoring/partition.js';
+export { unitSignificance, averageByLabel, combineSeeds, type Blocking, type SignificanceResult } from './scoring/significance.js';
+export { partitionFeatures, partitionJson, partitionCsv, type PartitionResult, type PartitionJson } from './pipeline/partition.js';
+export { brainScoreLinearShuffle, shuffleSplits, publishedCeiling, BRAINSCORE_CEILINGS, type BrainScoreResult } from './pipeline/brainscore.js';
+export { auditFeatures, defaultSimpleFeatures, type AuditJson, type AuditRow, type AuditPartition } from './pipeline/audit.js';

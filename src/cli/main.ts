@@ -5,6 +5,7 @@ import { registerScoreCommand } from './score.js';
 import { registerDemoCommand } from './demo.js';
 // command modules: one import per command (keep this comment: new commands are added below it)
 import { registerReportCommand } from './report.js';
+import { registerAuditCommand } from './audit.js';
 import { registerPartitionCommand } from './partition.js';
 import { registerInspectCommand } from './inspect.js';
 import { registerRunCommand } from './run.js';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerDemoCommand(program);
   // command registrations: one call per command (keep this comment)
   registerReportCommand(program);
+  registerAuditCommand(program);
   registerPartitionCommand(program);
   registerInspectCommand(program);
   registerRunCommand(program);

@@ -3,8 +3,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadDataset } from '../io/dataset.js';
 import { getBackend } from '../linalg/index.js';
-import { partitionFeatures, type PartitionResult } from '../pipeline/partition.js';
-import { csvCell, specScoreToJson, writeFileAtomic, type ScoreJson } from '../pipeline/results.js';
+import { partitionCsv, partitionFeatures, partitionJson, type PartitionResult } from '../pipeline/partition.js';
+import { writeFileAtomic } from '../pipeline/results.js';
 import type { SelectMode } from '../pipeline/select.js';
 import type { SplitScheme } from '../regression/splits.js';
 import type { Blocking } from '../scoring/significance.js';
@@ -26,47 +26,6 @@ interface PartitionCommandOptions {
   backend: 'auto' | 'native' | 'portable';
   out?: string;
   json?: boolean;
-}
-
-export interface PartitionJson {
-  dataset: string;
-  a: ScoreJson;
-  b: ScoreJson;
-  joint: ScoreJson;
-  subjects: { subject: string; r2_a: number; r2_b: number; r2_joint: number; omega: number }[];
-  omega_mean: number;
-  significance: { alpha: number; blocking: Blocking; mean_percent_significant: number; subjects: { subject: string; n_units: number; percent_significant: number; percent_b_beats_chance: number }[] };
-}
-
-export function partitionToJson(p: PartitionResult, blocking: Blocking): PartitionJson {
-  return {
-    dataset: p.a.result.dataset,
-    a: specScoreToJson(p.a),
-    b: specScoreToJson(p.b),
-    joint: specScoreToJson(p.joint),
-    subjects: p.subjects.map((s) => ({ subject: s.subject, r2_a: s.r2A, r2_b: s.r2B, r2_joint: s.r2Joint, omega: s.omega })),
-    omega_mean: p.omegaMean,
-    significance: {
-      alpha: p.significance.alpha,
-      blocking,
-      mean_percent_significant: p.significance.meanPercentSignificant,
-      subjects: p.significance.subjects.map((s) => ({ subject: s.subject, n_units: s.nUnits, percent_significant: s.percentSignificant, percent_b_beats_chance: s.percentModelSignificant })),
-    },
-  };
-}
-
-/** units.csv of a partition: per unit R² of A, B, joint and the unique/shared parts, and the test's p-values. */
-export function partitionUnitsCsv(p: PartitionResult): string {
-  const sig = new Map(p.significance.units.map((u) => [u.unit, u]));
-  const lines = ['experiment,unit,subject,r2_a,r2_b,r2_joint,unique_a,unique_b,shared,p_b_beyond_a,p_b_beyond_a_bh'];
-  p.a.result.experiments.forEach((e) => {
-    e.unitIds.forEach((id, j) => {
-      const row = p.units.find((u) => u.experiment === e.experiment && u.unit === id)!;
-      const s = sig.get(e.unitIndex[j]);
-      lines.push([e.experiment, id, row.subject, row.a, row.b, row.joint, row.uniqueA, row.uniqueB, row.shared, s?.p ?? NaN, s?.pAdjusted ?? NaN].map(csvCell).join(','));
-    });
-  });
-  return lines.join('\n') + '\n';
 }
 
 export function registerPartitionCommand(program: Command): void {
@@ -99,11 +58,11 @@ export function registerPartitionCommand(program: Command): void {
       } finally {
         progress.stop();
       }
-      const json = partitionToJson(p, opts.blocking);
+      const json = partitionJson(p, opts.split, opts.blocking);
       if (opts.out) {
         mkdirSync(opts.out, { recursive: true });
         writeFileAtomic(join(opts.out, 'partition.json'), JSON.stringify(json, null, 2) + '\n');
-        writeFileAtomic(join(opts.out, 'units.csv'), partitionUnitsCsv(p));
+        writeFileAtomic(join(opts.out, 'units.csv'), partitionCsv(p));
       }
       if (opts.json) { process.stdout.write(JSON.stringify(json, null, 2) + '\n'); return; }
       const sig = new Map(json.significance.subjects.map((s) => [s.subject, s]));

@@ -10,12 +10,15 @@ import { omega, partitionUnit, type UnitPartition } from '../scoring/partition.j
 import { unitSignificance, type Blocking, type ErrorMatrix, type SignificanceResult } from '../scoring/significance.js';
 import type { ExperimentScores } from './score.js';
 import { scoreSpec, type SpecScore, type SpecScoreOptions } from './score-spec.js';
+import { csvCell, specScoreToJson, type ScoreJson } from './results.js';
 
 export interface PartitionOptions extends SpecScoreOptions {
   /** Average squared errors within blocks before the unit-wise test (default 'block'). */
   blocking?: Blocking;
   /** With blocking: cut blocks into chunks of at most this many consecutive samples (Blank: 10 TRs). */
   blockChunk?: number;
+  /** Fits of A and/or B already made with the same options and `keepErrors` (reused, not refitted). */
+  precomputed?: { a?: SpecScore; b?: SpecScore };
 }
 
 export interface SubjectPartition {
@@ -61,8 +64,9 @@ export function blockLabels(dataset: Dataset, rows: ArrayLike<number>, chunk?: n
 export async function partitionFeatures(dataset: Dataset, specA: string, specB: string, opts: PartitionOptions): Promise<PartitionResult> {
   const fitOpts = { ...opts, keepErrors: true };
   const step = (k: number) => (d: number, t: number) => opts.onProgress?.(k * t + d, 3 * t);
-  const a = await scoreSpec(dataset, specA, { ...fitOpts, onProgress: step(0) });
-  const b = await scoreSpec(dataset, specB, { ...fitOpts, onProgress: step(1) });
+  const reuse = (s: SpecScore | undefined) => (s && s.result.experiments.every((e) => e.errors) ? s : undefined);
+  const a = reuse(opts.precomputed?.a) ?? await scoreSpec(dataset, specA, { ...fitOpts, onProgress: step(0) });
+  const b = reuse(opts.precomputed?.b) ?? await scoreSpec(dataset, specB, { ...fitOpts, onProgress: step(1) });
   const joint = await scoreSpec(dataset, `${specA} | ${specB}`, { ...fitOpts, onProgress: step(2) });
 
   const sA = clippedSubjects(a.result.experiments);
@@ -103,4 +107,50 @@ export async function partitionFeatures(dataset: Dataset, specA: string, specB: 
     blocking: opts.blocking ?? 'block',
   });
   return { a, b, joint, subjects, omegaMean, units, significance };
+}
+
+/** The JSON form of a partition (partition.json, `brainmap partition --json`). */
+export interface PartitionJson {
+  dataset: string;
+  split: string;
+  a: ScoreJson;
+  b: ScoreJson;
+  joint: ScoreJson;
+  subjects: { subject: string; r2_a: number; r2_b: number; r2_joint: number; omega: number }[];
+  omega_mean: number;
+  significance: { alpha: number; blocking: Blocking; mean_percent_significant: number; subjects: { subject: string; n_units: number; percent_significant: number; percent_b_beats_chance: number }[] };
+}
+
+/** The JSON form of a partition (what `brainmap partition --json` prints). */
+export function partitionJson(p: PartitionResult, split: string, blocking: Blocking): PartitionJson {
+  return {
+    dataset: p.a.result.dataset,
+    split,
+    a: specScoreToJson(p.a),
+    b: specScoreToJson(p.b),
+    joint: specScoreToJson(p.joint),
+    subjects: p.subjects.map((s) => ({ subject: s.subject, r2_a: s.r2A, r2_b: s.r2B, r2_joint: s.r2Joint, omega: s.omega })),
+    omega_mean: p.omegaMean,
+    significance: {
+      alpha: p.significance.alpha,
+      blocking,
+      mean_percent_significant: p.significance.meanPercentSignificant,
+      subjects: p.significance.subjects.map((s) => ({ subject: s.subject, n_units: s.nUnits, percent_significant: s.percentSignificant, percent_b_beats_chance: s.percentModelSignificant })),
+    },
+  };
+}
+
+/** units.csv of a partition: per unit R² of A, B, joint, the unique/shared parts, and the test's p-values. */
+export function partitionCsv(p: PartitionResult): string {
+  const sig = new Map(p.significance.units.map((u) => [u.unit, u]));
+  const lines = ['experiment,unit,subject,r2_a,r2_b,r2_joint,unique_a,unique_b,shared,p_b_beyond_a,p_b_beyond_a_bh'];
+  let k = 0;
+  for (const e of p.a.result.experiments) {
+    e.unitIds.forEach((id, j) => {
+      const row = p.units[k++];
+      const s = sig.get(e.unitIndex[j]);
+      lines.push([e.experiment, id, row.subject, row.a, row.b, row.joint, row.uniqueA, row.uniqueB, row.shared, s?.p ?? NaN, s?.pAdjusted ?? NaN].map(csvCell).join(','));
+    });
+  }
+  return lines.join('\n') + '\n';
 }

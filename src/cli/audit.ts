@@ -1,0 +1,74 @@
+import { Option, type Command } from 'commander';
+import { resolve } from 'node:path';
+import { loadDataset } from '../io/dataset.js';
+import { getBackend } from '../linalg/index.js';
+import { auditFeatures, type AuditJson } from '../pipeline/audit.js';
+import type { SelectMode } from '../pipeline/select.js';
+import { num, table } from './format.js';
+import { backendOption, intArg } from './options.js';
+import { DelayedProgress } from './progress.js';
+
+interface AuditCommandOptions {
+  dataset: string;
+  features: string;
+  simple?: string;
+  oasm?: string;
+  select: SelectMode;
+  seed: number;
+  nIter: number;
+  bandedSeed: number;
+  brainscore: boolean;
+  backend: 'auto' | 'native' | 'portable';
+  out?: string;
+  json?: boolean;
+}
+
+/** The readable form of an audit. */
+export function formatAudit(a: AuditJson): string {
+  const lines = [
+    `audit of ${a.features} on ${a.dataset}  (simple features: ${a.settings.simple}; OASM: ${a.settings.oasm})`,
+    '',
+    table(['analysis', 'split', 'R²', 'r', 'verdict'], a.rows.map((r) => [r.label, r.split, `${num(r.r2, 3)} ± ${num(r.r2_sem, 3)}`, num(r.r, 3), r.verdict]), ['l', 'l', 'r', 'r', 'l']),
+    '',
+    table(['Ω of the features by', 'split', 'mean Ω', '% units adding (BH p<.05)'], a.partitions.map((p) => [p.a, p.split, `${num(p.omega_mean, 1)} %`, `${num(p.percent_significant, 1)} %`]), ['l', 'l', 'r', 'r']),
+  ];
+  if (a.brainscore) lines.push('', `Brain-Score protocol: score ${num(a.brainscore.score, 3)} (raw median r ${num(a.brainscore.raw, 3)})`);
+  lines.push('', 'Verdict:');
+  for (const v of a.verdicts) lines.push(`  ${v.line}: ${v.verdict}.`);
+  return lines.join('\n') + '\n';
+}
+
+export function registerAuditCommand(program: Command): void {
+  program
+    .command('audit')
+    .description('what is this brain score made of? shuffled vs contiguous folds, OASM and position/length baselines, Ω, significance, the old protocol, and a verdict')
+    .requiredOption('--dataset <spec>', 'dataset (as for score)')
+    .requiredOption('--features <spec>', 'the features to audit (e.g. lm:gpt2-untrained:layer=6:pool=last, file:layer21.npy)')
+    .option('--simple <spec>', 'simple features (default: from the design — Pereira sp:sigma=3.4+sl, Fedorenko wp:sigma=4.7, long blocks ramps:len=11+wn)')
+    .option('--oasm <spec>', 'OASM baseline (default oasm:sigma=2)')
+    .addOption(new Option('--select <how>', 'grid selection').choices(['validation', 'test']).default('validation'))
+    .option('--seed <n>', 'seed of the fold-label shuffle', intArg('--seed'), 42)
+    .option('--n-iter <n>', 'band-weight samples of the banded fits', intArg('--n-iter'), 100)
+    .option('--banded-seed <n>', 'seed of the band-weight sampler', intArg('--banded-seed'), 0)
+    .option('--no-brainscore', "skip Brain-Score's protocol")
+    .addOption(backendOption())
+    .option('--out <dir>', 'write audit.json and every analysis (score.json, partition.json, units.csv) here')
+    .option('--json', 'print audit.json instead of tables')
+    .action(async (opts: AuditCommandOptions) => {
+      const backend = getBackend(opts.backend);
+      const dataset = await loadDataset(opts.dataset);
+      const progress = new DelayedProgress('audit');
+      let audit: AuditJson;
+      try {
+        audit = await auditFeatures(dataset, opts.features, {
+          backend, simple: opts.simple, oasm: opts.oasm, select: opts.select, seed: opts.seed, bandedIter: opts.nIter,
+          bandedSeed: opts.bandedSeed, brainscore: opts.brainscore, outDir: opts.out ? resolve(opts.out) : undefined,
+          onProgress: (d, t) => progress.update(d, t),
+        });
+      } finally {
+        progress.stop();
+      }
+      if (opts.json) { process.stdout.write(JSON.stringify(audit, null, 2) + '\n'); return; }
+      process.stdout.write(formatAudit(audit) + (opts.out ? `\nwrote ${resolve(opts.out)}/audit.json and one folder per analysis\n` : ''));
+    });
+}
