@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { backendOption } from './options.js';
 import { getBackend } from '../linalg/index.js';
@@ -29,12 +29,15 @@ export async function runDemoCommand(opts: DemoCommandOptions): Promise<void> {
   const datasets = opts.dataset ?? [...DEMO_DATASETS];
   for (const d of datasets) if (!d.startsWith('sim:')) throw new InputError(`--dataset: ${d}: the demo runs on the built-in simulated datasets (${DEMO_DATASETS.join(', ')}); use brainmap score for your own data`);
   const outDir = resolve(opts.out);
+  // Language-model features are cached with the results, not in the working directory.
+  process.env.BRAINMAP_CACHE ??= join(outDir, '.cache');
   process.stderr.write(`brainmap demo: ${datasets.length} simulated dataset(s) × ${DEMO_ANALYSES.length} analyses, results in ${outDir}\n`);
   const progress = new DelayedProgress('demo', 0);
   const t0 = Date.now();
   let rows;
+  let partitions;
   try {
-    ({ rows } = await runDemo({ backend, outDir, datasets, onProgress: (d, t) => progress.update(d, t) }));
+    ({ rows, partitions } = await runDemo({ backend, outDir, datasets, onProgress: (d, t) => progress.update(d, t) }));
   } finally {
     progress.stop();
   }
@@ -43,6 +46,10 @@ export async function runDemoCommand(opts: DemoCommandOptions): Promise<void> {
     out.push('');
     out.push(`${ds}  (responses simulated from known components; see README "Simulated datasets")`);
     out.push(table(['analysis', 'features', 'split', 'R²', 'r'], rows.filter((r) => r.dataset === ds).map((r) => [r.analysis, r.features, r.split, `${num(r.r2, 3)} ± ${num(r.r2_sem, 3)}`, num(r.r, 3)]), ['l', 'l', 'l', 'r', 'r']));
+  }
+  for (const p of partitions) {
+    out.push('');
+    out.push(`${p.dataset}: ${p.b} versus ${p.a} (banded, contiguous folds): Ω ${num(p.omega_mean, 0)} % of its explained variance is explained by position alone; it adds significant variance (BH p < .05) in ${num(p.percent_significant, 0)} % of units.`);
   }
   out.push('');
   out.push('What each row means:');

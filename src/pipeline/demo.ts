@@ -5,7 +5,10 @@
  *     contiguous folds;
  *   - a content feature (bag of words) under both;
  *   - position + length alone (sp+sl) under contiguous folds;
- * and writes every result (score.json, units.csv per analysis; summary.json and summary.csv).
+ * and, on the Fedorenko design, an untrained GPT-2 layer and how much of its score word position
+ * already explains (banded partition, Ω and unit-wise significance) — the paper's untrained-model
+ * finding. It writes every result (score.json / partition.json and units.csv per analysis;
+ * summary.json and summary.csv).
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +17,20 @@ import { parseSimSpec, simulateDataset } from '../data/simulate.js';
 import type { SplitScheme } from '../regression/splits.js';
 import { csvCell, specScoreToJson, writeFileAtomic, writeScore, type ScoreJson } from './results.js';
 import { scoreSpec } from './score-spec.js';
+import { partitionCsv, partitionFeatures, partitionJson } from './partition.js';
+
+/** The untrained-model analysis of the demo (Fedorenko design): a random GPT-2's layer 4, last token. */
+export const DEMO_UNTRAINED_LM = 'lm:gpt2-untrained:layer=4:pool=last';
+
+export interface DemoPartition {
+  dataset: string;
+  a: string;
+  b: string;
+  split: SplitScheme;
+  omega_mean: number;
+  percent_significant: number;
+  meaning: string;
+}
 
 export interface DemoAnalysis {
   id: string;
@@ -58,11 +75,13 @@ export interface DemoOptions {
   onProgress?: (done: number, total: number, label: string) => void;
 }
 
-export async function runDemo(opts: DemoOptions): Promise<{ rows: DemoRow[]; outDir: string }> {
+export async function runDemo(opts: DemoOptions): Promise<{ rows: DemoRow[]; partitions: DemoPartition[]; outDir: string }> {
   const datasets = opts.datasets ?? DEMO_DATASETS;
   mkdirSync(opts.outDir, { recursive: true });
   const rows: DemoRow[] = [];
-  const total = datasets.length * DEMO_ANALYSES.length;
+  const withLm = (spec: string) => parseSimSpec(spec).kind === 'fedorenko';
+  const total = datasets.length * DEMO_ANALYSES.length + datasets.filter(withLm).length;
+  const partitions: DemoPartition[] = [];
   let done = 0;
   const scores: Record<string, Record<string, ScoreJson>> = {};
   for (const spec of datasets) {
@@ -83,10 +102,32 @@ export async function runDemo(opts: DemoOptions): Promise<{ rows: DemoRow[]; out
       done++;
       opts.onProgress?.(done, total, `${spec} ${a.id}`);
     }
+    if (withLm(spec)) {
+      // The untrained-model finding: what a random GPT-2 layer predicts, and how much of it word position explains.
+      const position = POSITION_FEATURES[kind];
+      const p = await partitionFeatures(dataset, position, DEMO_UNTRAINED_LM, {
+        split: 'contiguous', backend: opts.backend, bandedIter: 30,
+        onProgress: (d, t) => opts.onProgress?.(done + d / t, total, `${spec} untrained GPT-2`),
+      });
+      writeScore(join(opts.outDir, kind, 'untrained-lm'), p.b);
+      const json = specScoreToJson(p.b);
+      scores[spec]['untrained-lm'] = json;
+      rows.push({ dataset: spec, analysis: 'untrained-lm', features: DEMO_UNTRAINED_LM, split: 'contiguous', r2: json.dataset.r2, r2_sem: json.dataset.r2_sem, r: json.dataset.r, meaning: 'a randomly initialised GPT-2 (layer 4, last token, sentence context): its score is what it carries of word position' });
+      const sub = join(opts.outDir, kind, 'partition-position-untrained-lm');
+      mkdirSync(sub, { recursive: true });
+      writeFileAtomic(join(sub, 'partition.json'), JSON.stringify(partitionJson(p, 'contiguous', 'block'), null, 2) + '\n');
+      writeFileAtomic(join(sub, 'units.csv'), partitionCsv(p));
+      partitions.push({
+        dataset: spec, a: position, b: DEMO_UNTRAINED_LM, split: 'contiguous', omega_mean: p.omegaMean, percent_significant: p.significance.meanPercentSignificant,
+        meaning: 'Ω = % of the untrained model\'s explained variance that word position alone explains; the paper finds it all explained',
+      });
+      done++;
+      opts.onProgress?.(done, total, `${spec} untrained GPT-2`);
+    }
   }
-  writeFileAtomic(join(opts.outDir, 'summary.json'), JSON.stringify({ rows, datasets: scores }, null, 2) + '\n');
+  writeFileAtomic(join(opts.outDir, 'summary.json'), JSON.stringify({ rows, partitions, datasets: scores }, null, 2) + '\n');
   const header = 'dataset,analysis,features,split,r2,r2_sem,r,meaning';
   const lines = rows.map((r) => [r.dataset, r.analysis, r.features, r.split, r.r2, r.r2_sem, r.r, r.meaning].map(csvCell).join(','));
   writeFileAtomic(join(opts.outDir, 'summary.csv'), [header, ...lines].join('\n') + '\n');
-  return { rows, outDir: opts.outDir };
+  return { rows, partitions, outDir: opts.outDir };
 }

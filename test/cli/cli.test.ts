@@ -49,8 +49,12 @@ test('brainmap demo prints its summary table and writes JSON and CSV for every a
   for (const ds of ['sim:pereira', 'sim:fedorenko', 'sim:blank']) assert.match(r.stdout, new RegExp(`${ds}  \\(responses simulated`));
   assert.match(r.stdout, /oasm-contiguous +oasm:sigma=1\.8 +contiguous +0\.000 ± 0\.000/);
   assert.match(r.stdout, /What each row means:/);
-  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { rows: { dataset: string; analysis: string; r2: number }[] };
-  assert.equal(summary.rows.length, 15);
+  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { rows: { dataset: string; analysis: string; r2: number }[]; partitions: { omega_mean: number }[] };
+  assert.equal(summary.rows.length, 16);
+  // The untrained-model finding: word position explains (almost) all of a random GPT-2's score.
+  assert.match(r.stdout, /sim:fedorenko: lm:gpt2-untrained:layer=4:pool=last versus wp:sigma=4\.7 \(banded, contiguous folds\): Ω \d+ %/);
+  assert.ok(summary.partitions[0].omega_mean >= 80, `Ω ${summary.partitions[0].omega_mean}`);
+  assert.ok(existsSync(join(out, 'report.html')));
   const get = (ds: string, a: string) => summary.rows.find((x) => x.dataset === ds && x.analysis === a)!.r2;
   for (const ds of ['sim:pereira', 'sim:fedorenko', 'sim:blank']) {
     assert.ok(get(ds, 'oasm-shuffled') > 0.05 && get(ds, 'oasm-contiguous') < 0.005, ds);
