@@ -39,6 +39,48 @@ export interface BandedFoldFit extends FoldFit {
 
 const EPS32 = 1.1920928955078125e-7;
 
+/**
+ * The random search's bookkeeping (the fork's rules, METHODS §4.2): per unit the best (γ, α) so
+ * far, updated only on a gain beyond float32 resolution; the search stops once the mean best
+ * score has improved by less than `tol` for `patience` samples in a row.
+ */
+class GammaSearch {
+  readonly score: Float64Array;
+  readonly gamma: Int32Array;
+  readonly alpha: Int32Array;
+  evaluated = 0;
+  private stale = 0;
+  private previousMean = -Infinity;
+
+  constructor(nUnits: number, private readonly patience: number, private readonly tol: number) {
+    this.score = new Float64Array(nUnits).fill(-Infinity);
+    this.gamma = new Int32Array(nUnits);
+    this.alpha = new Int32Array(nUnits);
+  }
+
+  /** Offers sample g's chosen penalties and scores for units [u0, u0 + chosen.length). */
+  offer(g: number, u0: number, chosen: Int32Array, score: Float64Array): void {
+    for (let j = 0; j < chosen.length; j++) {
+      if (score[j] > this.score[u0 + j] + EPS32 || g === 0) {
+        this.score[u0 + j] = score[j];
+        this.gamma[u0 + j] = g;
+        this.alpha[u0 + j] = chosen[j];
+      }
+    }
+  }
+
+  /** Ends sample g; returns true when the search should stop. */
+  done(g: number): boolean {
+    this.evaluated = g + 1;
+    let mean = 0;
+    for (const v of this.score) mean += v;
+    mean /= this.score.length;
+    this.stale = mean - this.previousMean < this.tol ? this.stale + 1 : 0;
+    this.previousMean = Math.max(this.previousMean, mean);
+    return this.stale >= this.patience;
+  }
+}
+
 /** Column means of a matrix. */
 function colMeans(m: Matrix64): Float64Array {
   const mean = new Float64Array(m.cols);
@@ -124,12 +166,7 @@ export async function fitBandedFold(backend: Backend, xtrBands: readonly Matrix6
     predBuf: new Float32Array(Math.max(nA * maxVal, nA * nTest) * batch),
   };
 
-  const bestScore = new Float64Array(nUnits).fill(-Infinity);
-  const bestGamma = new Int32Array(nUnits);
-  const bestAlpha = new Int32Array(nUnits);
-  let stale = 0;
-  let previousMean = -Infinity;
-  let evaluated = 0;
+  const search = new GammaSearch(nUnits, patience, tol);
   for (let g = 0; g < nIter; g++) {
     const factors: InnerFactor[] = [];
     for (const { fold, k } of innerKernels) {
@@ -140,23 +177,11 @@ export async function fitBandedFold(backend: Backend, xtrBands: readonly Matrix6
       const u1 = Math.min(nUnits, u0 + batch);
       const { sse, sse0 } = await innerErrors(backend, factors, ytr, u0, u1, nA, buffers);
       const { chosen, score } = chooseAlphas(sse, sse0, alphas);
-      for (let j = 0; j < chosen.length; j++) {
-        // Update only on a gain beyond float32 resolution (the fork's rule).
-        if (score[j] > bestScore[u0 + j] + EPS32 || g === 0) {
-          bestScore[u0 + j] = score[j];
-          bestGamma[u0 + j] = g;
-          bestAlpha[u0 + j] = chosen[j];
-        }
-      }
+      search.offer(g, u0, chosen, score);
     }
-    evaluated = g + 1;
-    let mean = 0;
-    for (const v of bestScore) mean += v;
-    mean /= nUnits;
-    stale = mean - previousMean < tol ? stale + 1 : 0;
-    previousMean = Math.max(previousMean, mean);
-    if (stale >= patience) break;
+    if (search.done(g)) break;
   }
+  const { score: bestScore, gamma: bestGamma, alpha: bestAlpha } = search;
 
   // Refit per distinct γ: units that chose the same γ share one kernel eigendecomposition.
   const outerK = await bandKernels(backend, xtrBands, xteBands);
@@ -186,7 +211,7 @@ export async function fitBandedFold(backend: Backend, xtrBands: readonly Matrix6
     }
   }
   opts.onUnits?.(nUnits);
-  return { yhat: { rows: nTest, cols: nUnits, data: yhat }, alpha: alphaOut, valScore: bestScore, gamma: gammaOut, nEvaluated: evaluated };
+  return { yhat: { rows: nTest, cols: nUnits, data: yhat }, alpha: alphaOut, valScore: bestScore, gamma: gammaOut, nEvaluated: search.evaluated };
 }
 
 /* ------------------------------------------------------------------------------------------------
@@ -386,12 +411,7 @@ export async function fitBandedFoldLowRank(backend: Backend, xtrBands: readonly 
   for (const fold of inner) {
     factors.push({ fold, f: await lowRankFactor(backend, xtrBands.map((x) => takeRows(x, fold.train)), xtrBands.map((x) => takeRows(x, fold.val)), base) });
   }
-  const bestScore = new Float64Array(nUnits).fill(-Infinity);
-  const bestGamma = new Int32Array(nUnits);
-  const bestAlpha = new Int32Array(nUnits);
-  let stale = 0;
-  let previousMean = -Infinity;
-  let evaluated = 0;
+  const search = new GammaSearch(nUnits, patience, tol);
   // Rotated targets do not depend on γ: keep them across samples when they fit in ~256 MB.
   const cacheable = factors.reduce((a, { f }) => a + f.na, 0) * nUnits * 8 < 256 * 2 ** 20;
   const rotated = new Map<string, { yTilde: Float64Array; mean: Float64Array }>();
@@ -421,22 +441,11 @@ export async function fitBandedFoldLowRank(backend: Backend, xtrBands: readonly 
         }
       }
       const { chosen, score } = chooseAlphas(sse, sse0, alphas);
-      for (let j = 0; j < b; j++) {
-        if (score[j] > bestScore[u0 + j] + EPS32 || gi === 0) {
-          bestScore[u0 + j] = score[j];
-          bestGamma[u0 + j] = gi;
-          bestAlpha[u0 + j] = chosen[j];
-        }
-      }
+      search.offer(gi, u0, chosen, score);
     }
-    evaluated = gi + 1;
-    let mean = 0;
-    for (const v of bestScore) mean += v;
-    mean /= nUnits;
-    stale = mean - previousMean < tol ? stale + 1 : 0;
-    previousMean = Math.max(previousMean, mean);
-    if (stale >= patience) break;
+    if (search.done(gi)) break;
   }
+  const { score: bestScore, gamma: bestGamma, alpha: bestAlpha } = search;
   // Refit on the whole training set: one factor, predictions per unit at its (γ, α).
   const outer = await lowRankFactor(backend, xtrBands, xteBands, base);
   const allTrain = Int32Array.from({ length: nTrain }, (_, i) => i);
@@ -456,5 +465,5 @@ export async function fitBandedFoldLowRank(backend: Backend, xtrBands: readonly 
     for (const u of units) { gammaOut.set(gammas[g], u * B); alphaOut[u] = alphas[a]; }
   }
   opts.onUnits?.(nUnits);
-  return { yhat: { rows: nTest, cols: nUnits, data: yhat }, alpha: alphaOut, valScore: bestScore, gamma: gammaOut, nEvaluated: evaluated };
+  return { yhat: { rows: nTest, cols: nUnits, data: yhat }, alpha: alphaOut, valScore: bestScore, gamma: gammaOut, nEvaluated: search.evaluated };
 }
