@@ -120,6 +120,7 @@ test('folder: a position that is not a non-negative integer', () => {
 
 test('folder: other validation failures', () => {
   failsWith({ samples: 'block\na\na\n\nb\n' }, (d) => `${d}/samples.csv: block: line 4 has an empty block label`);
+  failsWith({ samples: 'block,fold\na,f\na,\nb,g\nb,g\n' }, (d) => `${d}/samples.csv: fold: line 3 has an empty fold label`);
   failsWith({ samples: 'block\na\na\na\na\n' },
     (d) => `${d}/samples.csv: block: has 1 distinct block ('a'), expected at least 2 (without a fold column each block is one outer fold)`);
   failsWith({ samples: 'block,fold\na,f\na,f\nb,f\nb,f\n' },
