@@ -18,6 +18,7 @@ interface AuditCommandOptions {
   nIter: number;
   bandedSeed: number;
   brainscore: boolean;
+  compat?: 'paper';
   backend: 'auto' | 'native' | 'portable';
   out?: string;
   json?: boolean;
@@ -51,6 +52,7 @@ export function registerAuditCommand(program: Command): void {
     .option('--n-iter <n>', 'band-weight samples of the banded fits', intArg('--n-iter'), 100)
     .option('--banded-seed <n>', 'seed of the band-weight sampler', intArg('--banded-seed'), 0)
     .option('--no-brainscore', "skip Brain-Score's protocol")
+    .addOption(new Option('--compat <what>', "reproduce the authors' code where it differs from the method: blocked statistics with labels in the original row order ([BUG], METHODS §6.1)").choices(['paper']))
     .addOption(backendOption())
     .option('--out <dir>', 'write audit.json and every analysis (score.json, partition.json, units.csv) here')
     .option('--json', 'print audit.json instead of tables')
@@ -62,7 +64,7 @@ export function registerAuditCommand(program: Command): void {
       try {
         audit = await auditFeatures(dataset, opts.features, {
           backend, simple: opts.simple, oasm: opts.oasm, select: opts.select, seed: opts.seed, bandedIter: opts.nIter,
-          bandedSeed: opts.bandedSeed, brainscore: opts.brainscore, outDir: opts.out ? resolve(opts.out) : undefined,
+          bandedSeed: opts.bandedSeed, brainscore: opts.brainscore, compat: opts.compat, outDir: opts.out ? resolve(opts.out) : undefined,
           onProgress: (d, t) => progress.update(d, t),
         });
       } finally {

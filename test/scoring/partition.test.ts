@@ -59,3 +59,20 @@ test('unit-wise test: a model that lowers every error is significant; one that d
   });
   assert.equal(blocked.units[0].n, 10, 'the test runs on the 10 block means');
 });
+
+test("blocking 'block' groups rows by their own labels; 'paper' applies original-order labels to fold-ordered rows (the §6.1 quirk)", () => {
+  // Rows in fold order belong to blocks x, y, x, y; in the original order the labels were x, x, y, y.
+  const rows = (v: number[]) => em(v.map((x) => [x]));
+  const base = { intercept: rows([1, 1, 1, 1]), simple: rows([1, 1, 1, 1]), model: rows([0.5, 0.9, 0.5, 0.9]), joint: rows([0.5, 0.9, 0.5, 0.9]), unitIndex: [0] };
+  const input = (blocking: 'block' | 'paper') => ({
+    experiments: [{ ...base, rowBlocks: ['x', 'y', 'x', 'y'], originalBlocks: ['x', 'x', 'y', 'y'] }],
+    subjectOf: () => 's', blocking,
+  });
+  // Correct blocking: block means 0.5 (x) and 0.9 (y) vs 1 and 1 → 2 pairs, both lower.
+  assert.equal(unitSignificance(input('block')).units[0].n, 2);
+  const correct = unitSignificance(input('block')).units[0].p;
+  assert.ok(correct > 0.05 && correct < 0.5, `p ${correct}`);
+  // The quirk averages rows 0,1 and 2,3 instead: means 0.7 and 0.7 — identical differences, sd 0,
+  // t = −∞: an over-confident p = 0 from mixing blocks.
+  assert.equal(unitSignificance(input('paper')).units[0].p, 0);
+});
