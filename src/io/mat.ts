@@ -33,14 +33,14 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import h5wasm, { Module } from 'h5wasm/node';
+import h5wasm from 'h5wasm/node';
 import type { Dataset as H5Dataset, File as H5File, Group as H5Group } from 'h5wasm/node';
 import { read as readMat5 } from 'mat-for-js';
 import type { Dataset } from '../data/dataset.js';
 import { inputError, InputError } from '../data/errors.js';
 import type { Matrix64 } from '../linalg/matrix.js';
 import { describeFsError } from './fsutil.js';
-import { h5Ready } from './netcdf.js';
+import { withHdf5File } from './netcdf.js';
 import { buildPereiraDataset, parseNetworks, type PereiraRowsInput } from './pereira.js';
 import { checkOptionKeys, stimuliOption, type ReaderOptions } from './spec-options.js';
 
@@ -53,12 +53,6 @@ function isMatrix(v: unknown): v is Matrix64 {
 
 // ---------------------------------------------------------------------------------------------
 // Reading MAT files
-
-function hdf5Reason(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  const minors = [...text.matchAll(/minor:\s*(.+)/g)].map((m) => m[1].trim());
-  return minors.length > 0 ? minors[minors.length - 1] : text.split('\n')[0];
-}
 
 function attr(obj: { attrs: Record<string, { value: unknown }> }, name: string): unknown {
   const a = obj.attrs[name];
@@ -114,27 +108,14 @@ function h5ToMat(file: H5File, path: string, obj: unknown, name: string): MatVal
 }
 
 async function readMat73(path: string): Promise<Record<string, MatValue>> {
-  await h5Ready();
-  Module.activate_throwing_error_handler();
-  let file: H5File | null = null;
-  try {
-    try {
-      file = new h5wasm.File(resolve(path), 'r');
-    } catch (err) {
-      throw inputError(path, 'file', `cannot open as a MATLAB v7.3 (HDF5) file (${hdf5Reason(err)})`);
-    }
+  return withHdf5File(path, 'a MATLAB v7.3 (HDF5) file', 'the MATLAB v7.3 file', (file) => {
     const out: Record<string, MatValue> = {};
     for (const k of file.keys()) {
       if (k.startsWith('#')) continue;
       out[k] = h5ToMat(file, path, file.get(k), k);
     }
     return out;
-  } catch (err) {
-    if (err instanceof InputError) throw err;
-    throw inputError(path, 'file', `cannot read the MATLAB v7.3 file (${hdf5Reason(err)})`);
-  } finally {
-    try { file?.close(); } finally { Module.deactivate_throwing_error_handler(); }
-  }
+  });
 }
 
 /** Reads a MAT file (Level 5 or v7.3) into plain JS values. */

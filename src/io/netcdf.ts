@@ -198,6 +198,18 @@ export async function h5Ready(): Promise<void> {
  */
 export async function readNetcdfAssembly(path: string): Promise<NetcdfAssembly> {
   checkHdf5File(path, 'file');
+  return withHdf5File(path, 'HDF5/NetCDF-4', 'the assembly', (file) => {
+    if (file.file_id < 0n) throw inputError(path, 'file', 'cannot open as HDF5/NetCDF-4');
+    return readOpenFile(path, file);
+  });
+}
+
+/**
+ * Opens an HDF5 file read-only with h5wasm's throwing error handler on, runs `read`, and always
+ * closes it. Failures become InputErrors "<path>: file: cannot open as <kind> (…)" or
+ * "cannot read <what> (…)"; InputErrors from `read` pass through.
+ */
+export async function withHdf5File<T>(path: string, kind: string, what: string, read: (file: H5File) => T): Promise<T> {
   await h5Ready();
   Module.activate_throwing_error_handler();
   let file: H5File | null = null;
@@ -205,13 +217,12 @@ export async function readNetcdfAssembly(path: string): Promise<NetcdfAssembly> 
     try {
       file = new h5wasm.File(resolve(path), 'r');
     } catch (err) {
-      throw inputError(path, 'file', `cannot open as HDF5/NetCDF-4 (${hdf5Reason(err)})`);
+      throw inputError(path, 'file', `cannot open as ${kind} (${hdf5Reason(err)})`);
     }
-    if (file.file_id < 0n) throw inputError(path, 'file', 'cannot open as HDF5/NetCDF-4');
-    return readOpenFile(path, file);
+    return read(file);
   } catch (err) {
     if (err instanceof InputError) throw err;
-    throw inputError(path, 'file', `cannot read the assembly (${hdf5Reason(err)})`);
+    throw inputError(path, 'file', `cannot read ${what} (${hdf5Reason(err)})`);
   } finally {
     try {
       file?.close();
