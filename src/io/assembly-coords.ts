@@ -50,7 +50,7 @@ export function textValues(a: NetcdfAssembly, c: AssemblyCoord, what: string, al
 }
 
 /** String values with NaN (an all-missing or partly missing object column) read as ''. */
-export function optionalTextValues(a: NetcdfAssembly, c: AssemblyCoord): string[] {
+export function optionalTextValues(c: AssemblyCoord): string[] {
   return c.values.map((v) => (typeof v === 'string' ? v : Number.isNaN(v) ? '' : String(v)));
 }
 

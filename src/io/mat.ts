@@ -37,7 +37,7 @@ import h5wasm from 'h5wasm/node';
 import type { Dataset as H5Dataset, File as H5File, Group as H5Group } from 'h5wasm/node';
 import { read as readMat5 } from 'mat-for-js';
 import type { Dataset } from '../data/dataset.js';
-import { inputError, InputError } from '../data/errors.js';
+import { inputError } from '../data/errors.js';
 import type { Matrix64 } from '../linalg/matrix.js';
 import { describeFsError } from './fsutil.js';
 import { withHdf5File } from './netcdf.js';

@@ -515,9 +515,9 @@ export function pereiraFromAssembly(a: NetcdfAssembly, ro: ReaderOptions): Datas
       return hit;
     });
     const selCoord = optionalCoord(a, 'neuroid', 'atlas_selection');
-    const sel = selCoord !== undefined ? optionalTextValues(a, selCoord) : null;
+    const sel = selCoord !== undefined ? optionalTextValues(selCoord) : null;
     const filtCoord = optionalCoord(a, 'neuroid', 'filter_strategy');
-    const filt = filtCoord !== undefined ? optionalTextValues(a, filtCoord) : null;
+    const filt = filtCoord !== undefined ? optionalTextValues(filtCoord) : null;
     cols = [];
     for (let j = 0; j < m; j++) {
       if (!wanted.includes(atlas[j])) continue;

@@ -191,7 +191,6 @@ export async function fitFold(backend: Backend, xtr: Matrix64, ytr: Matrix64, xt
   const nUnits = ytr.cols;
   const nTrain = xtr.rows;
   const nTest = xte.rows;
-  const allTrain = Int32Array.from({ length: nTrain }, (_, i) => i);
   const batch = Math.min(nUnits, Math.max(1, opts.unitBatch ?? 4096));
   const alphas = opts.alphas ?? DEFAULT_ALPHAS;
   const nA = alphas.length;
