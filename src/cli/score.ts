@@ -34,6 +34,7 @@ export interface ScoreCommandOptions {
   select: SelectMode;
   nIter: number;
   bandedSeed: number;
+  innerZscore?: boolean;
   protocol: 'paper' | 'brainscore';
   ceiling?: string;
   out?: string;
@@ -54,6 +55,7 @@ export function registerScoreCommand(program: Command): void {
     .addOption(backendOption())
     .option('--threads <n>', 'BLAS threads (default: all cores)', intArg('--threads'))
     .option('--unit-batch <n>', 'units fitted at once (bounds memory)', intArg('--unit-batch'), 4096)
+    .option('--inner-zscore', 're-z-score the features within each inner fold, so that validation (α, σ, layer choice) sees what z-scoring does to held-out samples; the paper z-scores once per outer fold')
     .option('--n-iter <n>', "banded ridge ('|' in --features): band-weight samples (the paper: 1000)", intArg('--n-iter'), 200)
     .option('--banded-seed <n>', 'banded ridge: seed of the band-weight sampler (fits are reproducible)', intArg('--banded-seed'), 0)
     .addOption(new Option('--protocol <name>', "paper: this paper's method (default); brainscore: Brain-Score's linear-shuffle protocol (10 shuffled 90/10 splits, OLS on raw features, median r over units, ceiling-normalised)").choices(['paper', 'brainscore']).default('paper'))
@@ -81,6 +83,7 @@ export async function runScoreCommand(opts: ScoreCommandOptions): Promise<void> 
       select: opts.select,
       bandedIter: opts.nIter,
       bandedSeed: opts.bandedSeed,
+      innerStandardize: opts.innerZscore ?? false,
       onProgress: (d, t) => progress.update(d, t),
     });
   } finally {

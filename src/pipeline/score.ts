@@ -30,6 +30,8 @@ export interface ScoreOptions {
   /** Banded ridge: number of band-weight samples (default 200), seed of their sampler (default 0). */
   bandedIter?: number;
   bandedSeed?: number;
+  /** Re-z-score X within each inner fold (honest nested CV; see FoldFitOptions.innerStandardize). Default false. */
+  innerStandardize?: boolean;
   /** Keep per-sample test squared errors (model and intercept) for significance tests (§6.1). */
   keepErrors?: boolean;
   /** Progress in units × folds fitted. */
@@ -75,7 +77,7 @@ export interface ExperimentScores {
 export interface ScoreResult {
   dataset: string;
   source: string;
-  settings: { split: SplitScheme; seed: number; estimator: Estimator; alphas: number[]; backend: string; bands: number; bandedIter: number | null; bandedSeed: number | null };
+  settings: { split: SplitScheme; seed: number; estimator: Estimator; alphas: number[]; backend: string; bands: number; bandedIter: number | null; bandedSeed: number | null; innerStandardize: boolean };
   experiments: ExperimentScores[];
   /** Aggregated per §5.5 (NaN → 0, subject means clipped at 0, mean over experiments, mean over subjects). */
   r2: AggregateScore;
@@ -201,7 +203,7 @@ export async function scoreFeatures(dataset: Dataset, features: Matrix64, opts: 
         gamma!.set(bf.gamma, f * nU * nB);
         fit = bf;
       } else {
-        fit = await fitFold(opts.backend, xtr, ytr, xte, fold.inner, { estimator, alphas, unitBatch: opts.unitBatch, onUnits });
+        fit = await fitFold(opts.backend, xtr, ytr, xte, fold.inner, { estimator, alphas, unitBatch: opts.unitBatch, onUnits, innerStandardize: opts.innerStandardize });
       }
       done += nU;
       const trainMean = new Float64Array(nU);
@@ -247,7 +249,7 @@ export async function scoreFeatures(dataset: Dataset, features: Matrix64, opts: 
       errors,
     });
   }
-  const settings = { split: opts.split, seed, estimator, alphas, backend: opts.backend.name, bands: bandSizesIn.length, bandedIter: banded ? opts.bandedIter ?? 200 : null, bandedSeed: banded ? opts.bandedSeed ?? 0 : null };
+  const settings = { split: opts.split, seed, estimator, alphas, backend: opts.backend.name, bands: bandSizesIn.length, bandedIter: banded ? opts.bandedIter ?? 200 : null, bandedSeed: banded ? opts.bandedSeed ?? 0 : null, innerStandardize: opts.innerStandardize ?? false };
   return summarise(dataset, settings, experiments);
 }
 

@@ -2,6 +2,7 @@ import type { Backend } from '../linalg/backend.js';
 import type { Matrix32, Matrix64 } from '../linalg/matrix.js';
 import { copy, takeRows, to32 } from '../linalg/matrix.js';
 import type { InnerFold } from './splits.js';
+import { applyStandardizer, fitStandardizer } from './standardize.js';
 
 /** The published α grid (METHODS §4.2): 2^k for k = −5 … 19 (α = 0 is never selectable). */
 export const DEFAULT_ALPHAS: readonly number[] = Array.from({ length: 25 }, (_, i) => 2 ** (i - 5));
@@ -134,6 +135,13 @@ export function gatherCentred32(y: Matrix64, rows: ArrayLike<number>, u0: number
   return mean;
 }
 
+/** Copies of `fit` and `other` z-scored with `fit`'s column means and scales (§4.1 rule). */
+export function standardizeDesign(fit: Matrix64, other: Matrix64): { fit: Matrix64; other: Matrix64 } {
+  const all = Int32Array.from({ length: fit.rows }, (_, i) => i);
+  const s = fitStandardizer(fit, all);
+  return { fit: applyStandardizer(fit, all, s), other: applyStandardizer(other, Int32Array.from({ length: other.rows }, (_, i) => i), s) };
+}
+
 /** Copies of `fit` and `other` (same columns) centred by the column means of `fit`. */
 export function centreDesign(fit: Matrix64, other: Matrix64): { fit: Matrix64; other: Matrix64 } {
   const p = fit.cols;
@@ -159,6 +167,12 @@ export interface FoldFitOptions {
   onUnits?: (done: number) => void;
   /** OLS only: the singular-value cutoff rule (default 'pinv-f32'). */
   olsCutoff?: OlsCutoff;
+  /**
+   * Re-standardise X on each inner training set (z-score, scikit-learn's constant rule) instead of
+   * only re-centring it. The paper z-scores once per outer fold, so its inner CV cannot see what
+   * z-scoring does to a held-out sample (e.g. OASM with small σ); default false (the paper's way).
+   */
+  innerStandardize?: boolean;
 }
 
 /** One outer fold's fit: test predictions and, per unit, the chosen α and its inner-CV score. */
@@ -208,7 +222,9 @@ export async function fitFold(backend: Backend, xtr: Matrix64, ytr: Matrix64, xt
   if (opts.estimator === 'ridge') {
     for (const fold of inner) {
       if (fold.train.length === 0 || fold.val.length === 0) throw new RangeError('fitFold: an inner fold has no training or no validation rows');
-      const d = centreDesign(takeRows(xtr, fold.train), takeRows(xtr, fold.val));
+      const fit = takeRows(xtr, fold.train);
+      const val = takeRows(xtr, fold.val);
+      const d = opts.innerStandardize ? standardizeDesign(fit, val) : centreDesign(fit, val);
       const factor = await spectralFactor(backend, d.fit, d.other);
       innerFactors.push({ fold, right: to32(factor.right), stacked: stackFilteredLeft(factor, ridgeFilters(factor.lambda, alphas)) });
     }
