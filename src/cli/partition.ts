@@ -14,6 +14,7 @@ import { DelayedProgress } from './progress.js';
 
 interface PartitionCommandOptions {
   dataset: string;
+  stimuli?: string;
   a: string;
   b: string;
   split: SplitScheme;
@@ -34,6 +35,7 @@ export function registerPartitionCommand(program: Command): void {
     .command('partition')
     .description('variance partitioning of A, B and A | B: Ω per subject, unique/shared variance per unit, and where B adds significant variance')
     .requiredOption('--dataset <spec>', 'dataset (as for score)')
+    .option('--stimuli <file>', 'stimulus text for assemblies without it (Pereira sentences_ordered.txt, Blank story_data_dict.npz)')
     .requiredOption('--a <features>', 'the simpler feature set (e.g. sp:sigma=3.4+sl)')
     .requiredOption('--b <features>', 'the feature set to explain (e.g. file:gpt2xl-layer21.npy)')
     .addOption(new Option('--split <scheme>', 'train/test folds').choices(['contiguous', 'shuffled']).default('contiguous'))
@@ -50,7 +52,7 @@ export function registerPartitionCommand(program: Command): void {
     .action(async (opts: PartitionCommandOptions) => {
       const backend = getBackend(opts.backend);
       if (opts.compat === 'paper' && opts.blocking === 'block') opts.blocking = 'paper';
-      const dataset = await loadDataset(opts.dataset);
+      const dataset = await loadDataset(opts.dataset, { stimuli: opts.stimuli });
       const progress = new DelayedProgress('partition');
       let p: PartitionResult;
       try {

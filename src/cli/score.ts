@@ -23,6 +23,7 @@ import { backendOption, intArg } from './options.js';
 
 export interface ScoreCommandOptions {
   dataset: string;
+  stimuli?: string;
   features: string;
   split: SplitScheme;
   seed: number;
@@ -46,6 +47,7 @@ export function registerScoreCommand(program: Command): void {
     .command('score')
     .description('cross-validated brain score of one feature space on a dataset')
     .requiredOption('--dataset <spec>', 'dataset: a Brain-Score .nc assembly, name:path (fedorenko2016:<file.nc>), a dataset folder (y.npy, samples.csv, units.csv), or sim:pereira|fedorenko|blank')
+    .option('--stimuli <file>', 'stimulus text for assemblies without it (Pereira sentences_ordered.txt, Blank story_data_dict.npz)')
     .requiredOption('--features <spec>', 'feature spec, e.g. oasm:sigma=1.8, sp:sigma=3.4+sl, wp:sigma=grid, file:X.npy ("+" stacks terms, "|" separates bands of a banded ridge)')
     .addOption(new Option('--split <scheme>', "train/test folds: contiguous blocks, or the paper's shuffled labels").choices(['contiguous', 'shuffled']).default('contiguous'))
     .option('--seed <n>', 'seed of the MT19937 stream that shuffles fold labels', intArg('--seed'), 42)
@@ -68,7 +70,7 @@ export function registerScoreCommand(program: Command): void {
 export async function runScoreCommand(opts: ScoreCommandOptions): Promise<void> {
   const backend = getBackend(opts.backend);
   if (opts.threads !== undefined) backend.setThreads(Math.max(1, opts.threads));
-  const dataset = await loadDataset(opts.dataset);
+  const dataset = await loadDataset(opts.dataset, { stimuli: opts.stimuli });
   if (opts.protocol === 'brainscore') return runBrainScoreProtocol(dataset, opts, backend);
   const progress = new DelayedProgress('fitting');
   let scored: SpecScore;
