@@ -79,3 +79,11 @@ export function uniqueInOrder(values: readonly string[]): string[] {
   for (const v of values) if (!seen.has(v)) { seen.add(v); out.push(v); }
   return out;
 }
+
+/** Length of the longest run of equal consecutive block labels (blocks are contiguous runs). */
+export function longestBlock(block: readonly string[]): number {
+  let longest = 0;
+  let run = 0;
+  block.forEach((b, i) => { run = i > 0 && b === block[i - 1] ? run + 1 : 1; longest = Math.max(longest, run); });
+  return longest;
+}

@@ -2,9 +2,10 @@
  * Small file-system helpers shared by the readers: every failure becomes an InputError
  * "<file>: <field>: <problem>".
  */
-import { readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
+import type { Hash } from 'node:crypto';
 import { dirname } from 'node:path';
-import { inputError } from '../data/errors.js';
+import { inputError, InputError } from '../data/errors.js';
 
 /** Human wording for the common errno codes. */
 export function describeFsError(err: unknown): string {
@@ -54,5 +55,30 @@ export function writeBytes(path: string, field: string, bytes: Uint8Array): void
     writeFileSync(path, bytes);
   } catch (err) {
     throw inputError(path, field, `cannot write file (${describeFsError(err)})`);
+  }
+}
+
+/**
+ * Streams a file's bytes into `hash` (4 MiB at a time, so files larger than memory hash fine).
+ * A missing, unreadable or directory path is an InputError naming the path and `field`.
+ */
+export function hashFileInto(hash: Hash, path: string, field: string): void {
+  let fd: number;
+  try {
+    if (statSync(path).isDirectory()) throw inputError(path, field, 'is a directory, expected a file');
+    fd = openSync(path, 'r');
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    throw inputError(path, field, describeFsError(err));
+  }
+  try {
+    const buf = Buffer.allocUnsafe(4 << 20);
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      hash.update(buf.subarray(0, n));
+    }
+  } finally {
+    closeSync(fd);
   }
 }

@@ -14,7 +14,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Dataset } from '../data/dataset.js';
+import { longestBlock, type Dataset } from '../data/dataset.js';
 import { datasetHash } from '../data/hash.js';
 import { registerBuiltinFeatures } from '../features/builtin.js';
 import { expandGrid } from '../features/grid.js';
@@ -55,9 +55,7 @@ export interface AuditOptions {
  */
 export function defaultSimpleFeatures(d: Dataset): string {
   const hasText = d.samples.text.some((t) => t.trim() !== '');
-  let longest = 0;
-  let run = 0;
-  d.samples.block.forEach((b, i) => { run = i > 0 && b === d.samples.block[i - 1] ? run + 1 : 1; longest = Math.max(longest, run); });
+  const longest = longestBlock(d.samples.block);
   const singleWords = hasText && d.samples.text.every((t) => t.trim().split(/\s+/).length <= 1);
   if (/^pereira/i.test(d.name)) return 'sp:sigma=3.4+sl';
   if (singleWords || d.design.kind === 'blocks') return 'wp:sigma=4.7';
@@ -139,10 +137,7 @@ export async function auditFeatures(dataset: Dataset, features: string, opts: Au
   const seed = opts.seed ?? 42;
   const bandedIter = opts.bandedIter ?? 100;
   const bandedSeed = opts.bandedSeed ?? 0;
-  let longest = 0;
-  let run = 0;
-  dataset.samples.block.forEach((b, i) => { run = i > 0 && b === dataset.samples.block[i - 1] ? run + 1 : 1; longest = Math.max(longest, run); });
-  const blockChunk = longest > 20 ? 10 : undefined; // Blank: 10-TR chunks for blocked statistics
+  const blockChunk = longestBlock(dataset.samples.block) > 20 ? 10 : undefined; // Blank: 10-TR chunks for blocked statistics
   const steps = ['features shuffled', 'features contiguous', 'OASM shuffled', 'OASM contiguous', 'simple contiguous', 'simple | features', 'OASM | features', 'Brain-Score protocol'];
   let step = 0;
   const progress = (label: string) => (d: number, t: number) => opts.onProgress?.(step + d / Math.max(1, t), steps.length, label);

@@ -16,6 +16,7 @@ import type { Matrix64 } from '../linalg/matrix.js';
 import { takeCols, takeRows } from '../linalg/matrix.js';
 import { MT19937 } from '../random/mt19937.js';
 import { fitFold } from '../regression/ridge.js';
+import { median } from '../scoring/aggregate.js';
 
 /** Published ceilings (raw Pearson r; REFERENCE_VALUES §K). Fedorenko's is third-party, not authoritative. */
 export const BRAINSCORE_CEILINGS: Record<string, number> = {
@@ -69,13 +70,6 @@ export function brainScorePearson(pred: Matrix64, target: Matrix64): Float64Arra
     r[j] = dot / ((Math.sqrt(np) + 1e-8) * (Math.sqrt(nt) + 1e-8));
   }
   return r;
-}
-
-function median(v: ArrayLike<number>): number {
-  const s = Array.from(v).filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
-  if (s.length === 0) return NaN;
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 export interface BrainScoreExperiment {

@@ -1,6 +1,7 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ScoreResult } from './score.js';
+import { median } from '../scoring/aggregate.js';
 import type { SpecScore } from './score-spec.js';
 
 /** The JSON form of a score (what `brainmap score --json` prints). Per-unit arrays are not included. */
@@ -15,11 +16,10 @@ export interface ScoreJson {
   grid: null | { term: string; param: string; select: string; curve: { value: number; r2: number; r: number }[]; chosen: { experiment: string; values: number[] }[] };
 }
 
-function median(values: Float64Array): number | null {
-  const v = Array.from(values).filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
-  if (v.length === 0) return null;
-  const m = v.length >> 1;
-  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+/** Median, or null when every value is NaN (JSON has no NaN). */
+function medianOrNull(values: ArrayLike<number>): number | null {
+  const m = median(values);
+  return Number.isNaN(m) ? null : m;
 }
 
 export function specScoreToJson(scored: SpecScore): ScoreJson {
@@ -41,7 +41,7 @@ export function specScoreToJson(scored: SpecScore): ScoreJson {
       n_units: e.unitIds.length,
       fold_sizes: e.foldSizes,
       inner_folds: e.innerFolds,
-      median_alpha: median(e.alpha),
+      median_alpha: medianOrNull(e.alpha),
     })),
     n_constant_units: result.nConstantUnits,
     grid: grid && { term: grid.axis.term, param: grid.axis.param, select: grid.select, curve: grid.curve, chosen: grid.chosen },
@@ -65,7 +65,7 @@ export function unitScoresCsv(result: ScoreResult): string {
       const a = new Float64Array(nF);
       for (let f = 0; f < nF; f++) a[f] = e.alpha[f * nU + j];
       const xyz = withCoords ? (e.unitCoords ? Array.from(e.unitCoords.subarray(j * 3, j * 3 + 3)) : [NaN, NaN, NaN]) : [];
-      lines.push([e.experiment, e.unitIds[j], e.subjects[j], e.r2[j], e.r[j], median(a) ?? NaN, ...xyz].map(csvCell).join(','));
+      lines.push([e.experiment, e.unitIds[j], e.subjects[j], e.r2[j], e.r[j], median(a), ...xyz].map(csvCell).join(','));
     }
   }
   return lines.join('\n') + '\n';

@@ -1,6 +1,7 @@
 import type { ExperimentScores, ScoreResult } from './score.js';
 import { poolFolds, summarise } from './score.js';
 import { InputError } from '../data/errors.js';
+import { aggregateScores } from '../scoring/aggregate.js';
 
 /**
  * Choosing a hyper-parameter (σ, ramp length, layer) over a grid of fits (METHODS §5.6).
@@ -21,18 +22,9 @@ export interface GridSelection {
   chosen: { experiment: string; perFold: number[] }[];
 }
 
-/** Mean over subjects of the subject's mean unit value (NaN → 0), optionally clipping subject means at 0. */
+/** Mean over subjects of the subject's mean unit value (NaN → 0), optionally clipping subject means at 0 (§5.5/§5.6). */
 export function subjectMeanOfUnits(values: ArrayLike<number>, subjects: readonly string[], clip: boolean): number {
-  const acc = new Map<string, { s: number; n: number }>();
-  for (let j = 0; j < values.length; j++) {
-    const a = acc.get(subjects[j]) ?? { s: 0, n: 0 };
-    a.s += Number.isNaN(values[j]) ? 0 : values[j];
-    a.n++;
-    acc.set(subjects[j], a);
-  }
-  let total = 0;
-  for (const { s, n } of acc.values()) total += clip ? Math.max(0, s / n) : s / n;
-  return total / acc.size;
+  return aggregateScores([{ experiment: '', subjects, scores: values }], { clip }).mean;
 }
 
 function argmaxFirst(xs: readonly number[]): number {

@@ -3,7 +3,7 @@ import type { Matrix64 } from '../linalg/matrix.js';
 import { takeRows, to32 } from '../linalg/matrix.js';
 import { bandWeightSamples } from '../random/dirichlet.js';
 import { MT19937 } from '../random/mt19937.js';
-import { chooseAlphas, DEFAULT_ALPHAS, gatherCentred32, innerErrors, refitPredict, ridgeFilters, stackFilteredLeft, type FoldFit, type InnerFactor, type SpectralFactor, type WorkBuffers } from './ridge.js';
+import { centreDesign, chooseAlphas, DEFAULT_ALPHAS, gatherCentred32, innerErrors, refitPredict, ridgeFilters, stackFilteredLeft, type FoldFit, type InnerFactor, type SpectralFactor, type WorkBuffers } from './ridge.js';
 import type { InnerFold } from './splits.js';
 
 /**
@@ -81,23 +81,6 @@ class GammaSearch {
   }
 }
 
-/** Column means of a matrix. */
-function colMeans(m: Matrix64): Float64Array {
-  const mean = new Float64Array(m.cols);
-  for (let i = 0; i < m.rows; i++) for (let j = 0; j < m.cols; j++) mean[j] += m.data[i * m.cols + j];
-  for (let j = 0; j < m.cols; j++) mean[j] /= m.rows || 1;
-  return mean;
-}
-
-/** A·Bᵀ for designs centred by `mean` (both), in float64 (n_a × n_b). */
-async function centredCross(backend: Backend, a: Matrix64, b: Matrix64, mean: Float64Array): Promise<Matrix64> {
-  const ca = { rows: a.rows, cols: a.cols, data: a.data.slice() };
-  const cb = { rows: b.rows, cols: b.cols, data: b.data.slice() };
-  for (let i = 0; i < ca.rows; i++) for (let j = 0; j < ca.cols; j++) ca.data[i * ca.cols + j] -= mean[j];
-  for (let i = 0; i < cb.rows; i++) for (let j = 0; j < cb.cols; j++) cb.data[i * cb.cols + j] -= mean[j];
-  return backend.gemm(ca, cb, { transB: true });
-}
-
 /** Per-band kernels of a (train, eval) pair: K_b = X_a,b X_a,bᵀ and C_b = X_e,b X_a,bᵀ, both centred by the train means. */
 interface BandKernels { train: Matrix64[]; cross: Matrix64[] }
 
@@ -105,9 +88,9 @@ async function bandKernels(backend: Backend, bandsTrain: readonly Matrix64[], ba
   const train: Matrix64[] = [];
   const cross: Matrix64[] = [];
   for (let b = 0; b < bandsTrain.length; b++) {
-    const mean = colMeans(bandsTrain[b]);
-    train.push(await centredCross(backend, bandsTrain[b], bandsTrain[b], mean));
-    cross.push(await centredCross(backend, bandsEval[b], bandsTrain[b], mean));
+    const { fit, other } = centreDesign(bandsTrain[b], bandsEval[b]);
+    train.push(await backend.gemm(fit, fit, { transB: true }));
+    cross.push(await backend.gemm(other, fit, { transB: true }));
   }
   return { train, cross };
 }
@@ -247,9 +230,8 @@ interface LowRankFactor {
 
 async function lowRankFactor(backend: Backend, trainBands: readonly Matrix64[], evalBands: readonly Matrix64[], base: number): Promise<LowRankFactor> {
   const centred = trainBands.map((xa, b) => {
-    const mean = colMeans(xa);
-    const centre = (m: Matrix64) => { const c = m.data.slice(); for (let i = 0; i < m.rows; i++) for (let j = 0; j < m.cols; j++) c[i * m.cols + j] -= mean[j]; return { rows: m.rows, cols: m.cols, data: c }; };
-    return { a: centre(xa), e: centre(evalBands[b]) };
+    const { fit, other } = centreDesign(xa, evalBands[b]);
+    return { a: fit, e: other };
   });
   const na = trainBands[0].rows;
   const ne = evalBands[0].rows;

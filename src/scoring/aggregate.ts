@@ -80,3 +80,11 @@ export function aggregateScores(parts: readonly ExperimentUnitScores[], opts: Ag
   }
   return { subjects, mean, sem };
 }
+
+/** Median of the non-NaN values (NaN when there are none). */
+export function median(values: ArrayLike<number>): number {
+  const v = Array.from(values).filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+  if (v.length === 0) return NaN;
+  const m = v.length >> 1;
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+}

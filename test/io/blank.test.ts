@@ -4,37 +4,17 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { zipSync } from 'fflate';
-import { InputError } from '../../src/data/errors.js';
 import { blankFromAssembly, readStoryText } from '../../src/io/blank.js';
 import { loadDataset } from '../../src/io/dataset.js';
 import { readNetcdfAssembly, type NetcdfAssembly } from '../../src/io/netcdf.js';
 import { getDatasetNotes } from '../../src/io/notes.js';
 import { foldLabels, planFolds } from '../../src/regression/splits.js';
-import { tempDir } from './helpers.js';
+import { tempDir, rejects, edited } from './helpers.js';
 
 const FIX = fileURLToPath(new URL('../fixtures/datasets/', import.meta.url));
 const BLANK = join(FIX, 'blank2014-fROI-profileB.nc');
 const NPZ = fileURLToPath(new URL('../../../shared/data/blank2014/story_data_dict.npz', import.meta.url));
 const STORIES: Array<[string, number]> = [['Aqua', 143], ['Boar', 153], ['Elvis', 135], ['HighSchool', 157], ['KingOfBirds', 181], ['MatchstickSeller', 181], ['MrSticky', 189], ['Tulips', 178]];
-
-async function rejects(p: Promise<unknown> | (() => unknown), message: string): Promise<void> {
-  const run = typeof p === 'function' ? async () => p() : () => p;
-  await assert.rejects(run, (e: unknown) => {
-    assert.ok(e instanceof InputError, `expected InputError, got ${String(e)}`);
-    assert.equal(e.message, message);
-    return true;
-  });
-}
-
-function edited(a: NetcdfAssembly, edit: (b: NetcdfAssembly) => void): NetcdfAssembly {
-  const b: NetcdfAssembly = {
-    ...a,
-    data: { ...a.data, data: a.data.data.slice() },
-    coords: Object.fromEntries(Object.entries(a.coords).map(([k, cs]) => [k, cs.map((c) => ({ name: c.name, values: c.values.slice() as string[] | number[] }))])),
-  };
-  edit(b);
-  return b;
-}
 
 /** Keeps the presentation rows `keep` of an assembly. */
 function rowsOf(a: NetcdfAssembly, keep: number[]): NetcdfAssembly {

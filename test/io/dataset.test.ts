@@ -8,18 +8,10 @@ import { validateDataset } from '../../src/io/validate.js';
 import { writeNpy } from '../../src/io/npy.js';
 import { InputError } from '../../src/data/errors.js';
 import type { Dataset } from '../../src/data/dataset.js';
-import { tempDir } from './helpers.js';
+import { tempDir, rejects } from './helpers.js';
 
 const REAL = fileURLToPath(new URL('../../../shared/data/fedorenko2016/fedorenko2016.nc', import.meta.url));
 const PROFILE_B = fileURLToPath(new URL('../fixtures/io/fedorenko-s3-profileB.nc', import.meta.url));
-
-async function rejects(p: Promise<unknown>, message: string): Promise<void> {
-  await assert.rejects(p, (e: unknown) => {
-    assert.ok(e instanceof InputError, `expected InputError, got ${String(e)}`);
-    assert.equal(e.message, message);
-    return true;
-  });
-}
 
 function toyDataset(): Dataset {
   return {

@@ -2,7 +2,31 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import assert from 'node:assert/strict';
 import h5wasm from 'h5wasm/node';
+import { InputError } from '../../src/data/errors.js';
+import type { NetcdfAssembly } from '../../src/io/netcdf.js';
+
+/** Asserts that `p` (a promise, or a function run as one) fails with an InputError of exactly `message`. */
+export async function rejects(p: Promise<unknown> | (() => unknown), message: string): Promise<void> {
+  const run = typeof p === 'function' ? async () => p() : () => p;
+  await assert.rejects(run, (e: unknown) => {
+    assert.ok(e instanceof InputError, `expected InputError, got ${String(e)}`);
+    assert.equal(e.message, message);
+    return true;
+  });
+}
+
+/** A deep copy of an assembly with `edit` applied. */
+export function edited(a: NetcdfAssembly, edit: (b: NetcdfAssembly) => void): NetcdfAssembly {
+  const b: NetcdfAssembly = {
+    ...a,
+    data: { ...a.data, data: a.data.data.slice() },
+    coords: Object.fromEntries(Object.entries(a.coords).map(([k, cs]) => [k, cs.map((c) => ({ name: c.name, values: c.values.slice() as string[] | number[] }))])),
+  };
+  edit(b);
+  return b;
+}
 
 export function tempDir(prefix = 'brainmap-io-'): string {
   return mkdtempSync(join(tmpdir(), prefix));

@@ -3,26 +3,17 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InputError } from '../../src/data/errors.js';
 import { loadDataset } from '../../src/io/dataset.js';
 import { readMatFile } from '../../src/io/mat.js';
 import { getDatasetNotes } from '../../src/io/notes.js';
 import { foldLabels, planFolds } from '../../src/regression/splits.js';
-import { tempDir } from './helpers.js';
+import { tempDir, rejects } from './helpers.js';
 
 const FIX = fileURLToPath(new URL('../fixtures/datasets/', import.meta.url));
 const MAT = join(FIX, 'pereira-mat');
 const ATLASES = join(FIX, 'pereira-mat-atlases');
 const BAD = join(FIX, 'pereira-mat-bad');
 const CHECKS = JSON.parse(readFileSync(join(MAT, 'checks.json'), 'utf8')) as Record<string, { shape: number[]; first_row: number[]; last_row: number[]; col_to_coord_0: number[]; col_to_coord_last: number[] }>;
-
-async function rejects(p: Promise<unknown>, message: string): Promise<void> {
-  await assert.rejects(p, (e: unknown) => {
-    assert.ok(e instanceof InputError, `expected InputError, got ${String(e)}`);
-    assert.equal(e.message, message);
-    return true;
-  });
-}
 
 test('mat: Level-5 (mat-for-js) and v7.3 (h5wasm) files read to the same values', async () => {
   const v5 = await readMatFile(join(MAT, 'P01', 'examples_243sentences.mat'));

@@ -7,7 +7,7 @@ import { readNetcdfAssembly } from '../../src/io/netcdf.js';
 import { readAssembly } from '../../src/io/assemblies.js';
 import { InputError } from '../../src/data/errors.js';
 import type { Dataset } from '../../src/data/dataset.js';
-import { fedorenkoSpec, SENTENCES, tempDir, writeAssembly, type AssemblySpec } from './helpers.js';
+import { fedorenkoSpec, SENTENCES, tempDir, writeAssembly, type AssemblySpec, rejects } from './helpers.js';
 
 const REAL = fileURLToPath(new URL('../../../shared/data/fedorenko2016/fedorenko2016.nc', import.meta.url));
 const FIX = fileURLToPath(new URL('../fixtures/io/', import.meta.url));
@@ -32,14 +32,6 @@ function pairwiseSum(a: ArrayLike<number>, off: number, n: number): number {
   let n2 = Math.floor(n / 2);
   n2 -= n2 % 8;
   return pairwiseSum(a, off, n2) + pairwiseSum(a, off + n2, n - n2);
-}
-
-async function rejects(p: Promise<unknown>, message: string): Promise<void> {
-  await assert.rejects(p, (e: unknown) => {
-    assert.ok(e instanceof InputError, `expected InputError, got ${String(e)}`);
-    assert.equal(e.message, message);
-    return true;
-  });
 }
 
 test('netcdf: the real Fedorenko2016 file, generic view (profile C)', async () => {

@@ -4,28 +4,18 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Dataset } from '../../src/data/dataset.js';
-import { InputError } from '../../src/data/errors.js';
 import { loadDataset } from '../../src/io/dataset.js';
 import { readNetcdfAssembly, type NetcdfAssembly } from '../../src/io/netcdf.js';
 import { pereiraFromAssembly } from '../../src/io/pereira.js';
 import { getDatasetNotes } from '../../src/io/notes.js';
 import { foldLabels, planFolds } from '../../src/regression/splits.js';
-import { tempDir, writeAssembly, type CoordSpec } from './helpers.js';
+import { tempDir, writeAssembly, type CoordSpec, rejects, edited } from './helpers.js';
 
 const FIX = fileURLToPath(new URL('../fixtures/datasets/', import.meta.url));
 const LANG = join(FIX, 'pereira2018-language-profileB.nc');
 const ALL = join(FIX, 'pereira2018-allatlas-profileC.nc');
 const SHARED = fileURLToPath(new URL('../../../shared/data/pereira2018/', import.meta.url));
 const ORDERED = join(SHARED, 'sentences_ordered.txt');
-
-async function rejects(p: Promise<unknown> | (() => unknown), message: string): Promise<void> {
-  const run = typeof p === 'function' ? async () => p() : () => p;
-  await assert.rejects(run, (e: unknown) => {
-    assert.ok(e instanceof InputError, `expected InputError, got ${String(e)}`);
-    assert.equal(e.message, message);
-    return true;
-  });
-}
 
 function foldSizes(d: Dataset, exp: string): { sizes: number[]; inner: number[] } {
   const { labels } = foldLabels(d, 'contiguous', 42).get(exp)!;
@@ -38,17 +28,6 @@ function recorded(d: Dataset, exp: string): number {
   let n = 0;
   for (let j = 0; j < d.y.cols; j++) if (rows.every((r) => Number.isFinite(d.y.data[r * d.y.cols + j]))) n++;
   return n;
-}
-
-/** A deep copy of an assembly with `edit` applied. */
-function edited(a: NetcdfAssembly, edit: (b: NetcdfAssembly) => void): NetcdfAssembly {
-  const b: NetcdfAssembly = {
-    ...a,
-    data: { ...a.data, data: a.data.data.slice() },
-    coords: Object.fromEntries(Object.entries(a.coords).map(([k, cs]) => [k, cs.map((c) => ({ name: c.name, values: c.values.slice() as string[] | number[] }))])),
-  };
-  edit(b);
-  return b;
 }
 
 const coord = (a: NetcdfAssembly, dim: string, name: string) => a.coords[dim].find((c) => c.name === name)!;

@@ -10,20 +10,10 @@ import { getBackend } from '../../src/linalg/index.js';
 import { partitionCsv, partitionFeatures, partitionJson, type PartitionJson } from '../../src/pipeline/partition.js';
 import { specScoreToJson, writeScore, type ScoreJson } from '../../src/pipeline/results.js';
 import { scoreSpec } from '../../src/pipeline/score-spec.js';
+// A small deterministic generator (so fixtures are the same on every run).
+import { rng } from '../linalg/helpers.js';
 
 const ALPHAS = Array.from({ length: 25 }, (_, k) => 2 ** (k - 5));
-
-/** A small deterministic generator (so fixtures are the same on every run). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function write(path: string, text: string): void {
   mkdirSync(join(path, '..'), { recursive: true });

@@ -2,12 +2,12 @@
  * Resolving a model spec (a Hugging Face folder, or an untrained name such as `gpt2-xl-untrained`)
  * to weights, tokenizer and a content key for caches.
  */
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { inputError } from '../../data/errors.js';
-import { describeFsError } from '../../io/fsutil.js';
+import { describeFsError, hashFileInto } from '../../io/fsutil.js';
 import { type Gpt2Config, readGpt2Config, untrainedConfig, untrainedShapeName } from './config.js';
 import { type Gpt2Weights, SafetensorsGpt2Weights } from './gpt2.js';
 import { UntrainedGpt2Weights } from './init.js';
@@ -46,19 +46,9 @@ export function hashFiles(paths: readonly string[]): string {
   const hit = hashMemo.get(memoKey);
   if (hit) return hit;
   const h = createHash('sha256');
-  const buf = new Uint8Array(8 << 20);
   for (const p of paths) {
     h.update(`${p.split(/[\\/]/).pop() ?? p}\0`);
-    const fd = openSync(p, 'r');
-    try {
-      for (;;) {
-        const got = readSync(fd, buf, 0, buf.length, null);
-        if (got === 0) break;
-        h.update(buf.subarray(0, got));
-      }
-    } finally {
-      closeSync(fd);
-    }
+    hashFileInto(h, p, 'hash');
   }
   const hex = h.digest('hex');
   hashMemo.set(memoKey, hex);

@@ -14,13 +14,13 @@
  * rounding), and the experiment's name (a store can be shared by many experiments).
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, openSync, readSync, closeSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Dataset } from '../../data/dataset.js';
 import { InputError, inputError } from '../../data/errors.js';
 import { expandGrid } from '../../features/grid.js';
 import { parseFeatureSpec } from '../../features/spec.js';
 import { loadDataset } from '../../io/dataset.js';
-import { describeFsError } from '../../io/fsutil.js';
+import { hashFileInto } from '../../io/fsutil.js';
 import { DEFAULT_ALPHAS, type Estimator } from '../../regression/ridge.js';
 import type { SplitScheme } from '../../regression/splits.js';
 import type { SelectMode } from '../select.js';
@@ -73,27 +73,10 @@ import { datasetHash } from '../../data/hash.js';
 
 export { datasetHash };
 
-/** sha256 of a file's content (streamed in 4 MiB pieces); errors name the path and `field`. */
+/** sha256 of a file's content (streamed); errors name the path and `field`. */
 export function fileHash(path: string, field: string): string {
   const h = createHash('sha256');
-  let fd: number;
-  try {
-    if (statSync(path).isDirectory()) throw inputError(path, field, 'is a directory, expected a file');
-    fd = openSync(path, 'r');
-  } catch (err) {
-    if (err instanceof InputError) throw err;
-    throw inputError(path, field, describeFsError(err));
-  }
-  try {
-    const buf = Buffer.allocUnsafe(4 << 20);
-    for (;;) {
-      const n = readSync(fd, buf, 0, buf.length, null);
-      if (n === 0) break;
-      h.update(buf.subarray(0, n));
-    }
-  } finally {
-    closeSync(fd);
-  }
+  hashFileInto(h, path, field);
   return h.digest('hex');
 }
 
