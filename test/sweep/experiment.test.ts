@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync, utimesSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseExperiment, readExperiment } from '../../src/pipeline/sweep/experiment.js';
 import { datasetHash, planExperiment } from '../../src/pipeline/sweep/plan.js';
@@ -212,4 +212,12 @@ test('store: claims are exclusive, stale claims of dead processes are taken over
   assert.equal(readFileSync(join(dir, 's', 'jobs', key, 'score.json'), 'utf8'), '{"a":1}\n');
   assert.ok(existsSync(join(dir, 's', 'jobs', key, 'done')));
   assert.deepEqual([...store.doneKeys()], [key]);
+  // A process killed after committing but before releasing leaves a lock on a finished job; the next run removes it.
+  writeFileSync(join(dir, 's', 'locks', `${key}.lock`), JSON.stringify({ pid: 2 ** 22 + 12345, host: store.host, time: new Date().toISOString(), token: 'z' }));
+  const live = 'b'.repeat(32);
+  const held = store.tryClaim(live, 60_000);
+  assert.ok(held);
+  assert.equal(store.removeStaleLocksOfDoneJobs(60_000), 1);
+  assert.deepEqual(readdirSync(join(dir, 's', 'locks')), [`${live}.lock`], 'a live claim of an unfinished job stays');
+  held.release();
 });

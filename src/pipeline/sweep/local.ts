@@ -76,6 +76,7 @@ export async function runLocal(plan: SweepPlan, storePath: string, opts: LocalRu
   store.writeManifest(plan);
   const runId = opts.runId ?? `${hostname()}-${process.pid}-${new Date().toISOString()}`;
   const staleMs = opts.staleMs ?? DEFAULT_STALE_MS;
+  store.removeStaleLocksOfDoneJobs(staleMs);
   const done = store.doneKeys();
   const queue = plan.jobs.filter((j) => !done.has(j.key));
   const summary: RunSummary = { total: plan.jobs.length, alreadyDone: plan.jobs.length - queue.length, computed: 0, byOthers: 0, failed: [], interrupted: false, runId, seconds: 0 };

@@ -115,6 +115,7 @@ export async function enqueuePlan(plan: SweepPlan, store: ResultStore, opts: Enq
   const queue = new Queue<QueueJobData>(opts.queueName ?? DEFAULT_QUEUE_NAME, { connection: connection(opts.url) });
   const summary: EnqueueSummary = { total: plan.jobs.length, done: 0, added: 0, queued: 0, dead: 0, retried: 0, readded: 0 };
   try {
+    store.removeStaleLocksOfDoneJobs();
     const done = store.doneKeys();
     const toAdd: SweepJob[] = [];
     for (const job of plan.jobs) {

@@ -189,6 +189,33 @@ export class ResultStore {
     return i !== null && i.host === this.host && i.pid !== process.pid && !isProcessAlive(i.pid);
   }
 
+  /** Breaks the lock at `p` (atomic rename first, so only one breaker wins). */
+  private breakLock(p: string): void {
+    const grave = `${p}.stale-${this.host}-${process.pid}-${randomBytes(4).toString('hex')}`;
+    try {
+      renameSync(p, grave);
+      rmSync(grave, { force: true });
+    } catch {
+      // someone else broke or released it
+    }
+  }
+
+  /**
+   * Removes the stale locks of finished jobs: a process killed between committing a result and
+   * releasing its lock leaves one behind, and no later claim would ever break it.
+   */
+  removeStaleLocksOfDoneJobs(staleMs = DEFAULT_STALE_MS): number {
+    let n = 0;
+    for (const { key } of this.locks()) {
+      const lock = this.readLock(key);
+      if (lock && this.isDone(key) && this.isStale(lock, staleMs)) {
+        this.breakLock(this.lockPath(key));
+        n++;
+      }
+    }
+    return n;
+  }
+
   /**
    * Claims a job with an exclusive lock file (O_EXCL). A stale lock (see the module comment) is
    * broken and the claim retried once. Returns null when a live process holds the job.
@@ -205,14 +232,7 @@ export class ResultStore {
         const lock = this.readLock(key);
         if (lock === null) continue; // released meanwhile
         if (!this.isStale(lock, staleMs)) return null;
-        // Break the stale lock: rename is atomic, so only one breaker wins.
-        const grave = `${p}.stale-${this.host}-${process.pid}-${randomBytes(4).toString('hex')}`;
-        try {
-          renameSync(p, grave);
-          rmSync(grave, { force: true });
-        } catch {
-          // someone else broke or released it
-        }
+        this.breakLock(p);
         continue;
       }
       this.cleanTmp(key, staleMs);
