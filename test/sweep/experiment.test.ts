@@ -176,11 +176,9 @@ test('store: a path that cannot be a store fails fast with a clear message; EACC
   }
   // The CLI: exit 2, one line, before any planning or computing.
   const exp = writeExperiment(dir, 'e.yaml', 'datasets: [sim:fedorenko]\nfeatures: [sl]\n');
-  const t0 = Date.now();
   const r = brainmap(['run', exp, '--store', join(file, 'store')]);
   assert.equal(r.status, 2);
   assert.equal(r.stderr, `error: ${join(file, 'store')}: store: cannot be used as a results store: a file is in the way (a parent of this path, or the path itself, is not a directory) (ENOTDIR)\n`);
-  assert.ok(Date.now() - t0 < 10_000);
 });
 
 test('store: claims are exclusive, stale claims of dead processes are taken over, commits are all-or-nothing', { timeout: 30_000 }, () => {

@@ -1,0 +1,45 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Tests assert results, never durations: a loaded machine makes a timed assertion fail for no
+ * reason (times belong in `npm run bench`). This scans every test file for an assertion that reads
+ * the clock, directly or through a variable computed from it.
+ */
+function testFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    if (e.isDirectory()) return e.name === 'fixtures' ? [] : testFiles(join(dir, e.name));
+    return e.name.endsWith('.ts') ? [join(dir, e.name)] : [];
+  });
+}
+
+const CLOCK = /\b(Date\.now|performance\.now|process\.hrtime)\b/;
+
+/** Lines of `source` with an assertion on a clock reading (or on a variable derived from one). */
+export function timedAssertions(source: string): string[] {
+  const lines = source.split('\n');
+  const derived = new Set<string>();
+  for (const l of lines) {
+    const m = /\b(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=\s*(.*)$/.exec(l);
+    if (m && (CLOCK.test(m[2]) || [...derived].some((v) => new RegExp(`\\b${v}\\b`).test(m[2])))) derived.add(m[1]);
+  }
+  // A variable holding only a start time (t0 = Date.now()) is used to compute elapsed times; an
+  // assertion that mentions an elapsed value or the clock itself is timed.
+  return lines.filter((l) => /\bassert\w*(\.\w+)?\(/.test(l) && (CLOCK.test(l) || [...derived].some((v) => v !== 't0' && new RegExp(`\\b${v}\\b`).test(l))));
+}
+
+test('the scanner finds clock-based assertions and leaves the others alone', () => {
+  assert.equal(timedAssertions("const t0 = Date.now();\nrun();\nassert.ok(Date.now() - t0 < 180_000, 'fast');").length, 1);
+  assert.equal(timedAssertions('const t0 = performance.now();\nconst dt = performance.now() - t0;\nassert.ok(dt < 5000);').length, 1);
+  assert.equal(timedAssertions("const t0 = Date.now();\nconst fitted = Date.now() - t0;\nt.diagnostic(`took ${fitted} ms`);\nassert.equal(r.status, 0);").length, 0);
+});
+
+test('no test asserts on a duration', () => {
+  const root = join(import.meta.dirname, '..');
+  const self = fileURLToPath(import.meta.url);
+  const found = testFiles(root).filter((f) => f !== self).flatMap((f) => timedAssertions(readFileSync(f, 'utf8')).map((l) => `${f.slice(root.length + 1)}: ${l.trim()}`));
+  assert.deepEqual(found, []);
+});
