@@ -47,7 +47,7 @@ export function registerScoreCommand(program: Command): void {
     .command('score')
     .description('cross-validated brain score of one feature space on a dataset')
     .requiredOption('--dataset <spec>', 'dataset: a Brain-Score .nc assembly, name:path (fedorenko2016:<file.nc>), a dataset folder (y.npy, samples.csv, units.csv), or sim:pereira|fedorenko|blank')
-    .option('--stimuli <file>', 'stimulus text for assemblies without it (Pereira sentences_ordered.txt, Blank story_data_dict.npz)')
+    .option('--stimuli <file>', 'stimulus text (Fedorenko2016 or Pereira2018 sentences_ordered.txt, one sentence per line; Blank2014 story_data_dict.npz)')
     .requiredOption('--features <spec>', 'feature spec, e.g. oasm:sigma=1.8, sp:sigma=3.4+sl, wp:sigma=grid, file:X.npy ("+" stacks terms, "|" separates bands of a banded ridge)')
     .addOption(new Option('--split <scheme>', "train/test folds: contiguous blocks, or the paper's shuffled labels").choices(['contiguous', 'shuffled']).default('contiguous'))
     .option('--seed <n>', 'seed of the MT19937 stream that shuffles fold labels', intArg('--seed'), 42)
@@ -116,8 +116,8 @@ export function formatSpecScore(json: ScoreJson): string {
       const vals = [...new Set(c.values)];
       const where = c.experiment ? `experiment ${c.experiment}` : 'dataset';
       lines.push(g.select === 'test'
-        ? `chosen ${g.param} (${where}): ${vals[0]} — selected on the reported test scores (--select test, the paper's way; circular)`
-        : `chosen ${g.param} per outer fold (${where}): ${c.values.join(', ')} — selected on inner-CV scores only (--select validation)`);
+        ? `chosen ${g.param} (${where}): ${vals[0]} for R², ${c.values_r[0]} for r — each selected on its own reported test score (--select test, the paper's way; circular)`
+        : `chosen ${g.param} per outer fold (${where}): ${c.values.join(', ')} — selected on inner-CV R² only (--select validation; r is reported at the same values)`);
     }
   }
   lines.push('');

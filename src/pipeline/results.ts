@@ -13,7 +13,7 @@ export interface ScoreJson {
   experiments: { experiment: string; n_samples: number; n_features: number; n_units: number; fold_sizes: number[]; inner_folds: number[]; median_alpha: number | null }[];
   n_constant_units: number;
   /** Present when the spec had a grid: the whole curve and the choice (§5.6). */
-  grid: null | { term: string; param: string; select: string; curve: { value: number; r2: number; r: number }[]; chosen: { experiment: string; values: number[] }[] };
+  grid: null | { term: string; param: string; select: string; curve: { value: number; r2: number; r: number }[]; chosen: { experiment: string; values: number[]; values_r: number[] }[] };
 }
 
 /** Median, or null when every value is NaN (JSON has no NaN). */

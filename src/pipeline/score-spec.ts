@@ -25,8 +25,11 @@ export interface SpecScore {
     axis: GridAxis;
     select: SelectMode;
     curve: CurvePoint[];
-    /** Chosen grid value per experiment; per outer fold for validation selection. */
-    chosen: { experiment: string; values: number[] }[];
+    /**
+     * Chosen grid value per outer fold and experiment: `values` behind R² (and α, errors),
+     * `values_r` behind r (test selection chooses per metric; validation once for both).
+     */
+    chosen: { experiment: string; values: number[]; values_r: number[] }[];
   };
 }
 
@@ -65,7 +68,7 @@ export async function scoreSpec(dataset: Dataset, specText: string, opts: SpecSc
       axis,
       select,
       curve: fits.map((f, i) => ({ value: axis.values[i], r2: f.r2.mean, r: f.r.mean })),
-      chosen: chosen.map((c) => ({ experiment: c.experiment, values: c.perFold.map((k) => axis.values[k]) })),
+      chosen: chosen.map((c) => ({ experiment: c.experiment, values: c.perFold.map((k) => axis.values[k]), values_r: c.perFoldR.map((k) => axis.values[k]) })),
     },
   };
 }

@@ -6,20 +6,27 @@ import { aggregateScores } from '../scoring/aggregate.js';
 /**
  * Choosing a hyper-parameter (σ, ramp length, layer) over a grid of fits (METHODS §5.6).
  *
- * - `test` (the paper's way, for reproduction): per experiment, the value whose reported test
- *   score is best — mean over subjects of the subject's mean unit score (NaN → 0), clipped at 0
- *   for layers, unclipped for σ. This is circular: the reported score chose itself.
+ * - `test` (the paper's way, for reproduction): per experiment and **per metric**, the value whose
+ *   reported test score is best — mean over subjects of the subject's mean unit score (NaN → 0),
+ *   clipped at 0 for layers, unclipped for σ. R² is reported at the value best by R², r at the
+ *   value best by r (the paper's best σ/layer tables have one entry per metric). This is
+ *   circular: the reported score chose itself.
  * - `validation` (default): per experiment and outer fold, the value with the best inner-CV
  *   score (the same subject-mean of the units' validation R² at their chosen α); the fold's test
- *   errors then come from that value, so no test data chose anything.
+ *   errors then come from that value, so no test data chose anything. Inner CV scores R² only,
+ *   so one choice serves both metrics.
  */
 export type SelectMode = 'validation' | 'test';
 
 export interface GridSelection {
   /** The combined score (the chosen value per experiment, or per experiment and fold). */
   result: ScoreResult;
-  /** Chosen value index per experiment (test) or per experiment and fold (validation). */
-  chosen: { experiment: string; perFold: number[] }[];
+  /**
+   * Chosen value index per experiment (test) or per experiment and fold (validation): `perFold`
+   * is the choice behind R² (and everything else: α, errors, band weights), `perFoldR` the choice
+   * behind r (differs from `perFold` only under test selection).
+   */
+  chosen: { experiment: string; perFold: number[]; perFoldR: number[] }[];
 }
 
 /** Mean over subjects of the subject's mean unit value (NaN → 0), optionally clipping subject means at 0 (§5.5/§5.6). */
@@ -34,12 +41,11 @@ function argmaxFirst(xs: readonly number[]): number {
 }
 
 /**
- * Selects over `fits` (one ScoreResult per grid value, same dataset, splits and units).
- * `metric` picks what `test` selection maximises; `clip` is true for layers, false for σ.
+ * Selects over `fits` (one ScoreResult per grid value, same dataset, splits and units). `clip` is
+ * true for layers, false for σ (test selection).
  */
-export function selectOverGrid(fits: readonly ScoreResult[], mode: SelectMode, opts: { metric?: 'r2' | 'r'; clip?: boolean } = {}): GridSelection {
+export function selectOverGrid(fits: readonly ScoreResult[], mode: SelectMode, opts: { clip?: boolean } = {}): GridSelection {
   if (fits.length === 0) throw new RangeError('selectOverGrid: no fits');
-  const metric = opts.metric ?? 'r2';
   const clip = opts.clip ?? false;
   const experiments: ExperimentScores[] = [];
   const chosen: GridSelection['chosen'] = [];
@@ -47,9 +53,11 @@ export function selectOverGrid(fits: readonly ScoreResult[], mode: SelectMode, o
     const per = fits.map((f) => f.experiments[ei]);
     const nF = e0.foldSizes.length;
     if (mode === 'test') {
-      const k = argmaxFirst(per.map((e) => subjectMeanOfUnits(metric === 'r2' ? e.r2 : e.r, e.subjects, clip)));
-      experiments.push(per[k]);
-      chosen.push({ experiment: e0.experiment, perFold: new Array(nF).fill(k) });
+      const k = argmaxFirst(per.map((e) => subjectMeanOfUnits(e.r2, e.subjects, clip)));
+      const kr = argmaxFirst(per.map((e) => subjectMeanOfUnits(e.r, e.subjects, clip)));
+      // R² (and α, errors, γ) from the value best by R²; r from the value best by r.
+      experiments.push(kr === k ? per[k] : { ...per[k], r: per[kr].r, foldR: per[kr].foldR });
+      chosen.push({ experiment: e0.experiment, perFold: new Array(nF).fill(k), perFoldR: new Array(nF).fill(kr) });
       return;
     }
     if (per.some((e) => e.valScore.every((v) => Number.isNaN(v)))) {
@@ -91,7 +99,7 @@ export function selectOverGrid(fits: readonly ScoreResult[], mode: SelectMode, o
     }
     const nFeatures = Math.max(...perFold.map((k) => per[k].nFeatures));
     experiments.push({ ...e0, nFeatures, r2, r, alpha, valScore, foldSse, foldSse0, foldR, errors, gamma });
-    chosen.push({ experiment: e0.experiment, perFold });
+    chosen.push({ experiment: e0.experiment, perFold, perFoldR: perFold.slice() });
   });
   return { result: summarise({ name: fits[0].dataset, source: fits[0].source }, fits[0].settings, experiments), chosen };
 }

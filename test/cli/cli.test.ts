@@ -31,7 +31,7 @@ test('score with a grid on the real Fedorenko data reports the whole curve and t
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /sigma curve \(dataset R² and r of each value alone\):/);
   assert.match(r.stdout, /\n  4\.7  0\.\d{4}  0\.\d{4}\n/);
-  assert.match(r.stdout, /chosen sigma per outer fold \(dataset\): ([\d.]+, ){12}[\d.]+ — selected on inner-CV scores only/);
+  assert.match(r.stdout, /chosen sigma per outer fold \(dataset\): ([\d.]+, ){12}[\d.]+ — selected on inner-CV R² only/);
   const t = brainmap('score', '--dataset', fedorenko, '--features', 'wp:sigma=0,4.7', '--split', 'contiguous', '--select', 'test', '--json');
   assert.equal(t.status, 0, t.stderr);
   const json = JSON.parse(t.stdout) as { grid: { curve: { value: number; r2: number }[]; chosen: { values: number[] }[] } };
