@@ -19,7 +19,7 @@ import type { SplitScheme } from '../regression/splits.js';
 import type { Estimator } from '../regression/ridge.js';
 import { num, table } from './format.js';
 import { DelayedProgress } from './progress.js';
-import { backendOption, intArg } from './options.js';
+import { backendOption, positiveIntArg, seedArg } from './options.js';
 
 export interface ScoreCommandOptions {
   dataset: string;
@@ -50,16 +50,16 @@ export function registerScoreCommand(program: Command): void {
     .option('--stimuli <file>', 'stimulus text (Fedorenko2016 or Pereira2018 sentences_ordered.txt, one sentence per line; Blank2014 story_data_dict.npz)')
     .requiredOption('--features <spec>', 'feature spec, e.g. oasm:sigma=1.8, sp:sigma=3.4+sl, wp:sigma=grid, file:X.npy ("+" stacks terms, "|" separates bands of a banded ridge)')
     .addOption(new Option('--split <scheme>', "train/test folds: contiguous blocks, or the paper's shuffled labels").choices(['contiguous', 'shuffled']).default('contiguous'))
-    .option('--seed <n>', 'seed of the MT19937 stream that shuffles fold labels', intArg('--seed'), 42)
+    .option('--seed <n>', 'seed of the MT19937 stream that shuffles fold labels', seedArg(), 42)
     .addOption(new Option('--estimator <name>', 'ridge with nested CV over 25 penalties, or least squares (min-norm)').choices(['ridge', 'ols']).default('ridge'))
     .option('--experiment <name...>', 'analyse only these experiments')
     .addOption(new Option('--select <how>', 'with a grid (sigma=grid, …): choose on inner-CV scores only, or on the reported test scores as the paper did').choices(['validation', 'test']).default('validation'))
     .addOption(backendOption())
-    .option('--threads <n>', 'BLAS threads (default: all cores)', intArg('--threads'))
-    .option('--unit-batch <n>', 'units fitted at once (bounds memory)', intArg('--unit-batch'), 4096)
+    .option('--threads <n>', 'BLAS threads (default: all cores)', positiveIntArg())
+    .option('--unit-batch <n>', 'units fitted at once (bounds memory)', positiveIntArg(), 4096)
     .option('--inner-zscore', 're-z-score the features within each inner fold, so that validation (α, σ, layer choice) sees what z-scoring does to held-out samples; the paper z-scores once per outer fold')
-    .option('--n-iter <n>', "banded ridge ('|' in --features): band-weight samples (the paper: 1000)", intArg('--n-iter'), 200)
-    .option('--banded-seed <n>', 'banded ridge: seed of the band-weight sampler (fits are reproducible)', intArg('--banded-seed'), 0)
+    .option('--n-iter <n>', "banded ridge ('|' in --features): band-weight samples (the paper: 1000)", positiveIntArg(), 200)
+    .option('--banded-seed <n>', 'banded ridge: seed of the band-weight sampler (fits are reproducible)', seedArg(), 0)
     .addOption(new Option('--protocol <name>', "paper: this paper's method (default); brainscore: Brain-Score's linear-shuffle protocol (10 shuffled 90/10 splits, OLS on raw features, median r over units, ceiling-normalised)").choices(['paper', 'brainscore']).default('paper'))
     .option('--ceiling <value>', "with --protocol brainscore: 'published' (default), 'none', or a number")
     .option('--out <dir>', 'also write score.json and units.csv (per-unit R², r, α) here')
@@ -110,8 +110,8 @@ export function formatSpecScore(json: ScoreJson): string {
   if (json.grid) {
     const g = json.grid;
     lines.push('');
-    lines.push(`${g.param} curve (dataset R² and r of each value alone):`);
-    lines.push(table([g.param, 'R²', 'r'], g.curve.map((c) => [String(c.value), num(c.r2), num(c.r)]), ['r', 'r', 'r']));
+    lines.push(`${g.param} curve (each value fitted alone; mean over subjects of per-subject unit means, unclipped as in METHODS §5.8 — the dataset score clips subject means at 0):`);
+    lines.push(table([g.param, 'R²', 'r', 'R² clipped', 'r clipped'], g.curve.map((c) => [String(c.value), num(c.r2), num(c.r), num(c.r2_clipped), num(c.r_clipped)]), ['r', 'r', 'r', 'r', 'r']));
     for (const c of g.chosen) {
       const vals = [...new Set(c.values)];
       const where = c.experiment ? `experiment ${c.experiment}` : 'dataset';
@@ -131,8 +131,8 @@ export function formatSpecScore(json: ScoreJson): string {
 function parseCeiling(raw: string | undefined): 'published' | number | null {
   if (raw === undefined || raw === 'published') return 'published';
   if (raw === 'none') return null;
-  const v = Number(raw);
-  if (!(v > 0 && v <= 1)) throw new InputError(`--ceiling: ${raw} is not 'published', 'none' or a number in (0, 1]`);
+  const v = /^(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(raw) ? Number(raw) : NaN;
+  if (!(v > 0 && v <= 1)) throw new InputError(`--ceiling: '${raw}' is not 'published', 'none' or a decimal number in (0, 1]`);
   return v;
 }
 

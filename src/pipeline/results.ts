@@ -13,7 +13,14 @@ export interface ScoreJson {
   experiments: { experiment: string; n_samples: number; n_features: number; n_units: number; fold_sizes: number[]; inner_folds: number[]; median_alpha: number | null }[];
   n_constant_units: number;
   /** Present when the spec had a grid: the whole curve and the choice (§5.6). */
-  grid: null | { term: string; param: string; select: string; curve: { value: number; r2: number; r: number }[]; chosen: { experiment: string; values: number[]; values_r: number[] }[] };
+  grid: null | {
+    term: string; param: string; select: string;
+    /** Per grid value: r2/r unclipped subject means (METHODS §5.8), r2_clipped/r_clipped as the dataset score (§5.5). */
+    curve: { value: number; r2: number; r: number; r2_clipped: number; r_clipped: number }[];
+    /** false: `curve` r2/r are unclipped (files written before this field hold clipped values). */
+    curve_clipped: boolean;
+    chosen: { experiment: string; values: number[]; values_r: number[] }[];
+  };
 }
 
 /** Median, or null when every value is NaN (JSON has no NaN). */
@@ -44,7 +51,7 @@ export function specScoreToJson(scored: SpecScore): ScoreJson {
       median_alpha: medianOrNull(e.alpha),
     })),
     n_constant_units: result.nConstantUnits,
-    grid: grid && { term: grid.axis.term, param: grid.axis.param, select: grid.select, curve: grid.curve, chosen: grid.chosen },
+    grid: grid && { term: grid.axis.term, param: grid.axis.param, select: grid.select, curve: grid.curve, curve_clipped: grid.curveClipped, chosen: grid.chosen },
   };
 }
 

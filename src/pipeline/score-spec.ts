@@ -5,14 +5,22 @@ import { buildFeatureSpec } from '../features/registry.js';
 import { registerBuiltinFeatures } from '../features/builtin.js';
 import { parseFeatureSpec } from '../features/spec.js';
 import { hstack } from '../linalg/matrix.js';
+import { aggregateScores } from '../scoring/aggregate.js';
 import { scoreFeatures, type ScoreOptions, type ScoreResult } from './score.js';
 import { selectOverGrid, type SelectMode } from './select.js';
 
+/**
+ * One grid value's score, fitted alone. `r2`/`r` are what the paper's across-value curves plot
+ * (METHODS §5.8): the mean over subjects of per-subject unit means (NaN → 0), **unclipped**, a
+ * subject's experiments averaged. `r2_clipped`/`r_clipped` are the same with subject means clipped
+ * at 0 (§5.5): the dataset score this value would get on its own.
+ */
 export interface CurvePoint {
   value: number;
-  /** Dataset R² and r of this value alone (§5.5 aggregation). */
   r2: number;
   r: number;
+  r2_clipped: number;
+  r_clipped: number;
 }
 
 /** A score of one feature spec: one fit, or a grid of fits and the selection over it. */
@@ -25,6 +33,8 @@ export interface SpecScore {
     axis: GridAxis;
     select: SelectMode;
     curve: CurvePoint[];
+    /** Always false: `curve` holds unclipped subject means (§5.8). Files without it hold clipped ones. */
+    curveClipped: false;
     /**
      * Chosen grid value per outer fold and experiment: `values` behind R² (and α, errors),
      * `values_r` behind r (test selection chooses per metric; validation once for both).
@@ -36,6 +46,12 @@ export interface SpecScore {
 export interface SpecScoreOptions extends Omit<ScoreOptions, 'onProgress'> {
   select?: SelectMode;
   onProgress?: (done: number, total: number) => void;
+}
+
+/** A grid value's curve point: unclipped (§5.8) and clipped (§5.5) subject-mean aggregates. */
+export function curvePoint(fit: ScoreResult, value: number): CurvePoint {
+  const unclipped = (m: 'r2' | 'r') => aggregateScores(fit.experiments.map((e) => ({ experiment: e.experiment, subjects: e.subjects, scores: e[m] })), { clip: false }).mean;
+  return { value, r2: unclipped('r2'), r: unclipped('r'), r2_clipped: fit.r2.mean, r_clipped: fit.r.mean };
 }
 
 /**
@@ -67,7 +83,8 @@ export async function scoreSpec(dataset: Dataset, specText: string, opts: SpecSc
     grid: {
       axis,
       select,
-      curve: fits.map((f, i) => ({ value: axis.values[i], r2: f.r2.mean, r: f.r.mean })),
+      curve: fits.map((f, i) => curvePoint(f, axis.values[i])),
+      curveClipped: false,
       chosen: chosen.map((c) => ({ experiment: c.experiment, values: c.perFold.map((k) => axis.values[k]), values_r: c.perFoldR.map((k) => axis.values[k]) })),
     },
   };

@@ -294,7 +294,7 @@ function scoreFigures(group: ScoreAnalysis[], dsLabel: string): Figure[] {
     const missing = ['shuffled', 'contiguous'].filter((sp) => !list.some((s) => s.split === sp));
     figs.push({
       id: `${list[0].id}-curve`, type: 'grid-curve', title: opts.title, sources: list.map((s) => s.id), rows, ...FIGURE_SIZES['grid-curve'],
-      caption: `Every grid value fitted and scored (mean over subjects of per-subject unit means, unclipped — METHODS §5.8); selection of the reported value: ${g.select || 'not recorded'}.${missing.length ? ` No ${missing.join('/')} run of this grid was found.` : ''}`,
+      caption: `Every grid value fitted and scored (${list.some((s) => s.grid!.clipped) ? 'mean over subjects of per-subject unit means clipped at 0, as in the dataset score (METHODS §5.5; written by an older brainmap, before the curve followed §5.8)' : 'mean over subjects of per-subject unit means, unclipped — METHODS §5.8'}); selection of the reported value: ${g.select || 'not recorded'}.${missing.length ? ` No ${missing.join('/')} run of this grid was found.` : ''}`,
       specs: { r2: gridCurveSpec('r2', opts), r: gridCurveSpec('r', opts) },
       table: { columns: ['split', axisTitle, 'R²', 'r'], rows: rows.map((r) => [r.split, r.value, fixed(r.r2), fixed(r.r, 3)]) },
     });

@@ -219,7 +219,9 @@ function scoreFromJson(value: unknown, f: FieldReader, prefix = ''): Omit<ScoreA
       const value = f.num(o, 'value', p(`grid.curve[${k}].value`));
       return o && value !== null ? [{ value, r2: f.num(o, 'r2', p(`grid.curve[${k}].r2`)), r: f.num(o, 'r', p(`grid.curve[${k}].r`), false) }] : [];
     });
-    grid = { term: f.str(g, 'term', p('grid.term'), false) ?? '', param: f.str(g, 'param', p('grid.param'), false) ?? 'value', select: f.str(g, 'select', p('grid.select'), false) ?? '', curve };
+    // Files without `curve_clipped` were written when the curve held clipped subject means.
+    const clipped = f.bool(g, 'curve_clipped', p('grid.curve_clipped'), false) ?? true;
+    grid = { term: f.str(g, 'term', p('grid.term'), false) ?? '', param: f.str(g, 'param', p('grid.param'), false) ?? 'value', select: f.str(g, 'select', p('grid.select'), false) ?? '', curve, clipped };
   }
   return {
     kind: 'score', dataset, features, split, settings, subjects, grid,

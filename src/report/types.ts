@@ -49,6 +49,8 @@ export interface GridCurve {
   param: string;
   select: string;
   curve: { value: number; r2: number | null; r: number | null }[];
+  /** True when the curve holds subject means clipped at 0 (score.json files from before `curve_clipped`). */
+  clipped: boolean;
 }
 
 /** A single feature space scored on one dataset under one split scheme (score.json). */

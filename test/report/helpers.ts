@@ -89,7 +89,7 @@ export function auditJson(partitions: { id: string; a: string; b: string }[]): R
 
 /** Every figure type from hand-written results (no fitting): bars, curve, glass brain, Ω, significance, scatter, 2-D histogram, audit. */
 export function writeSyntheticResults(dir: string): void {
-  const grid = (split: string): ScoreJson['grid'] => ({ term: 'oasm:sigma=0.5,1,2,4', param: 'sigma', select: 'validation', curve: [0.5, 1, 2, 4].map((value) => ({ value, r2: split === 'shuffled' ? 0.05 * value : -0.002, r: split === 'shuffled' ? 0.1 * value : 0.01 })), chosen: [] });
+  const grid = (split: string): ScoreJson['grid'] => ({ term: 'oasm:sigma=0.5,1,2,4', param: 'sigma', select: 'validation', curve: [0.5, 1, 2, 4].map((value) => ({ value, r2: split === 'shuffled' ? 0.05 * value : -0.002, r: split === 'shuffled' ? 0.1 * value : 0.01, r2_clipped: split === 'shuffled' ? 0.05 * value : 0, r_clipped: split === 'shuffled' ? 0.1 * value : 0.01 })), curve_clipped: false, chosen: [] });
   for (const split of ['shuffled', 'contiguous'] as const) {
     write(join(dir, `oasm-${split}`, 'score.json'), JSON.stringify(scoreJson({ features: 'oasm:sigma=0.5,1,2,4', split, level: split === 'shuffled' ? 0.15 : 0, grid: grid(split) }), null, 2));
     write(join(dir, `oasm-${split}`, 'units.csv'), scoreUnitsCsv(40, split === 'shuffled' ? 0.15 : 0, true));
