@@ -45,7 +45,7 @@ export function registerAuditCommand(program: Command): void {
     .command('audit')
     .description('what is this brain score made of? shuffled vs contiguous folds, OASM and position/length baselines, Ω, significance, the old protocol, and a verdict')
     .requiredOption('--dataset <spec>', 'dataset (as for score)')
-    .option('--stimuli <file>', 'stimulus text for assemblies without it (Pereira sentences_ordered.txt, Blank story_data_dict.npz)')
+    .option('--stimuli <file>', 'stimulus text (Fedorenko2016 or Pereira2018 sentences_ordered.txt, one sentence per line; Blank2014 story_data_dict.npz)')
     .requiredOption('--features <spec>', 'the features to audit (e.g. lm:gpt2-untrained:layer=6:pool=last, file:layer21.npy)')
     .option('--simple <spec>', 'simple features (default: from the design — Pereira sp:sigma=3.4+sl, Fedorenko wp:sigma=4.7, long blocks ramps:len=11+wn)')
     .option('--oasm <spec>', 'OASM baseline (default oasm:sigma=2)')

@@ -12,7 +12,7 @@ export function registerInspectCommand(program: Command): void {
     .command('inspect')
     .description('what a dataset holds (samples, units per subject and network, experiments, folds, missing units, text) — check before fitting')
     .argument('<dataset>', 'dataset spec: a folder, a .nc assembly, fedorenko2016:|pereira2018:|blank2014:<file.nc>[::key=value…], pereira2018-mat:<folder>, or sim:pereira|fedorenko|blank')
-    .option('--stimuli <path>', 'stimulus text: Pereira2018 sentences in analysis order (one per line, e.g. sentences_ordered.txt), Blank2014 per-TR text (.npz, one array per story)')
+    .option('--stimuli <path>', 'stimulus text: Fedorenko2016 or Pereira2018 sentences in analysis order (one per line, e.g. sentences_ordered.txt), Blank2014 per-TR text (.npz, one array per story)')
     .option('--json', 'print one JSON object instead of text')
     .action(runInspectCommand);
 }

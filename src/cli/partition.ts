@@ -35,7 +35,7 @@ export function registerPartitionCommand(program: Command): void {
     .command('partition')
     .description('variance partitioning of A, B and A | B: Ω per subject, unique/shared variance per unit, and where B adds significant variance')
     .requiredOption('--dataset <spec>', 'dataset (as for score)')
-    .option('--stimuli <file>', 'stimulus text for assemblies without it (Pereira sentences_ordered.txt, Blank story_data_dict.npz)')
+    .option('--stimuli <file>', 'stimulus text (Fedorenko2016 or Pereira2018 sentences_ordered.txt, one sentence per line; Blank2014 story_data_dict.npz)')
     .requiredOption('--a <features>', 'the simpler feature set (e.g. sp:sigma=3.4+sl)')
     .requiredOption('--b <features>', 'the feature set to explain (e.g. file:gpt2xl-layer21.npy)')
     .addOption(new Option('--split <scheme>', 'train/test folds').choices(['contiguous', 'shuffled']).default('contiguous'))

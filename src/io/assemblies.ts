@@ -13,7 +13,9 @@ import { findCoord, readNetcdfAssembly, type AssemblyCoord, type NetcdfAssembly 
 import { validateDataset } from './validate.js';
 import { pereiraFromAssembly } from './pereira.js';
 import { blankFromAssembly } from './blank.js';
-import { checkOptionKeys, splitSpecOptions, type ReaderOptions } from './spec-options.js';
+import { checkOptionKeys, splitSpecOptions, stimuliOption, type ReaderOptions } from './spec-options.js';
+import { fedorenkoText, type FedorenkoTextSource } from './fedorenko-text.js';
+import { setDatasetNotes } from './notes.js';
 
 export interface AssemblyFormat {
   /** Registry name, used as the spec prefix (`<name>:<path>`). */
@@ -95,9 +97,16 @@ function requirePresentationByNeuroid(a: NetcdfAssembly): void {
 
 /**
  * Fedorenko2016 (ECoG, 52 sentences × 8 words, 97 electrodes): rows are put in (sentence_id,
- * word_num) order; every sentence must have exactly the words 0..7 once.
+ * word_num) order; every sentence must have exactly the words 0..7 once. Text: the paper's
+ * sentences rebuilt from the upper-case words (default), the words as stored (`::text=assembly`),
+ * or a stimuli file (`--stimuli` / `::stimuli=`, one sentence per line); see fedorenko-text.ts.
  */
-export function fedorenkoFromAssembly(a: NetcdfAssembly): Dataset {
+export function fedorenkoFromAssembly(a: NetcdfAssembly, ro: ReaderOptions = { spec: a.path, options: new Map() }): Dataset {
+  checkOptionKeys(ro, ['text', 'stimuli'], 'Fedorenko2016');
+  const source = ro.options.get('text') ?? 'paper';
+  if (source !== 'paper' && source !== 'assembly') throw inputError(ro.spec, 'text', `is '${source}'; expected text=paper (the paper's sentences, default) or text=assembly (the words as stored)`);
+  const stimuli = stimuliOption(ro);
+  if (stimuli !== undefined && ro.options.has('text')) throw inputError(ro.spec, 'text', 'given with a stimuli file; give one of them');
   const path = a.path;
   requirePresentationByNeuroid(a);
   const n = a.data.rows;
@@ -151,6 +160,9 @@ export function fedorenkoFromAssembly(a: NetcdfAssembly): Dataset {
   }
   const y = new Float64Array(n * m);
   for (let k = 0; k < n; k++) y.set(src.subarray(order[k] * m, (order[k] + 1) * m), k * m);
+  const sentenceWords: string[][] = [];
+  for (let k = 0; k < n; k += WORDS_PER_SENTENCE) sentenceWords.push(order.slice(k, k + WORDS_PER_SENTENCE).map((r) => words[r]));
+  const text = fedorenkoText(sentenceWords, { path, textCoord: textCoord.name, source: source as FedorenkoTextSource, stimuli });
 
   const dataset: Dataset = {
     name: 'fedorenko2016',
@@ -158,7 +170,7 @@ export function fedorenkoFromAssembly(a: NetcdfAssembly): Dataset {
     y: { rows: n, cols: m, data: y },
     samples: {
       stimulusId: order.map((r) => String(stimId.values[r])),
-      text: order.map((r) => words[r]),
+      text: text.text,
       block: order.map((r) => `s${sentence[r]}`),
       position: Int32Array.from(order, (r) => wordNum[r]),
       experiment: order.map(() => ''),
@@ -174,6 +186,14 @@ export function fedorenkoFromAssembly(a: NetcdfAssembly): Dataset {
     shuffleOrder: [],
   };
   validateDataset(dataset, path);
+  setDatasetNotes(dataset, {
+    reader: 'Fedorenko2016 assembly (Brain-Score NetCDF)',
+    text: text.note,
+    order: 'sentence_id, then word_num (one sample per word; block = sentence)',
+    units: "every electrode, network 'language'",
+    dropped: [],
+    remarks: [],
+  });
   return dataset;
 }
 
@@ -183,6 +203,7 @@ registerAssemblyFormat({
   matchesStimulusSet: (s) => /^Fedorenko2016(\.|$)/i.test(s),
   matchesLayout: (a) => hasCoords(a, 'presentation', ['sentence_id', 'word_num']) && hasCoords(a, 'neuroid', ['subject_UID']),
   toDataset: fedorenkoFromAssembly,
+  takesOptions: true,
 });
 
 registerAssemblyFormat({
@@ -237,7 +258,7 @@ function convert(f: AssemblyFormat, a: NetcdfAssembly, ro: ReaderOptions): Datas
   if (f.toDataset === null) throw notAvailable(a.path, f);
   if (!f.takesOptions) {
     checkOptionKeys(ro, [], f.title);
-    if (ro.stimuli !== undefined) throw inputError(ro.spec, 'stimuli', `the ${f.title} reader takes its text from the file; --stimuli applies to pereira2018 and blank2014`);
+    if (ro.stimuli !== undefined) throw inputError(ro.spec, 'stimuli', `the ${f.title} reader takes its text from the file; --stimuli applies to fedorenko2016, pereira2018 and blank2014`);
   }
   return f.toDataset(a, ro);
 }
@@ -246,7 +267,8 @@ function convert(f: AssemblyFormat, a: NetcdfAssembly, ro: ReaderOptions): Datas
  * Reads a Brain-Score assembly as a Dataset. `spec` is `<name>:<path>[::key=value…]` (name
  * registered, e.g. fedorenko2016, pereira2018, blank2014) or a bare path to a `.nc` file (options
  * after `::` allowed) identified by its stimulus_set_name or its coordinates. `stimuli` is a stimulus
- * text file for the readers that take one (Pereira2018: sentences in analysis order; Blank2014: .npz).
+ * text file for the readers that take one (Fedorenko2016 and Pereira2018: sentences in analysis
+ * order; Blank2014: .npz).
  */
 export async function readAssembly(spec: string, options: { stimuli?: string } = {}): Promise<Dataset> {
   const split = splitAssemblySpec(spec);

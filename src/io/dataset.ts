@@ -24,8 +24,9 @@ import { splitSpecOptions } from './spec-options.js';
 /** Options of `loadDataset`. */
 export interface LoadOptions {
   /**
-   * Stimulus text file, for the readers that take one: Pereira2018 (one sentence per line in the
-   * analysis order, e.g. sentences_ordered.txt) and Blank2014 (.npz of per-TR strings per story).
+   * Stimulus text file, for the readers that take one: Fedorenko2016 and Pereira2018 (one sentence
+   * per line in the analysis order, e.g. sentences_ordered.txt) and Blank2014 (.npz of per-TR
+   * strings per story).
    * Other sources reject it.
    */
   stimuli?: string;
@@ -55,7 +56,7 @@ export function datasetSourcePrefixes(): string[] {
 }
 
 function noStimuli(spec: string, options: LoadOptions, what: string): void {
-  if (options.stimuli !== undefined) throw inputError(spec, 'stimuli', `${what} has its own text; --stimuli applies to pereira2018, pereira2018-mat and blank2014`);
+  if (options.stimuli !== undefined) throw inputError(spec, 'stimuli', `${what} has its own text; --stimuli applies to fedorenko2016, pereira2018, pereira2018-mat and blank2014`);
 }
 
 registerDatasetSource('sim', (_rest, spec, opts) => {

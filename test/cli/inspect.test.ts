@@ -36,8 +36,10 @@ test('inspect: the real Fedorenko2016 file: 416 words, 52 sentences, 97 electrod
   assert.equal(j.blocks, 52);
   assert.equal(j.units, 97);
   assert.deepEqual(j.subjects.map((s) => [s.subject, s.units]), [['1', 47], ['2', 8], ['3', 9], ['4', 15], ['5', 18]]);
-  assert.deepEqual(j.text, { withText: 416, distinct: 255 });
-  assert.equal(j.notes, null);
+  // The paper's text: 255 distinct upper-case words, 264 once recased with final periods.
+  assert.deepEqual(j.text, { withText: 416, distinct: 264 });
+  assert.match(j.notes?.text ?? '', /^the paper's text \(sentences_ordered\.txt: "Alex was tired so he took a nap\."\)/);
+  assert.match(r.stdout, /^ {2}text {7}the paper's text /m);
 });
 
 test('inspect: Pereira2018 (with --stimuli), Blank2014, MAT folder, simulated and folder datasets', () => {
@@ -79,7 +81,7 @@ test('inspect: Pereira2018 (with --stimuli), Blank2014, MAT folder, simulated an
 test('inspect: input errors exit 2 with one line', () => {
   const r = brainmap('inspect', 'sim:blank', '--stimuli', '/x/y.npz');
   assert.equal(r.status, 2);
-  assert.equal(r.stderr, 'error: sim:blank: stimuli: a simulated dataset has its own text; --stimuli applies to pereira2018, pereira2018-mat and blank2014\n');
+  assert.equal(r.stderr, 'error: sim:blank: stimuli: a simulated dataset has its own text; --stimuli applies to fedorenko2016, pereira2018, pereira2018-mat and blank2014\n');
   const m = brainmap('inspect', `pereira2018:${PEREIRA}::network=MD,language`);
   assert.equal(m.status, 2);
   assert.equal(m.stderr, `error: pereira2018:${PEREIRA}::network=MD,language: network: ${PEREIRA} has no atlas coordinate (it holds one network), so network=MD,language cannot be selected; give one name, which labels its units\n`);

@@ -116,7 +116,7 @@ test('blank2014: missing fROIs are dropped and reported; structural problems fai
   // No way to order the TRs of a story.
   const noOrder = edited(a, (b) => { b.coords.presentation = b.coords.presentation.filter((c) => !['sentence_number_in_story', 'timepoint_value'].includes(c.name)); });
   await rejects(() => blankFromAssembly(noOrder, ro('x')), `${BLANK}: sentence_number_in_story: missing presentation coordinate (with part_number_in_sentence or timepoint_value: the order of TRs within a story); the file's presentation coordinates are: stimulus_sentence, story, stimulus_id, meta_sentence, part_number_in_sentence, stimulus`);
-  // Fedorenko takes no stimuli file.
+  // Fedorenko's stimuli file is text (one sentence per line), not an .npz.
   const fed = fileURLToPath(new URL('../../../shared/data/fedorenko2016/fedorenko2016.nc', import.meta.url));
-  await rejects(loadDataset(`fedorenko2016:${fed}`, { stimuli: NPZ }), `fedorenko2016:${fed}: stimuli: the Fedorenko2016 reader takes its text from the file; --stimuli applies to pereira2018 and blank2014`);
+  await rejects(loadDataset(`fedorenko2016:${fed}`, { stimuli: NPZ }), `${NPZ}: file: is not valid UTF-8 text`);
 });

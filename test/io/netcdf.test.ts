@@ -82,9 +82,10 @@ test('fedorenko2016: the real file loads with the values of DATASETS.md §2.1', 
     assert.equal(d.samples.position[r], r % 8);
     assert.equal(d.samples.stimulusId[r], String(r));
   }
-  assert.equal(d.samples.text.slice(0, 8).join(' '), 'ALEX WAS TIRED SO HE TOOK A NAP');
-  assert.equal(d.samples.text.slice(408).join(' '), 'WHEN JOHN CAME HOME HIS DAD WAS THERE');
-  assert.equal(new Set(d.samples.text).size, 255);
+  // The paper's text (sentences_ordered.txt), rebuilt from the upper-case words (test/io/fedorenko-text.test.ts).
+  assert.equal(d.samples.text.slice(0, 8).join(' '), 'Alex was tired so he took a nap.');
+  assert.equal(d.samples.text.slice(408).join(' '), 'When John came home his dad was there.');
+  assert.equal(new Set(d.samples.text.map((t) => t.replace(/\.$/, '').toUpperCase())).size, 255);
   assert.ok(d.samples.experiment.every((e) => e === ''));
   assert.equal(d.samples.fold, null);
   assert.deepEqual(d.design, { kind: 'blocks', outerSize: 32, innerSize: 48 });
@@ -94,13 +95,15 @@ test('fedorenko2016: the real file loads with the values of DATASETS.md §2.1', 
 function expectedFixtureDataset(source: string): Dataset {
   const spec = fedorenkoSpec();
   const words = SENTENCES.flatMap((s) => s.split(' '));
+  // The paper's casing and final period (METHODS §1.2), written out by hand.
+  const text = ['Alex was tired so he took a nap.', 'Alex wore a wool sweater to keep warm.', "Ann baked a cake for her mom's birthday."].flatMap((s) => s.split(' '));
   return {
     name: 'fedorenko2016',
     source,
     y: { rows: 24, cols: 7, data: spec.data },
     samples: {
       stimulusId: words.map((_, r) => String(r)),
-      text: words,
+      text,
       block: words.map((_, r) => `s${Math.floor(r / 8)}`),
       position: Int32Array.from(words, (_, r) => r % 8),
       experiment: words.map(() => ''),
