@@ -2,12 +2,12 @@
   "targets": [
     {
       "target_name": "brainmap_native",
-      "sources": ["native/brainmap_native.c"],
+      "sources": ["native/brainmap_native.c", "native/nn_kernels.c"],
       "defines": ["NAPI_VERSION=8"],
       "include_dirs": ["/usr/include/openblas"],
-      "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "cflags": ["-O3", "-ffp-contract=off", "-pthread", "-Wall", "-Wextra", "-Wno-unused-parameter"],
       "cflags_c": ["-std=c11"],
-      "libraries": ["-lopenblas"],
+      "libraries": ["-lopenblas", "-lm", "-lpthread"],
       "conditions": [
         ["OS=='mac'", {
           "include_dirs": ["/opt/homebrew/opt/openblas/include", "/usr/local/opt/openblas/include"],

@@ -23,6 +23,7 @@
  *       in place: x(m×n) := solution of op(T)·X = alpha·X (left) or X·op(T) = alpha·X (right);
  *       t is m×m (left) or n×n (right), non-unit diagonal.
  *   setThreads(n), getThreads() -> number, info() -> { config, corename, numProcs }
+ * plus the float32 forward-pass kernels and the seeded normal generator of native/nn_kernels.c.
  */
 #define NAPI_VERSION 8
 #include <node_api.h>
@@ -35,6 +36,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "brainmap_native.h"
 
 /* OpenBLAS extensions (declared by OpenBLAS's cblas.h; repeated in case another cblas.h is used). */
 void openblas_set_num_threads(int num_threads);
@@ -49,9 +52,9 @@ extern void dsyevd_(const char *jobz, const char *uplo, const blasint *n, double
                     size_t jobz_len, size_t uplo_len);
 extern void dpotrf_(const char *uplo, const blasint *n, double *a, const blasint *lda, blasint *info, size_t uplo_len);
 
-#define MAX_REFS 4
+#define MAX_REFS 8
 
-typedef enum { OP_GEMM, OP_SYEVD, OP_POTRF, OP_TRSM } op_t;
+typedef enum { OP_GEMM, OP_SYEVD, OP_POTRF, OP_TRSM, OP_TASK } op_t;
 
 typedef struct {
   napi_async_work work;
@@ -66,6 +69,8 @@ typedef struct {
   void *a, *b, *c;   /* gemm: A, B, C; syevd: A, W, V; potrf: A, -, L; trsm: T, -, X */
   blasint info;      /* LAPACK info (result) */
   char err[160];     /* non-empty: reject with this message */
+  task_fn task;      /* OP_TASK: the work and its context (freed with the job) */
+  void *task_ctx;
 } job_t;
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -79,7 +84,7 @@ typedef struct {
     }                                                                                                \
   } while (0)
 
-static void throw_last(napi_env env, const char *what) {
+void throw_last(napi_env env, const char *what) {
   bool pending = false;
   napi_is_exception_pending(env, &pending);
   if (pending) return;
@@ -91,7 +96,7 @@ static void throw_last(napi_env env, const char *what) {
   napi_throw_error(env, NULL, msg);
 }
 
-static bool type_error(napi_env env, const char *fn, const char *fmt, const char *arg) {
+bool type_error(napi_env env, const char *fn, const char *fmt, const char *arg) {
   char msg[256];
   char body[200];
   snprintf(body, sizeof body, fmt, arg);
@@ -100,7 +105,7 @@ static bool type_error(napi_env env, const char *fn, const char *fmt, const char
   return false;
 }
 
-static bool range_error(napi_env env, const char *fn, const char *body) {
+bool range_error(napi_env env, const char *fn, const char *body) {
   char msg[320];
   snprintf(msg, sizeof msg, "brainmap_native.%s: %s", fn, body);
   napi_throw_range_error(env, NULL, msg);
@@ -108,7 +113,7 @@ static bool range_error(napi_env env, const char *fn, const char *body) {
 }
 
 /* Typed array argument. want: napi_float32_array / napi_float64_array, or -1 for either float type. */
-static bool get_float_array(napi_env env, napi_value v, const char *fn, const char *name, int want, void **data,
+bool get_float_array(napi_env env, napi_value v, const char *fn, const char *name, int want, void **data,
                             size_t *len, napi_typedarray_type *type_out) {
   bool is_ta = false;
   if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta) {
@@ -146,7 +151,7 @@ static bool get_float_array(napi_env env, napi_value v, const char *fn, const ch
 }
 
 /* Non-negative integer dimension that fits BLAS's int. */
-static bool get_dim(napi_env env, napi_value v, const char *fn, const char *name, blasint *out) {
+bool get_dim(napi_env env, napi_value v, const char *fn, const char *name, blasint *out) {
   napi_valuetype t;
   if (napi_typeof(env, v, &t) != napi_ok || t != napi_number) {
     return type_error(env, fn, "argument '%s' must be a number", name);
@@ -162,7 +167,7 @@ static bool get_dim(napi_env env, napi_value v, const char *fn, const char *name
   return true;
 }
 
-static bool get_number(napi_env env, napi_value v, const char *fn, const char *name, double *out) {
+bool get_number(napi_env env, napi_value v, const char *fn, const char *name, double *out) {
   napi_valuetype t;
   if (napi_typeof(env, v, &t) != napi_ok || t != napi_number) {
     return type_error(env, fn, "argument '%s' must be a number", name);
@@ -171,7 +176,7 @@ static bool get_number(napi_env env, napi_value v, const char *fn, const char *n
   return true;
 }
 
-static bool get_bool(napi_env env, napi_value v, const char *fn, const char *name, bool *out) {
+bool get_bool(napi_env env, napi_value v, const char *fn, const char *name, bool *out) {
   napi_valuetype t;
   if (napi_typeof(env, v, &t) != napi_ok || t != napi_boolean) {
     return type_error(env, fn, "argument '%s' must be a boolean", name);
@@ -180,7 +185,7 @@ static bool get_bool(napi_env env, napi_value v, const char *fn, const char *nam
   return true;
 }
 
-static bool get_args(napi_env env, napi_callback_info info, const char *fn, size_t want, napi_value *argv) {
+bool get_args(napi_env env, napi_callback_info info, const char *fn, size_t want, napi_value *argv) {
   size_t argc = want;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) {
     throw_last(env, "napi_get_cb_info");
@@ -195,7 +200,7 @@ static bool get_args(napi_env env, napi_callback_info info, const char *fn, size
   return true;
 }
 
-static bool check_len(napi_env env, const char *fn, const char *name, size_t len, size_t rows, size_t cols) {
+bool check_len(napi_env env, const char *fn, const char *name, size_t len, size_t rows, size_t cols) {
   if (len != rows * cols) {
     char body[240];
     snprintf(body, sizeof body, "argument '%s' has %zu values, expected %zu × %zu = %zu", name, len, rows, cols,
@@ -215,6 +220,7 @@ static void job_release(napi_env env, job_t *job) {
   for (int i = 0; i < job->nrefs; i++) napi_delete_reference(env, job->refs[i]);
   job->nrefs = 0;
   if (job->work) napi_delete_async_work(env, job->work);
+  free(job->task_ctx);
   free(job);
 }
 
@@ -346,6 +352,7 @@ static void execute(napi_env env, void *data) {
     case OP_SYEVD: run_syevd(job); break;
     case OP_POTRF: run_potrf(job); break;
     case OP_TRSM: run_trsm(job); break;
+    case OP_TASK: job->task(job->task_ctx, job->err, sizeof job->err); break;
   }
 }
 
@@ -425,6 +432,17 @@ static job_t *alloc_job(napi_env env, op_t op) {
   job_t *job = job_new(op);
   if (!job) napi_throw_error(env, NULL, "brainmap_native: out of memory");
   return job;
+}
+
+napi_value submit_task(napi_env env, task_fn task, void *ctx, const char *name, napi_value *keep, int nkeep) {
+  job_t *job = alloc_job(env, OP_TASK);
+  if (!job) {
+    free(ctx);
+    return NULL;
+  }
+  job->task = task;
+  job->task_ctx = ctx;
+  return submit(env, job, name, keep, nkeep);
 }
 
 /* gemm(a, b, c, m, n, k, transA, transB, alpha, beta) */
@@ -592,6 +610,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"info", NULL, js_info, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   NAPI_OK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
+  if (!nn_register(env, exports)) return NULL;
   return exports;
 }
 

@@ -1,4 +1,7 @@
 import type { FloatArray, Matrix, Matrix64 } from './matrix.js';
+import type { NnActivation } from './nn.js';
+
+export type { NnActivation } from './nn.js';
 
 /** Options of a general matrix product C = alpha · op(A) · op(B) + beta · C. */
 export interface GemmOptions<T extends FloatArray> {
@@ -64,6 +67,26 @@ export interface Backend {
   potrf(a: Matrix64): Promise<Matrix64>;
   /** Triangular solve with multiple right-hand sides; BLAS dtrsm. Returns X. */
   trsm(t: Matrix64, b: Matrix64, opts: TrsmOptions): Promise<Matrix64>;
+
+  // Float32 kernels of the transformer forward pass (definitions in src/linalg/nn.ts). Each is one
+  // call over a whole activation matrix; arguments must not be modified until the promise settles.
+
+  /** Row-wise layer norm of x (rows × d) into out (may be x): (x − μ)/√(σ² + eps)·weight + bias, float64 sums. */
+  layerNorm(x: Float32Array, out: Float32Array, rows: number, d: number, weight: Float32Array, bias: Float32Array, eps: number): Promise<void>;
+  /** x[i, j] ← act(x[i, j] + bias[j]) in place (rows × n). */
+  biasActivation(x: Float32Array, rows: number, n: number, bias: Float32Array, act: NnActivation): Promise<void>;
+  /**
+   * Causal multi-head self-attention of sequences stacked row-wise (rows offsets[s] … offsets[s+1] − 1):
+   * qkv is R × 3d ([q | k | v], heads contiguous), out is R × d (per head: softmax(scale·q·kᵀ) with the
+   * causal mask, times v).
+   */
+  causalAttention(qkv: Float32Array, offsets: Int32Array, out: Float32Array, d: number, nHead: number, scale: number): Promise<void>;
+  /**
+   * Seeded normals (weight initialisation): chunk c of `out` (elements c·chunk …, the last one may be
+   * short) is std · numpy `RandomState([seed, tensor, firstChunk + c]).standard_normal`, in float32;
+   * identical values on every backend.
+   */
+  fillNormalChunks(out: Float32Array, seed: number, tensor: number, chunk: number, firstChunk: number, std: number): Promise<void>;
 }
 
 /** Shape of op(A)·op(B), or an error naming the mismatch. */

@@ -21,6 +21,17 @@ import {
   NotPositiveDefiniteError,
 } from './backend.js';
 import type { FloatArray, Matrix, Matrix64 } from './matrix.js';
+import {
+  type NnActivation,
+  biasActivation,
+  causalAttention,
+  checkBiasActivation,
+  checkCausalAttention,
+  checkFillNormalChunks,
+  checkLayerNorm,
+  fillNormalChunks,
+  layerNorm,
+} from './nn.js';
 import { checkPotrf, checkSyevd, checkTrsm, planGemm, portableGemm } from './portable.js';
 
 /** The addon's JS surface (see native/brainmap_native.c). */
@@ -33,7 +44,16 @@ export interface NativeAddon {
   setThreads(n: number): void;
   getThreads(): number;
   info(): { config: string; corename: string; numProcs: number };
+  // Forward-pass kernels (native/nn_kernels.c); absent from addons built before them, in which
+  // case the backend runs the TypeScript versions.
+  nnLayerNorm?(x: Float32Array, out: Float32Array, rows: number, d: number, w: Float32Array, b: Float32Array, eps: number, threads: number): Promise<void>;
+  /** act: 0 identity, 1 GELU (tanh form), 2 ReLU. */
+  nnBiasAct?(x: Float32Array, rows: number, n: number, bias: Float32Array, act: number, threads: number): Promise<void>;
+  nnCausalAttention?(qkv: Float32Array, offsets: Int32Array, out: Float32Array, d: number, nHead: number, scale: number, threads: number): Promise<void>;
+  nnFillNormal?(out: Float32Array, seed: number, tensor: number, chunk: number, firstChunk: number, std: number, threads: number): Promise<void>;
 }
+
+const ACT_CODE: Record<NnActivation, number> = { identity: 0, gelu_tanh: 1, relu: 2 };
 
 const ADDON_FILE = 'brainmap_native.node';
 
@@ -208,6 +228,55 @@ export class NativeBackend implements Backend {
     }
   }
 
+  /** The thread count a queued call runs with. */
+  private threads(): number {
+    return wantedThreads > 0 ? wantedThreads : this.addon.getThreads();
+  }
+
+  layerNorm(x: Float32Array, out: Float32Array, rows: number, d: number, weight: Float32Array, bias: Float32Array, eps: number): Promise<void> {
+    try {
+      checkLayerNorm(x, out, rows, d, weight, bias);
+      const addon = this.addon;
+      if (!addon.nnLayerNorm) return settle(() => layerNorm(x, out, rows, d, weight, bias, eps));
+      return enqueue(addon, () => addon.nnLayerNorm!(x, out, rows, d, weight, bias, eps, this.threads()));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  biasActivation(x: Float32Array, rows: number, n: number, bias: Float32Array, act: NnActivation): Promise<void> {
+    try {
+      checkBiasActivation(x, rows, n, bias, act);
+      const addon = this.addon;
+      if (!addon.nnBiasAct) return settle(() => biasActivation(x, rows, n, bias, act));
+      return enqueue(addon, () => addon.nnBiasAct!(x, rows, n, bias, ACT_CODE[act], this.threads()));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  causalAttention(qkv: Float32Array, offsets: Int32Array, out: Float32Array, d: number, nHead: number, scale: number): Promise<void> {
+    try {
+      checkCausalAttention(qkv, offsets, out, d, nHead);
+      const addon = this.addon;
+      if (!addon.nnCausalAttention) return settle(() => causalAttention(qkv, offsets, out, d, nHead, scale));
+      return enqueue(addon, () => addon.nnCausalAttention!(qkv, offsets, out, d, nHead, scale, this.threads()));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  fillNormalChunks(out: Float32Array, seed: number, tensor: number, chunk: number, firstChunk: number, std: number): Promise<void> {
+    try {
+      checkFillNormalChunks(seed, tensor, chunk, firstChunk, out.length);
+      const addon = this.addon;
+      if (!addon.nnFillNormal) return settle(() => fillNormalChunks(out, seed, tensor, chunk, firstChunk, std));
+      return enqueue(addon, () => addon.nnFillNormal!(out, seed, tensor, chunk, firstChunk, std, this.threads()));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
   trsm(t: Matrix64, b: Matrix64, opts: TrsmOptions): Promise<Matrix64> {
     try {
       checkTrsm(t, b, opts);
@@ -224,5 +293,15 @@ export class NativeBackend implements Backend {
     } catch (err) {
       return Promise.reject(err);
     }
+  }
+}
+
+/** Runs f now; a settled promise of its completion or its error. */
+function settle(f: () => void): Promise<void> {
+  try {
+    f();
+    return Promise.resolve();
+  } catch (err) {
+    return Promise.reject(err);
   }
 }

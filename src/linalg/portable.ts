@@ -7,7 +7,8 @@
  *  - syevd: Householder tridiagonalisation + implicit QL with Wilkinson-type shifts (the
  *    EISPACK tred2/tql2 pair), eigenvalues ascending, orthonormal eigenvectors;
  *  - potrf: row-oriented Cholesky, NotPositiveDefiniteError with LAPACK's 1-based minor;
- *  - trsm: forward/back substitution for all side/uplo/trans combinations.
+ *  - trsm: forward/back substitution for all side/uplo/trans combinations;
+ *  - the float32 forward-pass kernels and seeded normals of ./nn.ts.
  *
  * Single-threaded; the async methods compute synchronously and return settled promises.
  * The argument checks at the top of this file are shared with the native backend.
@@ -21,6 +22,7 @@ import {
   gemmShape,
 } from './backend.js';
 import type { FloatArray, Matrix, Matrix64 } from './matrix.js';
+import { type NnActivation, biasActivation, causalAttention, fillNormalChunks, layerNorm } from './nn.js';
 
 // ------------------------------------------------------------------------------------------------
 // Argument checks shared by the backends
@@ -539,5 +541,31 @@ export class PortableBackend implements Backend {
     } catch (err) {
       return Promise.reject(err);
     }
+  }
+
+  layerNorm(x: Float32Array, out: Float32Array, rows: number, d: number, weight: Float32Array, bias: Float32Array, eps: number): Promise<void> {
+    return settle(() => layerNorm(x, out, rows, d, weight, bias, eps));
+  }
+
+  biasActivation(x: Float32Array, rows: number, n: number, bias: Float32Array, act: NnActivation): Promise<void> {
+    return settle(() => biasActivation(x, rows, n, bias, act));
+  }
+
+  causalAttention(qkv: Float32Array, offsets: Int32Array, out: Float32Array, d: number, nHead: number, scale: number): Promise<void> {
+    return settle(() => causalAttention(qkv, offsets, out, d, nHead, scale));
+  }
+
+  fillNormalChunks(out: Float32Array, seed: number, tensor: number, chunk: number, firstChunk: number, std: number): Promise<void> {
+    return settle(() => fillNormalChunks(out, seed, tensor, chunk, firstChunk, std));
+  }
+}
+
+/** Runs f now; a settled promise of its completion or its error. */
+function settle(f: () => void): Promise<void> {
+  try {
+    f();
+    return Promise.resolve();
+  } catch (err) {
+    return Promise.reject(err);
   }
 }

@@ -1,0 +1,41 @@
+/*
+ * Shared helpers of the brainmap_native addon (defined in brainmap_native.c): argument checks that
+ * throw TypeError / RangeError naming the function and argument, and `submit_task`, which runs a
+ * plain C function on the libuv thread pool and returns a promise.
+ */
+#ifndef BRAINMAP_NATIVE_H
+#define BRAINMAP_NATIVE_H
+
+#define NAPI_VERSION 8
+#include <node_api.h>
+#include <cblas.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Work run off the main thread; writes a message into err (err_len bytes) to reject the promise. */
+typedef void (*task_fn)(void *ctx, char *err, size_t err_len);
+
+void throw_last(napi_env env, const char *what);
+bool type_error(napi_env env, const char *fn, const char *fmt, const char *arg);
+bool range_error(napi_env env, const char *fn, const char *body);
+/* want: napi_float32_array / napi_float64_array, or -1 for either float type. */
+bool get_float_array(napi_env env, napi_value v, const char *fn, const char *name, int want, void **data, size_t *len,
+                     napi_typedarray_type *type_out);
+bool get_dim(napi_env env, napi_value v, const char *fn, const char *name, blasint *out);
+bool get_number(napi_env env, napi_value v, const char *fn, const char *name, double *out);
+bool get_bool(napi_env env, napi_value v, const char *fn, const char *name, bool *out);
+bool get_args(napi_env env, napi_callback_info info, const char *fn, size_t want, napi_value *argv);
+bool check_len(napi_env env, const char *fn, const char *name, size_t len, size_t rows, size_t cols);
+
+/*
+ * Queues task(ctx) on the thread pool and returns a promise (NULL with an exception pending on
+ * failure). ctx must come from malloc; it is freed after the task completes (or on failure). The
+ * `keep` values (at most 8) stay referenced until then.
+ */
+napi_value submit_task(napi_env env, task_fn task, void *ctx, const char *name, napi_value *keep, int nkeep);
+
+/* Adds the forward-pass kernels of nn_kernels.c to the exports; false with an exception pending on failure. */
+bool nn_register(napi_env env, napi_value exports);
+
+#endif
