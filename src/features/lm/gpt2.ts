@@ -8,14 +8,16 @@
  *
  * Block: h += c_proj(attn(ln_1(h))); h += mlp_c_proj(act(c_fc(ln_2(h)))), causal multi-head
  * attention with scores q·kᵀ/√head_dim, layer norms with `layer_norm_epsilon`, Conv1D weights in
- * HF's [in, out] layout (y = x·W + b). Storage is float32; every large product (QKV projection,
- * the per-head scores and weighted values, output projection, MLP) is an f32 GEMM on the backend;
- * layer norm and softmax accumulate in float64.
+ * HF's [in, out] layout (y = x·W + b). Storage is float32; the token-wise products (QKV projection,
+ * output projection, MLP) are f32 GEMMs on the backend, and layer norm, bias + activation and
+ * causal attention are the backend's fused float32 kernels (src/linalg/nn.ts: layer norm sums in
+ * float64).
  */
 import { join } from 'node:path';
 import { InputError, inputError } from '../../data/errors.js';
-import type { Backend } from '../../linalg/backend.js';
+import type { Backend, NnActivation } from '../../linalg/backend.js';
 import type { Matrix32 } from '../../linalg/matrix.js';
+import { layerNorm as nnLayerNorm } from '../../linalg/nn.js';
 import { readGpt2Config, type Gpt2Config } from './config.js';
 import { SafetensorsModel } from './safetensors.js';
 
@@ -50,6 +52,8 @@ export interface Gpt2Weights {
   positionEmbedding(pos: number): Float32Array;
   /** Block l's parameters (0-based; may be loaded or generated on first use). */
   block(l: number): Gpt2BlockWeights;
+  /** Block l's parameters, generated or loaded with the backend's help (the forward pass uses it when present). */
+  loadBlock?(l: number, backend: Backend): Promise<Gpt2BlockWeights>;
   /** ln_f. */
   finalNorm(): { weight: Float32Array; bias: Float32Array };
 }
@@ -139,47 +143,9 @@ export class SafetensorsGpt2Weights implements Gpt2Weights {
   }
 }
 
-/** Layer norm of each row of x (T × d) into out: (x − mean)/√(var + eps)·w + b, float64 sums. */
+/** Layer norm of each row of x (T × d) into out: (x − mean)/√(var + eps)·w + b, float64 sums (src/linalg/nn.ts). */
 export function layerNorm(x: Float32Array, rows: number, d: number, w: Float32Array, b: Float32Array, eps: number, out: Float32Array): void {
-  for (let i = 0; i < rows; i++) {
-    const o = i * d;
-    let s = 0;
-    for (let j = 0; j < d; j++) s += x[o + j];
-    const mean = s / d;
-    let v = 0;
-    for (let j = 0; j < d; j++) { const c = x[o + j] - mean; v += c * c; }
-    const inv = 1 / Math.sqrt(v / d + eps);
-    for (let j = 0; j < d; j++) out[o + j] = (x[o + j] - mean) * inv * w[j] + b[j];
-  }
-}
-
-/** Adds bias[j] to every row of x (rows × n). */
-function addBias(x: Float32Array, rows: number, n: number, bias: Float32Array): void {
-  for (let i = 0; i < rows; i++) {
-    const o = i * n;
-    for (let j = 0; j < n; j++) x[o + j] += bias[j];
-  }
-}
-
-const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
-
-/** x ← act(x + bias) for the MLP's hidden layer. */
-function biasActivation(x: Float32Array, rows: number, n: number, bias: Float32Array, act: Gpt2Config['activation']): void {
-  if (act === 'relu') {
-    for (let i = 0; i < rows; i++) {
-      const o = i * n;
-      for (let j = 0; j < n; j++) { const v = x[o + j] + bias[j]; x[o + j] = v > 0 ? v : 0; }
-    }
-    return;
-  }
-  // gelu_new = gelu_pytorch_tanh = gelu_fast: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))
-  for (let i = 0; i < rows; i++) {
-    const o = i * n;
-    for (let j = 0; j < n; j++) {
-      const v = x[o + j] + bias[j];
-      x[o + j] = 0.5 * v * (1 + Math.tanh(SQRT_2_OVER_PI * (v + 0.044715 * v * v * v)));
-    }
-  }
+  nnLayerNorm(x, out, rows, d, w, b, eps);
 }
 
 const mat = (rows: number, cols: number, data: Float32Array): Matrix32 => ({ rows, cols, data });
@@ -190,20 +156,20 @@ export interface ForwardOptions {
   onState?: (layer: number, state: Float32Array) => void;
 }
 
-/** Sequences shorter than this attend in TypeScript by default (a GEMM call costs more than the work). */
-export const GEMM_ATTENTION_MIN_TOKENS = 32;
+/** The backend kernel of a config's MLP activation. */
+function activationKernel(act: Gpt2Config['activation']): NnActivation {
+  // gelu_new = gelu_pytorch_tanh = gelu_fast: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))
+  return act === 'relu' ? 'relu' : 'gelu_tanh';
+}
 
 /** A GPT-2 model ready to run (weights + backend). */
 export class Gpt2Model {
   readonly weights: Gpt2Weights;
   readonly backend: Backend;
-  /** Sequences of at least this many tokens compute attention scores and values as per-head GEMMs. */
-  readonly gemmAttentionMinTokens: number;
 
-  constructor(weights: Gpt2Weights, backend: Backend, opts: { gemmAttentionMinTokens?: number } = {}) {
+  constructor(weights: Gpt2Weights, backend: Backend) {
     this.weights = weights;
     this.backend = backend;
-    this.gemmAttentionMinTokens = opts.gemmAttentionMinTokens ?? GEMM_ATTENTION_MIN_TOKENS;
   }
 
   get config(): Gpt2Config {
@@ -229,6 +195,11 @@ export class Gpt2Model {
    * streamed once per batch; attention stays within each sequence. `onState(layer, state)` gets
    * each hidden state as (Σ T_s) × n_embd rows in the order of `seqs`. Results equal separate
    * `forward` calls up to float32 rounding.
+   *
+   * Per block, every step is one backend call over all R rows: layer norm, the QKV GEMM, its bias,
+   * causal attention of all sequences and heads, the output projection accumulated into the
+   * residual stream (bias first, then GEMM with β = 1), and the same for the MLP with a fused
+   * bias + activation. Work buffers are allocated once per batch.
    */
   async forwardBatch(seqs: ReadonlyArray<ArrayLike<number>>, onState: (layer: number, state: Float32Array) => void): Promise<void> {
     const cfg = this.config;
@@ -244,6 +215,8 @@ export class Gpt2Model {
     const H = cfg.nHead;
     const hd = d / H;
     const inner = cfg.nInner;
+    const eps = cfg.layerNormEpsilon;
+    const act = activationKernel(cfg.activation);
     const be = this.backend;
     const w = this.weights;
 
@@ -260,119 +233,37 @@ export class Gpt2Model {
       }
     });
 
+    const offs = Int32Array.from(offsets);
     const a = new Float32Array(R * d);
     const merged = new Float32Array(R * d);
-    const maxT = Math.max(...seqs.map((x) => x.length));
-    const qh = new Float32Array(H * maxT * hd);
-    const kh = new Float32Array(H * maxT * hd);
-    const vh = new Float32Array(H * maxT * hd);
-    const row = new Float64Array(maxT);
-    const acc = new Float64Array(hd);
+    const qkv = mat(R, 3 * d, new Float32Array(R * 3 * d));
+    const f = mat(R, inner, new Float32Array(R * inner));
     for (let l = 0; l < cfg.nLayer; l++) {
       onState(l, h);
       h = h.slice();
-      const b = w.block(l);
+      const hm = mat(R, d, h);
+      const b = w.loadBlock ? await w.loadBlock(l, be) : w.block(l);
 
       // Attention.
-      layerNorm(h, R, d, b.ln1Weight, b.ln1Bias, cfg.layerNormEpsilon, a);
-      const qkv = (await be.gemm(mat(R, d, a), mat(d, 3 * d, b.attnWeight))).data;
-      addBias(qkv, R, 3 * d, b.attnBias);
+      await be.layerNorm(h, a, R, d, b.ln1Weight, b.ln1Bias, eps);
+      await be.gemm(mat(R, d, a), mat(d, 3 * d, b.attnWeight), { c: qkv });
+      await be.biasActivation(qkv.data, R, 3 * d, b.attnBias, 'identity');
       let scale = cfg.scaleAttnWeights ? 1 / Math.sqrt(hd) : 1;
       if (cfg.scaleAttnByInverseLayerIdx) scale /= l + 1;
-      for (let s = 0; s < seqs.length; s++) {
-        const T = seqs[s].length;
-        const r0 = offsets[s];
-        if (T < this.gemmAttentionMinTokens) {
-          smallCausalAttention(qkv, r0, T, d, H, hd, scale, merged, row, acc);
-          continue;
-        }
-        // Per-head contiguous T × hd blocks, then scores and weighted values as GEMMs.
-        for (let t = 0; t < T; t++) {
-          const src = (r0 + t) * 3 * d;
-          for (let hh = 0; hh < H; hh++) {
-            const dst = hh * T * hd + t * hd;
-            const c = hh * hd;
-            qh.set(qkv.subarray(src + c, src + c + hd), dst);
-            kh.set(qkv.subarray(src + d + c, src + d + c + hd), dst);
-            vh.set(qkv.subarray(src + 2 * d + c, src + 2 * d + c + hd), dst);
-          }
-        }
-        const scores = await Promise.all(Array.from({ length: H }, (_, hh) => be.gemm(
-          mat(T, hd, qh.subarray(hh * T * hd, (hh + 1) * T * hd)),
-          mat(T, hd, kh.subarray(hh * T * hd, (hh + 1) * T * hd)),
-          { transB: true, alpha: scale },
-        )));
-        for (const sc of scores) causalSoftmax(sc.data, T);
-        const ctx = await Promise.all(scores.map((sc, hh) => be.gemm(sc, mat(T, hd, vh.subarray(hh * T * hd, (hh + 1) * T * hd)))));
-        for (let hh = 0; hh < H; hh++) {
-          const src = ctx[hh].data;
-          for (let t = 0; t < T; t++) merged.set(src.subarray(t * hd, (t + 1) * hd), (r0 + t) * d + hh * hd);
-        }
-      }
-      const hm = mat(R, d, h);
+      await be.causalAttention(qkv.data, offs, merged, d, H, scale);
+      await be.biasActivation(h, R, d, b.attnProjBias, 'identity');
       await be.gemm(mat(R, d, merged), mat(d, d, b.attnProjWeight), { c: hm, beta: 1 });
-      addBias(h, R, d, b.attnProjBias);
 
       // MLP.
-      layerNorm(h, R, d, b.ln2Weight, b.ln2Bias, cfg.layerNormEpsilon, a);
-      const f = (await be.gemm(mat(R, d, a), mat(d, inner, b.fcWeight))).data;
-      biasActivation(f, R, inner, b.fcBias, cfg.activation);
-      await be.gemm(mat(R, inner, f), mat(inner, d, b.mlpProjWeight), { c: hm, beta: 1 });
-      addBias(h, R, d, b.mlpProjBias);
+      await be.layerNorm(h, a, R, d, b.ln2Weight, b.ln2Bias, eps);
+      await be.gemm(mat(R, d, a), mat(d, inner, b.fcWeight), { c: f });
+      await be.biasActivation(f.data, R, inner, b.fcBias, act);
+      await be.biasActivation(h, R, d, b.mlpProjBias, 'identity');
+      await be.gemm(f, mat(inner, d, b.mlpProjWeight), { c: hm, beta: 1 });
     }
     const lnF = w.finalNorm();
     const last = new Float32Array(R * d);
-    layerNorm(h, R, d, lnF.weight, lnF.bias, cfg.layerNormEpsilon, last);
+    await be.layerNorm(h, last, R, d, lnF.weight, lnF.bias, eps);
     onState(cfg.nLayer, last);
-  }
-}
-
-/**
- * Causal attention of one short sequence (rows r0 … r0+T−1 of qkv, R × 3d) written into `merged`
- * (R × d): per head, scores q_i·k_j·scale for j ≤ i, softmax, weighted sum of v_j; float64 sums.
- */
-function smallCausalAttention(qkv: Float32Array, r0: number, T: number, d: number, H: number, hd: number, scale: number, merged: Float32Array, p: Float64Array, acc: Float64Array): void {
-  const stride = 3 * d;
-  for (let hh = 0; hh < H; hh++) {
-    const qc = hh * hd;
-    const kc = d + hh * hd;
-    const vc = 2 * d + hh * hd;
-    for (let i = 0; i < T; i++) {
-      const qo = (r0 + i) * stride + qc;
-      let max = -Infinity;
-      for (let j = 0; j <= i; j++) {
-        const ko = (r0 + j) * stride + kc;
-        let dot = 0;
-        for (let c = 0; c < hd; c++) dot += qkv[qo + c] * qkv[ko + c];
-        const v = Math.fround(dot * scale);
-        p[j] = v;
-        if (v > max) max = v;
-      }
-      let sum = 0;
-      for (let j = 0; j <= i; j++) { const e = Math.exp(p[j] - max); p[j] = e; sum += e; }
-      const out = (r0 + i) * d + hh * hd;
-      acc.fill(0);
-      const inv = 1 / sum;
-      for (let j = 0; j <= i; j++) {
-        const pj = p[j] * inv;
-        const vo = (r0 + j) * stride + vc;
-        for (let c = 0; c < hd; c++) acc[c] += pj * qkv[vo + c];
-      }
-      for (let c = 0; c < hd; c++) merged[out + c] = acc[c];
-    }
-  }
-}
-
-/** Row-wise softmax of a T × T score matrix over columns 0 … i of row i; later columns become 0. */
-function causalSoftmax(s: Float32Array, T: number): void {
-  for (let i = 0; i < T; i++) {
-    const o = i * T;
-    let max = -Infinity;
-    for (let j = 0; j <= i; j++) if (s[o + j] > max) max = s[o + j];
-    let sum = 0;
-    for (let j = 0; j <= i; j++) { const e = Math.exp(s[o + j] - max); s[o + j] = e; sum += e; }
-    const inv = 1 / sum;
-    for (let j = 0; j <= i; j++) s[o + j] *= inv;
-    for (let j = i + 1; j < T; j++) s[o + j] = 0;
   }
 }
