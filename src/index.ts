@@ -57,5 +57,5 @@ export { studentTCdf, regularizedBeta, pairedTTest, benjaminiHochberg, wilcoxonS
 export { omega, partitionUnit } from './scoring/partition.js';
 export { unitSignificance, averageByLabel, combineSeeds, type Blocking, type SignificanceResult } from './scoring/significance.js';
 export { partitionFeatures, partitionJson, partitionCsv, type PartitionResult, type PartitionJson } from './pipeline/partition.js';
-export { brainScoreLinearShuffle, shuffleSplits, publishedCeiling, BRAINSCORE_CEILINGS, type BrainScoreResult } from './pipeline/brainscore.js';
+export { brainScoreLinearShuffle, brainScoreSplits, shuffleSplits, publishedCeiling, BRAINSCORE_CEILINGS, type BrainScoreResult, type PublishedCeiling } from './pipeline/brainscore.js';
 export { auditFeatures, defaultSimpleFeatures, type AuditJson, type AuditRow, type AuditPartition } from './pipeline/audit.js';

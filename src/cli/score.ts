@@ -61,7 +61,7 @@ export function registerScoreCommand(program: Command): void {
     .option('--n-iter <n>', "banded ridge ('|' in --features): band-weight samples (the paper: 1000)", positiveIntArg(), 200)
     .option('--banded-seed <n>', 'banded ridge: seed of the band-weight sampler (fits are reproducible)', seedArg(), 0)
     .addOption(new Option('--protocol <name>', "paper: this paper's method (default); brainscore: Brain-Score's linear-shuffle protocol (10 shuffled 90/10 splits, OLS on raw features, median r over units, ceiling-normalised)").choices(['paper', 'brainscore']).default('paper'))
-    .option('--ceiling <value>', "with --protocol brainscore: 'published' (default), 'none', or a number")
+    .option('--ceiling <value>', "with --protocol brainscore: 'published' (default: only on the assembly it was computed on, else the raw score and why), 'none', or a number")
     .option('--out <dir>', 'also write score.json and units.csv (per-unit R², r, α) here')
     .option('--json', 'print one JSON object instead of a table')
     .action(runScoreCommand);
@@ -151,6 +151,11 @@ async function runBrainScoreProtocol(dataset: Dataset, opts: ScoreCommandOptions
     `${dataset.name}  ·  features ${spec.text}  ·  Brain-Score linear-shuffle protocol (ShuffleSplit 10 × 90/10, random_state 1; OLS on raw features; median r over units; mean over splits)`,
     '',
     table(['experiment', 'units', 'raw r', 'ceiling', 'normalised'], res.experiments.map((e) => [e.experiment || '(single)', String(e.nUnits), num(e.raw), e.ceiling === null ? '—' : num(e.ceiling), e.normalized === null ? '—' : num(e.normalized)]), ['l', 'r', 'r', 'r', 'r']),
+    '',
+    ...res.experiments.map((e) => `${e.experiment ? `experiment ${e.experiment}: ` : ''}${e.ceilingNote}${e.ceiling === null ? ' — the raw score is reported' : ''}`),
+    res.experiments.every((e) => e.splitOrder === 'assembly')
+      ? "splits drawn over the assembly's presentation order (the file's rows), as Brain-Score does"
+      : `splits drawn over the dataset's row order (${dataset.name} was not read from a Brain-Score assembly, so its presentation order is unknown)`,
     '',
     `score ${num(res.score)} (raw ${num(res.raw)})`,
   ];

@@ -43,6 +43,24 @@ export interface UnitTable {
 }
 
 /**
+ * Where a dataset's rows and units came from, for Brain-Score's protocol (METHODS §9.2): it draws
+ * its ShuffleSplit over the assembly's presentation order, and its published ceilings hold only for
+ * the assemblies they were computed on. Set by the readers of Brain-Score assemblies (and of
+ * releases those were built from).
+ */
+export interface AssemblyOrigin {
+  /**
+   * The Brain-Score assembly the data are exactly (e.g. 'Pereira2018.language', 'Blank2014.fROI',
+   * 'Fedorenko2016.language'), or null when they are not one (e.g. a network=all selection).
+   */
+  identifier: string | null;
+  /** Why `identifier` is null. */
+  note?: string;
+  /** Per dataset row: its row in the source file, i.e. its place in the presentation order. */
+  presentationRow: Int32Array;
+}
+
+/**
  * A neural dataset ready for analysis: responses y (samples × units) with the tables that say
  * what each row and column is, and how rows are split into folds.
  */
@@ -62,6 +80,8 @@ export interface Dataset {
    * are shuffled afterwards in order of first appearance.
    */
   shuffleOrder: string[];
+  /** Source assembly and presentation order, when read from a Brain-Score assembly (or release). */
+  assembly?: AssemblyOrigin;
 }
 
 export function nSamples(d: Dataset): number {

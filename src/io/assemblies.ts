@@ -184,6 +184,7 @@ export function fedorenkoFromAssembly(a: NetcdfAssembly, ro: ReaderOptions = { s
     },
     design: { kind: 'blocks', outerSize: 32, innerSize: 48 },
     shuffleOrder: [],
+    assembly: { identifier: 'Fedorenko2016.language', presentationRow: Int32Array.from(order) },
   };
   validateDataset(dataset, path);
   setDatasetNotes(dataset, {

@@ -180,6 +180,7 @@ export function blankFromAssembly(a: NetcdfAssembly, ro: ReaderOptions): Dataset
     },
     design: { kind: 'labels' },
     shuffleOrder: [],
+    assembly: { identifier: 'Blank2014.fROI', presentationRow: Int32Array.from(order) },
   };
   validateDataset(dataset, path);
   setDatasetNotes(dataset, {

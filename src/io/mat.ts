@@ -401,5 +401,7 @@ export async function readPereiraMatFolder(folder: string, ro: ReaderOptions): P
     reader: `Pereira2018 MAT files (${files.length} file${files.length === 1 ? '' : 's'}, ${subjects.length} subject${subjects.length === 1 ? '' : 's'})`,
     unitsNote,
     textNote: 'keySentences of the MAT files',
+    // Rows per experiment in keySentences (stimulus_num) order, as Brain-Score's assembly has them.
+    assembly: { identifier: null, note: "Pereira's MATLAB release, not the Brain-Score assembly Pereira2018.language (built from Blank's re-processed responses)" },
   });
 }

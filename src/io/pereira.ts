@@ -86,6 +86,8 @@ export interface PereiraBuildOptions {
   unitsNote: string;
   /** Where the text came from when no stimuli file is given (e.g. "assembly coordinate 'stimulus'"). */
   textNote: string;
+  /** Which Brain-Score assembly the rows and units are (Dataset.assembly; rows are in file order). */
+  assembly: { identifier: string | null; note?: string };
 }
 
 /** '243sentences' → '243'; '384' stays. */
@@ -429,6 +431,7 @@ export function buildPereiraDataset(rows: PereiraRowsInput, units: PereiraUnitsI
     },
     design: { kind: 'labels' },
     shuffleOrder: ['384', '243'],
+    assembly: { ...opts.assembly, presentationRow: Int32Array.from(order) },
   };
   validateDataset(dataset, opts.source);
   setDatasetNotes(dataset, {
@@ -559,6 +562,9 @@ export function pereiraFromAssembly(a: NetcdfAssembly, ro: ReaderOptions): Datas
       reader: 'Pereira2018 assembly (Brain-Score NetCDF)',
       unitsNote,
       textNote: `assembly coordinate '${textCoord?.name ?? ''}'`,
+      assembly: cols.every((j) => network[j] === 'language')
+        ? { identifier: 'Pereira2018.language' }
+        : { identifier: null, note: `the units are networks ${[...new Set(cols.map((j) => network[j]))].sort(cmp).join(', ')}, not Pereira2018.language's language network alone` },
     },
   );
 }

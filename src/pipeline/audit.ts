@@ -166,7 +166,9 @@ export async function auditFeatures(dataset: Dataset, features: string, opts: Au
   if (opts.brainscore !== false && spec.bands.length === 1 && !expandGrid(spec).axis) {
     const [x] = await buildFeatureSpec(spec, { dataset });
     const bs = await brainScoreLinearShuffle(dataset, x, { backend: opts.backend });
-    brainscore = { ...bs, verdict: `the old protocol (shuffled splits, OLS, median r${bs.experiments.some((e) => e.ceiling) ? ', ceiling-normalised' : ''}) reports ${f3(bs.score)}${bs.experiments.some((e) => e.ceiling) ? ` (raw r ${f3(bs.raw)})` : ''}, where the contiguous-fold R² is ${f3(specScoreToJson(fCont).dataset.r2)}` };
+    const normalised = bs.experiments.some((e) => e.ceiling);
+    const noCeiling = bs.experiments.filter((e) => e.ceiling === null).map((e) => e.ceilingNote);
+    brainscore = { ...bs, verdict: `the old protocol (shuffled splits, OLS, median r${normalised ? ', ceiling-normalised' : ''}) reports ${f3(bs.score)}${normalised ? ` (raw r ${f3(bs.raw)})` : ' (raw r)'}, where the contiguous-fold R² is ${f3(specScoreToJson(fCont).dataset.r2)}${noCeiling.length ? ` (${[...new Set(noCeiling)].join('; ')})` : ''}` };
   }
   step++;
   opts.onProgress?.(steps.length, steps.length, 'done');

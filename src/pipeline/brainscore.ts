@@ -1,15 +1,18 @@
 /**
  * The "old way" (METHODS §9.2): Brain-Score Language's `linear-shuffle` protocol, to put old and
  * new scores side by side. Per experiment: ShuffleSplit(10 splits, train 0.9, random_state 1) over
- * the samples in the dataset's row order (each split draws `permutation(n)` from one legacy MT19937
- * stream seeded 1: test = perm[:n_test], train = perm[n_test:]), ordinary least squares with an
- * intercept on the raw (unstandardised) features (scikit-learn LinearRegression: minimum-norm via
- * lstsq when features > samples), Pearson r per neuroid on the test set with Brain-Score's batched
- * formula Σ (x̃/(‖x̃‖+1e-8))·(ỹ/(‖ỹ‖+1e-8)), the median over neuroids per split, the mean over
- * splits; optionally divided by the published ceiling and clipped to [0, 1]. The dataset score is
- * the mean over experiments.
+ * the samples in the assembly's presentation order (the source file's row order within the
+ * experiment, as Brain-Score's CrossValidation takes the target assembly's `stimulus_id` values;
+ * each split draws `permutation(n)` from one legacy MT19937 stream seeded 1: test = perm[:n_test],
+ * train = perm[n_test:]) — the dataset's own row order when it was not read from an assembly —,
+ * ordinary least squares with an intercept on the raw (unstandardised) features (scikit-learn
+ * LinearRegression: minimum-norm via lstsq when features > samples), Pearson r per neuroid on the
+ * test set with Brain-Score's batched formula Σ (x̃/(‖x̃‖+1e-8))·(ỹ/(‖ỹ‖+1e-8)), the median over
+ * neuroids per split, the mean over splits; divided by the published ceiling and clipped to [0, 1]
+ * only when the data are those the ceiling was computed on (`publishedCeiling`). The dataset score
+ * is the mean over experiments.
  */
-import type { Dataset } from '../data/dataset.js';
+import type { AssemblyOrigin, Dataset } from '../data/dataset.js';
 import { uniqueInOrder } from '../data/dataset.js';
 import type { Backend } from '../linalg/backend.js';
 import type { Matrix64 } from '../linalg/matrix.js';
@@ -18,22 +21,56 @@ import { MT19937 } from '../random/mt19937.js';
 import { fitFold } from '../regression/ridge.js';
 import { median } from '../scoring/aggregate.js';
 
-/** Published ceilings (raw Pearson r; REFERENCE_VALUES §K). Fedorenko's is third-party, not authoritative. */
-export const BRAINSCORE_CEILINGS: Record<string, number> = {
-  'pereira2018/243': 0.35378928,
-  'pereira2018/384': 0.36343748,
-  blank2014: 0.21026591,
-  fedorenko2016: 0.225257,
-};
+/** A published ceiling (raw Pearson r) and the data it was computed on. */
+export interface PublishedCeiling {
+  /** Brain-Score assembly identifier (Dataset.assembly.identifier). */
+  assembly: string;
+  /** Experiment within the assembly ('' when it has one). */
+  experiment: string;
+  /** Samples and neuroids of that experiment as the benchmark scores it (after dropna over neuroids). */
+  samples: number;
+  units: number;
+  ceiling: number;
+  /** Where the value comes from. */
+  source: string;
+}
 
-/** The published ceiling for a dataset name and experiment, if any. */
-export function publishedCeiling(datasetName: string, experiment: string): number | null {
-  const name = datasetName.toLowerCase();
-  for (const key of Object.keys(BRAINSCORE_CEILINGS)) {
-    const [ds, exp] = key.split('/');
-    if (name.startsWith(ds) && (exp === undefined || exp === experiment)) return BRAINSCORE_CEILINGS[key];
+/** Published ceilings (REFERENCE_VALUES §K; sizes METHODS §1, DATASETS §2–4). */
+export const BRAINSCORE_CEILINGS: readonly PublishedCeiling[] = [
+  { assembly: 'Pereira2018.language', experiment: '243', samples: 243, units: 8031, ceiling: 0.35378928, source: 'brain-score/language tests' },
+  { assembly: 'Pereira2018.language', experiment: '384', samples: 384, units: 12155, ceiling: 0.36343748, source: 'brain-score/language tests' },
+  { assembly: 'Blank2014.fROI', experiment: '', samples: 1317, units: 60, ceiling: 0.21026591, source: 'brain-score/language tests' },
+  { assembly: 'Fedorenko2016.language', experiment: '', samples: 416, units: 97, ceiling: 0.225257, source: 'a third-party script, not authoritative' },
+];
+
+const ASSEMBLIES = [...new Set(BRAINSCORE_CEILINGS.map((c) => c.assembly))].join(', ');
+
+/**
+ * The published ceiling for an experiment of a dataset, when the data are exactly those it was
+ * computed on: the same Brain-Score assembly (not a network=all selection, not the MATLAB release,
+ * not a folder or simulation), the same experiment, and the same numbers of samples and neuroids.
+ * Otherwise null, with the reason.
+ */
+export function publishedCeiling(origin: AssemblyOrigin | undefined, datasetName: string, experiment: string, nSamples: number, nUnits: number): { ceiling: number | null; note: string } {
+  if (!origin) return { ceiling: null, note: `no published ceiling: ${datasetName} was not read from a Brain-Score assembly (ceilings are published for ${ASSEMBLIES})` };
+  if (origin.identifier === null) return { ceiling: null, note: `no published ceiling: ${origin.note ?? 'not a Brain-Score assembly'}` };
+  const c = BRAINSCORE_CEILINGS.find((x) => x.assembly === origin.identifier && x.experiment === experiment);
+  const what = `${origin.identifier}${experiment ? ` experiment ${experiment}` : ''}`;
+  if (!c) return { ceiling: null, note: `no published ceiling for ${what}` };
+  if (c.samples !== nSamples || c.units !== nUnits) {
+    return { ceiling: null, note: `no published ceiling: that of ${what} was computed on ${c.samples} samples × ${c.units} neuroids; these data have ${nSamples} × ${nUnits}` };
   }
-  return null;
+  return { ceiling: c.ceiling, note: `published ceiling of ${what} (${c.source})` };
+}
+
+/**
+ * Dataset rows of an experiment in the order Brain-Score splits them: the source file's
+ * presentation order when known, else the dataset's row order.
+ */
+export function presentationOrder(dataset: Dataset, rows: Int32Array): { rows: Int32Array; order: 'assembly' | 'dataset' } {
+  const pr = dataset.assembly?.presentationRow;
+  if (!pr) return { rows, order: 'dataset' };
+  return { rows: Int32Array.from(rows).sort((p, q) => pr[p] - pr[q]), order: 'assembly' };
 }
 
 /** sklearn ShuffleSplit(nSplits, train_size) with a legacy RandomState(seed): test and train indices per split. */
@@ -81,6 +118,10 @@ export interface BrainScoreExperiment {
   /** Mean over splits. */
   raw: number;
   ceiling: number | null;
+  /** Which ceiling was applied, or why none was. */
+  ceilingNote: string;
+  /** Order the splits were drawn over: the assembly's presentation order, or the dataset's rows. */
+  splitOrder: 'assembly' | 'dataset';
   /** raw / ceiling clipped to [0, 1], or null without a ceiling. */
   normalized: number | null;
   /** Per subject: mean over splits of the median over that subject's neuroids (for comparison with §5.5 values). */
@@ -98,17 +139,29 @@ export interface BrainScoreResult {
 
 export interface BrainScoreOptions {
   backend: Backend;
-  /** 'published' (default): the published ceiling when one is known; a number: that ceiling; null: no normalisation. */
+  /**
+   * 'published' (default): the published ceiling when the data are those it was computed on
+   * (`publishedCeiling`); a number: that ceiling; null: no normalisation.
+   */
   ceiling?: 'published' | number | null;
   nSplits?: number;
   trainSize?: number;
   seed?: number;
 }
 
+/**
+ * An experiment's rows in Brain-Score's split order (`presentationOrder`) and its ShuffleSplit
+ * splits as positions into those rows (map a position k to the dataset row `rows[k]`).
+ */
+export function brainScoreSplits(dataset: Dataset, experiment: string, opts: Pick<BrainScoreOptions, 'nSplits' | 'trainSize' | 'seed'> = {}): { rows: Int32Array; order: 'assembly' | 'dataset'; splits: { train: Int32Array; test: Int32Array }[] } {
+  const { rows, order } = presentationOrder(dataset, Int32Array.from(dataset.samples.experiment.flatMap((e, i) => (e === experiment ? [i] : []))));
+  return { rows, order, splits: shuffleSplits(rows.length, opts.nSplits ?? 10, opts.trainSize ?? 0.9, opts.seed ?? 1) };
+}
+
 export async function brainScoreLinearShuffle(dataset: Dataset, features: Matrix64, opts: BrainScoreOptions): Promise<BrainScoreResult> {
   const experiments: BrainScoreExperiment[] = [];
   for (const experiment of uniqueInOrder(dataset.samples.experiment)) {
-    const rows = Int32Array.from(dataset.samples.experiment.flatMap((e, i) => (e === experiment ? [i] : [])));
+    const { rows, order, splits } = brainScoreSplits(dataset, experiment, opts);
     const units = Int32Array.from({ length: dataset.y.cols }, (_, j) => j).filter((j) => rows.every((r) => Number.isFinite(dataset.y.data[r * dataset.y.cols + j])));
     const x = takeRows(features, rows);
     const y = takeCols(takeRows(dataset.y, rows), units);
@@ -116,14 +169,16 @@ export async function brainScoreLinearShuffle(dataset: Dataset, features: Matrix
     const subjectIds = uniqueInOrder(subjects);
     const perSplit: number[] = [];
     const perSubject = new Map<string, number[]>(subjectIds.map((s) => [s, []]));
-    for (const split of shuffleSplits(rows.length, opts.nSplits ?? 10, opts.trainSize ?? 0.9, opts.seed ?? 1)) {
+    for (const split of splits) {
       const fit = await fitFold(opts.backend, takeRows(x, split.train), takeRows(y, split.train), takeRows(x, split.test), [], { estimator: 'ols', olsCutoff: 'lstsq' });
       const r = brainScorePearson(fit.yhat, takeRows(y, split.test));
       perSplit.push(median(r));
       for (const s of subjectIds) perSubject.get(s)!.push(median(r.filter((_, j) => subjects[j] === s)));
     }
     const raw = perSplit.reduce((a, b) => a + b, 0) / perSplit.length;
-    const ceiling = opts.ceiling === undefined || opts.ceiling === 'published' ? publishedCeiling(dataset.name, experiment) : opts.ceiling;
+    const { ceiling, note: ceilingNote } = opts.ceiling === undefined || opts.ceiling === 'published'
+      ? publishedCeiling(dataset.assembly, dataset.name, experiment, rows.length, units.length)
+      : { ceiling: opts.ceiling, note: opts.ceiling === null ? 'no ceiling (--ceiling none)' : 'ceiling given with --ceiling' };
     experiments.push({
       experiment,
       nSamples: rows.length,
@@ -131,6 +186,8 @@ export async function brainScoreLinearShuffle(dataset: Dataset, features: Matrix
       perSplit,
       raw,
       ceiling,
+      ceilingNote,
+      splitOrder: order,
       normalized: ceiling ? Math.min(1, Math.max(0, raw / ceiling)) : null,
       subjects: subjectIds.map((s) => ({ subject: s, raw: perSubject.get(s)!.reduce((a, b) => a + b, 0) / perSubject.get(s)!.length })),
     });

@@ -92,7 +92,8 @@ test('fedorenko2016: the real file loads with the values of DATASETS.md §2.1', 
   assert.deepEqual(d.shuffleOrder, []);
 });
 
-function expectedFixtureDataset(source: string): Dataset {
+/** `presentationRow`: the file row of each dataset row (identity when the file is in sentence order). */
+function expectedFixtureDataset(source: string, presentationRow: Int32Array = Int32Array.from({ length: 24 }, (_, r) => r)): Dataset {
   const spec = fedorenkoSpec();
   const words = SENTENCES.flatMap((s) => s.split(' '));
   // The paper's casing and final period (METHODS §1.2), written out by hand.
@@ -117,6 +118,7 @@ function expectedFixtureDataset(source: string): Dataset {
     },
     design: { kind: 'blocks', outerSize: 32, innerSize: 48 },
     shuffleOrder: [],
+    assembly: { identifier: 'Fedorenko2016.language', presentationRow },
   };
 }
 
@@ -137,8 +139,12 @@ test('netcdf: profile A fixture stored (neuroid, presentation) with permuted row
   assert.deepEqual(a.dims, ['presentation', 'neuroid']);
   assert.equal(a.data.rows, 24);
   assert.equal(a.attrs.stimulus_set_name, 'Fedorenko2016.ecog');
-  // Rows are sorted back into (sentence_id, word_num) order; text falls back to `word`.
-  assert.deepEqual(await readAssembly(PROFILE_A), expectedFixtureDataset(PROFILE_A));
+  // Rows are sorted back into (sentence_id, word_num) order; text falls back to `word`; each row
+  // remembers its place in the file (Brain-Score's presentation order).
+  const fileIds = a.coords.presentation.find((c) => c.name === 'stimulus_id')!.values.map(String);
+  const fileRow = Int32Array.from({ length: 24 }, (_, r) => fileIds.indexOf(String(r)));
+  assert.notDeepEqual(Array.from(fileRow), Array.from({ length: 24 }, (_, r) => r), 'the fixture permutes its rows');
+  assert.deepEqual(await readAssembly(PROFILE_A), expectedFixtureDataset(PROFILE_A, fileRow));
 });
 
 test('netcdf: files written by h5wasm: DIMENSION_LIST and its fallbacks', async () => {

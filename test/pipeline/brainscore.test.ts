@@ -1,9 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { brainScoreLinearShuffle, brainScorePearson, publishedCeiling, shuffleSplits } from '../../src/pipeline/brainscore.js';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { brainScoreLinearShuffle, brainScorePearson, brainScoreSplits, publishedCeiling, shuffleSplits } from '../../src/pipeline/brainscore.js';
 import { simulateDataset } from '../../src/data/simulate.js';
+import { loadDataset } from '../../src/io/dataset.js';
 import { getBackend } from '../../src/linalg/index.js';
 import { fromRows, takeCols } from '../../src/linalg/matrix.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const fixture = (name: string) => `${root}test/fixtures/datasets/${name}`;
 
 test('ShuffleSplit(10, train 0.9, random_state=1) reproduces scikit-learn\'s test sets (REFERENCE_VALUES §J)', () => {
   const sorted10 = (a: Int32Array) => Array.from(a).sort((x, y) => x - y).slice(0, 10);
@@ -23,22 +29,69 @@ test('ShuffleSplit(10, train 0.9, random_state=1) reproduces scikit-learn\'s tes
   }
 });
 
+test("splits are drawn over the assembly's presentation order, not brainmap's re-sorted rows (scikit-learn on the files read with xarray)", async () => {
+  // scripts/reference/brainscore_splits.py: stimulus ids of the test sets, in ShuffleSplit's order.
+  const ref = JSON.parse(readFileSync(`${root}test/fixtures/reference/brainscore_splits.json`, 'utf8')) as {
+    fixtures: Record<string, Record<string, { n: number; n_test: number; test: Record<string, string[]> }>>;
+  };
+  for (const [name, experiments] of Object.entries(ref.fixtures)) {
+    const d = await loadDataset(fixture(name));
+    // The fixtures interleave experiments/stories in the file; brainmap sorts its rows differently.
+    assert.ok(d.assembly, `${name}: reader records the presentation order`);
+    for (const [experiment, want] of Object.entries(experiments)) {
+      const { rows, order, splits } = brainScoreSplits(d, experiment);
+      assert.equal(order, 'assembly');
+      assert.equal(rows.length, want.n);
+      for (const [k, ids] of Object.entries(want.test)) {
+        assert.deepEqual(Array.from(splits[Number(k)].test, (i) => d.samples.stimulusId[rows[i]]), ids, `${name} experiment ${experiment || '(single)'} split ${k}`);
+      }
+    }
+  }
+});
+
 test('Brain-Score correlation: Σ (x̃/(‖x̃‖+1e-8))·(ỹ/(‖ỹ‖+1e-8))', () => {
   const r = brainScorePearson(fromRows([[1], [2], [4]]), fromRows([[2], [4], [8]]));
   assert.ok(Math.abs(r[0] - 1) < 1e-7 && r[0] < 1);
   assert.equal(brainScorePearson(fromRows([[1], [1]]), fromRows([[0], [3]]))[0], 0);
 });
 
-test('feeding the responses back as features scores 1 (raw), and ceilings normalise and clip to [0, 1]', async () => {
+test('published ceilings apply only to the data they were computed on (REFERENCE_VALUES §K), otherwise the reason is given', async () => {
+  const origin = (identifier: string | null, note?: string) => ({ identifier, note, presentationRow: new Int32Array(0) });
+  // The Brain-Score assemblies at their published sizes.
+  assert.equal(publishedCeiling(origin('Pereira2018.language'), 'pereira2018', '243', 243, 8031).ceiling, 0.35378928);
+  assert.equal(publishedCeiling(origin('Pereira2018.language'), 'pereira2018', '384', 384, 12155).ceiling, 0.36343748);
+  assert.equal(publishedCeiling(origin('Blank2014.fROI'), 'blank2014', '', 1317, 60).ceiling, 0.21026591);
+  const fed = await loadDataset(`${root}../shared/data/fedorenko2016/fedorenko2016.nc`);
+  const f = publishedCeiling(fed.assembly, fed.name, '', 416, 97);
+  assert.equal(f.ceiling, 0.225257);
+  assert.match(f.note, /third-party script, not authoritative/);
+  // Not the data: other sizes, a network=all selection, the MATLAB release, a simulation.
+  const lang = await loadDataset(fixture('pereira2018-language-profileB.nc'));
+  assert.equal(lang.assembly?.identifier, 'Pereira2018.language');
+  const small = publishedCeiling(lang.assembly, lang.name, '243', 243, 64);
+  assert.equal(small.ceiling, null);
+  assert.match(small.note, /computed on 243 samples × 8031 neuroids; these data have 243 × 64/);
+  const all = await loadDataset(`${fixture('pereira2018-allatlas-profileC.nc')}::network=all`);
+  assert.equal(all.assembly?.identifier, null);
+  assert.match(publishedCeiling(all.assembly, all.name, '243', 243, 8031).note, /not Pereira2018\.language's language network alone/);
+  const mat = await loadDataset(`pereira2018-mat:${fixture('pereira-mat-atlases')}`);
+  assert.equal(publishedCeiling(mat.assembly, mat.name, '243', 243, 8031).ceiling, null);
+  assert.match(publishedCeiling(mat.assembly, mat.name, '243', 243, 8031).note, /MATLAB release/);
+  const sim = simulateDataset('fedorenko', { units: 0.1 });
+  assert.match(publishedCeiling(sim.assembly, sim.name, '', 416, 97).note, /not read from a Brain-Score assembly/);
+});
+
+test('feeding the responses back as features scores 1 (raw); a given ceiling normalises and clips to [0, 1]; no published one for simulated data', async () => {
   const d = simulateDataset('fedorenko', { units: 0.1 });
   const backend = getBackend('auto');
   // The first 5 units as features: those units are predicted exactly.
   const x = takeCols(d.y, [0, 1, 2, 3, 4]);
   const own = await brainScoreLinearShuffle({ ...d, y: x }, x, { backend, ceiling: null });
   assert.ok(Math.abs(own.raw - 1) < 1e-6, `raw ${own.raw}`);
-  const withCeiling = await brainScoreLinearShuffle({ ...d, name: 'fedorenko2016' }, x, { backend });
-  assert.equal(withCeiling.experiments[0].ceiling, 0.225257);
-  assert.equal(withCeiling.experiments[0].normalized, Math.min(1, Math.max(0, withCeiling.raw / 0.225257)));
-  assert.equal(publishedCeiling('pereira2018', '243'), 0.35378928);
-  assert.equal(publishedCeiling('sim:pereira', '243'), null);
+  assert.equal(own.experiments[0].splitOrder, 'dataset');
+  const given = await brainScoreLinearShuffle(d, x, { backend, ceiling: 0.2 });
+  assert.equal(given.experiments[0].normalized, Math.min(1, Math.max(0, given.raw / 0.2)));
+  const published = await brainScoreLinearShuffle({ ...d, name: 'fedorenko2016' }, x, { backend });
+  assert.equal(published.experiments[0].ceiling, null, 'a dataset named fedorenko2016 is not the assembly');
+  assert.equal(published.score, published.raw);
 });
