@@ -9,11 +9,16 @@
  *
  * Arrays come back in C (row-major) order in native-endian typed arrays whatever the file's
  * order and byte order; `dtype` keeps the descriptor as stored (e.g. '>f4').
+ *
+ * Files are read with positioned reads (header, then data), never as one whole-file buffer, so
+ * their size is not limited to fs.readFile's 2 GiB; readMatrixNpy converts piece by piece into
+ * its float64 result.
  */
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { unzipSync, zipSync, type Zippable } from 'fflate';
-import { inputError } from '../data/errors.js';
+import { inputError, InputError } from '../data/errors.js';
 import type { Matrix64 } from '../linalg/matrix.js';
-import { readBytes, writeBytes } from './fsutil.js';
+import { describeFsError, readBytes, writeBytes } from './fsutil.js';
 
 export type NpyTypedArray =
   | Float64Array | Float32Array
@@ -213,32 +218,46 @@ function fortranToC<T>(src: ArrayLike<T>, shape: readonly number[], make: (n: nu
 // ---------------------------------------------------------------------------------------------
 // Reading
 
+/** What the header of a `.npy` file says, and where its data lies. */
+interface NpyHeader {
+  shape: number[];
+  descr: string;
+  t: DtypeInfo;
+  fortran: boolean;
+  /** Byte offset of the data. */
+  dataStart: number;
+  /** Elements (product of the shape). */
+  count: number;
+  /** Data bytes the shape and dtype need. */
+  need: number;
+}
+
 /**
- * Parses the bytes of a `.npy` file. `source` and `field` name the file and the array in error
- * messages ("<source>: <field>: <problem>").
+ * Parses the header of a `.npy` file from its first bytes (`head` holds at least the magic,
+ * version, length and header dict when the file is long enough) and checks that the file's
+ * length, `fileLength` bytes, is exactly the header plus the data.
  */
-export function parseNpy(bytes: Uint8Array, source: string, field = 'file'): NpyArray {
-  const fail = (what: string) => inputError(source, field, what);
-  if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) {
+function parseNpyHeader(head: Uint8Array, fileLength: number, fail: (what: string) => Error): NpyHeader {
+  if (fileLength < 10 || head.length < 10 || MAGIC.some((b, i) => head[i] !== b)) {
     throw fail('not a .npy file (missing the \\x93NUMPY magic string)');
   }
-  const major = bytes[6];
-  const minor = bytes[7];
+  const major = head[6];
+  const minor = head[7];
   let headerLen: number;
   let headerStart: number;
   if (major === 1) {
-    headerLen = bytes[8] | (bytes[9] << 8);
+    headerLen = head[8] | (head[9] << 8);
     headerStart = 10;
   } else if (major === 2 || major === 3) {
-    if (bytes.length < 12) throw fail('file is truncated inside the header');
-    headerLen = (bytes[8] | (bytes[9] << 8) | (bytes[10] << 16)) + bytes[11] * 0x1000000;
+    if (fileLength < 12 || head.length < 12) throw fail('file is truncated inside the header');
+    headerLen = (head[8] | (head[9] << 8) | (head[10] << 16)) + head[11] * 0x1000000;
     headerStart = 12;
   } else {
     throw fail(`unsupported .npy format version ${major}.${minor}, expected 1.0, 2.0 or 3.0`);
   }
   const dataStart = headerStart + headerLen;
-  if (dataStart > bytes.length) throw fail('file is truncated inside the header');
-  const headerBytes = bytes.subarray(headerStart, dataStart);
+  if (dataStart > fileLength || dataStart > head.length) throw fail('file is truncated inside the header');
+  const headerBytes = head.subarray(headerStart, dataStart);
   const headerText = major === 3
     ? new TextDecoder('utf-8').decode(headerBytes)
     : latin1(headerBytes);
@@ -258,20 +277,40 @@ export function parseNpy(bytes: Uint8Array, source: string, field = 'file'): Npy
   const t = parseDescr(descr);
   if (!t) throw fail(`unsupported dtype '${descr}' (supported: f4, f8, i1-i8, u1-u8, b1, U, S; object arrays are not)`);
   const count = shape.reduce((a, b) => a * b, 1);
-  const eb = elementBytes(t);
-  const need = count * eb;
-  const have = bytes.length - dataStart;
+  const need = count * elementBytes(t);
+  const have = fileLength - dataStart;
   if (have < need) {
     throw fail(`file is truncated: shape ${shapeText(shape)} of '${descr}' needs ${need} data bytes, found ${have}`);
   }
   if (have > need) {
     throw fail(`file has ${have - need} unexpected bytes after the data of shape ${shapeText(shape)} '${descr}'`);
   }
+  return { shape, descr, t, fortran, dataStart, count, need };
+}
 
-  let data: NpyTypedArray | string[];
+/** Reverses the bytes of every `w`-byte element in place (big ↔ little endian). */
+function swapBytes(b: Uint8Array, w: number): void {
+  for (let off = 0; off < b.length; off += w) {
+    for (let a = off, c = off + w - 1; a < c; a++, c--) { const x = b[a]; b[a] = b[c]; b[c] = x; }
+  }
+}
+
+/** True when elements of this dtype must be byte-swapped on this host. */
+function needsSwap(t: DtypeInfo): boolean {
+  return t.itemsize > 1 && t.bigEndian === LITTLE_ENDIAN_HOST;
+}
+
+/**
+ * Decodes the data of a `.npy` array. `data` holds exactly `h.need` bytes, starts an ArrayBuffer
+ * of its own (numeric views are made on it) and may be modified (byte swaps are done in place).
+ */
+function decodeNpyData(h: NpyHeader, data: Uint8Array, fail: (what: string) => Error): NpyArray {
+  const { t, shape, count, descr } = h;
+  const eb = elementBytes(t);
+  let out: NpyTypedArray | string[];
   if (t.kind === 'U' || t.kind === 'S') {
     const strs: string[] = new Array(count);
-    const dv = new DataView(bytes.buffer, bytes.byteOffset + dataStart, need);
+    const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
     const le = !t.bigEndian;
     for (let k = 0; k < count; k++) {
       let s = '';
@@ -283,47 +322,145 @@ export function parseNpy(bytes: Uint8Array, source: string, field = 'file'): Npy
         s = String.fromCodePoint(...cps.slice(0, end));
       } else {
         let end = t.itemsize;
-        const base = dataStart + k * eb;
-        while (end > 0 && bytes[base + end - 1] === 0) end--;
-        s = latin1(bytes.subarray(base, base + end));
+        const base = k * eb;
+        while (end > 0 && data[base + end - 1] === 0) end--;
+        s = latin1(data.subarray(base, base + end));
       }
       strs[k] = s;
     }
-    data = strs;
+    out = strs;
   } else {
-    const copy = bytes.slice(dataStart, dataStart + need); // aligned private copy
-    const swap = t.itemsize > 1 && (t.bigEndian === LITTLE_ENDIAN_HOST);
-    if (swap) {
-      const w = t.itemsize;
-      for (let off = 0; off < copy.length; off += w) {
-        for (let a = off, b = off + w - 1; a < b; a++, b--) { const x = copy[a]; copy[a] = copy[b]; copy[b] = x; }
-      }
-    }
-    data = makeTyped(t, copy.buffer);
+    if (needsSwap(t)) swapBytes(data, t.itemsize);
+    out = makeTyped(t, data.buffer as ArrayBuffer);
     if (t.kind === 'b') {
-      for (let k = 0; k < data.length; k++) {
-        if ((data as Uint8Array)[k] > 1) throw fail(`boolean element ${k} has byte value ${(data as Uint8Array)[k]}, expected 0 or 1`);
+      for (let k = 0; k < out.length; k++) {
+        if ((out as Uint8Array)[k] > 1) throw fail(`boolean element ${k} has byte value ${(out as Uint8Array)[k]}, expected 0 or 1`);
       }
     }
   }
-  if (fortran && shape.length > 1) {
-    if (Array.isArray(data)) {
-      data = fortranToC(data, shape, (n) => new Array<string>(n)) as string[];
+  if (h.fortran && shape.length > 1) {
+    if (Array.isArray(out)) {
+      out = fortranToC(out, shape, (n) => new Array<string>(n)) as string[];
     } else {
-      const ctor = data.constructor as { new (n: number): NpyTypedArray };
-      data = fortranToC(data as ArrayLike<number | bigint>, shape, (n) => new ctor(n) as unknown as { [i: number]: number | bigint }) as unknown as NpyTypedArray;
+      const ctor = out.constructor as { new (n: number): NpyTypedArray };
+      out = fortranToC(out as ArrayLike<number | bigint>, shape, (n) => new ctor(n) as unknown as { [i: number]: number | bigint }) as unknown as NpyTypedArray;
     }
   }
-  return { shape, dtype: descr, data };
+  return { shape, dtype: descr, data: out };
 }
 
-/** Reads a `.npy` file. */
+/**
+ * Parses the bytes of a `.npy` file. `source` and `field` name the file and the array in error
+ * messages ("<source>: <field>: <problem>").
+ */
+export function parseNpy(bytes: Uint8Array, source: string, field = 'file'): NpyArray {
+  const fail = (what: string) => inputError(source, field, what);
+  const h = parseNpyHeader(bytes, bytes.length, fail);
+  return decodeNpyData(h, bytes.slice(h.dataStart, h.dataStart + h.need), fail); // aligned private copy
+}
+
+/** Largest single read (fs.readSync takes at most 2³¹ − 1 bytes per call). */
+const MAX_READ_BYTES = 1 << 30;
+
+/** An open `.npy` file and its parsed header (close `fd` when done). */
+interface OpenNpy {
+  fd: number;
+  header: NpyHeader;
+}
+
+/** Fills `buf` from `fd` at byte `position` (positioned reads, no size limit on the file). */
+function readAt(fd: number, buf: Uint8Array, position: number, fail: (what: string) => Error): void {
+  let done = 0;
+  while (done < buf.length) {
+    let got: number;
+    try {
+      got = readSync(fd, buf, done, Math.min(buf.length - done, MAX_READ_BYTES), position + done);
+    } catch (err) {
+      throw fail(`cannot read file (${describeFsError(err)})`);
+    }
+    if (got === 0) throw fail(`file ended at byte ${position + done} while reading (it changed while being read?)`);
+    done += got;
+  }
+}
+
+/** Opens a `.npy` file and parses its header (errors as readBytes and parseNpy word them). */
+function openNpy(path: string, field: string): OpenNpy {
+  const fail = (what: string) => inputError(path, field, what);
+  let size: number;
+  try {
+    const st = statSync(path);
+    if (st.isDirectory()) throw fail('is a directory, expected a file');
+    size = st.size;
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    throw fail(describeFsError(err));
+  }
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    throw fail(`cannot read file (${describeFsError(err)})`);
+  }
+  try {
+    const prefix = new Uint8Array(Math.min(size, 12));
+    readAt(fd, prefix, 0, fail);
+    let head = prefix;
+    if (prefix.length >= 10 && MAGIC.every((b, i) => prefix[i] === b)) {
+      const major = prefix[6];
+      const len = major === 1 ? 10 + (prefix[8] | (prefix[9] << 8))
+        : prefix.length >= 12 ? 12 + (prefix[8] | (prefix[9] << 8) | (prefix[10] << 16)) + prefix[11] * 0x1000000 : 0;
+      if (len > prefix.length && len <= size) {
+        head = new Uint8Array(len);
+        readAt(fd, head, 0, fail);
+      }
+    }
+    return { fd, header: parseNpyHeader(head, size, fail) };
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+}
+
+/**
+ * Reads a `.npy` file of any size: the header first, then the data straight into the array's own
+ * buffer with positioned reads (no whole-file buffer, no 2 GiB limit).
+ */
 export function readNpy(path: string, field = 'file'): NpyArray {
-  return parseNpy(readBytes(path, field), path, field);
+  const fail = (what: string) => inputError(path, field, what);
+  const { fd, header } = openNpy(path, field);
+  try {
+    const data = new Uint8Array(header.need);
+    readAt(fd, data, header.dataStart, fail);
+    return decodeNpyData(header, data, fail);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function describeCell(v: number): string {
   return Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
+}
+
+/** The 2-D numeric checks of npyToMatrix64 (same wording), on a header. */
+function checkMatrixHeader(shape: readonly number[], descr: string, fail: (what: string) => Error): DtypeInfo {
+  if (shape.length !== 2) {
+    throw fail(`expected a 2-D array, found a ${shape.length}-D array of shape ${shapeText(shape)}`);
+  }
+  const t = parseDescr(descr);
+  if (!t || t.kind === 'b' || t.kind === 'U' || t.kind === 'S') {
+    throw fail(`expected a numeric (float or integer) array, found dtype '${descr}'`);
+  }
+  return t;
+}
+
+/** Throws at the first non-finite value of a C-order rows × cols matrix. */
+function checkFinite(out: Float64Array, cols: number, fail: (what: string) => Error): void {
+  for (let k = 0; k < out.length; k++) {
+    const v = out[k];
+    if (v - v !== 0) {
+      throw fail(`row ${Math.floor(k / cols)}, column ${k % cols} is ${describeCell(v)}; expected finite values (rows and columns count from 0)`);
+    }
+  }
 }
 
 /**
@@ -332,14 +469,9 @@ function describeCell(v: number): string {
  */
 export function npyToMatrix64(arr: NpyArray, source: string, field: string): Matrix64 {
   const fail = (what: string) => inputError(source, field, what);
-  if (arr.shape.length !== 2) {
-    throw fail(`expected a 2-D array, found a ${arr.shape.length}-D array of shape ${shapeText(arr.shape)}`);
-  }
+  checkMatrixHeader(arr.shape, arr.dtype, fail);
+  if (Array.isArray(arr.data)) throw fail(`expected a numeric (float or integer) array, found dtype '${arr.dtype}'`);
   const [rows, cols] = arr.shape;
-  const t = parseDescr(arr.dtype);
-  if (!t || t.kind === 'b' || t.kind === 'U' || t.kind === 'S' || Array.isArray(arr.data)) {
-    throw fail(`expected a numeric (float or integer) array, found dtype '${arr.dtype}'`);
-  }
   const src = arr.data;
   const out = new Float64Array(rows * cols);
   for (let k = 0; k < out.length; k++) {
@@ -351,20 +483,83 @@ export function npyToMatrix64(arr: NpyArray, source: string, field: string): Mat
         throw fail(`row ${Math.floor(k / cols)}, column ${k % cols}: integer ${raw} is too large to represent exactly`);
       }
     } else v = raw;
-    if (!Number.isFinite(v)) {
-      throw fail(`row ${Math.floor(k / cols)}, column ${k % cols} is ${describeCell(v)}; expected finite values (rows and columns count from 0)`);
-    }
     out[k] = v;
   }
+  checkFinite(out, cols, fail);
   return { rows, cols, data: out };
 }
+
+/** Bytes read per piece by readMatrixNpy (the only buffer besides the result). */
+export const NPY_CHUNK_BYTES = 8 << 20;
 
 /**
  * Reads a `.npy` file holding a 2-D numeric array of finite values as a float64 matrix. Errors
  * name the file, `field`, and the first bad row/column (0-based).
+ *
+ * The file is read in pieces of `chunkBytes` (default NPY_CHUNK_BYTES; rounded down to whole
+ * elements, at least one) with positioned reads and converted straight into the result, so any
+ * file size works (no 2 GiB limit) and the memory used is the float64 result plus one piece
+ * (row-major float64 files are read into the result itself).
  */
-export function readMatrixNpy(path: string, opts: { field: string }): Matrix64 {
-  return npyToMatrix64(readNpy(path, opts.field), path, opts.field);
+export function readMatrixNpy(path: string, opts: { field: string; chunkBytes?: number }): Matrix64 {
+  const field = opts.field;
+  const fail = (what: string) => inputError(path, field, what);
+  const { fd, header: h } = openNpy(path, field);
+  try {
+    const t = checkMatrixHeader(h.shape, h.descr, fail);
+    const [rows, cols] = h.shape;
+    const count = h.count;
+    const out = new Float64Array(count);
+    const eb = t.itemsize;
+    const per = Math.max(1, Math.floor((opts.chunkBytes ?? NPY_CHUNK_BYTES) / eb));
+    const swap = needsSwap(t);
+    const fortran = h.fortran;
+    let badInt = -1; // smallest C index of a 64-bit integer that is not exactly representable
+    let badRaw = 0n;
+    if (t.kind === 'f' && eb === 8 && !fortran) {
+      // float64 in row-major order: read straight into the result, piece by piece.
+      const bytes = new Uint8Array(out.buffer);
+      for (let e0 = 0; e0 < count; e0 += per) {
+        const piece = bytes.subarray(e0 * 8, Math.min(count, e0 + per) * 8);
+        readAt(fd, piece, h.dataStart + e0 * 8, fail);
+        if (swap) swapBytes(piece, 8);
+      }
+      checkFinite(out, cols, fail);
+      return { rows, cols, data: out };
+    }
+    const buf = new Uint8Array(Math.min(per, Math.max(count, 1)) * eb);
+    for (let e0 = 0; e0 < count; e0 += per) {
+      const n = Math.min(per, count - e0);
+      const piece = buf.subarray(0, n * eb);
+      readAt(fd, piece, h.dataStart + e0 * eb, fail);
+      if (swap) swapBytes(piece, eb);
+      const src = makeTyped(t, buf.buffer as ArrayBuffer);
+      if (src instanceof BigInt64Array || src instanceof BigUint64Array) {
+        for (let i = 0; i < n; i++) {
+          const e = e0 + i;
+          const k = fortran ? (e % rows) * cols + Math.floor(e / rows) : e;
+          const v = Number(src[i]);
+          if (!Number.isSafeInteger(v) && (badInt < 0 || k < badInt)) { badInt = k; badRaw = src[i]; }
+          out[k] = v;
+        }
+      } else if (!fortran) {
+        out.set(n === src.length ? src : src.subarray(0, n), e0);
+      } else {
+        for (let i = 0; i < n; i++) {
+          const e = e0 + i;
+          const r = e % rows;
+          out[r * cols + (e - r) / rows] = src[i];
+        }
+      }
+    }
+    if (badInt >= 0) {
+      throw fail(`row ${Math.floor(badInt / cols)}, column ${badInt % cols}: integer ${badRaw} is too large to represent exactly`);
+    }
+    checkFinite(out, cols, fail);
+    return { rows, cols, data: out };
+  } finally {
+    closeSync(fd);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
