@@ -63,7 +63,7 @@ export function registerPartitionCommand(program: Command): void {
       } finally {
         progress.stop();
       }
-      const json = partitionJson(p, opts.split, opts.blocking);
+      const json = partitionJson(p, opts.split);
       if (opts.out) {
         mkdirSync(opts.out, { recursive: true });
         writeFileAtomic(join(opts.out, 'partition.json'), JSON.stringify(json, null, 2) + '\n');

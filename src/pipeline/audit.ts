@@ -229,7 +229,7 @@ function writeAudit(dir: string, audit: AuditJson, fits: { fShuf: SpecScore; fCo
   for (const [id, p, split] of [['simple', fits.pSimple, 'contiguous'], ['oasm', fits.pOasm, 'shuffled']] as const) {
     const sub = join(dir, `partition-${id}`);
     mkdirSync(sub, { recursive: true });
-    writeFileAtomic(join(sub, 'partition.json'), JSON.stringify(partitionJson(p, split, 'block'), null, 2) + '\n');
+    writeFileAtomic(join(sub, 'partition.json'), JSON.stringify(partitionJson(p, split), null, 2) + '\n');
     writeFileAtomic(join(sub, 'units.csv'), partitionCsv(p));
   }
   writeFileAtomic(join(dir, 'audit.json'), JSON.stringify(audit, null, 2) + '\n');

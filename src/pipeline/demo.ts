@@ -115,7 +115,7 @@ export async function runDemo(opts: DemoOptions): Promise<{ rows: DemoRow[]; par
       rows.push({ dataset: spec, analysis: 'untrained-lm', features: DEMO_UNTRAINED_LM, split: 'contiguous', r2: json.dataset.r2, r2_sem: json.dataset.r2_sem, r: json.dataset.r, meaning: 'a randomly initialised GPT-2 (layer 4, last token, sentence context): its score is what it carries of word position' });
       const sub = join(opts.outDir, kind, 'partition-position-untrained-lm');
       mkdirSync(sub, { recursive: true });
-      writeFileAtomic(join(sub, 'partition.json'), JSON.stringify(partitionJson(p, 'contiguous', 'block'), null, 2) + '\n');
+      writeFileAtomic(join(sub, 'partition.json'), JSON.stringify(partitionJson(p, 'contiguous'), null, 2) + '\n');
       writeFileAtomic(join(sub, 'units.csv'), partitionCsv(p));
       partitions.push({
         dataset: spec, a: position, b: DEMO_UNTRAINED_LM, split: 'contiguous', omega_mean: p.omegaMean, percent_significant: p.significance.meanPercentSignificant,

@@ -15,7 +15,11 @@ import { csvCell, specScoreToJson, type ScoreJson } from './results.js';
 export interface PartitionOptions extends SpecScoreOptions {
   /** Average squared errors within blocks before the unit-wise test (default 'block'). */
   blocking?: Blocking;
-  /** With blocking: cut blocks into chunks of at most this many consecutive samples (Blank: 10 TRs). */
+  /**
+   * With blocking: cut blocks into chunks of at most this many consecutive samples (Blank: 10 TRs)
+   * — by position within the block, or under blocking 'paper' as the authors did, by global row
+   * index (a chunk starts at every multiple of this many rows and at every block start, §1.3/§6.1).
+   */
   blockChunk?: number;
   /** Fits of A and/or B already made with the same options and `keepErrors` (reused, not refitted). */
   precomputed?: { a?: SpecScore; b?: SpecScore };
@@ -41,6 +45,10 @@ export interface PartitionResult {
   a: SpecScore;
   b: SpecScore;
   joint: SpecScore;
+  /** The blocked statistics' blocking, chunk size (null: whole blocks) and how chunks are cut. */
+  blocking: Blocking;
+  blockChunk: number | null;
+  chunking: 'position' | 'global' | null;
   subjects: SubjectPartition[];
   /** Mean over subjects of Ω. */
   omegaMean: number;
@@ -56,9 +64,17 @@ function clippedSubjects(exps: readonly ExperimentScores[]): Map<string, number>
   return new Map(agg.subjects.map((s) => [s.subject, s.value]));
 }
 
-/** Block label of each row, optionally cut into chunks of `chunk` consecutive positions. */
-export function blockLabels(dataset: Dataset, rows: ArrayLike<number>, chunk?: number): string[] {
-  return Array.from(rows, (r) => (chunk ? `${dataset.samples.block[r]}#${Math.floor(dataset.samples.position[r] / chunk)}` : dataset.samples.block[r]));
+/**
+ * Block label of each row, optionally cut into chunks of at most `chunk` rows: by position within
+ * the block (`position`: positions 0..chunk−1, chunk..2·chunk−1, … of each block), or as the
+ * authors cut Blank's stories (`global`, METHODS §1.3 `data_labels_blank_chunked`: walking over the
+ * global row index i, a chunk starts whenever i % chunk == 0 or the block changes).
+ */
+export function blockLabels(dataset: Dataset, rows: ArrayLike<number>, chunk?: number, chunking: 'position' | 'global' = 'position'): string[] {
+  if (!chunk) return Array.from(rows, (r) => dataset.samples.block[r]);
+  // Blocks are contiguous runs of rows, so (block, ⌊i/chunk⌋) names exactly one walked chunk.
+  const index = (r: number) => (chunking === 'global' ? r : dataset.samples.position[r]);
+  return Array.from(rows, (r) => `${dataset.samples.block[r]}#${Math.floor(index(r) / chunk)}`);
 }
 
 export async function partitionFeatures(dataset: Dataset, specA: string, specB: string, opts: PartitionOptions): Promise<PartitionResult> {
@@ -80,6 +96,7 @@ export async function partitionFeatures(dataset: Dataset, specA: string, specB: 
   });
   const omegaMean = subjects.reduce((s, x) => s + x.omega, 0) / (subjects.length || 1);
 
+  // units.csv's joint column is the same per-unit value whose subject means entered Ω above.
   const units: UnitPartitionRow[] = [];
   a.result.experiments.forEach((ea, k) => {
     const eb = b.result.experiments[k];
@@ -89,6 +106,9 @@ export async function partitionFeatures(dataset: Dataset, specA: string, specB: 
     }
   });
 
+  const blocking = opts.blocking ?? 'block';
+  const blockChunk = opts.blockChunk ?? null;
+  const chunking = blockChunk === null ? null : blocking === 'paper' ? 'global' : 'position';
   const errorMatrix = (e: ExperimentScores, which: 'se' | 'seIntercept'): ErrorMatrix => ({ rows: e.errors!.rows.length, units: e.unitIds.length, data: e.errors![which] });
   const significance = unitSignificance({
     experiments: a.result.experiments.map((ea, k) => {
@@ -98,15 +118,15 @@ export async function partitionFeatures(dataset: Dataset, specA: string, specB: 
         simple: errorMatrix(ea, 'se'),
         model: errorMatrix(b.result.experiments[k], 'se'),
         joint: errorMatrix(joint.result.experiments[k], 'se'),
-        rowBlocks: blockLabels(dataset, ea.errors!.rows, opts.blockChunk),
-        originalBlocks: blockLabels(dataset, expRows, opts.blockChunk),
+        rowBlocks: blockLabels(dataset, ea.errors!.rows, opts.blockChunk, chunking ?? undefined),
+        originalBlocks: blockLabels(dataset, expRows, opts.blockChunk, chunking ?? undefined),
         unitIndex: ea.unitIndex,
       };
     }),
     subjectOf: (u) => dataset.units.subject[u],
-    blocking: opts.blocking ?? 'block',
+    blocking,
   });
-  return { a, b, joint, subjects, omegaMean, units, significance };
+  return { a, b, joint, blocking, blockChunk, chunking, subjects, omegaMean, units, significance };
 }
 
 /** The JSON form of a partition (partition.json, `brainmap partition --json`). */
@@ -118,11 +138,16 @@ export interface PartitionJson {
   joint: ScoreJson;
   subjects: { subject: string; r2_a: number; r2_b: number; r2_joint: number; omega: number }[];
   omega_mean: number;
-  significance: { alpha: number; blocking: Blocking; mean_percent_significant: number; subjects: { subject: string; n_units: number; percent_significant: number; percent_b_beats_chance: number }[] };
+  /**
+   * The unit-wise test: `blocking` as run ('paper' under --compat paper), `block_chunk` (null:
+   * whole blocks) and how chunks were cut (`chunking`: 'position' within a block, 'global' row
+   * index as the authors did; null without chunks).
+   */
+  significance: { alpha: number; blocking: Blocking; block_chunk: number | null; chunking: 'position' | 'global' | null; mean_percent_significant: number; subjects: { subject: string; n_units: number; percent_significant: number; percent_b_beats_chance: number }[] };
 }
 
 /** The JSON form of a partition (what `brainmap partition --json` prints). */
-export function partitionJson(p: PartitionResult, split: string, blocking: Blocking): PartitionJson {
+export function partitionJson(p: PartitionResult, split: string): PartitionJson {
   return {
     dataset: p.a.result.dataset,
     split,
@@ -133,7 +158,9 @@ export function partitionJson(p: PartitionResult, split: string, blocking: Block
     omega_mean: p.omegaMean,
     significance: {
       alpha: p.significance.alpha,
-      blocking,
+      blocking: p.blocking,
+      block_chunk: p.blockChunk,
+      chunking: p.chunking,
       mean_percent_significant: p.significance.meanPercentSignificant,
       subjects: p.significance.subjects.map((s) => ({ subject: s.subject, n_units: s.nUnits, percent_significant: s.percentSignificant, percent_b_beats_chance: s.percentModelSignificant })),
     },

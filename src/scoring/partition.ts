@@ -17,15 +17,19 @@ export function omega(r2Simple: number, r2Model: number, r2Joint: number): numbe
 }
 
 export interface UnitPartition {
-  /** Clipped (≥ 0) R² of A, B and the joint fit raised to max(joint, A, B). */
+  /**
+   * R² of A, B and the joint (banded) fit, each clipped at 0 (NaN → 0) — the unit values whose
+   * subject means enter Ω (§5.5/§5.7: the trained figures clip units first). The joint value is the
+   * banded fit's own, not raised to max(A, B): Ω raises the subject-level joint to B's instead.
+   */
   a: number;
   b: number;
   joint: number;
-  /** joint − b: what only A explains. */
+  /** joint − b: what only A explains (negative when the joint fit does worse than B alone). */
   uniqueA: number;
-  /** joint − a: what only B explains. */
+  /** joint − a: what only B explains (negative when the joint fit does worse than A alone). */
   uniqueB: number;
-  /** a + b − joint: what both explain (can be slightly negative when fits are noisy). */
+  /** a + b − joint: what both explain (can be negative when fits are noisy). */
   shared: number;
 }
 
@@ -34,6 +38,6 @@ export function partitionUnit(r2A: number, r2B: number, r2Joint: number): UnitPa
   const c = (v: number) => (Number.isNaN(v) ? 0 : Math.max(0, v));
   const a = c(r2A);
   const b = c(r2B);
-  const joint = Math.max(c(r2Joint), a, b);
+  const joint = c(r2Joint);
   return { a, b, joint, uniqueA: joint - b, uniqueB: joint - a, shared: a + b - joint };
 }

@@ -103,6 +103,8 @@ export interface SignificanceResult {
   /** Mean over subjects of percentSignificant. */
   meanPercentSignificant: number;
   alpha: number;
+  /** The blocking the test used. */
+  blocking: Blocking;
 }
 
 export function unitSignificance(input: SignificanceInput, alpha = 0.05): SignificanceResult {
@@ -138,5 +140,5 @@ export function unitSignificance(input: SignificanceInput, alpha = 0.05): Signif
     return { subject, nUnits: mine.length, percentSignificant: pct(adj), percentModelSignificant: pct(adjM) };
   });
   const meanPercentSignificant = subjects.reduce((a, s) => a + s.percentSignificant, 0) / (subjects.length || 1);
-  return { units, subjects, meanPercentSignificant, alpha };
+  return { units, subjects, meanPercentSignificant, alpha, blocking: input.blocking };
 }

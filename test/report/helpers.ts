@@ -135,7 +135,7 @@ export async function writeSimulatedResults(dir: string): Promise<void> {
   }
   write(join(dir, 'summary.json'), JSON.stringify({ rows, datasets: copies }, null, 2));
   const p = await partitionFeatures(datasets.get('sim:fedorenko:units=0.2')!, 'wp:sigma=4.7', 'bow', { split: 'contiguous', backend, bandedIter: 5 });
-  write(join(dir, 'partition', 'partition.json'), JSON.stringify(partitionJson(p, 'contiguous', 'block'), null, 2));
+  write(join(dir, 'partition', 'partition.json'), JSON.stringify(partitionJson(p, 'contiguous'), null, 2));
   write(join(dir, 'partition', 'units.csv'), partitionCsv(p));
 }
 

@@ -23,6 +23,10 @@ test('unit-wise partition: unique and shared parts add up to the joint R²', () 
   assert.ok(Math.abs(p.uniqueA + p.uniqueB + p.shared - p.joint) < 1e-15);
   const q = partitionUnit(-0.02, NaN, -0.01);
   assert.deepEqual([q.a, q.b, q.joint], [0, 0, 0]);
+  // The joint value is the banded fit's own (clipped), the one Ω averages — not raised to max(A, B).
+  const r = partitionUnit(0.1, 0.08, 0.05);
+  assert.equal(r.joint, 0.05);
+  assert.ok(Math.abs(r.uniqueA + 0.03) < 1e-15 && Math.abs(r.uniqueB + 0.05) < 1e-15 && Math.abs(r.shared - 0.13) < 1e-15);
 });
 
 const em = (rows: number[][]): ErrorMatrix => ({ rows: rows.length, units: rows[0].length, data: Float32Array.from(rows.flat()) });
