@@ -29,7 +29,7 @@ export { runDemo } from './pipeline/demo.js';
 export {
   registerLmFeature, lmTermSettings, Gpt2Model, SafetensorsGpt2Weights, UntrainedGpt2Weights, SafetensorsFile, SafetensorsModel,
   ByteLevelBpe, loadTokenizer, r50kTokenizer, readGpt2Config, parseGpt2Config, gpt2Config, untrainedConfig, GPT2_SHAPES,
-  extractLmFeatures, tokenizeSamples, planPasses, getLmFeatures, openLmModel, clearLmMemo, lmCacheRoot, writeLmFeatures, readLmFeatures, fillNormal,
+  extractLmFeatures, tokenizeSamples, planPasses, getLmFeatures, getLmLayer, openLmModel, clearLmMemo, setLmMemoLimit, lmMemoStats, lmCacheRoot, writeLmFeatures, readLmFeatures, fillNormal,
   LM_POOLINGS, DEFAULT_LM_RULES,
   type Gpt2Config, type Gpt2Weights, type Gpt2BlockWeights, type Tokenizer, type LmFeatures, type LmPooling, type LmContext, type LmRules, type LmModel, type LmManifest,
 } from './features/lm/index.js';

@@ -2,16 +2,22 @@
  * Caching of LLM features: ALL layers under all three poolings are extracted once per
  * (model weights, dataset texts and blocks, rules) and kept
  *
- *  - in process (a memo of the extraction), so a layer sweep (`layer=all`) extracts once;
  *  - on disk under `$BRAINMAP_CACHE/lm/<key>/` (default `./.brainmap-cache/lm/<key>/`):
  *    `layer<k>_<pool>.npy` (samples × d, float32) and `manifest.json`, each written to a temporary
- *    file and renamed into place, the manifest last (a folder without it is ignored).
+ *    file and renamed into place, the manifest last (a folder without it is ignored);
+ *  - in process, a memo of layer matrices bounded by bytes ($BRAINMAP_LM_MEMO_MB, default 1024;
+ *    least recently used dropped first), so a layer sweep (`layer=all`) extracts once and reads
+ *    each layer back from memory or one file, and a sweep worker's memory stays flat across jobs.
+ *
+ * The model's weights are held only while an extraction runs (each extraction opens them afresh);
+ * between extractions only what identifies the model (config, tokenizer, weights hash) is kept.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Dataset } from '../../data/dataset.js';
 import { inputError } from '../../data/errors.js';
+import { ByteLru } from './memo.js';
 import { describeFsError } from '../../io/fsutil.js';
 import { encodeNpy, readNpy } from '../../io/npy.js';
 import { getBackend } from '../../linalg/index.js';
@@ -114,8 +120,8 @@ export function writeLmFeatures(dir: string, f: LmFeatures, manifest: LmManifest
   atomicWrite(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 1) + '\n');
 }
 
-/** Reads features written by writeLmFeatures (null when the folder has no complete, matching manifest). */
-export function readLmFeatures(dir: string, key?: string): { features: LmFeatures; manifest: LmManifest } | null {
+/** The manifest of a folder written by writeLmFeatures (null when absent, unreadable or not matching). */
+function readManifest(dir: string, key?: string): LmManifest | null {
   const mpath = join(dir, 'manifest.json');
   if (!existsSync(mpath)) return null;
   let manifest: LmManifest;
@@ -124,7 +130,14 @@ export function readLmFeatures(dir: string, key?: string): { features: LmFeature
   } catch {
     return null;
   }
-  if (manifest.format !== 'brainmap-lm-features' || manifest.version !== LM_CACHE_VERSION || (key !== undefined && manifest.key !== key)) return null;
+  if (manifest === null || typeof manifest !== 'object' || manifest.format !== 'brainmap-lm-features' || manifest.version !== LM_CACHE_VERSION || (key !== undefined && manifest.key !== key)) return null;
+  return manifest;
+}
+
+/** Reads features written by writeLmFeatures (null when the folder has no complete, matching manifest). */
+export function readLmFeatures(dir: string, key?: string): { features: LmFeatures; manifest: LmManifest } | null {
+  const manifest = readManifest(dir, key);
+  if (manifest === null) return null;
   const n = manifest.dataset.nSamples;
   const d = manifest.dim;
   const pooled = { last: [], mean: [], sum: [] } as Record<LmPooling, Float32Array[]>;
@@ -166,9 +179,31 @@ export interface LmFeaturesResult {
   from: 'memory' | 'disk' | 'extracted';
 }
 
-const memo = new Map<string, Promise<{ features: LmFeatures; manifest: LmManifest }>>();
-/** The last opened model (models are large: only one is kept). */
+/** Default bound of the in-process memo: $BRAINMAP_LM_MEMO_MB megabytes (MiB), else 1024. */
+export function defaultLmMemoBytes(): number {
+  const env = process.env.BRAINMAP_LM_MEMO_MB;
+  if (env === undefined || env.trim() === '') return 1024 * 2 ** 20;
+  if (!/^\s*[0-9]+(\.[0-9]*)?\s*$/.test(env)) throw inputError('environment', 'BRAINMAP_LM_MEMO_MB', `'${env}' is not a number of megabytes ≥ 0 (the in-process memo of lm features; 0 keeps none)`);
+  return Math.floor(Number(env) * 2 ** 20);
+}
+
+type Extraction = { features: LmFeatures; manifest: LmManifest };
+
+/** Layer matrices (`<key>/<layer>/<pool>`), bounded by bytes; created on first use. */
+let layerMemo: ByteLru<Float32Array> | undefined;
+/** Manifests of the extractions whose layers may be in layerMemo (a few kB each). */
+const manifestMemo = new ByteLru<LmManifest>(64 * 2 ** 20);
+/** Extractions running now (concurrent requests for one key share one). */
+const inflight = new Map<string, Promise<Extraction>>();
+/** What identifies the last model asked for (config, tokenizer, weights hash); its weights are never loaded. */
 let lastModel: { id: string; model: LmModel } | undefined;
+
+function layers(): ByteLru<Float32Array> {
+  layerMemo ??= new ByteLru<Float32Array>(defaultLmMemoBytes());
+  return layerMemo;
+}
+
+const layerKey = (key: string, layer: number, pool: LmPooling): string => `${key}/${layer}/${pool}`;
 
 function modelFor(spec: string, seed: number | undefined): LmModel {
   const id = `${spec}\0${seed ?? ''}`;
@@ -176,10 +211,116 @@ function modelFor(spec: string, seed: number | undefined): LmModel {
   return lastModel.model;
 }
 
-/** Forgets the in-process memo and the kept model (frees memory). */
+/** Sets the bound of the in-process memo in bytes (0: keep nothing), evicting beyond it. */
+export function setLmMemoLimit(bytes: number): void {
+  layers().setLimit(bytes);
+}
+
+/** What the in-process memo holds now. */
+export interface LmMemoStats {
+  /** Bytes of layer matrices held (≤ limitBytes). */
+  bytes: number;
+  /** Layer matrices held. */
+  entries: number;
+  limitBytes: number;
+  /** Extractions running (the only time model weights are held). */
+  extracting: number;
+}
+
+export function lmMemoStats(): LmMemoStats {
+  const m = layers();
+  return { bytes: m.bytes, entries: m.size, limitBytes: m.limit, extracting: inflight.size };
+}
+
+/** Forgets the in-process memo and the kept model identity (frees memory; the limit stays). */
 export function clearLmMemo(): void {
-  memo.clear();
+  layerMemo?.clear();
+  manifestMemo.clear();
   lastModel = undefined;
+}
+
+function manifestBytes(m: LmManifest): number {
+  return 4096 + 24 * m.tokens.context.length;
+}
+
+/**
+ * Puts an extraction's layers into the memo, highest layer first, so that when not all fit, the
+ * low layers (asked first by a layer sweep) are the ones kept.
+ */
+function remember(key: string, f: LmFeatures, manifest: LmManifest): void {
+  manifestMemo.set(key, manifest, manifestBytes(manifest));
+  const memo = layers();
+  for (let k = f.nLayers - 1; k >= 0; k--) {
+    for (const p of LM_POOLINGS) {
+      const a = f.pooled[p][k];
+      if (a !== undefined) memo.set(layerKey(key, k, p), a, a.byteLength);
+    }
+  }
+}
+
+/** The whole extraction from the memo, when its manifest and every layer × pooling are there. */
+function fromMemo(key: string): Extraction | null {
+  const manifest = manifestMemo.get(key);
+  if (manifest === undefined) return null;
+  const memo = layers();
+  const pooled = { last: [], mean: [], sum: [] } as Record<LmPooling, Float32Array[]>;
+  for (let k = 0; k < manifest.layers; k++) {
+    for (const p of LM_POOLINGS) {
+      const a = memo.get(layerKey(key, k, p));
+      if (a === undefined) return null;
+      pooled[p].push(a);
+    }
+  }
+  const features: LmFeatures = {
+    nSamples: manifest.dataset.nSamples, nLayers: manifest.layers, dim: manifest.dim, pooled,
+    tokens: { context: Int32Array.from(manifest.tokens.context), current: Int32Array.from(manifest.tokens.current), truncated: Uint8Array.from(manifest.tokens.truncated) },
+    passes: manifest.tokens.passes, tokensProcessed: manifest.tokens.processed,
+  };
+  return { features, manifest };
+}
+
+/** Everything that names one cache entry. */
+interface EntryContext {
+  modelSpec: string;
+  seed: number | undefined;
+  model: LmModel;
+  dataset: Pick<Dataset, 'name' | 'source' | 'samples'>;
+  rules: LmRules;
+  textHash: string;
+  key: string;
+  dir: string;
+  useDisk: boolean;
+}
+
+function entryContext(modelSpec: string, dataset: Pick<Dataset, 'name' | 'source' | 'samples'>, opts: GetLmFeaturesOptions): EntryContext {
+  const rules = opts.rules ?? DEFAULT_LM_RULES;
+  const model = modelFor(modelSpec, opts.seed);
+  const textHash = datasetTextHash(dataset.samples.text, dataset.samples.block);
+  const key = lmCacheKey(model.weightsHash, textHash, rules);
+  return { modelSpec, seed: opts.seed, model, dataset, rules, textHash, key, dir: join(opts.cacheRoot ?? lmCacheRoot(), key), useDisk: opts.diskCache ?? true };
+}
+
+/**
+ * Runs the extraction of an entry (or joins the one running for it): the weights are opened for
+ * this extraction only and dropped when it ends; the result goes to disk (when enabled) and to the
+ * memo.
+ */
+function extract(c: EntryContext, opts: GetLmFeaturesOptions): Promise<Extraction> {
+  const running = inflight.get(c.key);
+  if (running) return running;
+  const job = (async () => {
+    const weights = openLmModel(c.modelSpec, c.seed).weights;
+    const gm = new Gpt2Model(weights, opts.backend ?? getBackend());
+    const features = await extractLmFeatures(gm, c.model.tokenizer, c.dataset.samples.text, c.dataset.samples.block, { rules: c.rules, onProgress: opts.onProgress });
+    const manifest = lmManifest(c.key, c.model, c.dataset, c.textHash, c.rules, features);
+    if (c.useDisk) writeLmFeatures(c.dir, features, manifest);
+    remember(c.key, features, manifest);
+    return { features, manifest };
+  })();
+  inflight.set(c.key, job);
+  const done = (): void => { inflight.delete(c.key); };
+  job.then(done, done);
+  return job;
 }
 
 /**
@@ -187,41 +328,63 @@ export function clearLmMemo(): void {
  * memo, the disk cache, or a fresh extraction (then stored in both).
  */
 export async function getLmFeatures(modelSpec: string, dataset: Pick<Dataset, 'name' | 'source' | 'samples'>, opts: GetLmFeaturesOptions = {}): Promise<LmFeaturesResult> {
-  const rules = opts.rules ?? DEFAULT_LM_RULES;
-  const model = modelFor(modelSpec, opts.seed);
-  const texts = dataset.samples.text;
-  const blocks = dataset.samples.block;
-  const textHash = datasetTextHash(texts, blocks);
-  const key = lmCacheKey(model.weightsHash, textHash, rules);
-  const useDisk = opts.diskCache ?? true;
-  const dir = join(opts.cacheRoot ?? lmCacheRoot(), key);
-  const hit = memo.get(key);
-  if (hit) {
-    try {
-      return { ...(await hit), from: 'memory' };
-    } catch {
-      // a failed extraction is retried below
-    }
-  }
-  if (useDisk) {
-    const onDisk = readLmFeatures(dir, key);
+  const c = entryContext(modelSpec, dataset, opts);
+  const hit = fromMemo(c.key);
+  if (hit) return { ...hit, from: 'memory' };
+  if (c.useDisk && !inflight.has(c.key)) {
+    const onDisk = readLmFeatures(c.dir, c.key);
     if (onDisk) {
-      memo.set(key, Promise.resolve(onDisk));
+      remember(c.key, onDisk.features, onDisk.manifest);
       return { ...onDisk, from: 'disk' };
     }
   }
-  const job = (async () => {
-    const gm = new Gpt2Model(model.weights, opts.backend ?? getBackend());
-    const features = await extractLmFeatures(gm, model.tokenizer, texts, blocks, { rules, onProgress: opts.onProgress });
-    const manifest = lmManifest(key, model, dataset, textHash, rules, features);
-    if (useDisk) writeLmFeatures(dir, features, manifest);
-    return { features, manifest };
-  })();
-  memo.set(key, job);
+  return { ...(await extract(c, opts)), from: 'extracted' };
+}
+
+/** One layer × pooling (samples × dim, row-major float32) and where it came from. */
+export interface LmLayerResult {
+  data: Float32Array;
+  nSamples: number;
+  dim: number;
+  from: LmFeaturesResult['from'];
+}
+
+/** One layer × pooling of an entry on disk (null when absent, incomplete or not matching). */
+function readLmLayer(dir: string, key: string, layer: number, pool: LmPooling): { data: Float32Array; manifest: LmManifest } | null {
+  const manifest = readManifest(dir, key);
+  if (manifest === null || layer >= manifest.layers) return null;
+  const file = manifest.files[layer]?.[pool];
+  if (typeof file !== 'string') return null;
   try {
-    return { ...(await job), from: 'extracted' };
-  } catch (err) {
-    memo.delete(key);
-    throw err;
+    const arr = readNpy(join(dir, file));
+    if (!(arr.data instanceof Float32Array) || arr.shape.length !== 2 || arr.shape[0] !== manifest.dataset.nSamples || arr.shape[1] !== manifest.dim) return null;
+    return { data: arr.data, manifest };
+  } catch {
+    return null;
   }
+}
+
+/**
+ * One layer × pooling of `modelSpec` on `dataset`: from the memo, else that one file of the disk
+ * cache, else a fresh extraction of all layers (stored on disk and, within the bound, in the memo).
+ * What the `lm` feature builds on.
+ */
+export async function getLmLayer(modelSpec: string, dataset: Pick<Dataset, 'name' | 'source' | 'samples'>, layer: number, pool: LmPooling, opts: GetLmFeaturesOptions = {}): Promise<LmLayerResult> {
+  const c = entryContext(modelSpec, dataset, opts);
+  const memo = layers();
+  const manifest = manifestMemo.get(c.key);
+  const hit = manifest === undefined ? undefined : memo.get(layerKey(c.key, layer, pool));
+  if (manifest !== undefined && hit !== undefined) return { data: hit, nSamples: manifest.dataset.nSamples, dim: manifest.dim, from: 'memory' };
+  if (c.useDisk && !inflight.has(c.key)) {
+    const one = readLmLayer(c.dir, c.key, layer, pool);
+    if (one) {
+      manifestMemo.set(c.key, one.manifest, manifestBytes(one.manifest));
+      memo.set(layerKey(c.key, layer, pool), one.data, one.data.byteLength);
+      return { data: one.data, nSamples: one.manifest.dataset.nSamples, dim: one.manifest.dim, from: 'disk' };
+    }
+  }
+  const { features } = await extract(c, opts);
+  const data = features.pooled[pool][layer];
+  if (data === undefined) throw new RangeError(`lm: layer ${layer} is not among the ${features.nLayers} hidden states of ${modelSpec}`);
+  return { data, nSamples: features.nSamples, dim: features.dim, from: 'extracted' };
 }

@@ -13,7 +13,7 @@ import { type Matrix64 } from '../../linalg/matrix.js';
 import { registerGridResolver } from '../grid.js';
 import { registerFeature } from '../registry.js';
 import { checkParams, numberParam, type FeatureTerm } from '../spec.js';
-import { getLmFeatures } from './cache.js';
+import { getLmLayer } from './cache.js';
 import { LM_POOLINGS, type LmContext, type LmPooling } from './extract.js';
 import { lmModelConfig } from './model.js';
 
@@ -24,7 +24,8 @@ export { SafetensorsFile, SafetensorsModel, parseSafetensorsHeader, toFloat32, t
 export { ByteLevelBpe, loadTokenizer, r50kTokenizer, readTokenizerJson, readVocabMerges, bytesToUnicode, GPT2_PATTERN, type Tokenizer } from './tokenizer.js';
 export { extractLmFeatures, tokenizeSamples, planPasses, contextGroups, LM_POOLINGS, DEFAULT_LM_RULES, type LmFeatures, type LmPooling, type LmContext, type LmRules, type SampleTokens, type PlannedPass, type ExtractOptions } from './extract.js';
 export { openLmModel, lmModelConfig, isUntrainedName, hashFiles, type LmModel } from './model.js';
-export { getLmFeatures, clearLmMemo, lmCacheRoot, lmCacheKey, datasetTextHash, writeLmFeatures, readLmFeatures, lmManifest, layerFileName, LM_CACHE_VERSION, type LmManifest, type LmFeaturesResult, type GetLmFeaturesOptions } from './cache.js';
+export { ByteLru } from './memo.js';
+export { getLmFeatures, getLmLayer, clearLmMemo, setLmMemoLimit, lmMemoStats, defaultLmMemoBytes, lmCacheRoot, lmCacheKey, datasetTextHash, writeLmFeatures, readLmFeatures, lmManifest, layerFileName, LM_CACHE_VERSION, type LmManifest, type LmFeaturesResult, type LmLayerResult, type LmMemoStats, type GetLmFeaturesOptions } from './cache.js';
 
 const LM_PARAMS = ['layer', 'pool', 'context', 'seed'] as const;
 
@@ -57,9 +58,8 @@ export function registerLmFeature(): void {
     params: LM_PARAMS,
     async build(term, { dataset }): Promise<Matrix64> {
       const s = lmTermSettings(term);
-      const { features } = await getLmFeatures(s.model, dataset, { seed: s.seed, rules: { context: s.context, window: 512 } });
-      const src = features.pooled[s.pool][s.layer];
-      return { rows: features.nSamples, cols: features.dim, data: Float64Array.from(src) };
+      const { data, nSamples, dim } = await getLmLayer(s.model, dataset, s.layer, s.pool, { seed: s.seed, rules: { context: s.context, window: 512 } });
+      return { rows: nSamples, cols: dim, data: Float64Array.from(data) };
     },
   });
   registerGridResolver('lm', (term, param, raw) => {
