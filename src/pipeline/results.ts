@@ -9,9 +9,15 @@ export interface ScoreJson {
   dataset: { name: string; source: string; hash: string; r2: number; r: number; r2_sem: number; r_sem: number };
   features: string;
   settings: ScoreResult['settings'];
-  subjects: { subject: string; n_units: number; r2: number; r: number; experiments: Record<string, { r2: number; r: number }> }[];
+  subjects: { subject: string; n_units: number; n_undefined_r: number; r2: number; r: number; experiments: Record<string, { r2: number; r: number }> }[];
   experiments: { experiment: string; n_samples: number; n_features: number; n_units: number; fold_sizes: number[]; inner_folds: number[]; median_alpha: number | null }[];
   n_constant_units: number;
+  /**
+   * Units whose Pearson r is undefined (a constant prediction or constant responses on some test
+   * fold, to float64 rounding); subject r values are means over the other units (compat 'paper':
+   * counted as 0).
+   */
+  n_undefined_r: number;
   /** Present when the spec had a grid: the whole curve and the choice (§5.6). */
   grid: null | {
     term: string; param: string; select: string;
@@ -39,7 +45,7 @@ export function specScoreToJson(scored: SpecScore): ScoreJson {
       const r = result.r.subjects[i];
       const experiments: Record<string, { r2: number; r: number }> = {};
       for (const e of Object.keys(s.perExperiment)) experiments[e] = { r2: s.perExperiment[e], r: r.perExperiment[e] };
-      return { subject: s.subject, n_units: s.nUnits, r2: s.value, r: r.value, experiments };
+      return { subject: s.subject, n_units: s.nUnits, n_undefined_r: r.nUndefined, r2: s.value, r: r.value, experiments };
     }),
     experiments: result.experiments.map((e) => ({
       experiment: e.experiment,
@@ -51,6 +57,7 @@ export function specScoreToJson(scored: SpecScore): ScoreJson {
       median_alpha: medianOrNull(e.alpha),
     })),
     n_constant_units: result.nConstantUnits,
+    n_undefined_r: result.nUndefinedR,
     grid: grid && { term: grid.axis.term, param: grid.axis.param, select: grid.select, curve: grid.curve, curve_clipped: grid.curveClipped, chosen: grid.chosen },
   };
 }

@@ -32,6 +32,13 @@ export interface ScoreOptions {
   bandedSeed?: number;
   /** Re-z-score X within each inner fold (honest nested CV; see FoldFitOptions.innerStandardize). Default false. */
   innerStandardize?: boolean;
+  /**
+   * 'paper': the published rules where brainmap differs (METHODS [BUG] notes). For r: Schrimpf's
+   * degeneracy rule (r = 0 where ‖x − x̄‖ ≤ 1e-5·|x̄|, so r depends on y's offset) and undefined r
+   * counted as 0 in subject means. Default: r undefined (NaN) only where y or ŷ is constant to
+   * float64 rounding, and subject means over the units whose r is defined.
+   */
+  compat?: 'paper';
   /** Keep per-sample test squared errors (model and intercept) for significance tests (§6.1). */
   keepErrors?: boolean;
   /** Progress in units × folds fitted. */
@@ -52,7 +59,7 @@ export interface ExperimentScores {
   unitCoords: Float64Array | null;
   /** Pooled out-of-sample R² per unit (NaN for a constant unit). */
   r2: Float64Array;
-  /** Schrimpf-style Pearson r per unit (unweighted mean over folds). */
+  /** Pearson r per unit: unweighted mean over folds; NaN (undefined) where any fold's r is undefined. */
   r: Float64Array;
   /** folds × units: chosen α (NaN for OLS). */
   alpha: Float64Array;
@@ -77,11 +84,16 @@ export interface ExperimentScores {
 export interface ScoreResult {
   dataset: string;
   source: string;
-  settings: { split: SplitScheme; seed: number; estimator: Estimator; alphas: number[]; backend: string; bands: number; bandedIter: number | null; bandedSeed: number | null; innerStandardize: boolean };
+  settings: { split: SplitScheme; seed: number; estimator: Estimator; alphas: number[]; backend: string; bands: number; bandedIter: number | null; bandedSeed: number | null; innerStandardize: boolean; compat?: 'paper' | null };
   experiments: ExperimentScores[];
-  /** Aggregated per §5.5 (NaN → 0, subject means clipped at 0, mean over experiments, mean over subjects). */
+  /**
+   * Aggregated per §5.5 (subject means clipped at 0, mean over experiments, mean over subjects).
+   * R²: NaN (constant unit) → 0. r: mean over the units whose r is defined (compat 'paper': NaN → 0).
+   */
   r2: AggregateScore;
   r: AggregateScore;
+  /** Units whose r is undefined (a constant prediction or constant responses on some test fold). */
+  nUndefinedR: number;
   /** Units whose responses are constant on the test folds (R² undefined, counted as 0). */
   nConstantUnits: number;
 }
@@ -102,6 +114,19 @@ export function poolFolds(foldSse: Float64Array, foldSse0: Float64Array, foldR: 
     }
   }
   return { r2: pooledR2(sse, sse0), r };
+}
+
+/** Column means of m (float64). */
+function columnMeans(m: Matrix64): Float64Array {
+  const mean = new Float64Array(m.cols);
+  for (let i = 0; i < m.rows; i++) for (let j = 0; j < m.cols; j++) mean[j] += m.data[i * m.cols + j];
+  for (let j = 0; j < m.cols; j++) mean[j] /= m.rows;
+  return mean;
+}
+
+/** m[:, j] −= v[j], in place. */
+function subtractColumns(m: Matrix64, v: Float64Array): void {
+  for (let i = 0; i < m.rows; i++) for (let j = 0; j < m.cols; j++) m.data[i * m.cols + j] -= v[j];
 }
 
 /** Keeps columns of x that are not identically zero on `rows` (they cannot affect the fit). */
@@ -192,8 +217,14 @@ export async function scoreFeatures(dataset: Dataset, features: Matrix64, opts: 
       const scaler = fitStandardizer(x, fold.train);
       const xtr = applyStandardizer(x, fold.train, scaler);
       const xte = applyStandardizer(x, fold.test, scaler);
+      // Targets as deviations from the outer-training mean, in float64 and in place on the fold's
+      // copies: the fit and the metrics then never carry y's offset (raw BOLD is ~1e4), so r and R²
+      // do not depend on it; predictions come back as deviations too.
       const ytr = takeRows(y, fold.train);
       const yte = takeRows(y, fold.test);
+      const trainMean = columnMeans(ytr);
+      subtractColumns(ytr, trainMean);
+      subtractColumns(yte, trainMean);
       const base = done;
       const onUnits = (u: number) => opts.onProgress?.(base + u, total);
       let fit: FoldFit;
@@ -206,13 +237,11 @@ export async function scoreFeatures(dataset: Dataset, features: Matrix64, opts: 
         fit = await fitFold(opts.backend, xtr, ytr, xte, fold.inner, { estimator, alphas, unitBatch: opts.unitBatch, onUnits, innerStandardize: opts.innerStandardize });
       }
       done += nU;
-      const trainMean = new Float64Array(nU);
-      for (let i = 0; i < ytr.rows; i++) for (let j = 0; j < nU; j++) trainMean[j] += ytr.data[i * nU + j];
-      for (let j = 0; j < nU; j++) trainMean[j] /= ytr.rows;
-      const errs = foldSquaredErrors(yte, fit.yhat, trainMean);
+      // The intercept model predicts the outer-training mean: 0 in deviations.
+      const errs = foldSquaredErrors(yte, fit.yhat, new Float64Array(nU));
       foldSse.set(errs.sse, f * nU);
       foldSse0.set(errs.sse0, f * nU);
-      foldR.set(foldPearson(yte, fit.yhat), f * nU);
+      foldR.set(foldPearson(yte, fit.yhat, { rule: opts.compat === 'paper' ? 'paper' : 'exact', offset: trainMean }), f * nU);
       alpha.set(fit.alpha, f * nU);
       valScore.set(fit.valScore, f * nU);
       if (errors) {
@@ -221,7 +250,7 @@ export async function scoreFeatures(dataset: Dataset, features: Matrix64, opts: 
           for (let j = 0; j < nU; j++) {
             const yv = yte.data[i * nU + j];
             errors.se[errRow * nU + j] = (yv - fit.yhat.data[i * nU + j]) ** 2;
-            errors.seIntercept[errRow * nU + j] = (yv - trainMean[j]) ** 2;
+            errors.seIntercept[errRow * nU + j] = yv ** 2;
           }
         }
       }
@@ -249,19 +278,21 @@ export async function scoreFeatures(dataset: Dataset, features: Matrix64, opts: 
       errors,
     });
   }
-  const settings = { split: opts.split, seed, estimator, alphas, backend: opts.backend.name, bands: bandSizesIn.length, bandedIter: banded ? opts.bandedIter ?? 200 : null, bandedSeed: banded ? opts.bandedSeed ?? 0 : null, innerStandardize: opts.innerStandardize ?? false };
+  const settings = { split: opts.split, seed, estimator, alphas, backend: opts.backend.name, bands: bandSizesIn.length, bandedIter: banded ? opts.bandedIter ?? 200 : null, bandedSeed: banded ? opts.bandedSeed ?? 0 : null, innerStandardize: opts.innerStandardize ?? false, compat: opts.compat ?? null };
   return summarise(dataset, settings, experiments);
 }
 
-/** Aggregates experiment scores into a ScoreResult (§5.5). */
+/** Aggregates experiment scores into a ScoreResult (§5.5); undefined r per `settings.compat` (see ScoreOptions.compat). */
 export function summarise(dataset: Pick<Dataset, 'name' | 'source'>, settings: ScoreResult['settings'], experiments: ExperimentScores[]): ScoreResult {
+  const undefinedScores = settings.compat === 'paper' ? 'zero' : 'omit';
   return {
     dataset: dataset.name,
     source: dataset.source,
     settings,
     experiments,
     r2: aggregateScores(experiments.map((e) => ({ experiment: e.experiment, subjects: e.subjects, scores: e.r2 }))),
-    r: aggregateScores(experiments.map((e) => ({ experiment: e.experiment, subjects: e.subjects, scores: e.r }))),
+    r: aggregateScores(experiments.map((e) => ({ experiment: e.experiment, subjects: e.subjects, scores: e.r })), { undefinedScores }),
+    nUndefinedR: experiments.reduce((a, e) => a + e.r.filter((v) => Number.isNaN(v)).length, 0),
     nConstantUnits: experiments.reduce((a, e) => a + e.r2.filter((v) => Number.isNaN(v)).length, 0),
   };
 }

@@ -3,7 +3,7 @@ import type { Matrix64 } from '../linalg/matrix.js';
 import { takeRows, to32 } from '../linalg/matrix.js';
 import { bandWeightSamples } from '../random/dirichlet.js';
 import { MT19937 } from '../random/mt19937.js';
-import { centreDesign, chooseAlphas, DEFAULT_ALPHAS, gatherCentred32, innerErrors, refitPredict, ridgeFilters, stackFilteredLeft, type FoldFit, type InnerFactor, type SpectralFactor, type WorkBuffers } from './ridge.js';
+import { centreDesign, chooseAlphas, DEFAULT_ALPHAS, gatherStandardised, innerErrors, refitPredict, ridgeFilters, stackFilteredLeft, type FoldFit, type InnerFactor, type SpectralFactor, type WorkBuffers } from './ridge.js';
 import type { InnerFold } from './splits.js';
 
 /**
@@ -175,7 +175,6 @@ export async function fitBandedFold(backend: Backend, xtrBands: readonly Matrix6
   bestGamma.forEach((g, u) => { const list = groups.get(g); if (list) list.push(u); else groups.set(g, [u]); });
   for (const [g, units] of groups) {
     const outer = await kernelFactor(backend, outerK, gammas[g], nFeatures);
-    const outerRight = to32(outer.right);
     const filters = ridgeFilters(outer.lambda, alphas);
     const idx = Int32Array.from(units);
     // Gather this group's units into a contiguous target matrix, predict, scatter back.
@@ -185,7 +184,7 @@ export async function fitBandedFold(backend: Backend, xtrBands: readonly Matrix6
     for (let u0 = 0; u0 < idx.length; u0 += batch) {
       const u1 = Math.min(idx.length, u0 + batch);
       const chosen = Int32Array.from(idx.subarray(u0, u1), (u) => bestAlpha[u]);
-      await refitPredict(backend, outer, outerRight, filters, chosen, ySub, u0, u1, subHat, idx.length, buffers);
+      await refitPredict(backend, outer, filters, chosen, ySub, u0, u1, subHat, idx.length);
     }
     for (let i = 0; i < nTest; i++) for (let k = 0; k < idx.length; k++) yhat[i * nUnits + idx[k]] = subHat[i * idx.length + k];
     for (const u of units) {
@@ -369,13 +368,16 @@ async function lowRankPredict(backend: Backend, f: LowRankFactor, gamma: Float64
   return out.data;
 }
 
-/** Ỹ = Uᵀ (Y[rows, u0:u1] − mean) as float64, and the mean. */
-async function rotateTargets(backend: Backend, f: LowRankFactor, y: Matrix64, rows: ArrayLike<number>, u0: number, u1: number): Promise<{ yTilde: Float64Array; mean: Float64Array }> {
+/**
+ * Ỹ = Uᵀ (Y[rows, u0:u1] − mean)/scale as float64 (targets standardised per unit, see
+ * gatherStandardised: predictions from Ỹ map back as mean + scale · ŷ), and the mean and scale.
+ */
+async function rotateTargets(backend: Backend, f: LowRankFactor, y: Matrix64, rows: ArrayLike<number>, u0: number, u1: number): Promise<{ yTilde: Float64Array; mean: Float64Array; scale: Float64Array }> {
   const b = u1 - u0;
   const buf = new Float32Array(rows.length * b);
-  const mean = gatherCentred32(y, rows, u0, u1, buf);
+  const { mean, scale } = gatherStandardised(y, rows, u0, u1, buf);
   const yt = await backend.gemm({ rows: f.na, cols: f.na, data: f.ut32 }, { rows: rows.length, cols: b, data: buf });
-  return { yTilde: Float64Array.from(yt.data), mean };
+  return { yTilde: Float64Array.from(yt.data), mean, scale };
 }
 
 /** Low-rank banded fit of one outer fold (same contract as the kernel path of fitBandedFold). */
@@ -396,7 +398,7 @@ export async function fitBandedFoldLowRank(backend: Backend, xtrBands: readonly 
   const search = new GammaSearch(nUnits, patience, tol);
   // Rotated targets do not depend on γ: keep them across samples when they fit in ~256 MB.
   const cacheable = factors.reduce((a, { f }) => a + f.na, 0) * nUnits * 8 < 256 * 2 ** 20;
-  const rotated = new Map<string, { yTilde: Float64Array; mean: Float64Array }>();
+  const rotated = new Map<string, { yTilde: Float64Array; mean: Float64Array; scale: Float64Array }>();
   for (let gi = 0; gi < gammas.length; gi++) {
     for (let u0 = 0; u0 < nUnits; u0 += batch) {
       const u1 = Math.min(nUnits, u0 + batch);
@@ -407,7 +409,7 @@ export async function fitBandedFoldLowRank(backend: Backend, xtrBands: readonly 
         const key = `${fi}:${u0}`;
         let rot = rotated.get(key);
         if (!rot) { rot = await rotateTargets(backend, f, ytr, fold.train, u0, u1); if (cacheable) rotated.set(key, rot); }
-        const { yTilde, mean } = rot;
+        const { yTilde, mean, scale } = rot;
         const P = await lowRankPredict(backend, f, gammas[gi], base, alphas, allA, yTilde, b);
         for (let i = 0; i < fold.val.length; i++) {
           const src = fold.val[i] * ytr.cols + u0;
@@ -416,7 +418,7 @@ export async function fitBandedFoldLowRank(backend: Backend, xtrBands: readonly 
             sse0[j] += v * v;
             const prow = i * nA * b;
             for (let a = 0; a < nA; a++) {
-              const d = v - P[prow + a * b + j];
+              const d = v - scale[j] * P[prow + a * b + j];
               sse[a * b + j] += d * d;
             }
           }
@@ -441,9 +443,9 @@ export async function fitBandedFoldLowRank(backend: Backend, xtrBands: readonly 
     const a = bestAlpha[units[0]];
     const ySub = { rows: nTrain, cols: units.length, data: new Float64Array(nTrain * units.length) };
     for (let i = 0; i < nTrain; i++) units.forEach((u, k) => (ySub.data[i * units.length + k] = ytr.data[i * nUnits + u]));
-    const { yTilde, mean } = await rotateTargets(backend, outer, ySub, allTrain, 0, units.length);
+    const { yTilde, mean, scale } = await rotateTargets(backend, outer, ySub, allTrain, 0, units.length);
     const P = await lowRankPredict(backend, outer, gammas[g], base, alphas, [a], yTilde, units.length);
-    for (let i = 0; i < nTest; i++) units.forEach((u, k) => (yhat[i * nUnits + u] = P[i * units.length + k] + mean[k]));
+    for (let i = 0; i < nTest; i++) units.forEach((u, k) => (yhat[i * nUnits + u] = mean[k] + scale[k] * P[i * units.length + k]));
     for (const u of units) { gammaOut.set(gammas[g], u * B); alphaOut[u] = alphas[a]; }
   }
   opts.onUnits?.(nUnits);

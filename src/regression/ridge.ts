@@ -95,14 +95,18 @@ export function pinvFilter(lambda: Float64Array, nFeatures: number, rule: OlsCut
 }
 
 /**
- * The filtered left factors of every penalty stacked in one float32 matrix,
- * (nFilters · n_e) × r with block f = left · diag(filters[f]), so that one GEMM with the
- * coefficients `right · Y_a` (r × b) gives the predictions of every penalty at once.
+ * The filtered left factors of every penalty stacked in one matrix (float32 by default, for the α
+ * search; float64 for the refit), (nFilters · n_e) × r with block f = left · diag(filters[f]), so
+ * that one GEMM with the coefficients `right · Y_a` (r × b) gives the predictions of every penalty
+ * at once.
  */
-export function stackFilteredLeft(factor: SpectralFactor, filters: readonly Float64Array[]): Matrix32 {
+export function stackFilteredLeft(factor: SpectralFactor, filters: readonly Float64Array[]): Matrix32;
+export function stackFilteredLeft(factor: SpectralFactor, filters: readonly Float64Array[], precision: 'float64'): Matrix64;
+export function stackFilteredLeft(factor: SpectralFactor, filters: readonly Float64Array[], precision: 'float32' | 'float64' = 'float32'): Matrix32 | Matrix64 {
   const ne = factor.left.rows;
   const r = factor.lambda.length;
-  const stacked = new Float32Array(filters.length * ne * r);
+  const size = filters.length * ne * r;
+  const stacked = precision === 'float64' ? new Float64Array(size) : new Float32Array(size);
   const L = factor.left.data;
   for (let f = 0; f < filters.length; f++) {
     const filt = filters[f];
@@ -112,16 +116,36 @@ export function stackFilteredLeft(factor: SpectralFactor, filters: readonly Floa
       for (let k = 0; k < r; k++) stacked[base + row + k] = L[row + k] * filt[k];
     }
   }
-  return { rows: filters.length * ne, cols: r, data: stacked };
+  const rows = filters.length * ne;
+  return stacked instanceof Float64Array ? { rows, cols: r, data: stacked } : { rows, cols: r, data: stacked };
 }
 
+/** Per-unit centring and scaling of a target gather (float64, length b each). */
+export interface TargetScaling {
+  /** Mean of each unit over the gathered rows (the ridge intercept). */
+  mean: Float64Array;
+  /**
+   * max |y − mean| over the gathered rows; 0 where the unit is constant there to float64 rounding
+   * (spread ≤ 64·ε₆₄·|mean|), whose standardised values are then written as 0.
+   */
+  scale: Float64Array;
+}
+
+/** Spread at or below this multiple of |mean| is float64 rounding of a constant (ε₆₄ = 2⁻⁵²). */
+const ROUNDING_SPREAD = 64 * 2.220446049250313e-16;
+
 /**
- * Rows `rows`, columns [u0, u1) of y, centred by their column means, as float32 (r·ows × b), into
- * `out`; returns the means (float64).
+ * Rows `rows`, columns [u0, u1) of y, standardised per unit in float64 — (y − mean)/scale with
+ * the mean and max-abs scale of those rows — then written (rows × b) into `out` (float32 for the
+ * α search, float64 for the refit).
+ * Everything that runs in float32 therefore sees values in [−1, 1] whatever the units, offset or
+ * magnitude of y (1e-30 … 1e40 alike: no overflow, underflow or cancellation); predictions from
+ * these values map back as mean + scale · ŷ in float64.
  */
-export function gatherCentred32(y: Matrix64, rows: ArrayLike<number>, u0: number, u1: number, out: Float32Array): Float64Array {
+export function gatherStandardised(y: Matrix64, rows: ArrayLike<number>, u0: number, u1: number, out: Float32Array | Float64Array): TargetScaling {
   const b = u1 - u0;
   const mean = new Float64Array(b);
+  const scale = new Float64Array(b);
   for (let k = 0; k < rows.length; k++) {
     const src = rows[k] * y.cols + u0;
     for (let j = 0; j < b; j++) mean[j] += y.data[src + j];
@@ -129,10 +153,18 @@ export function gatherCentred32(y: Matrix64, rows: ArrayLike<number>, u0: number
   for (let j = 0; j < b; j++) mean[j] /= rows.length;
   for (let k = 0; k < rows.length; k++) {
     const src = rows[k] * y.cols + u0;
-    const dst = k * b;
-    for (let j = 0; j < b; j++) out[dst + j] = y.data[src + j] - mean[j];
+    for (let j = 0; j < b; j++) {
+      const d = Math.abs(y.data[src + j] - mean[j]);
+      if (d > scale[j]) scale[j] = d;
+    }
   }
-  return mean;
+  for (let j = 0; j < b; j++) if (scale[j] <= ROUNDING_SPREAD * Math.abs(mean[j])) scale[j] = 0;
+  for (let k = 0; k < rows.length; k++) {
+    const src = rows[k] * y.cols + u0;
+    const dst = k * b;
+    for (let j = 0; j < b; j++) out[dst + j] = scale[j] > 0 ? (y.data[src + j] - mean[j]) / scale[j] : 0;
+  }
+  return { mean, scale };
 }
 
 /** Copies of `fit` and `other` z-scored with `fit`'s column means and scales (§4.1 rule). */
@@ -197,9 +229,12 @@ export const view32 = (buf: Float32Array, rows: number, cols: number): Matrix32 
  * ties toward larger α. The refit on the whole training set uses α* and the training means as the
  * intercept. OLS: minimum-norm least squares with the pinv cutoff, intercept = training mean.
  *
- * Precision: designs, eigendecompositions and error sums are float64; the products that map
- * targets to predictions for all penalties (the bulk of the work) run in float32, as the authors'
- * code runs every regression.
+ * Precision: designs, eigendecompositions and error sums are float64. The α search's products
+ * that map targets to validation predictions for all penalties (the bulk of the work) run in
+ * float32, as the authors' code runs every regression, on targets standardised per unit in float64
+ * first (gatherStandardised), so that no offset or magnitude of y (raw BOLD near 1e4, y × 1e40 or
+ * × 1e-30) overflows, underflows or cancels there. The refit at the chosen α, which gives the test
+ * predictions, runs in float64.
  */
 export async function fitFold(backend: Backend, xtr: Matrix64, ytr: Matrix64, xte: Matrix64, inner: readonly InnerFold[], opts: FoldFitOptions): Promise<FoldFit> {
   const nUnits = ytr.cols;
@@ -215,37 +250,34 @@ export async function fitFold(backend: Backend, xtr: Matrix64, ytr: Matrix64, xt
   // Outer factor: train → test (X_offset is ≈ 0 after z-scoring, but centre exactly as himalaya does).
   const outerDesign = centreDesign(xtr, xte);
   const outer = await spectralFactor(backend, outerDesign.fit, outerDesign.other);
-  const outerRight = to32(outer.right);
 
-  if (opts.estimator !== 'ols' && inner.length < 2) throw new RangeError(`fitFold: ridge needs at least 2 inner folds, got ${inner.length}`);
-  const innerFactors: InnerFactor[] = [];
-  if (opts.estimator === 'ridge') {
-    for (const fold of inner) {
-      if (fold.train.length === 0 || fold.val.length === 0) throw new RangeError('fitFold: an inner fold has no training or no validation rows');
-      const fit = takeRows(xtr, fold.train);
-      const val = takeRows(xtr, fold.val);
-      const d = opts.innerStandardize ? standardizeDesign(fit, val) : centreDesign(fit, val);
-      const factor = await spectralFactor(backend, d.fit, d.other);
-      innerFactors.push({ fold, right: to32(factor.right), stacked: stackFilteredLeft(factor, ridgeFilters(factor.lambda, alphas)) });
+  if (opts.estimator === 'ols') {
+    const filters = [pinvFilter(outer.lambda, outer.nFeatures, opts.olsCutoff ?? 'pinv-f32', nTrain)];
+    for (let u0 = 0; u0 < nUnits; u0 += batch) {
+      const u1 = Math.min(nUnits, u0 + batch);
+      await refitPredict(backend, outer, filters, new Int32Array(u1 - u0), ytr, u0, u1, yhat, nUnits);
+      opts.onUnits?.(u1);
     }
+    return { yhat: { rows: nTest, cols: nUnits, data: yhat }, alpha: alphaOut, valScore: valOut };
   }
-  // Work buffers, reused across batches (float32).
-  const maxRank = Math.max(outer.lambda.length, ...innerFactors.map((f) => f.right.rows));
-  const maxRows = Math.max(nA * nTest, ...innerFactors.map((f) => f.stacked.rows));
+  if (inner.length < 2) throw new RangeError(`fitFold: ridge needs at least 2 inner folds, got ${inner.length}`);
+  const innerFactors: InnerFactor[] = [];
+  for (const fold of inner) {
+    if (fold.train.length === 0 || fold.val.length === 0) throw new RangeError('fitFold: an inner fold has no training or no validation rows');
+    const fit = takeRows(xtr, fold.train);
+    const val = takeRows(xtr, fold.val);
+    const d = opts.innerStandardize ? standardizeDesign(fit, val) : centreDesign(fit, val);
+    const factor = await spectralFactor(backend, d.fit, d.other);
+    innerFactors.push({ fold, right: to32(factor.right), stacked: stackFilteredLeft(factor, ridgeFilters(factor.lambda, alphas)) });
+  }
+  // Work buffers of the α search, reused across batches (float32).
+  const maxRank = Math.max(...innerFactors.map((f) => f.right.rows));
+  const maxRows = Math.max(...innerFactors.map((f) => f.stacked.rows));
   const yaBuf = new Float32Array(nTrain * batch);
   const coefBuf = new Float32Array(maxRank * batch);
   const predBuf = new Float32Array(maxRows * batch);
 
   const buffers: WorkBuffers = { yaBuf, coefBuf, predBuf };
-  if (opts.estimator === 'ols') {
-    const filters = [pinvFilter(outer.lambda, outer.nFeatures, opts.olsCutoff ?? 'pinv-f32', nTrain)];
-    for (let u0 = 0; u0 < nUnits; u0 += batch) {
-      const u1 = Math.min(nUnits, u0 + batch);
-      await refitPredict(backend, outer, outerRight, filters, new Int32Array(u1 - u0), ytr, u0, u1, yhat, nUnits, buffers);
-      opts.onUnits?.(u1);
-    }
-    return { yhat: { rows: nTest, cols: nUnits, data: yhat }, alpha: alphaOut, valScore: valOut };
-  }
 
   const outerFilters = ridgeFilters(outer.lambda, alphas);
   for (let u0 = 0; u0 < nUnits; u0 += batch) {
@@ -256,13 +288,12 @@ export async function fitFold(backend: Backend, xtr: Matrix64, ytr: Matrix64, xt
       alphaOut[u0 + j] = alphas[chosen[j]];
       valOut[u0 + j] = score[j];
     }
-    await refitPredict(backend, outer, outerRight, outerFilters, chosen, ytr, u0, u1, yhat, nUnits, buffers);
+    await refitPredict(backend, outer, outerFilters, chosen, ytr, u0, u1, yhat, nUnits);
     opts.onUnits?.(u1);
   }
   return { yhat: { rows: nTest, cols: nUnits, data: yhat }, alpha: alphaOut, valScore: valOut };
 }
 
-/** Copies block-stacked predictions (+ intercept) into the n_test × units output. */
 /** Float32 work buffers reused across unit batches. */
 export interface WorkBuffers {
   /** ≥ n_train × batch. */
@@ -282,8 +313,8 @@ export interface InnerFactor {
 
 /**
  * Validation squared errors of units [u0, u1) for every penalty, summed over the inner folds
- * (nA × b), and of the inner-training-mean intercept model (b). Targets are centred by the inner
- * training mean (§4.2).
+ * (nA × b), and of the inner-training-mean intercept model (b), in the units of y. Targets are
+ * centred by the inner training mean (§4.2) and scaled per unit for the float32 products.
  */
 export async function innerErrors(backend: Backend, factors: readonly InnerFactor[], ytr: Matrix64, u0: number, u1: number, nA: number, buf: WorkBuffers): Promise<{ sse: Float64Array; sse0: Float64Array }> {
   const b = u1 - u0;
@@ -293,7 +324,7 @@ export async function innerErrors(backend: Backend, factors: readonly InnerFacto
   for (const { fold, right, stacked } of factors) {
     const na = fold.train.length;
     const nv = fold.val.length;
-    const mean = gatherCentred32(ytr, fold.train, u0, u1, buf.yaBuf);
+    const { mean, scale } = gatherStandardised(ytr, fold.train, u0, u1, buf.yaBuf);
     const coef = await backend.gemm(right, view32(buf.yaBuf, na, b), { c: view32(buf.coefBuf, right.rows, b) });
     const P = (await backend.gemm(stacked, coef, { c: view32(buf.predBuf, stacked.rows, b) })).data;
     for (let i = 0; i < nv; i++) {
@@ -311,7 +342,7 @@ export async function innerErrors(backend: Backend, factors: readonly InnerFacto
         const prow = (a * nv + i) * b;
         const yrow = i * b;
         for (let j = 0; j < b; j++) {
-          const d = yv[yrow + j] - P[prow + j];
+          const d = yv[yrow + j] - scale[j] * P[prow + j];
           sse[acc + j] += d * d;
         }
       }
@@ -345,28 +376,38 @@ export function chooseAlphas(sse: Float64Array, sse0: Float64Array, alphas: read
  * Refits units [u0, u1) on the whole training set with their chosen penalties and writes the test
  * predictions (+ training-mean intercept) into `yhat` (n_test × nUnits). `filters[a]` is penalty
  * a's spectral filter of `outer`; only penalties some unit chose are computed.
+ *
+ * Unlike the α search this runs in float64 (it is one penalty per unit, a small part of the work):
+ * float32 rounding of the standardised targets would otherwise move predictions by ~1e-7 relative
+ * whenever y changes in its last float64 bits (y + 1e6 vs y), and r by more than 1e-9.
  */
-export async function refitPredict(backend: Backend, outer: SpectralFactor, outerRight: Matrix32, filters: readonly Float64Array[], chosen: Int32Array, ytr: Matrix64, u0: number, u1: number, yhat: Float64Array, nUnits: number, buf: WorkBuffers): Promise<void> {
+export async function refitPredict(backend: Backend, outer: SpectralFactor, filters: readonly Float64Array[], chosen: Int32Array, ytr: Matrix64, u0: number, u1: number, yhat: Float64Array, nUnits: number): Promise<void> {
   const b = u1 - u0;
   const nTrain = ytr.rows;
   const nTest = outer.left.rows;
   const allTrain = Int32Array.from({ length: nTrain }, (_, i) => i);
-  const mean = gatherCentred32(ytr, allTrain, u0, u1, buf.yaBuf);
-  const coef = await backend.gemm(outerRight, view32(buf.yaBuf, nTrain, b), { c: view32(buf.coefBuf, outerRight.rows, b) });
+  const ya = new Float64Array(nTrain * b);
+  const scaling = gatherStandardised(ytr, allTrain, u0, u1, ya);
+  const coef = await backend.gemm(outer.right, { rows: nTrain, cols: b, data: ya });
   const used = [...new Set(chosen)].sort((x, y) => x - y);
-  const stacked = stackFilteredLeft(outer, used.map((a) => filters[a]));
-  const pred = await backend.gemm(stacked, coef, { c: view32(buf.predBuf, stacked.rows, b) });
+  const stacked = stackFilteredLeft(outer, used.map((a) => filters[a]), 'float64');
+  const pred = await backend.gemm(stacked, coef);
   const slot = new Int32Array(filters.length).fill(-1);
   used.forEach((a, k) => (slot[a] = k));
-  writePredictions(yhat, nUnits, u0, u1, pred.data, nTest, mean, Int32Array.from(chosen, (a) => slot[a]));
+  writePredictions(yhat, nUnits, u0, u1, pred.data, nTest, scaling, Int32Array.from(chosen, (a) => slot[a]));
 }
 
-export function writePredictions(out: Float64Array, nUnits: number, u0: number, u1: number, pred: Float32Array, nTest: number, intercept: Float64Array, slotOfUnit: Int32Array | null): void {
+/**
+ * Writes standardised predictions of units [u0, u1) (block `slotOfUnit[j]` of `pred`) into `out`
+ * (n_test × nUnits) in the units of y: mean + scale · ŷ, in float64.
+ */
+export function writePredictions(out: Float64Array, nUnits: number, u0: number, u1: number, pred: Float64Array, nTest: number, scaling: TargetScaling, slotOfUnit: Int32Array | null): void {
   const b = u1 - u0;
+  const { mean, scale } = scaling;
   for (let i = 0; i < nTest; i++) {
     for (let j = 0; j < b; j++) {
       const s = slotOfUnit ? slotOfUnit[j] : 0;
-      out[i * nUnits + u0 + j] = pred[(s * nTest + i) * b + j] + intercept[j];
+      out[i * nUnits + u0 + j] = mean[j] + scale[j] * pred[(s * nTest + i) * b + j];
     }
   }
 }

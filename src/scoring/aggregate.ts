@@ -1,14 +1,18 @@
 /**
- * Aggregation of unit scores to subjects, experiments and the dataset (METHODS §5.5, as published):
- * per (subject, experiment) the mean over that subject's units with NaN → 0, clipped at 0; per
- * subject the mean over the experiments the subject did; the dataset value is the mean over
- * subjects, with SEM = SD(ddof 1)/√n over subjects.
+ * Aggregation of unit scores to subjects, experiments and the dataset (METHODS §5.5): per
+ * (subject, experiment) the mean over that subject's units, clipped at 0; per subject the mean
+ * over the experiments the subject did; the dataset value is the mean over subjects, with
+ * SEM = SD(ddof 1)/√n over subjects.
+ *
+ * Undefined (NaN) unit scores count as 0 as published (`undefinedScores: 'zero'`, the default), or
+ * are left out (`'omit'`: means over the units whose score is defined; a subject with none is NaN
+ * and left out of the dataset mean). Either way each subject reports how many were undefined.
  */
 export interface ExperimentUnitScores {
   experiment: string;
   /** Subject of each unit (same length as `scores`). */
   subjects: readonly string[];
-  /** One score per unit (NaN allowed: counted as 0). */
+  /** One score per unit (NaN = undefined; see AggregateOptions.undefinedScores). */
   scores: ArrayLike<number>;
 }
 
@@ -16,7 +20,9 @@ export interface SubjectScore {
   subject: string;
   /** Units of this subject, summed over experiments. */
   nUnits: number;
-  /** Clipped subject value, averaged over experiments. */
+  /** Of these, units whose score is undefined (NaN). */
+  nUndefined: number;
+  /** Clipped subject value, averaged over experiments (NaN when omitting and no unit is defined). */
   value: number;
   /** Clipped per-experiment values. */
   perExperiment: Record<string, number>;
@@ -24,7 +30,7 @@ export interface SubjectScore {
 
 export interface AggregateScore {
   subjects: SubjectScore[];
-  /** Mean over subjects. */
+  /** Mean over subjects (whose value is defined). */
   mean: number;
   /** Standard error of the mean over subjects (0 for one subject). */
   sem: number;
@@ -33,6 +39,8 @@ export interface AggregateScore {
 export interface AggregateOptions {
   /** Clip (subject, experiment) means at 0 (default true, as published; best-σ selection uses false). */
   clip?: boolean;
+  /** NaN unit scores: counted as 0 ('zero', default, as published) or left out of the means ('omit'). */
+  undefinedScores?: 'zero' | 'omit';
 }
 
 /** Subject order: numeric when every subject id is numeric, else code-point order. */
@@ -44,34 +52,38 @@ export function sortSubjects(ids: readonly string[]): string[] {
 
 export function aggregateScores(parts: readonly ExperimentUnitScores[], opts: AggregateOptions = {}): AggregateScore {
   const clip = opts.clip ?? true;
-  const per = new Map<string, { n: number; values: Record<string, number> }>();
+  const omit = opts.undefinedScores === 'omit';
+  const per = new Map<string, { n: number; nUndefined: number; values: Record<string, number> }>();
   for (const part of parts) {
     if (part.subjects.length !== part.scores.length) {
       throw new RangeError(`aggregateScores: experiment ${part.experiment} has ${part.subjects.length} subject labels for ${part.scores.length} scores`);
     }
-    const sums = new Map<string, { sum: number; n: number }>();
+    const sums = new Map<string, { sum: number; n: number; nUndefined: number }>();
     for (let i = 0; i < part.scores.length; i++) {
       const s = part.subjects[i];
       const v = part.scores[i];
-      const acc = sums.get(s) ?? { sum: 0, n: 0 };
-      acc.sum += Number.isNaN(v) ? 0 : v;
+      const acc = sums.get(s) ?? { sum: 0, n: 0, nUndefined: 0 };
+      if (Number.isNaN(v)) acc.nUndefined += 1;
+      else acc.sum += v;
       acc.n += 1;
       sums.set(s, acc);
     }
-    for (const [s, { sum, n }] of sums) {
-      const mean = sum / n;
-      const entry = per.get(s) ?? { n: 0, values: {} };
+    for (const [s, { sum, n, nUndefined }] of sums) {
+      const counted = omit ? n - nUndefined : n;
+      const mean = counted > 0 ? sum / counted : NaN;
+      const entry = per.get(s) ?? { n: 0, nUndefined: 0, values: {} };
       entry.n += n;
-      entry.values[part.experiment] = clip ? Math.max(0, mean) : mean;
+      entry.nUndefined += nUndefined;
+      entry.values[part.experiment] = clip && !Number.isNaN(mean) ? Math.max(0, mean) : mean;
       per.set(s, entry);
     }
   }
   const subjects: SubjectScore[] = sortSubjects([...per.keys()]).map((s) => {
     const e = per.get(s)!;
-    const vals = Object.values(e.values);
-    return { subject: s, nUnits: e.n, value: vals.reduce((a, b) => a + b, 0) / vals.length, perExperiment: e.values };
+    const vals = Object.values(e.values).filter((v) => !Number.isNaN(v));
+    return { subject: s, nUnits: e.n, nUndefined: e.nUndefined, value: vals.length ? vals.reduce((a, b) => a + b, 0) / vals.length : NaN, perExperiment: e.values };
   });
-  const values = subjects.map((s) => s.value);
+  const values = subjects.map((s) => s.value).filter((v) => !Number.isNaN(v));
   const mean = values.length ? values.reduce((a, b) => a + b, 0) / values.length : NaN;
   let sem = 0;
   if (values.length > 1) {

@@ -24,7 +24,7 @@ export function scoreJson(o: { dataset?: string; hash?: string; features: string
   const rand = rng(o.features.length * 31 + o.level * 1000 + (o.split === 'shuffled' ? 7 : 3));
   const subjects = (o.subjects ?? ['1', '2', '3', '4', '5']).map((subject) => {
     const r2 = Math.max(0, o.level + (rand() - 0.5) * 0.04);
-    return { subject, n_units: 20, r2, r: Math.sqrt(r2), experiments: { '': { r2, r: Math.sqrt(r2) } } };
+    return { subject, n_units: 20, n_undefined_r: 0, r2, r: Math.sqrt(r2), experiments: { '': { r2, r: Math.sqrt(r2) } } };
   });
   const mean = subjects.reduce((s, x) => s + x.r2, 0) / subjects.length;
   return {
@@ -34,6 +34,7 @@ export function scoreJson(o: { dataset?: string; hash?: string; features: string
     subjects,
     experiments: [{ experiment: '', n_samples: 384, n_features: 10, n_units: 100, fold_sizes: [48, 48], inner_folds: [7, 7], median_alpha: 64 }],
     n_constant_units: 0,
+    n_undefined_r: 0,
     grid: o.grid ?? null,
   };
 }

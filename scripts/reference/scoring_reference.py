@@ -1,0 +1,26 @@
+"""Reference values for test/scoring/*.test.ts (Pearson r, R², p-values, Wilcoxon), from scipy and
+scikit-learn. Run: .venv/bin/python scripts/reference/scoring_reference.py — it prints each value
+with the call that made it; the tests hold the numbers with a comment naming the call."""
+import numpy as np
+import scipy
+import scipy.stats as st
+import sklearn
+from sklearn.metrics import r2_score
+
+print(f'scipy {scipy.__version__}, scikit-learn {sklearn.__version__}, numpy {np.__version__}')
+
+
+def show(call: str, value) -> None:
+    print(f'{call} = {value!r}')
+
+
+# --- metrics.test.ts: Pearson r (§5.3) and the R² intercept model (§5.1–5.2)
+y = np.array([1.0, 2.0, 3.0, 5.0])
+yhat = np.array([2.0, 1.0, 4.0, 4.0])
+show('st.pearsonr([1, 2, 3, 5], [2, 1, 4, 4]).statistic', float(st.pearsonr(y, yhat).statistic))
+# A prediction that varies by 2^-30 relative (far above float64 rounding): r is defined.
+show('st.pearsonr([1, 2, 3, 5], [1, 1 + 2**-30, 1, 1 - 2**-30]).statistic',
+     float(st.pearsonr(y, np.array([1.0, 1 + 2**-30, 1.0, 1 - 2**-30])).statistic))
+# A prediction of the test mean: sklearn's r2_score (test-mean baseline) says 0; brainmap's
+# baseline is the outer-training mean (1 here), so R² = 1 − SSE/SSE0 = 1 − 2/10 = 0.8.
+show('r2_score([2, 4], [3, 3])', float(r2_score([2.0, 4.0], [3.0, 3.0])))
