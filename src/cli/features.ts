@@ -68,7 +68,9 @@ export async function runFeaturesLm(opts: FeaturesLmOptions): Promise<void> {
     for (const p of opts.pool) writeBytes(join(opts.out, layerFileName(k, p)), 'out', encodeNpy(f.pooled[p][k], [f.nSamples, f.dim]));
   }
   const files = manifest.files.map((row) => Object.fromEntries(opts.pool.map((p) => [p, row[p]])) as Record<LmPooling, string>);
-  const out: LmManifest = { ...manifest, files, rules: { ...manifest.rules, poolings: opts.pool } };
+  // The files written here are byte for byte the cache's, so their checksums carry over (for the poolings written).
+  const checksums = manifest.checksums?.map((row) => Object.fromEntries(opts.pool.map((p) => [p, row[p]])) as Partial<Record<LmPooling, string>>);
+  const out: LmManifest = { ...manifest, files, checksums, rules: { ...manifest.rules, poolings: opts.pool } };
   writeBytes(join(opts.out, 'manifest.json'), 'out', new TextEncoder().encode(JSON.stringify(out, null, 1) + '\n'));
   const tokens = f.tokens.context.reduce((a, _, i) => a + f.tokens.current[i], 0);
   process.stdout.write(
