@@ -4,7 +4,9 @@
  *
  *  - on disk under `$BRAINMAP_CACHE/lm/<key>/` (default `./.brainmap-cache/lm/<key>/`):
  *    `layer<k>_<pool>.npy` (samples × d, float32) and `manifest.json`, each written to a temporary
- *    file and renamed into place, the manifest last (a folder without it is ignored);
+ *    file and renamed into place, the manifest last (a folder without it is ignored). The manifest
+ *    holds the sha256 of every file; a file that does not match is reported in one line and the
+ *    entry recomputed (never used);
  *  - in process, a memo of layer matrices bounded by bytes ($BRAINMAP_LM_MEMO_MB, default 1024;
  *    least recently used dropped first), so a layer sweep (`layer=all`) extracts once and reads
  *    each layer back from memory or one file, and a sweep worker's memory stays flat across jobs.
@@ -18,16 +20,19 @@ import { join } from 'node:path';
 import type { Dataset } from '../../data/dataset.js';
 import { inputError } from '../../data/errors.js';
 import { ByteLru } from './memo.js';
-import { describeFsError } from '../../io/fsutil.js';
-import { encodeNpy, readNpy } from '../../io/npy.js';
+import { describeFsError, readBytes } from '../../io/fsutil.js';
+import { encodeNpy, parseNpy } from '../../io/npy.js';
 import { getBackend } from '../../linalg/index.js';
 import type { Backend } from '../../linalg/backend.js';
 import { DEFAULT_LM_RULES, extractLmFeatures, LM_POOLINGS, type LmFeatures, type LmPooling, type LmRules } from './extract.js';
 import { Gpt2Model } from './gpt2.js';
 import { openLmModel, type LmModel } from './model.js';
 
-/** Bumped whenever extraction would give different numbers for the same inputs. */
-export const LM_CACHE_VERSION = 1;
+/**
+ * Bumped whenever extraction would give different numbers for the same inputs, or the cache
+ * layout changes (2: sha256 of every file in the manifest).
+ */
+export const LM_CACHE_VERSION = 2;
 
 /** What `manifest.json` holds (in the cache and in `brainmap features lm --out`). */
 export interface LmManifest {
@@ -42,6 +47,11 @@ export interface LmManifest {
   dim: number;
   /** `files[layer][pool]` = file name inside the folder. */
   files: Array<Record<LmPooling, string>>;
+  /**
+   * `checksums[layer][pool]` = sha256 (hex) of that .npy file's bytes; set when the files are
+   * written (writeLmFeatures), checked on every read of the cache.
+   */
+  checksums?: Array<Partial<Record<LmPooling, string>>>;
   tokens: { context: number[]; current: number[]; truncated: number[]; passes: number; processed: number };
   created: string;
 }
@@ -107,50 +117,111 @@ export function lmManifest(key: string, model: LmModel, dataset: Pick<Dataset, '
   };
 }
 
-/** Writes every layer × pooling as .npy plus manifest.json into `dir` (atomically, manifest last). */
-export function writeLmFeatures(dir: string, f: LmFeatures, manifest: LmManifest): void {
+const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+/**
+ * Writes every layer × pooling as .npy plus manifest.json into `dir` (atomically, manifest last),
+ * the manifest with the sha256 of every file; returns that manifest.
+ */
+export function writeLmFeatures(dir: string, f: LmFeatures, manifest: LmManifest): LmManifest {
   try {
     mkdirSync(dir, { recursive: true });
   } catch (err) {
     throw inputError(dir, 'out', `cannot create folder (${describeFsError(err)})`);
   }
+  const checksums: Array<Record<LmPooling, string>> = [];
   for (let k = 0; k < f.nLayers; k++) {
-    for (const p of LM_POOLINGS) atomicWrite(join(dir, layerFileName(k, p)), encodeNpy(f.pooled[p][k], [f.nSamples, f.dim]));
+    const row = {} as Record<LmPooling, string>;
+    for (const p of LM_POOLINGS) {
+      const bytes = encodeNpy(f.pooled[p][k], [f.nSamples, f.dim]);
+      row[p] = sha256(bytes);
+      atomicWrite(join(dir, layerFileName(k, p)), bytes);
+    }
+    checksums.push(row);
   }
-  atomicWrite(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 1) + '\n');
+  const out: LmManifest = { ...manifest, checksums };
+  atomicWrite(join(dir, 'manifest.json'), JSON.stringify(out, null, 1) + '\n');
+  return out;
 }
 
-/** The manifest of a folder written by writeLmFeatures (null when absent, unreadable or not matching). */
-function readManifest(dir: string, key?: string): LmManifest | null {
+/** Reports one line about a cache entry that cannot be used (default: stderr). */
+export type LmCacheWarn = (line: string) => void;
+
+const warnStderr: LmCacheWarn = (line) => { process.stderr.write(`${line}\n`); };
+
+/**
+ * One layer × pooling file of a cache folder, checked against the manifest's sha256 and shape.
+ * A missing or damaged file is reported through `warn` and gives null (the entry is recomputed).
+ */
+function readCheckedLayer(dir: string, manifest: LmManifest, layer: number, pool: LmPooling, warn: LmCacheWarn): Float32Array | null {
+  const name = manifest.files[layer]?.[pool];
+  const want = manifest.checksums?.[layer]?.[pool];
+  const path = join(dir, typeof name === 'string' ? name : layerFileName(layer, pool));
+  const bad = (what: string): null => {
+    warn(`warning: ${path}: lm feature cache: ${what}; recomputing the features instead of using it`);
+    return null;
+  };
+  if (typeof name !== 'string' || typeof want !== 'string') return bad('manifest.json lists no file and checksum for it');
+  let bytes: Uint8Array;
+  try {
+    bytes = readBytes(path, 'cache');
+  } catch (err) {
+    return bad(err instanceof Error ? err.message.replace(`${path}: cache: `, '') : String(err));
+  }
+  const got = sha256(bytes);
+  if (got !== want) return bad(`content does not match its sha256 in manifest.json (${got.slice(0, 12)}…, expected ${want.slice(0, 12)}…)`);
+  try {
+    const arr = parseNpy(bytes, path);
+    if (!(arr.data instanceof Float32Array) || arr.shape.length !== 2 || arr.shape[0] !== manifest.dataset.nSamples || arr.shape[1] !== manifest.dim) {
+      return bad(`holds ${arr.dtype} of shape (${arr.shape.join(', ')}), expected float32 (${manifest.dataset.nSamples}, ${manifest.dim})`);
+    }
+    return arr.data;
+  } catch (err) {
+    return bad(err instanceof Error ? err.message : String(err));
+  }
+}
+
+/**
+ * The manifest of a folder written by writeLmFeatures: null when absent or written by another
+ * cache version, and, reported through `warn`, when unreadable or not the expected entry.
+ */
+function readManifest(dir: string, key: string | undefined, warn: LmCacheWarn): LmManifest | null {
   const mpath = join(dir, 'manifest.json');
   if (!existsSync(mpath)) return null;
+  const bad = (what: string): null => {
+    warn(`warning: ${mpath}: lm feature cache: ${what}; recomputing the features instead of using it`);
+    return null;
+  };
   let manifest: LmManifest;
   try {
     manifest = JSON.parse(readFileSync(mpath, 'utf8')) as LmManifest;
-  } catch {
-    return null;
+  } catch (err) {
+    return bad(`not readable JSON (${err instanceof Error ? err.message : String(err)})`);
   }
-  if (manifest === null || typeof manifest !== 'object' || manifest.format !== 'brainmap-lm-features' || manifest.version !== LM_CACHE_VERSION || (key !== undefined && manifest.key !== key)) return null;
+  if (manifest === null || typeof manifest !== 'object' || manifest.format !== 'brainmap-lm-features') return bad('not a brainmap-lm-features manifest');
+  if (manifest.version !== LM_CACHE_VERSION) return null;
+  if (key !== undefined && manifest.key !== key) return bad(`is for key ${String(manifest.key)}, expected ${key}`);
+  if (!Array.isArray(manifest.files) || !Array.isArray(manifest.checksums) || !Number.isInteger(manifest.layers) || manifest.files.length !== manifest.layers) return bad('lists no file and checksum for every layer');
   return manifest;
 }
 
-/** Reads features written by writeLmFeatures (null when the folder has no complete, matching manifest). */
-export function readLmFeatures(dir: string, key?: string): { features: LmFeatures; manifest: LmManifest } | null {
-  const manifest = readManifest(dir, key);
+/**
+ * Reads features written by writeLmFeatures: null when the folder has no complete, matching
+ * manifest, or when a file is missing or does not match its sha256 (reported through `warn`,
+ * default stderr, in one line).
+ */
+export function readLmFeatures(dir: string, key?: string, warn: LmCacheWarn = warnStderr): { features: LmFeatures; manifest: LmManifest } | null {
+  const manifest = readManifest(dir, key, warn);
   if (manifest === null) return null;
   const n = manifest.dataset.nSamples;
   const d = manifest.dim;
   const pooled = { last: [], mean: [], sum: [] } as Record<LmPooling, Float32Array[]>;
-  try {
-    for (let k = 0; k < manifest.layers; k++) {
-      for (const p of LM_POOLINGS) {
-        const arr = readNpy(join(dir, manifest.files[k][p]));
-        if (!(arr.data instanceof Float32Array) || arr.shape.length !== 2 || arr.shape[0] !== n || arr.shape[1] !== d) return null;
-        pooled[p].push(arr.data);
-      }
+  for (let k = 0; k < manifest.layers; k++) {
+    for (const p of LM_POOLINGS) {
+      const a = readCheckedLayer(dir, manifest, k, p, warn);
+      if (a === null) return null;
+      pooled[p].push(a);
     }
-  } catch {
-    return null;
   }
   const features: LmFeatures = {
     nSamples: n, nLayers: manifest.layers, dim: d, pooled,
@@ -170,6 +241,8 @@ export interface GetLmFeaturesOptions {
   /** Cache root (default lmCacheRoot()). */
   cacheRoot?: string;
   onProgress?: (doneTokens: number, totalTokens: number) => void;
+  /** Where a damaged cache entry is reported (one line; default stderr). */
+  onWarning?: LmCacheWarn;
 }
 
 export interface LmFeaturesResult {
@@ -312,8 +385,8 @@ function extract(c: EntryContext, opts: GetLmFeaturesOptions): Promise<Extractio
     const weights = openLmModel(c.modelSpec, c.seed).weights;
     const gm = new Gpt2Model(weights, opts.backend ?? getBackend());
     const features = await extractLmFeatures(gm, c.model.tokenizer, c.dataset.samples.text, c.dataset.samples.block, { rules: c.rules, onProgress: opts.onProgress });
-    const manifest = lmManifest(c.key, c.model, c.dataset, c.textHash, c.rules, features);
-    if (c.useDisk) writeLmFeatures(c.dir, features, manifest);
+    let manifest = lmManifest(c.key, c.model, c.dataset, c.textHash, c.rules, features);
+    if (c.useDisk) manifest = writeLmFeatures(c.dir, features, manifest);
     remember(c.key, features, manifest);
     return { features, manifest };
   })();
@@ -332,7 +405,7 @@ export async function getLmFeatures(modelSpec: string, dataset: Pick<Dataset, 'n
   const hit = fromMemo(c.key);
   if (hit) return { ...hit, from: 'memory' };
   if (c.useDisk && !inflight.has(c.key)) {
-    const onDisk = readLmFeatures(c.dir, c.key);
+    const onDisk = readLmFeatures(c.dir, c.key, opts.onWarning);
     if (onDisk) {
       remember(c.key, onDisk.features, onDisk.manifest);
       return { ...onDisk, from: 'disk' };
@@ -349,19 +422,12 @@ export interface LmLayerResult {
   from: LmFeaturesResult['from'];
 }
 
-/** One layer × pooling of an entry on disk (null when absent, incomplete or not matching). */
-function readLmLayer(dir: string, key: string, layer: number, pool: LmPooling): { data: Float32Array; manifest: LmManifest } | null {
-  const manifest = readManifest(dir, key);
+/** One layer × pooling of an entry on disk, checked (null when absent, incomplete, not matching or damaged). */
+function readLmLayer(dir: string, key: string, layer: number, pool: LmPooling, warn: LmCacheWarn): { data: Float32Array; manifest: LmManifest } | null {
+  const manifest = readManifest(dir, key, warn);
   if (manifest === null || layer >= manifest.layers) return null;
-  const file = manifest.files[layer]?.[pool];
-  if (typeof file !== 'string') return null;
-  try {
-    const arr = readNpy(join(dir, file));
-    if (!(arr.data instanceof Float32Array) || arr.shape.length !== 2 || arr.shape[0] !== manifest.dataset.nSamples || arr.shape[1] !== manifest.dim) return null;
-    return { data: arr.data, manifest };
-  } catch {
-    return null;
-  }
+  const data = readCheckedLayer(dir, manifest, layer, pool, warn);
+  return data === null ? null : { data, manifest };
 }
 
 /**
@@ -376,7 +442,7 @@ export async function getLmLayer(modelSpec: string, dataset: Pick<Dataset, 'name
   const hit = manifest === undefined ? undefined : memo.get(layerKey(c.key, layer, pool));
   if (manifest !== undefined && hit !== undefined) return { data: hit, nSamples: manifest.dataset.nSamples, dim: manifest.dim, from: 'memory' };
   if (c.useDisk && !inflight.has(c.key)) {
-    const one = readLmLayer(c.dir, c.key, layer, pool);
+    const one = readLmLayer(c.dir, c.key, layer, pool, opts.onWarning ?? warnStderr);
     if (one) {
       manifestMemo.set(c.key, one.manifest, manifestBytes(one.manifest));
       memo.set(layerKey(c.key, layer, pool), one.data, one.data.byteLength);
