@@ -53,7 +53,7 @@ export {
 } from './report/index.js';
 export { fitBandedFold, type BandedOptions, type BandedFoldFit } from './regression/banded.js';
 export { bandWeightSamples, dirichletSample, gammaVariate } from './random/dirichlet.js';
-export { studentTCdf, regularizedBeta, pairedTTest, benjaminiHochberg, wilcoxonSignedRank, compareSubjects } from './scoring/stats.js';
+export { studentTCdf, studentTSf, normalCdf, normalSf, regularizedBeta, pairedTTest, benjaminiHochberg, wilcoxonSignedRank, compareSubjects } from './scoring/stats.js';
 export { omega, partitionUnit } from './scoring/partition.js';
 export { unitSignificance, averageByLabel, combineSeeds, type Blocking, type SignificanceResult } from './scoring/significance.js';
 export { partitionFeatures, partitionJson, partitionCsv, type PartitionResult, type PartitionJson } from './pipeline/partition.js';

@@ -24,3 +24,28 @@ show('st.pearsonr([1, 2, 3, 5], [1, 1 + 2**-30, 1, 1 - 2**-30]).statistic',
 # A prediction of the test mean: sklearn's r2_score (test-mean baseline) says 0; brainmap's
 # baseline is the outer-training mean (1 here), so R² = 1 − SSE/SSE0 = 1 − 2/10 = 0.8.
 show('r2_score([2, 4], [3, 3])', float(r2_score([2.0, 4.0], [3.0, 3.0])))
+
+# --- stats.test.ts: upper tails as survival functions (never 1 − cdf)
+show('st.norm.sf(8)', float(st.norm.sf(8)))
+show('st.norm.sf(16)', float(st.norm.sf(16)))
+show('st.norm.sf(-3)', float(st.norm.sf(-3)))
+show('st.norm.cdf(-20)', float(st.norm.cdf(-20)))
+show('st.norm.cdf(1.2)', float(st.norm.cdf(1.2)))
+show('st.t.sf(30, 20)', float(st.t.sf(30, 20)))
+show('st.t.sf(8, 1000)', float(st.t.sf(8, 1000)))
+show('st.t.sf(-2.5, 3)', float(st.t.sf(-2.5, 3)))
+show('st.t.sf(0.7, 9)', float(st.t.sf(0.7, 9)))
+# Paired t-test with a tiny p: a − b = 1 + 0.05·sin(i), i = 0…11.
+i = np.arange(12)
+b = np.cos(i)
+a = b + 1 + 0.05 * np.sin(i)
+r = st.ttest_rel(a, b, alternative='greater')
+show("st.ttest_rel(a, b, alternative='greater')  # a − b = 1 + 0.05 sin(i), b = cos(i), i = 0…11: statistic", float(r.statistic))
+show("  .pvalue", float(r.pvalue))
+show("st.ttest_rel(a, b).pvalue  # two-sided", float(st.ttest_rel(a, b).pvalue))
+show("st.ttest_rel(b, a, alternative='less').pvalue", float(st.ttest_rel(b, a, alternative='less').pvalue))
+# Wilcoxon, normal approximation (n > 50): d_i = (i + 1)·(1 if i % 9 else −1), i = 0…199.
+d = np.array([(k + 1) * (1 if k % 9 else -1) for k in range(200)], dtype=float)
+show("st.wilcoxon(d, alternative='greater').pvalue  # d_i = (i+1)·(1 if i % 9 else −1), i < 200", float(st.wilcoxon(d, alternative='greater').pvalue))
+show("st.wilcoxon(d).pvalue  # two-sided", float(st.wilcoxon(d).pvalue))
+show("st.wilcoxon(-d, alternative='less').pvalue", float(st.wilcoxon(-d, alternative='less').pvalue))

@@ -1,8 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { benjaminiHochberg, logGamma, normalCdf, pairedTTest, regularizedBeta, studentTCdf, wilcoxonSignedRank } from '../../src/scoring/stats.js';
+import { benjaminiHochberg, logGamma, normalCdf, normalSf, pairedTTest, regularizedBeta, studentTCdf, studentTSf, wilcoxonSignedRank } from '../../src/scoring/stats.js';
 
 const near = (a: number, b: number, tol: number, what = '') => assert.ok(Math.abs(a - b) <= tol, `${what} ${a} vs ${b}`);
+/** |a − b| ≤ rel·|b| (for p-values far below 1e-16, where an absolute tolerance says nothing). */
+const close = (a: number, b: number, rel: number, what = '') => assert.ok(Math.abs(a - b) <= rel * Math.abs(b), `${what} ${a} vs ${b}`);
+
+// Reference values: scripts/reference/scoring_reference.py (scipy 1.17.1).
 
 test('log Γ and the regularised incomplete beta against closed forms', () => {
   near(logGamma(5), Math.log(24), 1e-13);
@@ -57,4 +61,34 @@ test('Wilcoxon signed-rank: exact n = 10 all positive gives p = 1/1024; scipy va
   const tied = wilcoxonSignedRank([0.5, -0.5, 0.9, 1.4, -0.6, 0.3, 0.8, 1.1], zeros, 'greater');
   assert.equal(tied.method, 'approx');
   near(tied.p, 1 - normalCdf((29.5 - 18) / Math.sqrt(51 - 6 / 48)), 1e-12);
+});
+
+test('upper tails are survival functions, precise far below 1e-16 (scipy sf), not 1 − cdf', () => {
+  // Normal: scipy.stats.norm.sf / norm.cdf.
+  close(normalSf(8), 6.22096057427174e-16, 1e-12, 'norm.sf(8)');
+  close(normalSf(16), 6.388754400537906e-58, 1e-12, 'norm.sf(16)'); // scipy is itself ~3e-14 off here (mpmath: 6.38875440053808728e-58)
+  close(normalSf(-3), 0.9986501019683699, 1e-15, 'norm.sf(-3)');
+  close(normalCdf(-20), 2.7536241186061556e-89, 1e-12, 'norm.cdf(-20)');
+  close(normalCdf(1.2), 0.8849303297782918, 1e-15, 'norm.cdf(1.2)');
+  // Student t: scipy.stats.t.sf.
+  close(studentTSf(30, 20), 2.0976126619998272e-18, 1e-12, 't.sf(30, 20)');
+  close(studentTSf(8, 1000), 1.7133307411957489e-15, 1e-12, 't.sf(8, 1000)');
+  close(studentTSf(-2.5, 3), 0.9561466764959672, 1e-15, 't.sf(-2.5, 3)');
+  close(studentTSf(0.7, 9), 0.2508095196080725, 1e-14, 't.sf(0.7, 9)');
+  // Paired t-test with a tiny p: a − b = 1 + 0.05·sin(i), b = cos(i), i = 0…11 (scipy ttest_rel).
+  const b = Array.from({ length: 12 }, (_, i) => Math.cos(i));
+  const a = b.map((v, i) => v + 1 + 0.05 * Math.sin(i));
+  const greater = pairedTTest(a, b, 'greater');
+  close(greater.t, 94.06848535344935, 1e-12, 't');
+  close(greater.p, 1.2229023280405693e-17, 1e-10, "ttest_rel(a, b, alternative='greater')");
+  close(pairedTTest(a, b).p, 2.4458046560811386e-17, 1e-10, 'ttest_rel(a, b) two-sided');
+  close(pairedTTest(b, a, 'less').p, 1.2229023280405693e-17, 1e-10, "ttest_rel(b, a, alternative='less')");
+  // Wilcoxon, normal approximation (n = 200 > 50): d_i = (i + 1)·(1 if i % 9 else −1) (scipy wilcoxon).
+  const d = Array.from({ length: 200 }, (_, i) => (i + 1) * (i % 9 ? 1 : -1));
+  const zeros = new Array(200).fill(0);
+  const w = wilcoxonSignedRank(d, zeros, 'greater');
+  assert.equal(w.method, 'approx');
+  close(w.p, 1.5948747616497091e-21, 1e-10, "wilcoxon(d, alternative='greater')");
+  close(wilcoxonSignedRank(d, zeros).p, 3.1897495232994182e-21, 1e-10, 'wilcoxon(d) two-sided');
+  close(wilcoxonSignedRank(d.map((v) => -v), zeros, 'less').p, 1.5948747616497091e-21, 1e-10, "wilcoxon(−d, alternative='less')");
 });
