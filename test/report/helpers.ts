@@ -62,7 +62,7 @@ export function partitionFixture(nUnits: number, subjects = ['1', '2', '3', '4',
     dataset: 'sim:fedorenko', split: 'contiguous', a, b, joint,
     subjects: subjects.map((subject, k) => ({ subject, r2_a: 0.14, r2_b: 0.03, r2_joint: 0.15, omega: 70 + 5 * k })),
     omega_mean: 80,
-    significance: { alpha: 0.05, blocking: 'block', mean_percent_significant: 4, subjects: subjects.map((subject, k) => ({ subject, n_units: Math.round(nUnits / subjects.length), percent_significant: 2 * k, percent_b_beats_chance: 10 })) },
+    significance: { alpha: 0.05, blocking: 'block', block_chunk: null, chunking: null, mean_percent_significant: 4, subjects: subjects.map((subject, k) => ({ subject, n_units: Math.round(nUnits / subjects.length), percent_significant: 2 * k, percent_b_beats_chance: 10 })) },
   };
   const lines = ['experiment,unit,subject,r2_a,r2_b,r2_joint,unique_a,unique_b,shared,p_b_beyond_a,p_b_beyond_a_bh'];
   for (let u = 0; u < nUnits; u++) {
