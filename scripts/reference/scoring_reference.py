@@ -49,3 +49,17 @@ d = np.array([(k + 1) * (1 if k % 9 else -1) for k in range(200)], dtype=float)
 show("st.wilcoxon(d, alternative='greater').pvalue  # d_i = (i+1)·(1 if i % 9 else −1), i < 200", float(st.wilcoxon(d, alternative='greater').pvalue))
 show("st.wilcoxon(d).pvalue  # two-sided", float(st.wilcoxon(d).pvalue))
 show("st.wilcoxon(-d, alternative='less').pvalue", float(st.wilcoxon(-d, alternative='less').pvalue))
+
+# --- stats.test.ts: Wilcoxon with ties and zeros (scipy's method='auto': exact permutation test for
+# n ≤ 13 with ties or zeros, normal approximation with tie correction for 13 < n ≤ 50)
+cases = {
+    'tied': [0.5, -0.5, 0.9, 1.4, -0.6, 0.3, 0.8, 1.1],
+    'zeros': [0.0, 0.5, -0.2, 0.9, 1.4, -0.6, 0.3, 0.0],
+    'ties+zeros13': [0.0, 1, -1, 2, 2, 3, -4, 5, 5, 6, 7, -8, 9],
+    'ties+zeros14': [0.0, 1, -1, 2, 2, 3, -4, 5, 5, 6, 7, -8, 9, 10],
+    'allzero': [0.0, 0.0, 0.0],
+}
+for name, d in cases.items():
+    for alt in ('greater', 'less', 'two-sided'):
+        r = st.wilcoxon(np.array(d, dtype=float), alternative=alt)
+        show(f"st.wilcoxon({d}, alternative='{alt}')  # {name}: statistic, pvalue", (float(r.statistic), float(r.pvalue)))

@@ -208,56 +208,79 @@ export interface WilcoxonResult {
   /** Sum of the ranks of the positive differences (scipy's statistic for one-sided tests). */
   statistic: number;
   p: number;
+  /** Non-zero differences (those ranked). */
   n: number;
+  /** 'exact': the null distribution enumerated over all 2ⁿ sign flips; 'approx': the normal approximation. */
   method: 'exact' | 'approx';
 }
 
 /**
- * Wilcoxon signed-rank test of x − y (scipy `wilcoxon(x, y, alternative)`, zero_method 'wilcox':
- * zero differences are dropped). Exact null distribution when n ≤ 50 and there are no ties or
- * zeros; otherwise the normal approximation with tie correction (no continuity correction, as
- * scipy's default).
+ * Counts of each doubled rank sum 2·R+ (0 … Σ doubled ranks) over the 2ⁿ sign assignments of the
+ * ranks; doubled ranks are integers even with ties (average ranks are multiples of ½).
+ */
+function signedRankCounts(doubledRanks: readonly number[]): Float64Array {
+  const total = doubledRanks.reduce((a, b) => a + b, 0);
+  const counts = new Float64Array(total + 1);
+  counts[0] = 1;
+  let reach = 0;
+  for (const r of doubledRanks) {
+    reach += r;
+    for (let s = reach; s >= r; s--) counts[s] += counts[s - r];
+  }
+  return counts;
+}
+
+/**
+ * Wilcoxon signed-rank test of x − y, as scipy 1.17's `wilcoxon(x, y, alternative)` with its
+ * defaults (zero_method 'wilcox', correction False, method 'auto') and nan_policy 'omit': pairs with
+ * a NaN difference are dropped; zero differences are not ranked. With N the remaining pairs (zeros
+ * included):
+ * - N ≤ 50 without ties or zeros: the exact null distribution of R+;
+ * - N ≤ 13 with ties or zeros: scipy's exact permutation test — every one of the 2^N sign flips of
+ *   the differences, R+ recomputed with the same average ranks (zeros flip to themselves), so
+ *   p = P(R+ ≥ observed) over that enumeration (which is what the counts below enumerate);
+ * - otherwise the normal approximation: z = (R+ − n(n+1)/4)/σ over the n non-zero differences,
+ *   σ² = n(n+1)(2n+1)/24 − Σ(t³ − t)/48 over groups of t tied |differences|, no continuity
+ *   correction, p from the normal survival function.
+ * Two-sided p = min(1, 2·min(P(R+ ≥ r), P(R+ ≤ r))) in the exact cases, 2·sf(|z|) otherwise.
  */
 export function wilcoxonSignedRank(x: ArrayLike<number>, y: ArrayLike<number>, alternative: 'greater' | 'less' | 'two-sided' = 'two-sided'): WilcoxonResult {
   if (x.length !== y.length) throw new RangeError(`wilcoxonSignedRank: ${x.length} vs ${y.length} values`);
   const all: number[] = [];
-  for (let i = 0; i < x.length; i++) all.push(x[i] - y[i]);
+  for (let i = 0; i < x.length; i++) if (!Number.isNaN(x[i] - y[i])) all.push(x[i] - y[i]);
+  const nTotal = all.length;
   const hadZeros = all.some((d) => d === 0);
-  const d = all.filter((v) => v !== 0 && !Number.isNaN(v));
+  const d = all.filter((v) => v !== 0);
   const n = d.length;
-  if (n === 0) return { statistic: 0, p: NaN, n, method: 'exact' };
-  // Average ranks of |d|.
+  // Average ranks of |d|, doubled (integers).
   const order = d.map((_, i) => i).sort((i, j) => Math.abs(d[i]) - Math.abs(d[j]));
-  const ranks = new Float64Array(n);
+  const doubled = new Array<number>(n).fill(0);
   let hasTies = false;
   const tieSizes: number[] = [];
   for (let i = 0; i < n;) {
     let j = i;
     while (j + 1 < n && Math.abs(d[order[j + 1]]) === Math.abs(d[order[i]])) j++;
     if (j > i) { hasTies = true; tieSizes.push(j - i + 1); }
-    for (let k = i; k <= j; k++) ranks[order[k]] = (i + j) / 2 + 1;
+    for (let k = i; k <= j; k++) doubled[order[k]] = i + j + 2;
     i = j + 1;
   }
-  let rPlus = 0;
-  for (let i = 0; i < n; i++) if (d[i] > 0) rPlus += ranks[i];
-  const total = (n * (n + 1)) / 2;
-  if (n <= 50 && !hasTies && !hadZeros) {
-    // Exact null: counts of each rank sum over the 2^n sign assignments.
-    const counts = new Float64Array(total + 1);
-    counts[0] = 1;
-    for (let k = 1; k <= n; k++) for (let s = total; s >= k; s--) counts[s] += counts[s - k];
+  let rPlus2 = 0;
+  for (let i = 0; i < n; i++) if (d[i] > 0) rPlus2 += doubled[i];
+  const rPlus = rPlus2 / 2;
+  if (nTotal === 0) return { statistic: 0, p: NaN, n, method: 'exact' };
+  if ((nTotal <= 50 && !hasTies && !hadZeros) || nTotal <= 13) {
+    const counts = signedRankCounts(doubled);
     const denom = 2 ** n;
-    const r = Math.round(rPlus);
     let upper = 0; // P(R+ ≥ r)
-    for (let s = r; s <= total; s++) upper += counts[s];
+    for (let s = rPlus2; s < counts.length; s++) upper += counts[s];
     let lower = 0; // P(R+ ≤ r)
-    for (let s = 0; s <= r; s++) lower += counts[s];
+    for (let s = 0; s <= rPlus2; s++) lower += counts[s];
     upper /= denom;
     lower /= denom;
     const p = alternative === 'greater' ? upper : alternative === 'less' ? lower : Math.min(1, 2 * Math.min(upper, lower));
     return { statistic: rPlus, p, n, method: 'exact' };
   }
-  const mean = total / 2;
+  const mean = (n * (n + 1)) / 4;
   let variance = (n * (n + 1) * (2 * n + 1)) / 24;
   for (const t of tieSizes) variance -= (t * t * t - t) / 48;
   const z = (rPlus - mean) / Math.sqrt(variance);

@@ -81,7 +81,7 @@ test('published ceilings apply only to the data they were computed on (REFERENCE
   assert.match(publishedCeiling(sim.assembly, sim.name, '', 416, 97).note, /not read from a Brain-Score assembly/);
 });
 
-test('feeding the responses back as features scores 1 (raw); a given ceiling normalises and clips to [0, 1]; no published one for simulated data', async () => {
+test('feeding the responses back as features scores 1 (raw); no published ceiling for simulated data', async () => {
   const d = simulateDataset('fedorenko', { units: 0.1 });
   const backend = getBackend('auto');
   // The first 5 units as features: those units are predicted exactly.
@@ -89,9 +89,29 @@ test('feeding the responses back as features scores 1 (raw); a given ceiling nor
   const own = await brainScoreLinearShuffle({ ...d, y: x }, x, { backend, ceiling: null });
   assert.ok(Math.abs(own.raw - 1) < 1e-6, `raw ${own.raw}`);
   assert.equal(own.experiments[0].splitOrder, 'dataset');
-  const given = await brainScoreLinearShuffle(d, x, { backend, ceiling: 0.2 });
-  assert.equal(given.experiments[0].normalized, Math.min(1, Math.max(0, given.raw / 0.2)));
   const published = await brainScoreLinearShuffle({ ...d, name: 'fedorenko2016' }, x, { backend });
   assert.equal(published.experiments[0].ceiling, null, 'a dataset named fedorenko2016 is not the assembly');
   assert.equal(published.score, published.raw);
+});
+
+test('the real Fedorenko2016 assembly: raw score, per-split medians and the ceiling-normalised score equal scikit-learn\'s', async () => {
+  // scripts/reference/brainscore_fedorenko.py: one-hot word position (word_num 1…7) per file row,
+  // ShuffleSplit(10, train_size=0.9, random_state=1) over the file's rows, LinearRegression, Brain-Score's
+  // Pearson, median over neuroids, mean over splits; normalised = clip(raw / ceiling, 0, 1).
+  const perSplit = [0.23728365372482652, 0.2457075306605748, 0.21165520404103713, 0.17015696708995973, 0.15873259370425538, 0.14030872090730237, 0.22560363802006533, 0.21028005329984797, 0.18778558688724276, 0.17418846238104363];
+  const d = await loadDataset(`${root}../shared/data/fedorenko2016/fedorenko2016.nc`);
+  const n = d.y.rows;
+  const x = { rows: n, cols: 7, data: new Float64Array(n * 7) };
+  for (let r = 0; r < n; r++) if (d.samples.position[r] > 0) x.data[r * 7 + d.samples.position[r] - 1] = 1;
+  const backend = getBackend('auto');
+  const published = await brainScoreLinearShuffle(d, x, { backend });
+  const e = published.experiments[0];
+  e.perSplit.forEach((v, k) => assert.ok(Math.abs(v - perSplit[k]) < 1e-9, `split ${k}: ${v} vs ${perSplit[k]}`));
+  assert.ok(Math.abs(published.raw - 0.19617024107161557) < 1e-9, `raw ${published.raw}`);
+  assert.equal(e.ceiling, 0.225257);
+  assert.ok(Math.abs(published.score - 0.8708730075940617) < 1e-8, `normalised ${published.score}`); // clip(raw / 0.225257, 0, 1)
+  const given = await brainScoreLinearShuffle(d, x, { backend, ceiling: 0.2 });
+  assert.ok(Math.abs(given.score - 0.9808512053580778) < 1e-8, `ceiling 0.2: ${given.score}`);
+  const clipped = await brainScoreLinearShuffle(d, x, { backend, ceiling: 0.01 });
+  assert.equal(clipped.score, 1.0); // clip(19.6, 0, 1)
 });

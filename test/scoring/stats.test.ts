@@ -57,10 +57,26 @@ test('Wilcoxon signed-rank: exact n = 10 all positive gives p = 1/1024; scipy va
   const zeros = new Array(8).fill(0);
   assert.equal(wilcoxonSignedRank(d, zeros, 'greater').p, 0.0390625); // scipy
   assert.equal(wilcoxonSignedRank(d, zeros).p, 0.078125); // scipy two-sided
-  // Ties (|0.5| twice) → normal approximation: R+ = 29.5 of 36 with n = 8, tie-corrected variance 51 − 6/48.
-  const tied = wilcoxonSignedRank([0.5, -0.5, 0.9, 1.4, -0.6, 0.3, 0.8, 1.1], zeros, 'greater');
-  assert.equal(tied.method, 'approx');
-  near(tied.p, 1 - normalCdf((29.5 - 18) / Math.sqrt(51 - 6 / 48)), 1e-12);
+});
+
+test("Wilcoxon with ties and zeros = scipy's method 'auto': exact permutation test for n ≤ 13, normal approximation with tie correction above", () => {
+  // scipy.stats.wilcoxon(d, alternative=…): (statistic for one-sided tests, p for greater, less, two-sided).
+  const cases: Array<[string, number[], number, number, number, number, 'exact' | 'approx']> = [
+    ['tied', [0.5, -0.5, 0.9, 1.4, -0.6, 0.3, 0.8, 1.1], 29.5, 0.05859375, 0.94921875, 0.1171875, 'exact'],
+    ['zeros', [0, 0.5, -0.2, 0.9, 1.4, -0.6, 0.3, 0], 16, 0.15625, 0.890625, 0.3125, 'exact'],
+    ['ties+zeros, n = 13', [0, 1, -1, 2, 2, 3, -4, 5, 5, 6, 7, -8, 9], 59.5, 0.057861328125, 0.948486328125, 0.11572265625, 'exact'],
+    ['ties+zeros, n = 14', [0, 1, -1, 2, 2, 3, -4, 5, 5, 6, 7, -8, 9, 10], 72.5, 0.029469838852002668, 0.9705301611479973, 0.058939677704005336, 'approx'],
+    ['all zero', [0, 0, 0], 0, 1, 1, 1, 'exact'],
+  ];
+  for (const [name, d, stat, greater, less, two, method] of cases) {
+    const zeros = new Array(d.length).fill(0);
+    const g = wilcoxonSignedRank(d, zeros, 'greater');
+    assert.equal(g.statistic, stat, `${name}: statistic`);
+    assert.equal(g.method, method, `${name}: method`);
+    close(g.p, greater, 1e-13, `${name}: greater`);
+    close(wilcoxonSignedRank(d, zeros, 'less').p, less, 1e-13, `${name}: less`);
+    close(wilcoxonSignedRank(d, zeros).p, two, 1e-13, `${name}: two-sided`);
+  }
 });
 
 test('upper tails are survival functions, precise far below 1e-16 (scipy sf), not 1 − cdf', () => {
