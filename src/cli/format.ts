@@ -10,3 +10,8 @@ export function table(header: readonly string[], rows: ReadonlyArray<ReadonlyArr
 export function num(v: number | null | undefined, digits = 4): string {
   return v === null || v === undefined || Number.isNaN(v) ? '—' : v.toFixed(digits);
 }
+
+/** How a warning reads on the terminal (the same text is in the JSON `warnings` arrays). */
+export function warningLine(warning: string): string {
+  return `warning: ${warning}`;
+}

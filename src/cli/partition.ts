@@ -8,7 +8,7 @@ import { writeFileAtomic } from '../pipeline/results.js';
 import type { SelectMode } from '../pipeline/select.js';
 import type { SplitScheme } from '../regression/splits.js';
 import type { Blocking } from '../scoring/significance.js';
-import { num, table } from './format.js';
+import { num, table, warningLine } from './format.js';
 import { backendOption, intArg } from './options.js';
 import { DelayedProgress } from './progress.js';
 
@@ -79,6 +79,7 @@ export function registerPartitionCommand(program: Command): void {
         '',
         `mean Ω ${num(json.omega_mean, 1)} %: ${json.omega_mean >= 80 ? 'most of what B explains, A already explains' : json.omega_mean <= 20 ? 'B explains variance that A does not' : 'A explains part of what B explains'}.`,
         `units where B adds significant variance beyond A: ${num(json.significance.mean_percent_significant, 1)} % (mean over subjects; paired one-sided t-test on squared errors, ${opts.blocking === 'none' ? 'per sample' : 'block means'}, BH within subject).`,
+        ...json.warnings.map(warningLine),
         opts.out ? `wrote ${opts.out}/partition.json and ${opts.out}/units.csv` : '',
       ];
       process.stdout.write(out.filter((l, i) => l !== '' || i < out.length - 1).join('\n') + '\n');

@@ -17,7 +17,7 @@ import { scoreSpec, type SpecScore } from '../pipeline/score-spec.js';
 import type { SelectMode } from '../pipeline/select.js';
 import type { SplitScheme } from '../regression/splits.js';
 import type { Estimator } from '../regression/ridge.js';
-import { num, table } from './format.js';
+import { num, table, warningLine } from './format.js';
 import { DelayedProgress } from './progress.js';
 import { backendOption, positiveIntArg, seedArg } from './options.js';
 
@@ -125,6 +125,7 @@ export function formatSpecScore(json: ScoreJson): string {
   lines.push('');
   lines.push(`dataset  R² ${num(json.dataset.r2)} ± ${num(json.dataset.r2_sem)}   r ${num(json.dataset.r)} ± ${num(json.dataset.r_sem)}   (mean ± SEM over subjects; subject values are unit means clipped at 0)`);
   if (json.n_constant_units > 0) lines.push(`note: ${json.n_constant_units} unit(s) are constant on the test folds; their R² is undefined and counted as 0`);
+  lines.push(...json.warnings.map(warningLine));
   if (json.n_undefined_r > 0) {
     const how = json.settings.compat === 'paper' ? 'counted as 0 (--compat paper)' : 'left out of the subject means of r';
     lines.push(`note: r is undefined for ${json.n_undefined_r} unit(s) (a constant prediction or constant responses on a test fold); ${how}`);

@@ -74,6 +74,8 @@ export interface AuditRow {
   r: number;
   subjects: { subject: string; r2: number; r: number }[];
   verdict: string;
+  /** What looks off with this line's fit (empty when nothing does). */
+  warnings: string[];
 }
 
 export interface AuditPartition {
@@ -99,34 +101,55 @@ export interface AuditJson {
   partitions: AuditPartition[];
   brainscore: (BrainScoreResult & { verdict: string }) | null;
   verdicts: { line: string; verdict: string }[];
+  /** What looks off in any of the fits, prefixed with the analysis (also in each analysis's own JSON). */
+  warnings: string[];
 }
 
 const pct = (v: number) => `${v.toFixed(0)} %`;
 const f3 = (v: number) => v.toFixed(3);
 
+/** A line of the audit; a fit with warnings says so in its verdict rather than reading as a plain number. */
 function row(id: string, label: string, s: SpecScore, split: 'shuffled' | 'contiguous', verdict: string): AuditRow {
   const j = specScoreToJson(s);
   return {
     id, label, features: s.spec, split, banded: s.spec.includes('|'), r2: j.dataset.r2, r2_sem: j.dataset.r2_sem, r: j.dataset.r,
-    subjects: j.subjects.map((x) => ({ subject: x.subject, r2: x.r2, r: x.r })), verdict,
+    subjects: j.subjects.map((x) => ({ subject: x.subject, r2: x.r2, r: x.r })),
+    verdict: s.warnings.length ? `${verdict} — but see ${s.warnings.length === 1 ? 'the warning' : `the ${s.warnings.length} warnings`} on this line` : verdict,
+    warnings: s.warnings,
   };
 }
+
+/** B's subject R² at or below this counts as "explains nothing" (Ω is then 100 % by convention, §5.7). */
+const NOTHING = 0.001;
 
 function partitionEntry(id: 'simple' | 'oasm', split: 'shuffled' | 'contiguous', p: PartitionResult, what: string): AuditPartition {
   const omega = p.omegaMean;
   const sig = p.significance.meanPercentSignificant;
+  const meanB = p.subjects.reduce((a, s) => a + s.r2B, 0) / (p.subjects.length || 1);
+  const nothing = p.subjects.filter((s) => s.r2B <= NOTHING).length;
   // `what` names the baseline as a plural noun phrase ("the simple features", "OASM's columns").
-  const verdict = omega >= 80
-    ? `${what} already explain most (${pct(omega)}) of what the features explain`
-    : omega <= 20
-      ? `the features explain variance that ${what} do not (Ω ${pct(omega)})`
-      : `${what} explain part (${pct(omega)}) of what the features explain`;
+  const verdict = meanB <= NOTHING
+    ? `the features explain nothing here (R² ${f3(meanB)} under ${split} folds), so there is nothing for ${what} to explain (Ω is 100 % only by convention)`
+    : (omega >= 80
+      ? `${what} already explain most (${pct(omega)}) of what the features explain`
+      : omega <= 20
+        ? `the features explain variance that ${what} do not (Ω ${pct(omega)})`
+        : `${what} explain part (${pct(omega)}) of what the features explain`)
+      + (nothing > 0 ? ` (in ${nothing} of ${p.subjects.length} subjects the features explain nothing and Ω is 100 % by convention)` : '');
   return {
     id, split, a: p.a.spec, b: p.b.spec, omega_mean: omega,
     subjects: p.subjects.map((s) => ({ subject: s.subject, r2_a: s.r2A, r2_b: s.r2B, r2_joint: s.r2Joint, omega: s.omega })),
     percent_significant: sig,
     verdict: `${verdict}; they add significant variance (BH p < .05) in ${pct(sig)} of units`,
   };
+}
+
+/** The banded row's verdict: Ω, or that the features explain nothing (Ω 100 % only by convention). */
+function omegaRowVerdict(p: PartitionResult, baseline: string): string {
+  const meanB = p.subjects.reduce((a, s) => a + s.r2B, 0) / (p.subjects.length || 1);
+  return meanB <= NOTHING
+    ? `the features explain nothing here (R² ${f3(meanB)}), so Ω (${pct(p.omegaMean)}) says nothing about ${baseline}`
+    : `Ω ${pct(p.omegaMean)} of the features' explained variance is explained by ${baseline}`;
 }
 
 export async function auditFeatures(dataset: Dataset, features: string, opts: AuditOptions): Promise<AuditJson> {
@@ -163,7 +186,12 @@ export async function auditFeatures(dataset: Dataset, features: string, opts: Au
   step++;
   let brainscore: AuditJson['brainscore'] = null;
   const spec = parseFeatureSpec(features);
-  if (opts.brainscore !== false && spec.bands.length === 1 && !expandGrid(spec).axis) {
+  const oldWaySkipped = opts.brainscore === false
+    ? 'not run (--no-brainscore)'
+    : spec.bands.length > 1 || expandGrid(spec).axis
+      ? `not run: Brain-Score's protocol fits one feature space, and ${features} has ${spec.bands.length > 1 ? 'bands' : 'a grid'} (choose the layer or σ and audit it alone)`
+      : null;
+  if (oldWaySkipped === null) {
     const [x] = await buildFeatureSpec(spec, { dataset });
     const bs = await brainScoreLinearShuffle(dataset, x, { backend: opts.backend });
     const normalised = bs.experiments.some((e) => e.ceiling);
@@ -197,22 +225,27 @@ export async function auditFeatures(dataset: Dataset, features: string, opts: Au
     row('oasm-shuffled', 'OASM baseline, shuffled folds', oShuf, 'shuffled', oS > 0.005 ? 'temporal autocorrelation alone predicts the data when folds are shuffled' : 'no autocorrelation signal'),
     row('oasm-contiguous', 'OASM baseline, contiguous folds', oCont, 'contiguous', oC <= 0.005 ? 'about zero, as it must be: OASM cannot predict held-out blocks' : 'above zero: check that blocks are contiguous and folds hold out whole blocks'),
     row('simple-contiguous', `simple features (${simple}), contiguous folds`, sCont, 'contiguous', sC > 0.005 ? 'position and length alone explain part of the responses' : 'position and length explain little here'),
-    row('simple+features-contiguous', 'simple | features (banded), contiguous folds', pSimple.joint, 'contiguous', `Ω ${pct(pSimple.omegaMean)} of the features' explained variance is explained by the simple features`),
-    row('oasm+features-shuffled', 'OASM | features (banded), shuffled folds', pOasm.joint, 'shuffled', `Ω ${pct(pOasm.omegaMean)} of the features' explained variance is explained by OASM`),
+    row('simple+features-contiguous', 'simple | features (banded), contiguous folds', pSimple.joint, 'contiguous', omegaRowVerdict(pSimple, 'the simple features')),
+    row('oasm+features-shuffled', 'OASM | features (banded), shuffled folds', pOasm.joint, 'shuffled', omegaRowVerdict(pOasm, 'OASM')),
   ];
   const partitions = [partitionEntry('simple', 'contiguous', pSimple, `the simple features (${simple})`), partitionEntry('oasm', 'shuffled', pOasm, "OASM's autocorrelation columns")];
+  const warnings = [...new Set([
+    ...([[fShuf, 'features, shuffled folds'], [fCont, 'features, contiguous folds'], [oShuf, 'OASM, shuffled folds'], [oCont, 'OASM, contiguous folds'], [sCont, 'simple features, contiguous folds'], [pSimple.joint, 'simple | features'], [pOasm.joint, 'OASM | features']] as const)
+      .flatMap(([s, label]) => s.warnings.map((w) => `${label}: ${w}`)),
+  ])];
   const verdicts = [
     { line: 'Leak', verdict: leakVerdict },
     { line: 'Honest score', verdict: `contiguous-fold R² ${f3(jc.dataset.r2)} ± ${f3(jc.dataset.r2_sem)} (r ${f3(jc.dataset.r)})` },
     { line: 'Simple features', verdict: partitions[0].verdict },
     { line: 'OASM (shuffled)', verdict: partitions[1].verdict },
-    ...(brainscore ? [{ line: 'Old way', verdict: brainscore.verdict }] : []),
+    { line: 'Old way', verdict: brainscore ? brainscore.verdict : oldWaySkipped ?? 'not run' },
+    ...warnings.map((w) => ({ line: 'Warning', verdict: w })),
   ];
   const audit: AuditJson = {
     kind: 'audit', dataset: dataset.name, source: dataset.source, dataset_hash: datasetHash(dataset), features,
     settings: { seed, select, banded_iter: bandedIter, banded_seed: bandedSeed, simple, oasm: oasmSpec, backend: opts.backend.name, compat: opts.compat ?? null },
     rows, leak: { shuffled_r2: js.dataset.r2, contiguous_r2: jc.dataset.r2, difference: meanDiff, sem, p, flagged, verdict: leakVerdict },
-    partitions, brainscore, verdicts,
+    partitions, brainscore, verdicts, warnings,
   };
   if (opts.outDir) writeAudit(opts.outDir, audit, { fShuf, fCont, oShuf, oCont, sCont, pSimple, pOasm });
   return audit;

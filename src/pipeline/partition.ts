@@ -54,6 +54,8 @@ export interface PartitionResult {
   omegaMean: number;
   units: UnitPartitionRow[];
   significance: SignificanceResult;
+  /** The warnings of the three fits, each prefixed with its fit ('A: ', 'B: ', 'A | B: '). */
+  warnings: string[];
 }
 
 const clip0 = (v: ArrayLike<number>) => Float64Array.from(v, (x) => (Number.isNaN(x) ? 0 : Math.max(0, x)));
@@ -126,7 +128,8 @@ export async function partitionFeatures(dataset: Dataset, specA: string, specB: 
     subjectOf: (u) => dataset.units.subject[u],
     blocking,
   });
-  return { a, b, joint, blocking, blockChunk, chunking, subjects, omegaMean, units, significance };
+  const warnings = [...new Set([...a.warnings.map((w) => `A: ${w}`), ...b.warnings.map((w) => `B: ${w}`), ...joint.warnings.map((w) => `A | B: ${w}`)])];
+  return { a, b, joint, blocking, blockChunk, chunking, subjects, omegaMean, units, significance, warnings };
 }
 
 /** The JSON form of a partition (partition.json, `brainmap partition --json`). */
@@ -144,6 +147,8 @@ export interface PartitionJson {
    * index as the authors did; null without chunks).
    */
   significance: { alpha: number; blocking: Blocking; block_chunk: number | null; chunking: 'position' | 'global' | null; mean_percent_significant: number; subjects: { subject: string; n_units: number; percent_significant: number; percent_b_beats_chance: number }[] };
+  /** The warnings of A, B and A | B (each also in its own `warnings`), prefixed with the fit. */
+  warnings: string[];
 }
 
 /** The JSON form of a partition (what `brainmap partition --json` prints). */
@@ -164,6 +169,7 @@ export function partitionJson(p: PartitionResult, split: string): PartitionJson 
       mean_percent_significant: p.significance.meanPercentSignificant,
       subjects: p.significance.subjects.map((s) => ({ subject: s.subject, n_units: s.nUnits, percent_significant: s.percentSignificant, percent_b_beats_chance: s.percentModelSignificant })),
     },
+    warnings: p.warnings,
   };
 }
 

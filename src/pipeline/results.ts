@@ -27,6 +27,8 @@ export interface ScoreJson {
     curve_clipped: boolean;
     chosen: { experiment: string; values: number[]; values_r: number[] }[];
   };
+  /** What looks off with the fit, in words (src/pipeline/warnings.ts); empty when nothing does. */
+  warnings: string[];
 }
 
 /** Median, or null when every value is NaN (JSON has no NaN). */
@@ -59,6 +61,7 @@ export function specScoreToJson(scored: SpecScore): ScoreJson {
     n_constant_units: result.nConstantUnits,
     n_undefined_r: result.nUndefinedR,
     grid: grid && { term: grid.axis.term, param: grid.axis.param, select: grid.select, curve: grid.curve, curve_clipped: grid.curveClipped, chosen: grid.chosen },
+    warnings: scored.warnings,
   };
 }
 

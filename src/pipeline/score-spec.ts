@@ -1,13 +1,14 @@
 import type { Dataset } from '../data/dataset.js';
 import { datasetHash } from '../data/hash.js';
 import { expandGrid, type GridAxis } from '../features/grid.js';
-import { buildFeatureSpec } from '../features/registry.js';
+import { buildTerm } from '../features/registry.js';
 import { registerBuiltinFeatures } from '../features/builtin.js';
-import { parseFeatureSpec } from '../features/spec.js';
-import { hstack } from '../linalg/matrix.js';
+import { parseFeatureSpec, type FeatureSpec } from '../features/spec.js';
+import { hstack, type Matrix64 } from '../linalg/matrix.js';
 import { aggregateScores } from '../scoring/aggregate.js';
 import { scoreFeatures, type ScoreOptions, type ScoreResult } from './score.js';
 import { selectOverGrid, type SelectMode } from './select.js';
+import { alphaEdgeWarnings, constantColumnWarnings, gridSelectionWarnings, type TermColumns } from './warnings.js';
 
 /**
  * One grid value's score, fitted alone. `r2`/`r` are what the paper's across-value curves plot
@@ -41,6 +42,8 @@ export interface SpecScore {
      */
     chosen: { experiment: string; values: number[]; values_r: number[] }[];
   };
+  /** What looks off with the fit (constant feature columns, α at the grid's edge, a poor grid choice). */
+  warnings: string[];
 }
 
 export interface SpecScoreOptions extends Omit<ScoreOptions, 'onProgress'> {
@@ -64,18 +67,22 @@ export async function scoreSpec(dataset: Dataset, specText: string, opts: SpecSc
   const spec = parseFeatureSpec(specText);
   const { axis, specs } = expandGrid(spec);
   const fits: ScoreResult[] = [];
+  const warnings: string[] = [];
   for (const [i, s] of specs.entries()) {
-    const bands = await buildFeatureSpec(s, { dataset });
+    const { bands, terms } = await buildWithTerms(s, dataset);
     const x = bands.length === 1 ? bands[0] : hstack(bands);
+    warnings.push(...constantColumnWarnings(dataset, x, terms, opts.experiments));
     fits.push(await scoreFeatures(dataset, x, {
       ...opts,
       bands: bands.map((b) => b.cols),
       onProgress: (d, t) => opts.onProgress?.(i * t + d, t * specs.length),
     }));
   }
-  if (!axis) return { spec: spec.text, datasetHash: datasetHash(dataset), result: fits[0], grid: null };
+  const unique = (ws: string[]) => [...new Set(ws)];
+  if (!axis) return { spec: spec.text, datasetHash: datasetHash(dataset), result: fits[0], grid: null, warnings: unique([...warnings, ...alphaEdgeWarnings(fits[0])]) };
   const select = opts.select ?? 'validation';
   const { result, chosen } = selectOverGrid(fits, select, { clip: axis.param === 'layer' });
+  const curve = fits.map((f, i) => curvePoint(f, axis.values[i]));
   return {
     spec: spec.text,
     datasetHash: datasetHash(dataset),
@@ -83,9 +90,28 @@ export async function scoreSpec(dataset: Dataset, specText: string, opts: SpecSc
     grid: {
       axis,
       select,
-      curve: fits.map((f, i) => curvePoint(f, axis.values[i])),
+      curve,
       curveClipped: false,
       chosen: chosen.map((c) => ({ experiment: c.experiment, values: c.perFold.map((k) => axis.values[k]), values_r: c.perFoldR.map((k) => axis.values[k]) })),
     },
+    warnings: unique([...warnings, ...alphaEdgeWarnings(result), ...gridSelectionWarnings(axis.param, curve, result, select)]),
   };
+}
+
+/** Builds a spec's bands term by term (as buildFeatureSpec does), recording each term's columns. */
+async function buildWithTerms(spec: FeatureSpec, dataset: Dataset): Promise<{ bands: Matrix64[]; terms: TermColumns[] }> {
+  const bands: Matrix64[] = [];
+  const terms: TermColumns[] = [];
+  let col = 0;
+  for (const band of spec.bands) {
+    const parts: Matrix64[] = [];
+    for (const t of band.terms) {
+      const m = await buildTerm(t, { dataset });
+      terms.push({ term: t.text, start: col, cols: m.cols });
+      col += m.cols;
+      parts.push(m);
+    }
+    bands.push(parts.length === 1 ? parts[0] : hstack(parts));
+  }
+  return { bands, terms };
 }

@@ -415,6 +415,13 @@ export function buildReportModel(folder: ResultsFolder, title = 'brainmap report
     })),
     ...folder.audits.map((a) => ({ id: a.id, file: a.file, kind: 'audit', dataset: a.dataset.name, datasetHash: a.dataset.hash, source: a.dataset.source, features: a.features ?? '–', split: null, settings: settingsText(a.settings), unitsFile: null })),
   ];
+  if (folder.warnings.length) {
+    sections.unshift({
+      id: 'warnings', title: `Warnings (${folder.warnings.length})`,
+      intro: 'What the analyses themselves found off (constant feature columns, penalties at the edge of the α grid, a grid choice far below the grid\'s best): read the numbers below with these in mind.',
+      blocks: [{ kind: 'notes', notes: folder.warnings }],
+    });
+  }
   const figures = sections.flatMap((s) => s.blocks.flatMap((b) => (b.kind === 'figure' ? [b.figure] : [])));
   if (folder.scores.length + folder.partitions.length + folder.audits.length + folder.summaries.length === 0) {
     notes.push({ file: '.', problem: 'no results found (score.json, partition.json, audit.json or summary.json) in this folder or below it' });

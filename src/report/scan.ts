@@ -318,6 +318,12 @@ function auditFromJson(value: unknown, f: FieldReader): Omit<AuditAnalysis, 'id'
   return { kind: 'audit', dataset, features: f.str(root, 'features', 'features', false), settings: f.obj(root.settings, 'settings'), rows, leak, rawPartitions, verdicts };
 }
 
+/** The string entries of a result file's top-level `warnings` array (none when absent: older files). */
+function warningsOf(value: unknown): string[] {
+  const w = value !== null && typeof value === 'object' ? (value as Record<string, unknown>).warnings : undefined;
+  return Array.isArray(w) ? w.filter((x): x is string => typeof x === 'string') : [];
+}
+
 function relPath(root: string, p: string): string {
   return relative(root, p).split(sep).join('/') || basename(p);
 }
@@ -338,6 +344,7 @@ export function scanResults(dir: string): ResultsFolder {
   const st = statSync(root);
   if (!st.isDirectory()) throw new Error(`${dir}: not a folder`);
   const notes: MissingNote[] = [];
+  const warnings: MissingNote[] = [];
   const files = walk(root, notes);
   const fileSet = new Set(files);
   const used = new Set<string>();
@@ -363,6 +370,8 @@ export function scanResults(dir: string): ResultsFolder {
     const json = readJson(path, rel, notes);
     filesRead++;
     if (!json.ok) continue;
+    // audit.json repeats its analyses' warnings among its verdicts (drawn in the audit section).
+    if (name === 'score.json' || name === 'partition.json') for (const w of warningsOf(json.value)) warnings.push({ file: rel, problem: w });
     const unitsPath = join(folder, 'units.csv');
     const unitsRel = relPath(root, unitsPath);
     if (name === 'score.json') {
@@ -496,5 +505,5 @@ export function scanResults(dir: string): ResultsFolder {
       notes.push({ file: s.file, problem: `no contiguous counterpart for ${s.features} on ${s.dataset.name} (shuffled only): the shuffled score cannot be checked for leakage across folds` });
     }
   }
-  return { root, scores, partitions, audits, summaries, notes, filesRead };
+  return { root, scores, partitions, audits, summaries, notes, warnings, filesRead };
 }

@@ -181,6 +181,8 @@ export interface ResultsFolder {
   summaries: DemoSummary[];
   /** What could not be read or is incomplete, file by file. */
   notes: MissingNote[];
+  /** The analyses' own warnings (`warnings` of score.json and partition.json), file by file. */
+  warnings: MissingNote[];
   /** Number of result files read (json + csv). */
   filesRead: number;
 }

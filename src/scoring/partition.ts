@@ -7,11 +7,16 @@
  * Ω from subject-level R² values of the simple model, the model ("LLM") and their joint (banded)
  * fit: banded is first raised to at least the model's value (a joint fit cannot truly explain less
  * than one of its parts); Ω = 100 when the model explains nothing, else
- * 100·(1 − clip((banded − simple)/model, 0, 1)).
+ * 100·(1 − clip((banded − simple)/model, 0, 1)). "Nothing" includes rounding noise: an
+ * intercept-only fit's subject R² can come out as ~1e-16 instead of 0, and a ratio over it means
+ * nothing, so a model R² below `NOTHING_R2` counts as 0.
  */
+/** Subject R² below this is rounding noise of a fit that explains nothing (float64 sums of ~1e2 terms). */
+export const NOTHING_R2 = 1e-12;
+
 export function omega(r2Simple: number, r2Model: number, r2Joint: number): number {
   const joint = Math.max(r2Joint, r2Model);
-  if (r2Model === 0) return 100;
+  if (r2Model < NOTHING_R2) return 100;
   const added = (joint - r2Simple) / r2Model;
   return 100 * (1 - Math.min(1, Math.max(0, added)));
 }

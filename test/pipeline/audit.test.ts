@@ -40,3 +40,24 @@ test('audit: content features the baselines lack are not explained by them (Ω �
   assert.ok(simple.omega_mean <= 25, `Ω ${simple.omega_mean}`);
   assert.ok(simple.percent_significant >= 50, `${simple.percent_significant} % significant`);
 });
+
+test('audit: features that explain nothing are called that (not "explained 100 %"), with their warning; a skipped old way is said', { timeout: 300_000 }, async () => {
+  const d = simulateDataset('fedorenko', { units: 0.1 });
+  // Sentence length on single-word samples: 1 everywhere, a constant column.
+  const a = await auditFeatures(d, 'sl', { ...fast, bandedIter: 5 });
+  const simple = a.partitions.find((p) => p.id === 'simple')!;
+  // An intercept-only fit: R² 0 up to rounding in every subject, so Ω is 100 % by convention.
+  assert.ok(simple.subjects.every((s) => Math.abs(s.r2_b) < 1e-12), simple.subjects.map((s) => s.r2_b).join(', '));
+  assert.equal(simple.omega_mean, 100);
+  const v = a.verdicts.find((x) => x.line === 'Simple features')!.verdict;
+  assert.match(v, /^the features explain nothing here \(R² 0\.000 under contiguous folds\), so there is nothing for the simple features \(wp:sigma=4\.7\) to explain/);
+  assert.doesNotMatch(v, /already explain/);
+  assert.match(a.rows.find((r) => r.id === 'simple+features-contiguous')!.verdict, /the features explain nothing here/);
+  // The constant column is said on its lines, in the warnings and among the verdicts.
+  const row = a.rows.find((r) => r.id === 'features-contiguous')!;
+  assert.match(row.verdict, /^about zero with honest folds — but see the (2 )?warnings? on this line$/);
+  assert.ok(row.warnings.some((w) => w.startsWith('feature sl is constant on the training rows')));
+  assert.ok(a.warnings.some((w) => w.startsWith('features, contiguous folds: feature sl is constant')));
+  assert.ok(a.verdicts.some((x) => x.line === 'Warning' && x.verdict.includes('feature sl is constant')));
+  assert.deepEqual(a.verdicts.find((x) => x.line === 'Old way'), { line: 'Old way', verdict: 'not run (--no-brainscore)' });
+});

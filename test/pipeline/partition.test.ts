@@ -30,7 +30,7 @@ test('units.csv joint column and Ω: the same joint R² (subject means of the cs
     assert.ok(Math.abs(a - s.r2_a) < 1e-9 && Math.abs(b - s.r2_b) < 1e-9);
     // Ω by hand (§5.7): joint raised to at least B's, 100·(1 − clip((joint − A)/B, 0, 1)), 100 when B = 0.
     const j = Math.max(joint, b);
-    const want = b === 0 ? 100 : 100 * (1 - Math.min(1, Math.max(0, (j - a) / b)));
+    const want = b < 1e-12 ? 100 : 100 * (1 - Math.min(1, Math.max(0, (j - a) / b)));
     assert.ok(Math.abs(want - s.omega) < 1e-6, `subject ${s.subject}: Ω ${s.omega}, by hand ${want}`);
     raisedSomewhere ||= mine.some((r) => cell(r[5]) < Math.max(cell(r[3]), cell(r[4])));
   }

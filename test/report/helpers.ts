@@ -20,7 +20,7 @@ function write(path: string, text: string): void {
   writeFileSync(path, text);
 }
 
-export function scoreJson(o: { dataset?: string; hash?: string; features: string; split: 'shuffled' | 'contiguous'; level: number; subjects?: string[]; grid?: ScoreJson['grid'] }): ScoreJson {
+export function scoreJson(o: { dataset?: string; hash?: string; features: string; split: 'shuffled' | 'contiguous'; level: number; subjects?: string[]; grid?: ScoreJson['grid']; warnings?: string[] }): ScoreJson {
   const rand = rng(o.features.length * 31 + o.level * 1000 + (o.split === 'shuffled' ? 7 : 3));
   const subjects = (o.subjects ?? ['1', '2', '3', '4', '5']).map((subject) => {
     const r2 = Math.max(0, o.level + (rand() - 0.5) * 0.04);
@@ -36,6 +36,7 @@ export function scoreJson(o: { dataset?: string; hash?: string; features: string
     n_constant_units: 0,
     n_undefined_r: 0,
     grid: o.grid ?? null,
+    warnings: o.warnings ?? [],
   };
 }
 
@@ -63,6 +64,7 @@ export function partitionFixture(nUnits: number, subjects = ['1', '2', '3', '4',
     subjects: subjects.map((subject, k) => ({ subject, r2_a: 0.14, r2_b: 0.03, r2_joint: 0.15, omega: 70 + 5 * k })),
     omega_mean: 80,
     significance: { alpha: 0.05, blocking: 'block', block_chunk: null, chunking: null, mean_percent_significant: 4, subjects: subjects.map((subject, k) => ({ subject, n_units: Math.round(nUnits / subjects.length), percent_significant: 2 * k, percent_b_beats_chance: 10 })) },
+    warnings: [],
   };
   const lines = ['experiment,unit,subject,r2_a,r2_b,r2_joint,unique_a,unique_b,shared,p_b_beyond_a,p_b_beyond_a_bh'];
   for (let u = 0; u < nUnits; u++) {

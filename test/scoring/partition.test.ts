@@ -13,6 +13,8 @@ test('Ω by hand (METHODS §5.7): the simple model explains all, half, none of t
   // joint below the model is raised to it; a model at 0 gives 100.
   assert.ok(Math.abs(omega(0.02, 0.08, 0.05) - 25) < 1e-12);
   assert.equal(omega(0.1, 0, 0.1), 100);
+  // An intercept-only fit's R² of 1e-16 is rounding noise, not explained variance: still 100.
+  assert.equal(omega(0, 1.1102230246251565e-16, 0), 100);
   // more than all of it (joint < simple): clipped to 100.
   assert.equal(omega(0.2, 0.05, 0.1), 100);
 });
