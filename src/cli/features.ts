@@ -33,7 +33,7 @@ export function registerFeaturesCommand(program: Command): void {
   const features = program.command('features').description('extract feature spaces to files');
   features
     .command('lm')
-    .description('GPT-2 hidden states of every layer, pooled per sample with block context (METHODS §3.6): one .npy per layer and pooling + manifest.json')
+    .description('GPT-2 hidden states of every layer, pooled per sample with block context (docs/method.md §3.6): one .npy per layer and pooling + manifest.json')
     .requiredOption('--model <dir|name>', 'a Hugging Face GPT-2 folder (config.json + model.safetensors), or gpt2-untrained, gpt2-medium-untrained, gpt2-large-untrained, gpt2-xl-untrained')
     .requiredOption('--dataset <spec>', 'dataset: a Brain-Score .nc assembly, name:path, a dataset folder, or sim:pereira|fedorenko|blank')
     .requiredOption('--out <dir>', 'folder for layer<k>_<pool>.npy (samples × d, float32) and manifest.json')

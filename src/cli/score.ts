@@ -110,7 +110,7 @@ export function formatSpecScore(json: ScoreJson): string {
   if (json.grid) {
     const g = json.grid;
     lines.push('');
-    lines.push(`${g.param} curve (each value fitted alone; mean over subjects of per-subject unit means, unclipped as in METHODS §5.8 — the dataset score clips subject means at 0):`);
+    lines.push(`${g.param} curve (each value fitted alone; mean over subjects of per-subject unit means, unclipped as in docs/method.md §5.8 — the dataset score clips subject means at 0):`);
     lines.push(table([g.param, 'R²', 'r', 'R² clipped', 'r clipped'], g.curve.map((c) => [String(c.value), num(c.r2), num(c.r), num(c.r2_clipped), num(c.r_clipped)]), ['r', 'r', 'r', 'r', 'r']));
     for (const c of g.chosen) {
       const vals = [...new Set(c.values)];

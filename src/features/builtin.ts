@@ -19,7 +19,7 @@ function poolingParam(term: FeatureTerm, fallback: Pooling): Pooling {
 export function registerBuiltinFeatures(): void {
   registerFeature({
     name: 'oasm',
-    summary: 'OASM: one column per sample, Gaussian-smoothed within each block; no language at all (METHODS §3.1)',
+    summary: 'OASM: one column per sample, Gaussian-smoothed within each block; no language at all (docs/method.md §3.1)',
     params: ['sigma'],
     build(term, { dataset }) {
       checkParams(term, ['sigma']);

@@ -1,6 +1,6 @@
 /**
  * Pereira2018 → Dataset: both experiments in one Dataset, in the analysis row order of the paper
- * (METHODS §1.1): experiment 243 first, then 384; within an experiment categories in alphabetical
+ * (docs/method.md §1.1): experiment 243 first, then 384; within an experiment categories in alphabetical
  * (code-point) order, passages in ascending passage number, sentences in presentation order.
  *
  * Row order and passage numbers come from one of two places:
@@ -27,7 +27,7 @@
  * recovered grouping; exp 384 (and any other experiment) the alphabetically first half of its
  * categories; or a CSV `category,half` given with `::halves=<csv>`.
  *
- * Missing values (METHODS §1.1, Brain-Score dropna): per experiment, a unit that is NaN in the
+ * Missing values (docs/method.md §1.1, Brain-Score dropna): per experiment, a unit that is NaN in the
  * experiment's first row was not recorded there; a unit with any other NaN in the experiment is
  * excluded from it as well. Either way the unit becomes NaN on all of that experiment's rows (the
  * Dataset convention for "not recorded"); a unit recorded in no experiment is removed.
@@ -263,7 +263,7 @@ function categoryHalves(categoriesByExp: Map<string, string[]>, halvesFile: stri
     if (e === '243') {
       for (const c of cats) {
         if (!known.get('243')!.has(c)) {
-          throw inputError(source, 'passage_category', `experiment 243 has category '${c}', which is not one of the 24 exp-243 topics whose halves were recovered (METHODS §1.1); give the halves with ::halves=<csv with columns category,half>`);
+          throw inputError(source, 'passage_category', `experiment 243 has category '${c}', which is not one of the 24 exp-243 topics whose halves were recovered (docs/method.md §1.1); give the halves with ::halves=<csv with columns category,half>`);
         }
         half.set(c, PEREIRA_243_FIRST_HALF.includes(c) ? 'fh' : 'sh');
       }
@@ -448,7 +448,7 @@ export function buildPereiraDataset(rows: PereiraRowsInput, units: PereiraUnitsI
 // ---------------------------------------------------------------------------------------------
 // The Brain-Score assembly (Pereira2018.language, .auditory, or the neural-nlp all-atlas file)
 
-/** Filters that belong to a network's standard selection (METHODS §1.1: none, HminusE, FIXminusH). */
+/** Filters that belong to a network's standard selection (docs/method.md §1.1: none, HminusE, FIXminusH). */
 const KEPT_FILTERS = new Set(['', 'HminusE', 'FIXminusH']);
 const SELECTION = 'from90to100prcnt';
 

@@ -150,7 +150,7 @@ function barsFigure(id: string, title: string, subtitle: string, caption: string
   };
 }
 
-/** Units averaged over experiments (METHODS §5.8: the mean when both are finite, else whichever is). */
+/** Units averaged over experiments (docs/method.md §5.8: the mean when both are finite, else whichever is). */
 function unitsByKey<T extends { subject: string; unit: string }>(units: T[], fields: (keyof T)[]): (T & { experiments: string[] })[] {
   const map = new Map<string, { first: T; sums: Map<keyof T, { s: number; c: number }>; experiments: string[] }>();
   for (const u of units) {
@@ -237,7 +237,7 @@ function partitionFigures(p: PartitionAnalysis, notes: MissingNote[]): Figure[] 
     const title = `Ω per subject: how much of B's score A already explains — ${ds}`;
     figs.push({
       id: `${p.id}-omega`, type: 'omega', title, sources: [p.id], rows: omegaRows, ...FIGURE_SIZES.omega,
-      caption: `${ab}. Ω = 100·(1 − clip((R²(A|B) − R²(A)) / R²(B), 0, 1)) per subject from unit-clipped subject R² (METHODS §5.7); 100 % means A explains everything B explains. Dashed line: mean Ω as written in the file.`,
+      caption: `${ab}. Ω = 100·(1 − clip((R²(A|B) − R²(A)) / R²(B), 0, 1)) per subject from unit-clipped subject R² (docs/method.md §5.7); 100 % means A explains everything B explains. Dashed line: mean Ω as written in the file.`,
       specs: { r2: omegaSpec({ title: 'Ω per subject (% of B’s explained variance that A also explains)', subtitle: `${ds} · ${ab}`, subjects, mean: n(p.omegaMean), yTitle: 'Ω (%)', yMax: 100 }) },
       table: { columns: ['subject', 'R² A', 'R² B', 'R² A|B', 'Ω (%)'], rows: p.subjects.map((s) => [s.subject, fixed(s.r2A), fixed(s.r2B), fixed(s.r2Joint), fixed(s.omega, 1)]) },
     });
@@ -249,7 +249,7 @@ function partitionFigures(p: PartitionAnalysis, notes: MissingNote[]): Figure[] 
     const subtitle = `${ds} · ${ab} · paired one-sided t-test on squared errors${sig.blocking ? ` (blocking: ${sig.blocking})` : ''}, BH-FDR within subject at q = ${sig.alpha ?? 0.05}`;
     figs.push({
       id: `${p.id}-significance`, type: 'significance', title: 'Units where B adds significant variance beyond A', sources: [p.id], rows: sigRows, ...FIGURE_SIZES.significance,
-      caption: `${ab}. Percentage of each subject's units where A|B predicts held-out data significantly better than A (METHODS §6.1). Dashed line: mean over subjects.`,
+      caption: `${ab}. Percentage of each subject's units where A|B predicts held-out data significantly better than A (docs/method.md §6.1). Dashed line: mean over subjects.`,
       specs: { r2: significanceSpec({ title: 'Units where B adds significant variance beyond A', subtitle, subjects: sigRows.map((s) => s.subject), mean: n(sig.meanPercent), yTitle: '% of units significant', yMax: Math.max(10, Math.ceil(Math.max(...sigRows.map((s) => s.percent as number), n(sig.meanPercent) ?? 0) * 1.25 / 5) * 5) }) },
       table: { columns: ['subject', 'units', '% significant'], rows: sig.subjects.map((s) => [s.subject, s.nUnits, fixed(s.percent, 1)]) },
     });
@@ -273,7 +273,7 @@ function partitionFigures(p: PartitionAnalysis, notes: MissingNote[]): Figure[] 
       const multi = us.some((u) => u.experiments.length > 1);
       figs.push({
         id: `${p.id}-units`, type: hist ? 'unit-hist2d' : 'unit-scatter', title: opts.title, sources: [p.id], rows, ...FIGURE_SIZES[hist ? 'unit-hist2d' : 'unit-scatter'],
-        caption: `${ab}. One ${hist ? 'count per bin' : 'dot per unit'}; units above the dashed diagonal are predicted better by B than by A.${multi ? ' Units recorded in two experiments are averaged over them (METHODS §5.8).' : ''} From ${p.unitsFile}.`,
+        caption: `${ab}. One ${hist ? 'count per bin' : 'dot per unit'}; units above the dashed diagonal are predicted better by B than by A.${multi ? ' Units recorded in two experiments are averaged over them (docs/method.md §5.8).' : ''} From ${p.unitsFile}.`,
         specs: { r2: hist ? unitHist2dSpec(opts) : unitScatterSpec(opts) }, table: null,
       });
     }
@@ -294,7 +294,7 @@ function scoreFigures(group: ScoreAnalysis[], dsLabel: string): Figure[] {
     const missing = ['shuffled', 'contiguous'].filter((sp) => !list.some((s) => s.split === sp));
     figs.push({
       id: `${list[0].id}-curve`, type: 'grid-curve', title: opts.title, sources: list.map((s) => s.id), rows, ...FIGURE_SIZES['grid-curve'],
-      caption: `Every grid value fitted and scored (${list.some((s) => s.grid!.clipped) ? 'mean over subjects of per-subject unit means clipped at 0, as in the dataset score (METHODS §5.5; written by an older brainmap, before the curve followed §5.8)' : 'mean over subjects of per-subject unit means, unclipped — METHODS §5.8'}); selection of the reported value: ${g.select || 'not recorded'}.${missing.length ? ` No ${missing.join('/')} run of this grid was found.` : ''}`,
+      caption: `Every grid value fitted and scored (${list.some((s) => s.grid!.clipped) ? 'mean over subjects of per-subject unit means clipped at 0, as in the dataset score (docs/method.md §5.5; written by an older brainmap, before the curve followed §5.8)' : 'mean over subjects of per-subject unit means, unclipped — docs/method.md §5.8'}); selection of the reported value: ${g.select || 'not recorded'}.${missing.length ? ` No ${missing.join('/')} run of this grid was found.` : ''}`,
       specs: { r2: gridCurveSpec('r2', opts), r: gridCurveSpec('r', opts) },
       table: { columns: ['split', axisTitle, 'R²', 'r'], rows: rows.map((r) => [r.split, r.value, fixed(r.r2), fixed(r.r, 3)]) },
     });
@@ -386,7 +386,7 @@ export function buildReportModel(folder: ResultsFolder, title = 'brainmap report
     const meanings = group.filter((s) => s.meaning).map((s) => `${s.features}, ${s.split}: ${s.meaning}`);
     blocks.push({ kind: 'figure', figure: barsFigure(
       uniqueFigureId(`${slugify(label.replace(' · data ', '-'))}-bars`), `Brain scores per feature set — ${label}`, `${d.source ?? d.name} · bars: mean over subjects ± SEM, dots: subjects`,
-      'Mean over subjects of the subject scores (units averaged, clipped at 0, averaged over experiments — METHODS §5.5) ± SEM, one dot per subject; shuffled (orange) and contiguous (blue) folds side by side. A shuffled score far above its contiguous counterpart is temporal autocorrelation leaking across folds.' + (meanings.length ? ` What each analysis shows — ${meanings.join('; ')}.` : ''),
+      'Mean over subjects of the subject scores (units averaged, clipped at 0, averaged over experiments — docs/method.md §5.5) ± SEM, one dot per subject; shuffled (orange) and contiguous (blue) folds side by side. A shuffled score far above its contiguous counterpart is temporal autocorrelation leaking across folds.' + (meanings.length ? ` What each analysis shows — ${meanings.join('; ')}.` : ''),
       entries,
     ) });
     for (const fig of scoreFigures(group, label)) blocks.push({ kind: 'figure', figure: fig });

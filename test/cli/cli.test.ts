@@ -29,7 +29,7 @@ test('input errors print one line naming file and field, exit 2, and no stack tr
 test('score with a grid on the real Fedorenko data reports the whole curve and the chosen σ', () => {
   const r = brainmap('score', '--dataset', fedorenko, '--features', 'wp:sigma=grid', '--split', 'contiguous');
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /sigma curve \(each value fitted alone; mean over subjects of per-subject unit means, unclipped as in METHODS §5\.8/);
+  assert.match(r.stdout, /sigma curve \(each value fitted alone; mean over subjects of per-subject unit means, unclipped as in docs\/method\.md §5\.8/);
   assert.match(r.stdout, /\n  4\.7 +-?0\.\d{4} +-?0\.\d{4} +0\.\d{4} +0\.\d{4}\n/);
   assert.match(r.stdout, /chosen sigma per outer fold \(dataset\): ([\d.]+, ){12}[\d.]+ — selected on inner-CV R² only/);
   const t = brainmap('score', '--dataset', fedorenko, '--features', 'wp:sigma=0,4.7', '--split', 'contiguous', '--select', 'test', '--json');

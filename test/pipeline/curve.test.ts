@@ -51,7 +51,7 @@ test('grid curve: unclipped subject means (§5.8), clipped ones beside them (§5
     const model = buildReportModel(scanResults(dir));
     const captions = model.figures.filter((f) => f.type === 'grid-curve').map((f) => f.caption);
     assert.equal(captions.length, 2);
-    assert.ok(captions.some((c) => c.includes('unclipped — METHODS §5.8')), captions.join('\n'));
+    assert.ok(captions.some((c) => c.includes('unclipped — docs/method.md §5.8')), captions.join('\n'));
     assert.ok(captions.some((c) => c.includes('clipped at 0') && !c.includes('unclipped')), captions.join('\n'));
   } finally {
     rmSync(dir, { recursive: true, force: true });
