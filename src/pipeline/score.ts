@@ -30,6 +30,8 @@ export interface ScoreOptions {
   /** Banded ridge: number of band-weight samples (default 200), seed of their sampler (default 0). */
   bandedIter?: number;
   bandedSeed?: number;
+  /** Banded ridge: false forces the kernel path even where the low-rank path applies (checks; default true). */
+  bandedLowRank?: boolean;
   /** Re-z-score X within each inner fold (honest nested CV; see FoldFitOptions.innerStandardize). Default false. */
   innerStandardize?: boolean;
   /**
@@ -230,7 +232,7 @@ export async function scoreFeatures(dataset: Dataset, features: Matrix64, opts: 
       let fit: FoldFit;
       if (banded) {
         const split = (m: Matrix64) => { let c = 0; return bandSizes.map((n) => { const part = sliceCols(m, c, c + n); c += n; return part; }); };
-        const bf = await fitBandedFold(opts.backend, split(xtr), ytr, split(xte), fold.inner, { alphas, nIter: opts.bandedIter, seed: opts.bandedSeed, unitBatch: opts.unitBatch, onUnits });
+        const bf = await fitBandedFold(opts.backend, split(xtr), ytr, split(xte), fold.inner, { alphas, nIter: opts.bandedIter, seed: opts.bandedSeed, unitBatch: opts.unitBatch, onUnits, lowRank: opts.bandedLowRank });
         gamma!.set(bf.gamma, f * nU * nB);
         fit = bf;
       } else {

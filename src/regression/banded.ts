@@ -204,8 +204,10 @@ export async function fitBandedFold(backend: Backend, xtrBands: readonly Matrix6
  *
  *   (K(γ) + αI)⁻¹ Y = U g,   g = f ∘ (Ỹ − W_s (I + W_sᵀ diag(f) W_s)⁻¹ W_sᵀ (f ∘ Ỹ)),   Ỹ = Uᵀ Y
  *
- * and the evaluation rows' predictions are (γ_m L_m + Z_e D_γ Wᵀ) g with L_m = X_e,m X_a,mᵀ U.
- * No eigendecomposition per γ: only a q × q Cholesky solve per (γ, α).
+ * and the evaluation rows' predictions are (γ_m L_m + Z_e D_γ Wᵀ) g with L_m = X_e,m X_a,mᵀ U, computed
+ * as γ_m L_m g + Z_e D_γ^{1/2} T with T = D_γ^{1/2} Wᵀ g, the q × b solution of the Cholesky step
+ * (no cancellation: see lowRankPredict). No eigendecomposition per γ: only a q × q Cholesky solve
+ * per (γ, α).
  * ---------------------------------------------------------------------------------------------- */
 export const LOW_RANK_MAX = 32;
 
@@ -214,8 +216,8 @@ interface LowRankFactor {
   lambda: Float64Array;
   /** n_a × n_a eigenvectors (row-major, columns are vectors), float32 transposed for Ỹ = Uᵀ Y. */
   ut32: Float32Array;
-  /** L_m = X_e,m X_a,mᵀ U (n_e × n_a). */
-  lm: Float64Array;
+  /** L_m = X_e,m X_a,mᵀ U (n_e × n_a), float32 (it multiplies the bulk of the work). */
+  lm32: Float32Array;
   /** W = Uᵀ Z_a (n_a × q). */
   w: Float64Array;
   /** Z_e (n_e × q). */
@@ -238,7 +240,7 @@ async function lowRankFactor(backend: Backend, trainBands: readonly Matrix64[], 
   const { values, vectors } = await backend.syevd(km);
   for (let i = 0; i < values.length; i++) if (!(values[i] > 0)) values[i] = 0;
   const cross = await backend.gemm(centred[base].e, centred[base].a, { transB: true });
-  const lm = (await backend.gemm(cross, vectors)).data;
+  const lm32 = Float32Array.from((await backend.gemm(cross, vectors)).data);
   const others = centred.map((c, b) => ({ ...c, b })).filter((c) => c.b !== base);
   const q = others.reduce((a, c) => a + c.a.cols, 0);
   const za = new Float64Array(na * q);
@@ -254,7 +256,7 @@ async function lowRankFactor(backend: Backend, trainBands: readonly Matrix64[], 
   const w = (await backend.gemm(vectors, { rows: na, cols: q, data: za }, { transA: true })).data;
   const ut32 = new Float32Array(na * na);
   for (let i = 0; i < na; i++) for (let j = 0; j < na; j++) ut32[j * na + i] = vectors.data[i * na + j];
-  return { lambda: values, ut32, lm, w, ze, zBand, na, ne, q };
+  return { lambda: values, ut32, lm32, w, ze, zBand, na, ne, q };
 }
 
 /** In-place Cholesky of a q × q SPD matrix (lower), then solves L Lᵀ X = B for B (q × b) in place. */
@@ -284,11 +286,6 @@ function choleskySolve(m: Float64Array, q: number, rhs: Float64Array, b: number)
   }
 }
 
-/**
- * Predictions on the evaluation rows of `f` for band weights γ and penalties `alphaIdx` (per
- * column block), for centred training targets yTilde = Uᵀ Y_a (n_a × b, float64). Returns
- * n_e × (alphaIdx.length · b): block k holds penalty alphas[alphaIdx[k]].
- */
 /** Reusable scratch arrays (the γ search calls lowRankPredict thousands of times). */
 const scratch64 = new Map<string, Float64Array>();
 const scratch32 = new Map<string, Float32Array>();
@@ -303,8 +300,13 @@ function s32(name: string, n: number): Float32Array {
   return a.length === n ? a : a.subarray(0, n);
 }
 
-/** The returned array is scratch: valid until the next call. */
-async function lowRankPredict(backend: Backend, f: LowRankFactor, gamma: Float64Array, base: number, alphas: readonly number[], alphaIdx: readonly number[], yTilde: Float64Array, b: number): Promise<Float32Array> {
+/**
+ * Predictions on the evaluation rows of `f` for band weights γ and penalties `alphaIdx` (per
+ * column block), for centred training targets yTilde = Uᵀ Y_a (n_a × b, float64). Returns
+ * n_e × (alphaIdx.length · b) float64: block k holds penalty alphas[alphaIdx[k]]. The returned
+ * array is scratch: valid until the next call.
+ */
+async function lowRankPredict(backend: Backend, f: LowRankFactor, gamma: Float64Array, base: number, alphas: readonly number[], alphaIdx: readonly number[], yTilde: Float64Array, b: number): Promise<Float64Array> {
   const { na, ne, q, lambda, w, zBand } = f;
   const gm = gamma[base];
   const sq = Float64Array.from(zBand, (band) => Math.sqrt(gamma[band]));
@@ -343,29 +345,29 @@ async function lowRankPredict(backend: Backend, f: LowRankFactor, gamma: Float64
     choleskySolve(mq, q, tk, b);
     for (let r = 0; r < q; r++) for (let j = 0; j < b; j++) t[r * width + kk * b + j] = tk[r * b + j];
   }
-  // g_k = f_k ∘ (Ỹ − W_s T_k), all penalties at once.
+  // g_k = f_k ∘ (Ỹ − W_s T_k), all penalties at once; γ_m folded in for the base band's term.
   const wst = (await backend.gemm(wsM, { rows: q, cols: width, data: t }, { c: { rows: na, cols: width, data: s64('wst', na * width) } })).data;
   const g = s32('g', na * width);
   for (let i = 0; i < na; i++) {
     for (let kk = 0; kk < nK; kk++) {
-      const fi = fvs[kk][i];
+      const fi = gm * fvs[kk][i];
       const row = i * width + kk * b;
       for (let j = 0; j < b; j++) g[row + j] = fi * (yTilde[i * b + j] - wst[row + j]);
     }
   }
-  // Left operator γ_m L_m + Z_e D_γ Wᵀ (n_e × n_a), float32.
-  const left = s32('left', ne * na);
-  const zeScaled = s64('zes', ne * q);
-  for (let i = 0; i < ne; i++) for (let k = 0; k < q; k++) zeScaled[i * q + k] = f.ze[i * q + k] * sq[k] * sq[k];
-  for (let i = 0; i < ne; i++) {
-    for (let j = 0; j < na; j++) {
-      let s = gm * f.lm[i * na + j];
-      for (let k = 0; k < q; k++) s += zeScaled[i * q + k] * w[j * q + k];
-      left[i * na + j] = s;
-    }
-  }
-  const out = await backend.gemm({ rows: ne, cols: na, data: left }, { rows: na, cols: width, data: g }, { c: { rows: ne, cols: width, data: s32('out', ne * width) } });
-  return out.data;
+  // Predictions (γ_m L_m + Z_e D_γ Wᵀ) g. The low-rank bands' term is NOT formed as Wᵀ g: on the base
+  // kernel's null space g ≈ Ỹ/α is large and Wᵀ g cancels it (in float32 that lost up to ~1e-3 of a
+  // unit's R² at small α and a small weight on the base band). By Woodbury,
+  // D^{1/2} Wᵀ g = D^{1/2} Z_aᵀ (K(γ) + αI)⁻¹ Y = (I + W_sᵀ F W_s)⁻¹ W_sᵀ F Ỹ = T_k exactly, so that term
+  // is Z_e D^{1/2} T (n_e × q × width, float64) with no cancellation; the base term L_m g is small
+  // where g is large (L_m vanishes on the null space) and stays float32, the bulk of the work.
+  const base32 = await backend.gemm({ rows: ne, cols: na, data: f.lm32 }, { rows: na, cols: width, data: g }, { c: { rows: ne, cols: width, data: s32('out', ne * width) } });
+  const zes = s64('zes', ne * q);
+  for (let i = 0; i < ne; i++) for (let k = 0; k < q; k++) zes[i * q + k] = f.ze[i * q + k] * sq[k];
+  const pred = (await backend.gemm({ rows: ne, cols: q, data: zes }, { rows: q, cols: width, data: t }, { c: { rows: ne, cols: width, data: s64('pred', ne * width) } })).data;
+  const b32 = base32.data;
+  for (let i = 0; i < pred.length; i++) pred[i] += b32[i];
+  return pred;
 }
 
 /**

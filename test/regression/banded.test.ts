@@ -1,5 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadDataset } from '../../src/io/dataset.js';
+import { writeNpy } from '../../src/io/npy.js';
+import { scoreSpec } from '../../src/pipeline/score-spec.js';
 import { fitBandedFold } from '../../src/regression/banded.js';
 import { fitFold } from '../../src/regression/ridge.js';
 import { labelFolds } from '../../src/regression/splits.js';
@@ -85,4 +92,80 @@ test('banded fits with a fixed seed are bitwise reproducible run to run', async 
   const b = await run();
   assert.deepEqual(a.yhat.data, b.yhat.data);
   assert.deepEqual(a.gamma, b.gamma);
+});
+
+/** Float64 closed form of kernel ridge with band weights γ: mean + C(γ)(K(γ) + αI)⁻¹(y − mean), K and C from train-centred bands. */
+function bandedClosedForm(bandsTr: readonly Matrix64[], bandsTe: readonly Matrix64[], ytr: Matrix64, gamma: ArrayLike<number>, alpha: number, unit: number): Float64Array {
+  const na = ytr.rows;
+  const ne = bandsTe[0].rows;
+  const K = new Float64Array(na * na);
+  const C = new Float64Array(ne * na);
+  bandsTr.forEach((xa, b) => {
+    const p = xa.cols;
+    const mean = new Float64Array(p);
+    for (let i = 0; i < na; i++) for (let k = 0; k < p; k++) mean[k] += xa.data[i * p + k] / na;
+    const a = (i: number, k: number) => xa.data[i * p + k] - mean[k];
+    const e = (i: number, k: number) => bandsTe[b].data[i * p + k] - mean[k];
+    for (let i = 0; i < na; i++) for (let j = 0; j < na; j++) { let s = 0; for (let k = 0; k < p; k++) s += a(i, k) * a(j, k); K[i * na + j] += gamma[b] * s; }
+    for (let i = 0; i < ne; i++) for (let j = 0; j < na; j++) { let s = 0; for (let k = 0; k < p; k++) s += e(i, k) * a(j, k); C[i * na + j] += gamma[b] * s; }
+  });
+  for (let i = 0; i < na; i++) K[i * na + i] += alpha;
+  let ym = 0;
+  for (let i = 0; i < na; i++) ym += ytr.data[i * ytr.cols + unit] / na;
+  const c = Float64Array.from({ length: na }, (_, i) => ytr.data[i * ytr.cols + unit] - ym);
+  // Cholesky K = L Lᵀ (in place, lower), then c ← K⁻¹ c.
+  for (let j = 0; j < na; j++) {
+    let d = K[j * na + j];
+    for (let k = 0; k < j; k++) d -= K[j * na + k] ** 2;
+    K[j * na + j] = Math.sqrt(d);
+    for (let i = j + 1; i < na; i++) { let s = K[i * na + j]; for (let k = 0; k < j; k++) s -= K[i * na + k] * K[j * na + k]; K[i * na + j] = s / K[j * na + j]; }
+  }
+  for (let i = 0; i < na; i++) { let s = c[i]; for (let k = 0; k < i; k++) s -= K[i * na + k] * c[k]; c[i] = s / K[i * na + i]; }
+  for (let i = na - 1; i >= 0; i--) { let s = c[i]; for (let k = i + 1; k < na; k++) s -= K[k * na + i] * c[k]; c[i] = s / K[i * na + i]; }
+  return Float64Array.from({ length: ne }, (_, i) => { let s = ym; for (let j = 0; j < na; j++) s += C[i * na + j] * c[j]; return s; });
+}
+
+test('low-rank path at a tiny weight on the wide band and small α: predictions equal the float64 closed form', async () => {
+  // The wide band (200 columns, ~350 training rows) leaves a large null space in its kernel; with
+  // γ_wide ≈ 1e-13 (sample 2 of seed 17) and α = 2⁻⁵ the old float32 `left · g` product cancelled
+  // terms of size |y|/α there (errors 2.3e-4 on predictions of size ~5; now ~2e-6, float32 rounding).
+  const { x1: wide, x2: narrow, y, fold } = problem(5, 416, 200, 9, 6);
+  for (let i = 0; i < 416; i++) for (let j = 0; j < 6; j++) y.data[i * 6 + j] = 3 * narrow.data[i * 9 + j] + 0.1 * y.data[i * 6 + j] + 1e3;
+  const bandsTr = [takeRows(narrow, fold.train), takeRows(wide, fold.train)];
+  const bandsTe = [takeRows(narrow, fold.test), takeRows(wide, fold.test)];
+  const ytr = takeRows(y, fold.train);
+  const alphas = [2 ** -5];
+  const gammas = bandWeightSamples(new MT19937(17), 3, 2);
+  assert.ok(gammas[2][1] < 1e-12, `sample 2 puts ${gammas[2][1]} on the wide band`);
+  const fit = await fitBandedFold(backend, bandsTr, ytr, bandsTe, fold.inner, { alphas, nIter: 3, seed: 17 });
+  assert.ok(fit.gamma[1] < 1e-12, `unit 0 chose γ ${fit.gamma[0]}, ${fit.gamma[1]}`);
+  for (let j = 0; j < 6; j++) {
+    const want = bandedClosedForm(bandsTr, bandsTe, ytr, fit.gamma.subarray(j * 2, j * 2 + 2), fit.alpha[j], j);
+    for (let i = 0; i < want.length; i++) {
+      const got = fit.yhat.data[i * 6 + j];
+      assert.ok(Math.abs(got - want[i]) < 2e-5, `unit ${j} row ${i}: ${got} vs float64 ${want[i]}`);
+    }
+  }
+});
+
+test('Fedorenko2016, A = wp:sigma=4.7 | B = 200 random columns: the low-rank path gives the kernel path\'s per-unit R² to 1e-6', async () => {
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  const dataset = await loadDataset(`${root}../shared/data/fedorenko2016/fedorenko2016.nc`);
+  const rng = new MT19937(7);
+  const dir = mkdtempSync(join(tmpdir(), 'brainmap-banded-'));
+  const file = join(dir, 'random200.npy');
+  writeNpy(file, Float64Array.from({ length: dataset.y.rows * 200 }, () => rng.standardNormal()), [dataset.y.rows, 200]);
+  try {
+    // Seed 17: sample 2 puts 1e-13 on B, the widest band (the case that lost up to 1e-3 of R²).
+    const opts = { split: 'contiguous', backend, bandedIter: 3, bandedSeed: 17 } as const;
+    const lowRank = await scoreSpec(dataset, `wp:sigma=4.7 | file:${file}`, opts);
+    const kernel = await scoreSpec(dataset, `wp:sigma=4.7 | file:${file}`, { ...opts, bandedLowRank: false });
+    const a = lowRank.result.experiments[0];
+    const b = kernel.result.experiments[0];
+    assert.equal(a.r2.length, 97);
+    assert.deepEqual(Array.from(a.alpha), Array.from(b.alpha));
+    for (let j = 0; j < 97; j++) assert.ok(Math.abs(a.r2[j] - b.r2[j]) <= 1e-6, `unit ${j}: R² ${a.r2[j]} (low-rank) vs ${b.r2[j]} (kernel)`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
