@@ -13,9 +13,16 @@
  *       qkv: R × 3d rows [q | k | v] (heads contiguous in each); offsets: Int32Array of sequence
  *       starts (length nseq + 1, last = R); out (R × d) row r of sequence s, head h =
  *       Σ_{j ≤ i} softmax_j(scale·q_i·k_j) v_j.
- *   nnFillNormal(out, seed, tensor, chunk, firstChunk, std, threads)      -> Promise<void>
+ *   nnFillNormal(out, seed, tensor, chunk, firstChunk, std, threads[, packK, packN]) -> Promise<void>
  *       out[c·chunk + i] = float32(std · numpy RandomState([seed, tensor, firstChunk + c])
- *       .standard_normal(chunk)[i]) (the last chunk may be short).
+ *       .standard_normal(chunk)[i]) (the last chunk may be short); with packK > 0 the values (of a
+ *       packK × packN matrix, row-major order) are written in nnPack's layout instead.
+ *   nnPack(w, k, n, out, threads)                                         -> Promise<void>
+ *       W (k × n row-major) into 64-column panels for nnLinear (length ceil(n/64)·64·k).
+ *   nnLinear(x, m, k, w, n, bias, out, accumulate, act, threads)          -> Promise<void>
+ *       out (m × n) = act(x·W + bias), or out += x·W + bias (accumulate, act 0); W packed.
+ *   nnLinearAvailable()                                                   -> boolean (AVX-512F)
+ *   nnAlloc(length)                                 -> Float32Array of zeros, 64-byte aligned storage
  *
  * The sums, products and roundings are written out in a fixed order and the build disables
  * floating-point contraction (-ffp-contract=off), so results do not depend on the thread count.
@@ -196,30 +203,30 @@ typedef struct {
   int threads;
 } act_ctx;
 
-/* GELU, tanh form: 0.5·v·(1 + tanh(u)) = v / (1 + exp(−2u)), u = √(2/π)·(v + 0.044715·v³). */
-NN_CLONES static void act_rows(void *arg, size_t begin, size_t end) {
-  const act_ctx *c = (const act_ctx *)arg;
-  const size_t n = c->n;
-  const float *bias = c->bias;
-  for (size_t i = begin; i < end; i++) {
-    float *x = c->x + i * n;
-    if (c->act == 1) {
-      for (size_t j = 0; j < n; j++) {
-        const float v = x[j] + bias[j];
-        const float t = -2.0f * (0.7978845608028654f * (v + 0.044715f * v * v * v));
-        /* t > 88: exp(t) overflows float32 and GELU(v) is 0 (from below) to float32 precision. */
-        const float g = v / (1.0f + nn_expf(t));
-        x[j] = t > 88.0f ? -0.0f : g;
-      }
-    } else if (c->act == 2) {
-      for (size_t j = 0; j < n; j++) {
-        const float v = x[j] + bias[j];
-        x[j] = v > 0.0f ? v : 0.0f;
-      }
-    } else {
-      for (size_t j = 0; j < n; j++) x[j] = x[j] + bias[j];
+/* x[j] ← act(x[j] + bias[j]) for one row of n values. GELU, tanh form:
+ * 0.5·v·(1 + tanh(u)) = v / (1 + exp(−2u)), u = √(2/π)·(v + 0.044715·v³). */
+NN_CLONES static void act_row(float *x, const float *bias, size_t n, int act) {
+  if (act == 1) {
+    for (size_t j = 0; j < n; j++) {
+      const float v = x[j] + bias[j];
+      const float t = -2.0f * (0.7978845608028654f * (v + 0.044715f * v * v * v));
+      /* t > 88: exp(t) overflows float32 and GELU(v) is 0 (from below) to float32 precision. */
+      const float g = v / (1.0f + nn_expf(t));
+      x[j] = t > 88.0f ? -0.0f : g;
     }
+  } else if (act == 2) {
+    for (size_t j = 0; j < n; j++) {
+      const float v = x[j] + bias[j];
+      x[j] = v > 0.0f ? v : 0.0f;
+    }
+  } else {
+    for (size_t j = 0; j < n; j++) x[j] = x[j] + bias[j];
   }
+}
+
+static void act_rows(void *arg, size_t begin, size_t end) {
+  const act_ctx *c = (const act_ctx *)arg;
+  for (size_t i = begin; i < end; i++) act_row(c->x + i * c->n, c->bias, c->n, c->act);
 }
 
 static void act_task(void *arg, char *err, size_t err_len) {
@@ -305,6 +312,222 @@ static void att_task(void *arg, char *err, size_t err_len) {
   }
   free(probe);
   parallel_for(c->nseq * c->heads, c->threads, 1, att_range, c);
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* linear layer on pre-packed weights: out = act(x·W + b), or out += x·W + b                         */
+/*                                                                                                  */
+/* W (K × N, row-major [in, out]) is packed once into panels of 64 columns: panel q holds columns   */
+/* 64q … 64q+63 as K rows of 64 floats (zero-padded past N), panels one after another. The product   */
+/* is blocked GotoBLAS-style (KC-deep slices, MC-row blocks of x packed 6 rows at a time) around a   */
+/* 6 × 64 AVX-512 register tile; threads take contiguous ranges of panels, so every output element   */
+/* is summed in the same order whatever the thread count: k in order within a KC slice, slices      */
+/* added to the running tile in order, then the bias, then the activation (or, accumulating, the    */
+/* finished x·W + b added to out).                                                                  */
+
+#define LIN_NR 64
+#define LIN_MR 6
+#define LIN_KC 256
+#define LIN_MC 96 /* a multiple of LIN_MR */
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define NN_HAVE_LINEAR 1
+#include <immintrin.h>
+#else
+#define NN_HAVE_LINEAR 0
+#endif
+
+/* Whether nnLinear runs here (x86-64 with AVX-512F). */
+static bool lin_available(void) {
+#if NN_HAVE_LINEAR
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f");
+#else
+  return false;
+#endif
+}
+
+static size_t lin_packed_len(size_t k, size_t n) { return (n + LIN_NR - 1) / LIN_NR * LIN_NR * k; }
+
+/* Index of W[k, j] (row-major K × N) in the packed layout. */
+static inline size_t lin_packed_index(size_t K, size_t k, size_t j) {
+  return ((j / LIN_NR) * K + k) * LIN_NR + j % LIN_NR;
+}
+
+typedef struct {
+  const float *w;
+  float *out;
+  size_t k, n;
+  int threads;
+} pack_ctx;
+
+static void pack_panels(void *arg, size_t q0, size_t q1) {
+  const pack_ctx *c = (const pack_ctx *)arg;
+  for (size_t q = q0; q < q1; q++) {
+    const size_t j0 = q * LIN_NR;
+    const size_t nc = c->n - j0 < LIN_NR ? c->n - j0 : LIN_NR;
+    for (size_t k = 0; k < c->k; k++) {
+      float *dst = c->out + (q * c->k + k) * LIN_NR;
+      memcpy(dst, c->w + k * c->n + j0, nc * sizeof(float));
+      for (size_t j = nc; j < LIN_NR; j++) dst[j] = 0.0f;
+    }
+  }
+}
+
+static void pack_task(void *arg, char *err, size_t err_len) {
+  (void)err;
+  (void)err_len;
+  pack_ctx *c = (pack_ctx *)arg;
+  parallel_for((c->n + LIN_NR - 1) / LIN_NR, c->threads, 0, pack_panels, c);
+}
+
+/* o[j] ← o[j] + (s[j] + bias[j]): a finished x·W row added to the residual stream, in HF's order. */
+NN_CLONES static void residual_row(float *o, const float *s, const float *bias, size_t n) {
+  for (size_t j = 0; j < n; j++) o[j] = o[j] + (s[j] + bias[j]);
+}
+
+typedef struct {
+  const float *x;
+  const float *w; /* packed */
+  const float *bias;
+  float *out;
+  float *scratch; /* accumulate: x·W is summed here (m × n), then added to out tile by tile */
+  size_t m, k, n;
+  bool accumulate;
+  int act;
+  int threads;
+  atomic_int failed;
+} lin_ctx;
+
+#if NN_HAVE_LINEAR
+/* c (6 × 64 tile, row stride ldc) = (load ? c : 0) + Σ_k a[k·6 + i]·b[k·64 + j] over kc steps. */
+__attribute__((target("avx512f"))) static void lin_tile(size_t kc, const float *a, const float *b, float *c,
+                                                         size_t ldc, bool load) {
+  __m512 c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33, c40, c41, c42, c43, c50, c51,
+      c52, c53;
+  if (load) {
+#define LIN_LD(i)                              \
+  c##i##0 = _mm512_loadu_ps(c + i * ldc);      \
+  c##i##1 = _mm512_loadu_ps(c + i * ldc + 16); \
+  c##i##2 = _mm512_loadu_ps(c + i * ldc + 32); \
+  c##i##3 = _mm512_loadu_ps(c + i * ldc + 48);
+    LIN_LD(0) LIN_LD(1) LIN_LD(2) LIN_LD(3) LIN_LD(4) LIN_LD(5)
+#undef LIN_LD
+  } else {
+    c00 = c01 = c02 = c03 = c10 = c11 = c12 = c13 = c20 = c21 = c22 = c23 = _mm512_setzero_ps();
+    c30 = c31 = c32 = c33 = c40 = c41 = c42 = c43 = c50 = c51 = c52 = c53 = _mm512_setzero_ps();
+  }
+  for (size_t k = 0; k < kc; k++) {
+    const __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16), b2 = _mm512_loadu_ps(b + 32),
+                 b3 = _mm512_loadu_ps(b + 48);
+    __m512 x;
+#define LIN_FMA(i)                          \
+  x = _mm512_set1_ps(a[i]);                 \
+  c##i##0 = _mm512_fmadd_ps(x, b0, c##i##0); \
+  c##i##1 = _mm512_fmadd_ps(x, b1, c##i##1); \
+  c##i##2 = _mm512_fmadd_ps(x, b2, c##i##2); \
+  c##i##3 = _mm512_fmadd_ps(x, b3, c##i##3);
+    LIN_FMA(0) LIN_FMA(1) LIN_FMA(2) LIN_FMA(3) LIN_FMA(4) LIN_FMA(5)
+#undef LIN_FMA
+    a += LIN_MR;
+    b += LIN_NR;
+  }
+#define LIN_ST(i)                             \
+  _mm512_storeu_ps(c + i * ldc, c##i##0);      \
+  _mm512_storeu_ps(c + i * ldc + 16, c##i##1); \
+  _mm512_storeu_ps(c + i * ldc + 32, c##i##2); \
+  _mm512_storeu_ps(c + i * ldc + 48, c##i##3);
+  LIN_ST(0) LIN_ST(1) LIN_ST(2) LIN_ST(3) LIN_ST(4) LIN_ST(5)
+#undef LIN_ST
+}
+
+/* Panels q0 … q1−1 of the output (all rows). */
+static void lin_panels(void *arg, size_t q0, size_t q1) {
+  lin_ctx *L = (lin_ctx *)arg;
+  const size_t M = L->m, K = L->k, N = L->n;
+  float *ap = (float *)aligned_alloc(64, LIN_MC * LIN_KC * sizeof(float));
+  if (!ap) {
+    atomic_store(&L->failed, 1);
+    return;
+  }
+  float tile[LIN_MR * LIN_NR] __attribute__((aligned(64)));
+  for (size_t pc = 0; pc < K; pc += LIN_KC) {
+    const size_t kc = K - pc < LIN_KC ? K - pc : LIN_KC;
+    const bool last = pc + kc == K;
+    const bool load = pc > 0;
+    for (size_t ic = 0; ic < M; ic += LIN_MC) {
+      const size_t mc = M - ic < LIN_MC ? M - ic : LIN_MC;
+      /* Pack x[ic … ic+mc−1, pc … pc+kc−1] in 6-row micro-panels: ap[r0·kc + k·6 + i]. */
+      for (size_t r0 = 0; r0 < mc; r0 += LIN_MR) {
+        float *dst = ap + r0 * kc;
+        for (size_t i = 0; i < LIN_MR; i++) {
+          if (r0 + i < mc) {
+            const float *src = L->x + (ic + r0 + i) * K + pc;
+            for (size_t k = 0; k < kc; k++) dst[k * LIN_MR + i] = src[k];
+          } else {
+            for (size_t k = 0; k < kc; k++) dst[k * LIN_MR + i] = 0.0f;
+          }
+        }
+      }
+      for (size_t q = q0; q < q1; q++) {
+        const float *bp = L->w + (q * K + pc) * LIN_NR;
+        const size_t j0 = q * LIN_NR;
+        const size_t nc = N - j0 < LIN_NR ? N - j0 : LIN_NR;
+        for (size_t r0 = 0; r0 < mc; r0 += LIN_MR) {
+          const size_t nr = mc - r0 < LIN_MR ? mc - r0 : LIN_MR;
+          float *c = (L->scratch ? L->scratch : L->out) + (ic + r0) * N + j0;
+          if (nr == LIN_MR && nc == LIN_NR) {
+            lin_tile(kc, ap + r0 * kc, bp, c, N, load);
+          } else {
+            if (load) {
+              memset(tile, 0, sizeof tile);
+              for (size_t i = 0; i < nr; i++) memcpy(tile + i * LIN_NR, c + i * N, nc * sizeof(float));
+            }
+            lin_tile(kc, ap + r0 * kc, bp, tile, LIN_NR, load);
+            for (size_t i = 0; i < nr; i++) memcpy(c + i * N, tile + i * LIN_NR, nc * sizeof(float));
+          }
+          if (last && L->scratch) {
+            float *o = L->out + (ic + r0) * N + j0;
+            for (size_t i = 0; i < nr; i++) residual_row(o + i * N, c + i * N, L->bias + j0, nc);
+          } else if (last) {
+            for (size_t i = 0; i < nr; i++) act_row(c + i * N, L->bias + j0, nc, L->act);
+          }
+        }
+      }
+    }
+  }
+  free(ap);
+}
+#endif
+
+static void lin_task(void *arg, char *err, size_t err_len) {
+  lin_ctx *L = (lin_ctx *)arg;
+  if (L->m == 0 || L->n == 0) return;
+  if (L->k == 0) {
+    for (size_t i = 0; i < L->m; i++) {
+      float *row = L->out + i * L->n;
+      if (!L->accumulate) memset(row, 0, L->n * sizeof(float));
+      act_row(row, L->bias, L->n, L->act);
+    }
+    return;
+  }
+#if NN_HAVE_LINEAR
+  /* Accumulating: sum x·W apart from the residual stream (adding products one by one to the much
+   * larger residual would round each at its scale), then out += x·W + b per finished tile. */
+  if (L->accumulate) {
+    L->scratch = (float *)malloc(L->m * L->n * sizeof(float));
+    if (!L->scratch) {
+      snprintf(err, err_len, "nnLinear: out of memory for a %zu × %zu scratch", L->m, L->n);
+      return;
+    }
+  }
+  parallel_for((L->n + LIN_NR - 1) / LIN_NR, L->threads, 0, lin_panels, L);
+  free(L->scratch);
+  L->scratch = NULL;
+  if (atomic_load(&L->failed)) snprintf(err, err_len, "nnLinear: out of memory for the packing buffer");
+#else
+  snprintf(err, err_len, "nnLinear: not available on this CPU");
+#endif
 }
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -470,24 +693,56 @@ typedef struct {
   uint32_t seed, tensor, first;
   double std;
   int threads;
+  /* pack_k > 0: `out` is a packed K × N weight (n = K·N values in row-major order, see nnPack). */
+  size_t pack_k, pack_n;
+  atomic_int failed;
 } normal_ctx;
 
 static void normal_range(void *arg, size_t begin, size_t end) {
-  const normal_ctx *c = (const normal_ctx *)arg;
+  normal_ctx *c = (normal_ctx *)arg;
+  float *tmp = NULL;
+  if (c->pack_k > 0) {
+    tmp = (float *)malloc(c->chunk * sizeof(float));
+    if (!tmp) {
+      atomic_store(&c->failed, 1);
+      return;
+    }
+  }
   for (size_t ch = begin; ch < end; ch++) {
     const size_t off = ch * c->chunk;
     const size_t len = off + c->chunk <= c->n ? c->chunk : c->n - off;
     const uint32_t key[3] = {c->seed, c->tensor, (uint32_t)(c->first + ch)};
-    fill_normal_stream(c->out + off, len, key, 3, c->std);
+    if (!tmp) {
+      fill_normal_stream(c->out + off, len, key, 3, c->std);
+      continue;
+    }
+    fill_normal_stream(tmp, len, key, 3, c->std);
+    size_t k = off / c->pack_n, j = off % c->pack_n;
+    for (size_t i = 0; i < len; i++) {
+      c->out[lin_packed_index(c->pack_k, k, j)] = tmp[i];
+      if (++j == c->pack_n) {
+        j = 0;
+        k++;
+      }
+    }
   }
+  free(tmp);
 }
 
 static void normal_task(void *arg, char *err, size_t err_len) {
-  (void)err;
-  (void)err_len;
   normal_ctx *c = (normal_ctx *)arg;
   const size_t chunks = (c->n + c->chunk - 1) / c->chunk;
+  if (c->pack_k > 0) {
+    /* Zero the padding columns of the last panel (the values are scattered, not written there). */
+    const size_t jpad = c->pack_n % LIN_NR;
+    if (jpad != 0) {
+      const size_t q = c->pack_n / LIN_NR;
+      for (size_t k = 0; k < c->pack_k; k++)
+        memset(c->out + (q * c->pack_k + k) * LIN_NR + jpad, 0, (LIN_NR - jpad) * sizeof(float));
+    }
+  }
   parallel_for(chunks, c->threads, 1, normal_range, c);
+  if (atomic_load(&c->failed)) snprintf(err, err_len, "nnFillNormal: out of memory for a chunk buffer");
 }
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -628,24 +883,38 @@ static napi_value js_causal_attention(napi_env env, napi_callback_info info) {
   return submit_task(env, att_task, c, "brainmap:nnCausalAttention", keep, 3);
 }
 
-/* nnFillNormal(out, seed, tensor, chunk, firstChunk, std, threads) */
+/* nnFillNormal(out, seed, tensor, chunk, firstChunk, std, threads[, packK, packN]) */
 static napi_value js_fill_normal(napi_env env, napi_callback_info info) {
   const char *fn = "nnFillNormal";
-  napi_value argv[7];
-  if (!get_args(env, info, fn, 7, argv)) return NULL;
+  napi_value argv[9];
+  size_t argc = 9;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) {
+    throw_last(env, "napi_get_cb_info");
+    return NULL;
+  }
+  if (argc < 7) {
+    get_args(env, info, fn, 7, argv); /* throws "expected 7 arguments" */
+    return NULL;
+  }
   float *out;
-  size_t n;
+  size_t len;
   uint32_t seed = 0, tensor = 0, first = 0;
-  blasint chunk;
+  blasint chunk, pk = 0, pn = 0;
   double std;
   int threads = 1;
-  if (!get_f32(env, argv[0], fn, "out", &out, &n)) return NULL;
+  if (!get_f32(env, argv[0], fn, "out", &out, &len)) return NULL;
   if (!get_u32(env, argv[1], fn, "seed", &seed) || !get_u32(env, argv[2], fn, "tensor", &tensor)) return NULL;
   if (!get_dim(env, argv[3], fn, "chunk", &chunk) || !get_u32(env, argv[4], fn, "firstChunk", &first)) return NULL;
   if (!get_number(env, argv[5], fn, "std", &std) || !get_threads_arg(env, argv[6], fn, &threads)) return NULL;
+  if (argc >= 9 && (!get_dim(env, argv[7], fn, "packK", &pk) || !get_dim(env, argv[8], fn, "packN", &pn))) return NULL;
   if (chunk < 1) {
     range_error(env, fn, "argument 'chunk' must be at least 1");
     return NULL;
+  }
+  size_t n = len;
+  if (pk > 0) {
+    n = (size_t)pk * (size_t)pn;
+    if (!check_len(env, fn, "out", len, lin_packed_len((size_t)pk, (size_t)pn), 1)) return NULL;
   }
   if ((double)first + (double)((n + (size_t)chunk - 1) / (size_t)chunk) > 4294967296.0) {
     range_error(env, fn, "chunk numbers must stay below 2^32");
@@ -653,9 +922,133 @@ static napi_value js_fill_normal(napi_env env, napi_callback_info info) {
   }
   normal_ctx *c = (normal_ctx *)alloc_ctx(env, sizeof(normal_ctx));
   if (!c) return NULL;
-  *c = (normal_ctx){out, n, (size_t)chunk, seed, tensor, first, std, threads};
+  c->out = out;
+  c->n = n;
+  c->chunk = (size_t)chunk;
+  c->seed = seed;
+  c->tensor = tensor;
+  c->first = first;
+  c->std = std;
+  c->threads = threads;
+  c->pack_k = (size_t)pk;
+  c->pack_n = (size_t)pn;
+  atomic_init(&c->failed, 0);
   napi_value keep[1] = {argv[0]};
   return submit_task(env, normal_task, c, "brainmap:nnFillNormal", keep, 1);
+}
+
+/* nnPack(w, k, n, out, threads): W (k × n, row-major) into 64-column panels (length ceil(n/64)·64·k). */
+static napi_value js_pack(napi_env env, napi_callback_info info) {
+  const char *fn = "nnPack";
+  napi_value argv[5];
+  if (!get_args(env, info, fn, 5, argv)) return NULL;
+  float *w, *out;
+  size_t lw, lo;
+  blasint k, n;
+  int threads = 1;
+  if (!get_f32(env, argv[0], fn, "w", &w, &lw)) return NULL;
+  if (!get_dim(env, argv[1], fn, "k", &k) || !get_dim(env, argv[2], fn, "n", &n)) return NULL;
+  if (!get_f32(env, argv[3], fn, "out", &out, &lo) || !get_threads_arg(env, argv[4], fn, &threads)) return NULL;
+  if (!check_len(env, fn, "w", lw, k, n) || !check_len(env, fn, "out", lo, lin_packed_len(k, n), 1)) return NULL;
+  pack_ctx *c = (pack_ctx *)alloc_ctx(env, sizeof(pack_ctx));
+  if (!c) return NULL;
+  *c = (pack_ctx){w, out, (size_t)k, (size_t)n, threads};
+  napi_value keep[2] = {argv[0], argv[3]};
+  return submit_task(env, pack_task, c, "brainmap:nnPack", keep, 2);
+}
+
+/* nnLinear(x, m, k, w, n, bias, out, accumulate, act, threads): out (m × n) = act(x·W + bias), or
+ * out += x·W + bias (accumulate; act must be 0); W packed by nnPack. */
+static napi_value js_linear(napi_env env, napi_callback_info info) {
+  const char *fn = "nnLinear";
+  napi_value argv[10];
+  if (!get_args(env, info, fn, 10, argv)) return NULL;
+  float *x, *w, *bias, *out;
+  size_t lx, lw, lb, lo;
+  blasint m, k, n, act;
+  bool accumulate;
+  int threads = 1;
+  if (!get_f32(env, argv[0], fn, "x", &x, &lx)) return NULL;
+  if (!get_dim(env, argv[1], fn, "m", &m) || !get_dim(env, argv[2], fn, "k", &k)) return NULL;
+  if (!get_f32(env, argv[3], fn, "w", &w, &lw) || !get_dim(env, argv[4], fn, "n", &n)) return NULL;
+  if (!get_f32(env, argv[5], fn, "bias", &bias, &lb) || !get_f32(env, argv[6], fn, "out", &out, &lo)) return NULL;
+  if (!get_bool(env, argv[7], fn, "accumulate", &accumulate) || !get_dim(env, argv[8], fn, "act", &act)) return NULL;
+  if (!get_threads_arg(env, argv[9], fn, &threads)) return NULL;
+  if (act > 2 || (accumulate && act != 0)) {
+    range_error(env, fn, "argument 'act' must be 0, 1 or 2, and 0 when accumulating");
+    return NULL;
+  }
+  if (!check_len(env, fn, "x", lx, m, k) || !check_len(env, fn, "w", lw, lin_packed_len(k, n), 1) ||
+      !check_len(env, fn, "bias", lb, n, 1) || !check_len(env, fn, "out", lo, m, n))
+    return NULL;
+  if (!lin_available()) {
+    napi_throw_error(env, NULL, "brainmap_native.nnLinear: needs an x86-64 CPU with AVX-512F (see nnLinearAvailable)");
+    return NULL;
+  }
+  lin_ctx *c = (lin_ctx *)alloc_ctx(env, sizeof(lin_ctx));
+  if (!c) return NULL;
+  c->x = x;
+  c->w = w;
+  c->bias = bias;
+  c->out = out;
+  c->m = (size_t)m;
+  c->k = (size_t)k;
+  c->n = (size_t)n;
+  c->accumulate = accumulate;
+  c->act = (int)act;
+  c->threads = threads;
+  atomic_init(&c->failed, 0);
+  napi_value keep[4] = {argv[0], argv[3], argv[5], argv[6]};
+  return submit_task(env, lin_task, c, "brainmap:nnLinear", keep, 4);
+}
+
+static void free_aligned(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  free(data);
+}
+
+/* nnAlloc(length) -> Float32Array of `length` zeros on 64-byte aligned storage (freed with it). */
+static napi_value js_alloc(napi_env env, napi_callback_info info) {
+  const char *fn = "nnAlloc";
+  napi_value argv[1];
+  if (!get_args(env, info, fn, 1, argv)) return NULL;
+  double len;
+  if (!get_number(env, argv[0], fn, "length", &len)) return NULL;
+  if (!(len >= 0) || len != (double)(uint64_t)len || len > (double)(SIZE_MAX / 8)) {
+    range_error(env, fn, "argument 'length' must be a non-negative integer");
+    return NULL;
+  }
+  const size_t n = (size_t)len;
+  const size_t bytes = (n * sizeof(float) + 63) / 64 * 64;
+  void *p = aligned_alloc(64, bytes > 0 ? bytes : 64);
+  if (!p) {
+    napi_throw_range_error(env, NULL, "brainmap_native.nnAlloc: out of memory");
+    return NULL;
+  }
+  memset(p, 0, bytes > 0 ? bytes : 64);
+  napi_value ab, ta;
+  if (napi_create_external_arraybuffer(env, p, n * sizeof(float), free_aligned, NULL, &ab) != napi_ok) {
+    free(p);
+    throw_last(env, "napi_create_external_arraybuffer");
+    return NULL;
+  }
+  if (napi_create_typedarray(env, napi_float32_array, n, ab, 0, &ta) != napi_ok) {
+    throw_last(env, "napi_create_typedarray");
+    return NULL;
+  }
+  return ta;
+}
+
+/* nnLinearAvailable() -> boolean */
+static napi_value js_linear_available(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value out;
+  if (napi_get_boolean(env, lin_available(), &out) != napi_ok) {
+    throw_last(env, "napi_get_boolean");
+    return NULL;
+  }
+  return out;
 }
 
 bool nn_register(napi_env env, napi_value exports) {
@@ -664,6 +1057,10 @@ bool nn_register(napi_env env, napi_value exports) {
       {"nnBiasAct", NULL, js_bias_act, NULL, NULL, NULL, napi_enumerable, NULL},
       {"nnCausalAttention", NULL, js_causal_attention, NULL, NULL, NULL, napi_enumerable, NULL},
       {"nnFillNormal", NULL, js_fill_normal, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"nnPack", NULL, js_pack, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"nnLinear", NULL, js_linear, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"nnLinearAvailable", NULL, js_linear_available, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"nnAlloc", NULL, js_alloc, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) {
     throw_last(env, "napi_define_properties");

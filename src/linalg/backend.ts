@@ -36,6 +36,26 @@ export interface TrsmOptions {
   alpha?: number;
 }
 
+/**
+ * The weight matrix W (k inputs × n outputs, y = x·W + b) of a linear layer, prepared once by a
+ * backend for repeated products: `row-major` is W itself; `panel64` is the native backend's packed
+ * layout (src/linalg/nn.ts, `packPanel64`). Pass it only to the backend that made it.
+ */
+export interface LinearWeights {
+  readonly k: number;
+  readonly n: number;
+  readonly layout: 'row-major' | 'panel64';
+  readonly data: Float32Array;
+}
+
+/** Options of `linear`. */
+export interface LinearOptions {
+  /** out += x·W + bias instead of out = act(x·W + bias) (then act must be 'identity'). */
+  accumulate?: boolean;
+  /** Default 'identity'. */
+  act?: NnActivation;
+}
+
 /** Raised by `potrf` when the matrix is not (numerically) positive definite. */
 export class NotPositiveDefiniteError extends Error {
   /** 1-based order of the leading minor that is not positive definite (LAPACK's info). */
@@ -87,6 +107,15 @@ export interface Backend {
    * identical values on every backend.
    */
   fillNormalChunks(out: Float32Array, seed: number, tensor: number, chunk: number, firstChunk: number, std: number): Promise<void>;
+  /** W (k × n, row-major) prepared for `linear` (a copy in the backend's layout, or W itself). */
+  packLinear(w: Float32Array, k: number, n: number): Promise<LinearWeights>;
+  /**
+   * A k × n weight of seeded normals, generated straight into the backend's layout: the values of
+   * `fillNormalChunks` on a row-major k × n array (same chunks, same numbers), as `packLinear` would lay them out.
+   */
+  normalLinear(k: number, n: number, seed: number, tensor: number, chunk: number, std: number): Promise<LinearWeights>;
+  /** out (rows × n) = act(x·W + bias), or out += x·W + bias; x is rows × k. float32, sums in float32 (native) or float64 (portable). */
+  linear(x: Float32Array, rows: number, w: LinearWeights, bias: Float32Array, out: Float32Array, opts?: LinearOptions): Promise<void>;
 }
 
 /** Shape of op(A)·op(B), or an error naming the mismatch. */

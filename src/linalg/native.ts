@@ -16,6 +16,8 @@ import { fileURLToPath } from 'node:url';
 import {
   type Backend,
   type GemmOptions,
+  type LinearOptions,
+  type LinearWeights,
   type SymmetricEigen,
   type TrsmOptions,
   NotPositiveDefiniteError,
@@ -29,8 +31,10 @@ import {
   checkCausalAttention,
   checkFillNormalChunks,
   checkLayerNorm,
+  checkLinear,
   fillNormalChunks,
   layerNorm,
+  panel64Length,
 } from './nn.js';
 import { checkPotrf, checkSyevd, checkTrsm, planGemm, portableGemm } from './portable.js';
 
@@ -50,7 +54,14 @@ export interface NativeAddon {
   /** act: 0 identity, 1 GELU (tanh form), 2 ReLU. */
   nnBiasAct?(x: Float32Array, rows: number, n: number, bias: Float32Array, act: number, threads: number): Promise<void>;
   nnCausalAttention?(qkv: Float32Array, offsets: Int32Array, out: Float32Array, d: number, nHead: number, scale: number, threads: number): Promise<void>;
-  nnFillNormal?(out: Float32Array, seed: number, tensor: number, chunk: number, firstChunk: number, std: number, threads: number): Promise<void>;
+  /** With packK > 0, `out` is a packK × packN weight in nnPack's layout. */
+  nnFillNormal?(out: Float32Array, seed: number, tensor: number, chunk: number, firstChunk: number, std: number, threads: number, packK?: number, packN?: number): Promise<void>;
+  nnPack?(w: Float32Array, k: number, n: number, out: Float32Array, threads: number): Promise<void>;
+  nnLinear?(x: Float32Array, m: number, k: number, w: Float32Array, n: number, bias: Float32Array, out: Float32Array, accumulate: boolean, act: number, threads: number): Promise<void>;
+  /** Whether nnLinear runs on this CPU (x86-64 with AVX-512F). */
+  nnLinearAvailable?(): boolean;
+  /** A Float32Array of zeros on 64-byte aligned storage. */
+  nnAlloc?(length: number): Float32Array;
 }
 
 const ACT_CODE: Record<NnActivation, number> = { identity: 0, gelu_tanh: 1, relu: 2 };
@@ -272,6 +283,69 @@ export class NativeBackend implements Backend {
       const addon = this.addon;
       if (!addon.nnFillNormal) return settle(() => fillNormalChunks(out, seed, tensor, chunk, firstChunk, std));
       return enqueue(addon, () => addon.nnFillNormal!(out, seed, tensor, chunk, firstChunk, std, this.threads()));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** Whether linear layers use the addon's packed AVX-512 kernel (else OpenBLAS sgemm + bias). */
+  get packedLinear(): boolean {
+    const a = this.addon;
+    this.packed ??= !!(a.nnPack && a.nnLinear && a.nnLinearAvailable?.());
+    return this.packed;
+  }
+
+  private packed?: boolean;
+
+  private alloc(n: number): Float32Array {
+    return this.addon.nnAlloc ? this.addon.nnAlloc(n) : new Float32Array(n);
+  }
+
+  packLinear(w: Float32Array, k: number, n: number): Promise<LinearWeights> {
+    try {
+      if (w.length !== k * n) throw new RangeError(`packLinear: expected ${k} × ${n} = ${k * n} values, got ${w.length}`);
+      if (!this.packedLinear) return Promise.resolve({ k, n, layout: 'row-major', data: w });
+      const addon = this.addon;
+      const data = this.alloc(panel64Length(k, n));
+      return enqueue(addon, async () => {
+        await addon.nnPack!(w, k, n, data, this.threads());
+        return { k, n, layout: 'panel64' as const, data };
+      });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  normalLinear(k: number, n: number, seed: number, tensor: number, chunk: number, std: number): Promise<LinearWeights> {
+    try {
+      checkFillNormalChunks(seed, tensor, chunk, 0, k * n);
+      if (!this.packedLinear) {
+        const data = new Float32Array(k * n);
+        return this.fillNormalChunks(data, seed, tensor, chunk, 0, std).then(() => ({ k, n, layout: 'row-major' as const, data }));
+      }
+      const addon = this.addon;
+      const data = this.alloc(panel64Length(k, n));
+      return enqueue(addon, async () => {
+        await addon.nnFillNormal!(data, seed, tensor, chunk, 0, std, this.threads(), k, n);
+        return { k, n, layout: 'panel64' as const, data };
+      });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  linear(x: Float32Array, rows: number, w: LinearWeights, bias: Float32Array, out: Float32Array, opts: LinearOptions = {}): Promise<void> {
+    try {
+      checkLinear(x, rows, w, bias, out, opts);
+      const act = opts.act ?? 'identity';
+      const addon = this.addon;
+      if (w.layout === 'panel64') {
+        if (!this.packedLinear) throw new RangeError('linear: panel64 weights need the addon\'s packed kernel, which this CPU or build lacks');
+        return enqueue(addon, () => addon.nnLinear!(x, rows, w.k, w.data, w.n, bias, out, !!opts.accumulate, ACT_CODE[act], this.threads()));
+      }
+      const c = { rows, cols: w.n, data: out };
+      return this.gemm({ rows, cols: w.k, data: x }, { rows: w.k, cols: w.n, data: w.data }, { c, beta: opts.accumulate ? 1 : 0 })
+        .then(() => this.biasActivation(out, rows, w.n, bias, act));
     } catch (err) {
       return Promise.reject(err);
     }

@@ -13,6 +13,8 @@
  *    which is V8's Math.log).
  */
 
+import type { LinearOptions, LinearWeights } from './backend.js';
+
 /** Activation applied by `biasActivation`. */
 export type NnActivation = 'identity' | 'gelu_tanh' | 'relu';
 
@@ -285,4 +287,58 @@ export function checkFillNormalChunks(seed: number, tensor: number, chunk: numbe
 export function fillNormalChunks(out: Float32Array, seed: number, tensor: number, chunk: number, firstChunk: number, std: number): void {
   checkFillNormalChunks(seed, tensor, chunk, firstChunk, out.length);
   for (let c = 0, off = 0; off < out.length; c++, off += chunk) fillNormal(out, off, Math.min(chunk, out.length - off), [seed, tensor, firstChunk + c], std);
+}
+
+// ------------------------------------------------------------------------------------------------
+// Linear layers
+
+/** Columns per panel of the `panel64` layout. */
+export const PANEL = 64;
+
+/** Length of W (k × n) in the `panel64` layout: ⌈n/64⌉·64·k. */
+export function panel64Length(k: number, n: number): number {
+  return Math.ceil(n / PANEL) * PANEL * k;
+}
+
+/**
+ * W (k × n, row-major) in the `panel64` layout: panel q holds columns 64q … 64q+63 as k rows of 64
+ * values (zeros past n), panels one after another, so W[i, j] is at ((⌊j/64⌋·k + i)·64 + j mod 64).
+ */
+export function packPanel64(w: Float32Array, k: number, n: number, out = new Float32Array(panel64Length(k, n))): Float32Array {
+  checkLength('packPanel64: w', w, k * n);
+  checkLength('packPanel64: out', out, panel64Length(k, n));
+  for (let q = 0; q * PANEL < n; q++) {
+    const j0 = q * PANEL;
+    const nc = Math.min(PANEL, n - j0);
+    for (let i = 0; i < k; i++) {
+      const o = (q * k + i) * PANEL;
+      out.set(w.subarray(i * n + j0, i * n + j0 + nc), o);
+      out.fill(0, o + nc, o + PANEL);
+    }
+  }
+  return out;
+}
+
+/** W back in row-major order from the `panel64` layout. */
+export function unpackPanel64(p: Float32Array, k: number, n: number): Float32Array {
+  checkLength('unpackPanel64: p', p, panel64Length(k, n));
+  const w = new Float32Array(k * n);
+  for (let q = 0; q * PANEL < n; q++) {
+    const j0 = q * PANEL;
+    const nc = Math.min(PANEL, n - j0);
+    for (let i = 0; i < k; i++) w.set(p.subarray((q * k + i) * PANEL, (q * k + i) * PANEL + nc), i * n + j0);
+  }
+  return w;
+}
+
+/** Checks the arguments of `linear` (shared by the backends). */
+export function checkLinear(x: Float32Array, rows: number, w: LinearWeights, bias: Float32Array, out: Float32Array, opts: LinearOptions): void {
+  checkDims('linear', rows, w.k, w.n);
+  checkLength('linear: x', x, rows * w.k);
+  checkLength('linear: w', w.data, w.layout === 'panel64' ? panel64Length(w.k, w.n) : w.k * w.n);
+  checkLength('linear: bias', bias, w.n);
+  checkLength('linear: out', out, rows * w.n);
+  const act = opts.act ?? 'identity';
+  if (act !== 'identity' && act !== 'gelu_tanh' && act !== 'relu') throw new RangeError(`linear: unknown activation '${String(act)}'`);
+  if (opts.accumulate && act !== 'identity') throw new RangeError('linear: accumulate needs act = identity');
 }

@@ -16,13 +16,15 @@
 import {
   type Backend,
   type GemmOptions,
+  type LinearOptions,
+  type LinearWeights,
   type SymmetricEigen,
   type TrsmOptions,
   NotPositiveDefiniteError,
   gemmShape,
 } from './backend.js';
 import type { FloatArray, Matrix, Matrix64 } from './matrix.js';
-import { type NnActivation, biasActivation, causalAttention, fillNormalChunks, layerNorm } from './nn.js';
+import { type NnActivation, biasActivation, causalAttention, checkLinear, fillNormalChunks, layerNorm } from './nn.js';
 
 // ------------------------------------------------------------------------------------------------
 // Argument checks shared by the backends
@@ -557,6 +559,36 @@ export class PortableBackend implements Backend {
 
   fillNormalChunks(out: Float32Array, seed: number, tensor: number, chunk: number, firstChunk: number, std: number): Promise<void> {
     return settle(() => fillNormalChunks(out, seed, tensor, chunk, firstChunk, std));
+  }
+
+  /** W itself (row-major; no copy). */
+  packLinear(w: Float32Array, k: number, n: number): Promise<LinearWeights> {
+    try {
+      if (w.length !== k * n) throw new RangeError(`packLinear: expected ${k} × ${n} = ${k * n} values, got ${w.length}`);
+      return Promise.resolve({ k, n, layout: 'row-major', data: w });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  normalLinear(k: number, n: number, seed: number, tensor: number, chunk: number, std: number): Promise<LinearWeights> {
+    try {
+      const data = new Float32Array(k * n);
+      fillNormalChunks(data, seed, tensor, chunk, 0, std);
+      return Promise.resolve({ k, n, layout: 'row-major', data });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** gemm (float64 sums) then bias + activation. */
+  linear(x: Float32Array, rows: number, w: LinearWeights, bias: Float32Array, out: Float32Array, opts: LinearOptions = {}): Promise<void> {
+    return settle(() => {
+      checkLinear(x, rows, w, bias, out, opts);
+      if (w.layout !== 'row-major') throw new RangeError(`linear: weights in the ${w.layout} layout belong to another backend`);
+      portableGemm(planGemm({ rows, cols: w.k, data: x }, { rows: w.k, cols: w.n, data: w.data }, { c: { rows, cols: w.n, data: out }, beta: opts.accumulate ? 1 : 0 }));
+      biasActivation(out, rows, w.n, bias, opts.act ?? 'identity');
+    });
   }
 }
 

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type Backend, type NnActivation, NativeBackend, PortableBackend, loadNativeBackend, nativeUnavailableReason } from '../../src/linalg/index.js';
 import { randn, rng } from './helpers.js';
+import { packPanel64, unpackPanel64 } from '../../src/linalg/nn.js';
 
 function native(): NativeBackend {
   const be = loadNativeBackend();
@@ -196,6 +197,100 @@ for (const [name, make] of backends) {
     await assert.rejects(be.fillNormalChunks(ten, 0, 0, 0, 0, 1), /chunk/);
   });
 }
+
+/** Float64 reference of x·W, and Σ_p |x_ip·w_pj| per element (float32 sums err by ~1e-7 of it per √k). */
+function refLinear(x: Float32Array, rows: number, w: Float32Array, k: number, n: number): { xw: Float64Array; mag: Float64Array } {
+  const xw = new Float64Array(rows * n);
+  const mag = new Float64Array(rows * n);
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      let a = 0;
+      for (let p = 0; p < k; p++) {
+        const t = x[i * k + p] * w[p * n + j];
+        s += t;
+        a += Math.abs(t);
+      }
+      xw[i * n + j] = s;
+      mag[i * n + j] = a;
+    }
+  }
+  return { xw, mag };
+}
+
+/** |a − b| ≤ 1e-6·mag + 2e-7·|b| elementwise. */
+function assertSum(a: ArrayLike<number>, b: ArrayLike<number>, mag: ArrayLike<number>, what: string): void {
+  assert.equal(a.length, b.length, `${what}: length`);
+  for (let i = 0; i < b.length; i++) {
+    const diff = Math.abs(a[i] - b[i]);
+    if (!(diff <= 1e-6 * mag[i] + 2e-7 * Math.abs(b[i]))) assert.fail(`${what}: element ${i}: ${a[i]} vs ${b[i]} (Σ|terms| ${mag[i]})`);
+  }
+}
+
+for (const [name, make] of backends) {
+  test(`${name}: linear = act(x·W + b) and out += x·W + b, against a float64 product (shapes with row, column and depth tails)`, async () => {
+    const be = make();
+    // k = 300 spans two 256-deep slices of the native kernel; n = 130 ends in a partial 64-column
+    // panel; rows = 13 ends in a partial 6-row tile; rows = 100 spans two 96-row blocks.
+    for (const [rows, k, n] of [[13, 300, 130], [100, 64, 64], [1, 5, 3]] as const) {
+      const x = randf(rows * k, 41 + k);
+      const wd = randf(k * n, 42 + n, 0.1);
+      const bias = randf(n, 43);
+      const w = await be.packLinear(wd, k, n);
+      const { xw, mag } = refLinear(x, rows, wd, k, n);
+      const out = new Float32Array(rows * n).fill(NaN);
+      await be.linear(x, rows, w, bias, out);
+      assertSum(out, Float64Array.from(xw, (v, i) => v + bias[i % n]), mag, `${rows}×${k}×${n} identity`);
+      const h = randf(rows * n, 44, 10);
+      const acc = h.slice();
+      await be.linear(x, rows, w, bias, acc, { accumulate: true });
+      assertSum(acc, Float64Array.from(xw, (v, i) => h[i] + (v + bias[i % n])), mag, `${rows}×${k}×${n} accumulate`);
+      const g = new Float32Array(rows * n);
+      await be.linear(x, rows, w, bias, g, { act: 'relu' });
+      assertSum(g, Float64Array.from(xw, (v, i) => Math.max(0, v + bias[i % n])), mag, `${rows}×${k}×${n} relu`);
+    }
+    // Zero rows; inputs of the wrong size.
+    const w = await be.packLinear(randf(12, 1), 3, 4);
+    await be.linear(new Float32Array(0), 0, w, new Float32Array(4), new Float32Array(0));
+    await assert.rejects(be.linear(new Float32Array(5), 2, w, new Float32Array(4), new Float32Array(8)), /x/);
+    await assert.rejects(be.linear(new Float32Array(6), 2, w, new Float32Array(4), new Float32Array(8), { accumulate: true, act: 'relu' }), /accumulate/);
+  });
+
+  test(`${name}: normalLinear holds fillNormalChunks' values in the backend's layout`, async () => {
+    const be = make();
+    const [k, n] = [70, 150];
+    const plain = new Float32Array(k * n);
+    await be.fillNormalChunks(plain, 4, 8, 1000, 0, 0.5);
+    const w = await be.normalLinear(k, n, 4, 8, 1000, 0.5);
+    assert.deepEqual([w.k, w.n], [k, n]);
+    assert.deepEqual(w.layout === 'panel64' ? unpackPanel64(w.data, k, n) : w.data, plain);
+    if (w.layout === 'panel64') assert.deepEqual(w.data, packPanel64(plain, k, n), 'padding zeros included');
+  });
+}
+
+test('native linear: packed with the TypeScript layout, and the same bits with 1 and 2 threads', async () => {
+  const nb = native();
+  assert.ok(nb.packedLinear, 'this CPU has AVX-512F, so the packed kernel must be in use');
+  const [rows, k, n] = [37, 520, 200];
+  const wd = randf(k * n, 51);
+  const w = await nb.packLinear(wd, k, n);
+  assert.equal(w.layout, 'panel64');
+  assert.deepEqual(w.data, packPanel64(wd, k, n));
+  const x = randf(rows * k, 52);
+  const bias = randf(n, 53);
+  const o1 = new Float32Array(rows * n);
+  const o2 = new Float32Array(rows * n);
+  const threads = nb.getThreads();
+  try {
+    nb.setThreads(2);
+    await nb.linear(x, rows, w, bias, o2, { act: 'gelu_tanh' });
+    nb.setThreads(1);
+    await nb.linear(x, rows, w, bias, o1, { act: 'gelu_tanh' });
+  } finally {
+    nb.setThreads(threads);
+  }
+  assert.deepEqual(o1, o2);
+});
 
 test('native and portable kernels agree: layer norm bit for bit, GELU / attention to float32 rounding, normals bit for bit', async () => {
   const nb = native();

@@ -15,8 +15,7 @@
  */
 import { join } from 'node:path';
 import { InputError, inputError } from '../../data/errors.js';
-import type { Backend, NnActivation } from '../../linalg/backend.js';
-import type { Matrix32 } from '../../linalg/matrix.js';
+import type { Backend, LinearWeights, NnActivation } from '../../linalg/backend.js';
 import { layerNorm as nnLayerNorm } from '../../linalg/nn.js';
 import { readGpt2Config, type Gpt2Config } from './config.js';
 import { SafetensorsModel } from './safetensors.js';
@@ -43,6 +42,36 @@ export interface Gpt2BlockWeights {
   mlpProjBias: Float32Array;
 }
 
+/** A block ready for the forward pass on one backend: the four weight matrices prepared by it (`Backend.packLinear`). */
+export interface Gpt2PreparedBlock {
+  ln1Weight: Float32Array;
+  ln1Bias: Float32Array;
+  attn: LinearWeights;
+  attnBias: Float32Array;
+  attnProj: LinearWeights;
+  attnProjBias: Float32Array;
+  ln2Weight: Float32Array;
+  ln2Bias: Float32Array;
+  fc: LinearWeights;
+  fcBias: Float32Array;
+  mlpProj: LinearWeights;
+  mlpProjBias: Float32Array;
+}
+
+/** Prepares a block's weight matrices for `backend` (d = n_embd, inner = n_inner). */
+export async function prepareBlock(b: Gpt2BlockWeights, d: number, inner: number, backend: Backend): Promise<Gpt2PreparedBlock> {
+  const [attn, attnProj, fc, mlpProj] = await Promise.all([
+    backend.packLinear(b.attnWeight, d, 3 * d),
+    backend.packLinear(b.attnProjWeight, d, d),
+    backend.packLinear(b.fcWeight, d, inner),
+    backend.packLinear(b.mlpProjWeight, inner, d),
+  ]);
+  return {
+    ln1Weight: b.ln1Weight, ln1Bias: b.ln1Bias, attn, attnBias: b.attnBias, attnProj, attnProjBias: b.attnProjBias,
+    ln2Weight: b.ln2Weight, ln2Bias: b.ln2Bias, fc, fcBias: b.fcBias, mlpProj, mlpProjBias: b.mlpProjBias,
+  };
+}
+
 /** Where the forward pass gets its parameters (loaded from files, or generated). */
 export interface Gpt2Weights {
   readonly config: Gpt2Config;
@@ -52,8 +81,11 @@ export interface Gpt2Weights {
   positionEmbedding(pos: number): Float32Array;
   /** Block l's parameters (0-based; may be loaded or generated on first use). */
   block(l: number): Gpt2BlockWeights;
-  /** Block l's parameters, generated or loaded with the backend's help (the forward pass uses it when present). */
-  loadBlock?(l: number, backend: Backend): Promise<Gpt2BlockWeights>;
+  /**
+   * Block l with its weight matrices straight in `backend`'s layout (generated or packed without
+   * keeping a row-major copy); when absent, the forward pass prepares `block(l)` itself.
+   */
+  preparedBlock?(l: number, backend: Backend): Promise<Gpt2PreparedBlock>;
   /** ln_f. */
   finalNorm(): { weight: Float32Array; bias: Float32Array };
 }
@@ -131,9 +163,33 @@ export class SafetensorsGpt2Weights implements Gpt2Weights {
   block(l: number): Gpt2BlockWeights {
     const cached = this.blocks[l];
     if (cached) return cached;
+    const b = this.readBlock(l);
+    this.blocks[l] = b;
+    return b;
+  }
+
+  /** Block l packed for `backend`, read from the files without keeping the row-major tensors (unless `block(l)` was called). */
+  preparedBlock(l: number, backend: Backend): Promise<Gpt2PreparedBlock> {
+    let perBackend = this.prepared.get(backend);
+    if (!perBackend) {
+      perBackend = [];
+      this.prepared.set(backend, perBackend);
+    }
+    let p = perBackend[l];
+    if (!p) {
+      const b = this.blocks[l] ?? this.readBlock(l);
+      p = prepareBlock(b, this.config.nEmbd, this.config.nInner, backend);
+      perBackend[l] = p;
+      p.catch(() => { if (perBackend[l] === p) perBackend[l] = undefined; });
+    }
+    return p;
+  }
+
+  private readonly prepared = new Map<Backend, Array<Promise<Gpt2PreparedBlock> | undefined>>();
+
+  private readBlock(l: number): Gpt2BlockWeights {
     const b = {} as Record<keyof Gpt2BlockWeights, Float32Array>;
     for (const [key, name, shape] of blockShapes(this.config, l)) b[key] = this.st.get(name, shape);
-    this.blocks[l] = b;
     return b;
   }
 
@@ -147,8 +203,6 @@ export class SafetensorsGpt2Weights implements Gpt2Weights {
 export function layerNorm(x: Float32Array, rows: number, d: number, w: Float32Array, b: Float32Array, eps: number, out: Float32Array): void {
   nnLayerNorm(x, out, rows, d, w, b, eps);
 }
-
-const mat = (rows: number, cols: number, data: Float32Array): Matrix32 => ({ rows, cols, data });
 
 /** Options of `Gpt2Model.forward`. */
 export interface ForwardOptions {
@@ -176,6 +230,16 @@ export class Gpt2Model {
     return this.weights.config;
   }
 
+  /** Prepared blocks of weights that cannot prepare themselves (`Gpt2Weights.preparedBlock` absent). */
+  private readonly prepared: Array<Promise<Gpt2PreparedBlock> | undefined> = [];
+
+  private preparedBlock(l: number): Promise<Gpt2PreparedBlock> {
+    const w = this.weights;
+    if (w.preparedBlock) return w.preparedBlock(l, this.backend);
+    this.prepared[l] ??= prepareBlock(w.block(l), this.config.nEmbd, this.config.nInner, this.backend);
+    return this.prepared[l];
+  }
+
   /**
    * Runs token ids (T ≤ n_positions, no BOS added) through the model and returns the n_layer + 1
    * hidden states, each T × n_embd row-major float32 (see the module comment for their meaning).
@@ -196,10 +260,10 @@ export class Gpt2Model {
    * each hidden state as (Σ T_s) × n_embd rows in the order of `seqs`. Results equal separate
    * `forward` calls up to float32 rounding.
    *
-   * Per block, every step is one backend call over all R rows: layer norm, the QKV GEMM, its bias,
-   * causal attention of all sequences and heads, the output projection accumulated into the
-   * residual stream (bias first, then GEMM with β = 1), and the same for the MLP with a fused
-   * bias + activation. Work buffers are allocated once per batch.
+   * Per block, every step is one backend call over all R rows: layer norm, the QKV linear layer
+   * (bias fused), causal attention of all sequences and heads, the output projection accumulated
+   * into the residual stream (h += x·W + b), and the same for the MLP with bias + activation fused.
+   * Work buffers are allocated once per batch; weights are prepared once per backend.
    */
   async forwardBatch(seqs: ReadonlyArray<ArrayLike<number>>, onState: (layer: number, state: Float32Array) => void): Promise<void> {
     const cfg = this.config;
@@ -236,30 +300,25 @@ export class Gpt2Model {
     const offs = Int32Array.from(offsets);
     const a = new Float32Array(R * d);
     const merged = new Float32Array(R * d);
-    const qkv = mat(R, 3 * d, new Float32Array(R * 3 * d));
-    const f = mat(R, inner, new Float32Array(R * inner));
+    const qkv = new Float32Array(R * 3 * d);
+    const f = new Float32Array(R * inner);
     for (let l = 0; l < cfg.nLayer; l++) {
       onState(l, h);
       h = h.slice();
-      const hm = mat(R, d, h);
-      const b = w.loadBlock ? await w.loadBlock(l, be) : w.block(l);
+      const b = await this.preparedBlock(l);
 
       // Attention.
       await be.layerNorm(h, a, R, d, b.ln1Weight, b.ln1Bias, eps);
-      await be.gemm(mat(R, d, a), mat(d, 3 * d, b.attnWeight), { c: qkv });
-      await be.biasActivation(qkv.data, R, 3 * d, b.attnBias, 'identity');
+      await be.linear(a, R, b.attn, b.attnBias, qkv);
       let scale = cfg.scaleAttnWeights ? 1 / Math.sqrt(hd) : 1;
       if (cfg.scaleAttnByInverseLayerIdx) scale /= l + 1;
-      await be.causalAttention(qkv.data, offs, merged, d, H, scale);
-      await be.biasActivation(h, R, d, b.attnProjBias, 'identity');
-      await be.gemm(mat(R, d, merged), mat(d, d, b.attnProjWeight), { c: hm, beta: 1 });
+      await be.causalAttention(qkv, offs, merged, d, H, scale);
+      await be.linear(merged, R, b.attnProj, b.attnProjBias, h, { accumulate: true });
 
       // MLP.
       await be.layerNorm(h, a, R, d, b.ln2Weight, b.ln2Bias, eps);
-      await be.gemm(mat(R, d, a), mat(d, inner, b.fcWeight), { c: f });
-      await be.biasActivation(f.data, R, inner, b.fcBias, act);
-      await be.biasActivation(h, R, d, b.mlpProjBias, 'identity');
-      await be.gemm(f, mat(inner, d, b.mlpProjWeight), { c: hm, beta: 1 });
+      await be.linear(a, R, b.fc, b.fcBias, f, { act });
+      await be.linear(f, R, b.mlpProj, b.mlpProjBias, h, { accumulate: true });
     }
     const lnF = w.finalNorm();
     const last = new Float32Array(R * d);

@@ -14,14 +14,14 @@
  * Tensor numbers t: wte 0, wpe 1, then for block l: c_attn.weight 2+4l, attn.c_proj.weight 3+4l,
  * mlp.c_fc.weight 4+4l, mlp.c_proj.weight 5+4l. Independent chunks make the weights independent
  * of the order (and laziness) in which they are generated, and let the native backend generate
- * a block's chunks in parallel (`loadBlock`: C, the same values bit for bit as `block`'s
+ * a block's chunks in parallel (`preparedBlock`: C, the same values bit for bit as `block`'s
  * TypeScript). Like HF's torch streams, these are not the authors' weights (no seed was set
  * there); only the distributions match.
  */
-import type { Backend } from '../../linalg/backend.js';
+import type { Backend, LinearWeights } from '../../linalg/backend.js';
 import { fillNormal, fillNormalChunks } from '../../linalg/nn.js';
 import type { Gpt2Config } from './config.js';
-import type { Gpt2BlockWeights, Gpt2Weights } from './gpt2.js';
+import type { Gpt2BlockWeights, Gpt2PreparedBlock, Gpt2Weights } from './gpt2.js';
 
 export { fillNormal } from '../../linalg/nn.js';
 
@@ -45,7 +45,7 @@ export class UntrainedGpt2Weights implements Gpt2Weights {
   private readonly wteRows = new Map<number, Float32Array>();
   private readonly wpeRows = new Map<number, Float32Array>();
   private readonly blocks: Array<Gpt2BlockWeights | undefined>;
-  private readonly loading = new Map<number, Promise<Gpt2BlockWeights>>();
+  private readonly prepared = new Map<Backend, Array<Promise<Gpt2PreparedBlock> | undefined>>();
   private readonly ones: Float32Array;
   private readonly zerosD: Float32Array;
 
@@ -100,7 +100,7 @@ export class UntrainedGpt2Weights implements Gpt2Weights {
     return { b, fills: [[b.attnWeight, t, r], [b.attnProjWeight, t + 1, projStd], [b.fcWeight, t + 2, r], [b.mlpProjWeight, t + 3, projStd]] };
   }
 
-  /** Block l, generated here in TypeScript on first use (see `loadBlock` for the fast path; same values). */
+  /** Block l, generated here in TypeScript on first use (see `preparedBlock` for the fast path; same values). */
   block(l: number): Gpt2BlockWeights {
     const cached = this.blocks[l];
     if (cached) return cached;
@@ -111,21 +111,38 @@ export class UntrainedGpt2Weights implements Gpt2Weights {
   }
 
   /**
-   * Block l, generated on first use by `backend` (native: multithreaded C, off the main thread);
-   * the values equal `block(l)`'s.
+   * Block l generated on first use by `backend` straight into its weight layout (native: parallel
+   * C, packed for its linear kernel), kept per backend; the values equal `block(l)`'s.
    */
-  loadBlock(l: number, backend: Backend): Promise<Gpt2BlockWeights> {
-    const cached = this.blocks[l];
-    if (cached) return Promise.resolve(cached);
-    let p = this.loading.get(l);
+  preparedBlock(l: number, backend: Backend): Promise<Gpt2PreparedBlock> {
+    let perBackend = this.prepared.get(backend);
+    if (!perBackend) {
+      perBackend = [];
+      this.prepared.set(backend, perBackend);
+    }
+    let p = perBackend[l];
     if (!p) {
-      const { b, fills } = this.blockPlan(l);
-      p = Promise.all(fills.map(([out, t, std]) => backend.fillNormalChunks(out, this.seed, t, INIT_CHUNK, 0, std))).then(() => {
-        const got = this.blocks[l] ?? b;
-        this.blocks[l] = got;
-        return got;
-      }).finally(() => this.loading.delete(l));
-      this.loading.set(l, p);
+      const { nEmbd: d, nInner: inner, nLayer, initializerRange: r } = this.config;
+      const projStd = r / Math.sqrt(2 * nLayer);
+      const t = 2 + 4 * l;
+      const gen = (k: number, n: number, tensor: number, std: number): Promise<LinearWeights> => backend.normalLinear(k, n, this.seed, tensor, INIT_CHUNK, std);
+      p = Promise.all([gen(d, 3 * d, t, r), gen(d, d, t + 1, projStd), gen(d, inner, t + 2, r), gen(inner, d, t + 3, projStd)]).then(([attn, attnProj, fc, mlpProj]) => ({
+        ln1Weight: this.ones,
+        ln1Bias: this.zerosD,
+        attn,
+        attnBias: new Float32Array(3 * d),
+        attnProj,
+        attnProjBias: this.zerosD,
+        ln2Weight: this.ones,
+        ln2Bias: this.zerosD,
+        fc,
+        fcBias: new Float32Array(inner),
+        mlpProj,
+        mlpProjBias: this.zerosD,
+      }));
+      const list = perBackend;
+      list[l] = p;
+      p.catch(() => { if (list[l] === p) list[l] = undefined; });
     }
     return p;
   }
@@ -137,5 +154,6 @@ export class UntrainedGpt2Weights implements Gpt2Weights {
   /** Drops generated blocks (they are regenerated identically on demand). */
   release(): void {
     this.blocks.fill(undefined);
+    this.prepared.clear();
   }
 }
