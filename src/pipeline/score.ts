@@ -32,7 +32,11 @@ export interface ScoreOptions {
   bandedSeed?: number;
   /** Banded ridge: false forces the kernel path even where the low-rank path applies (checks; default true). */
   bandedLowRank?: boolean;
-  /** Re-z-score X within each inner fold (honest nested CV; see FoldFitOptions.innerStandardize). Default false. */
+  /**
+   * Re-z-score X within each inner fold (honest nested CV: validation then sees what z-scoring does
+   * to a held-out sample; see FoldFitOptions.innerStandardize), for single and banded ridge.
+   * Default true, except under `compat: 'paper'` (the paper z-scores once per outer fold).
+   */
   innerStandardize?: boolean;
   /**
    * 'paper': the published rules where brainmap differs (METHODS [BUG] notes). For r: Schrimpf's
@@ -162,6 +166,7 @@ export async function scoreFeatures(dataset: Dataset, features: Matrix64, opts: 
   const seed = opts.seed ?? 42;
   const estimator = opts.estimator ?? 'ridge';
   const alphas = [...(opts.alphas ?? DEFAULT_ALPHAS)];
+  const innerStandardize = opts.innerStandardize ?? opts.compat !== 'paper';
   if (features.rows !== dataset.y.rows) {
     throw new InputError(`features: rows: ${features.rows} rows; expected ${dataset.y.rows} (one per sample of ${dataset.name})`);
   }
@@ -232,11 +237,11 @@ export async function scoreFeatures(dataset: Dataset, features: Matrix64, opts: 
       let fit: FoldFit;
       if (banded) {
         const split = (m: Matrix64) => { let c = 0; return bandSizes.map((n) => { const part = sliceCols(m, c, c + n); c += n; return part; }); };
-        const bf = await fitBandedFold(opts.backend, split(xtr), ytr, split(xte), fold.inner, { alphas, nIter: opts.bandedIter, seed: opts.bandedSeed, unitBatch: opts.unitBatch, onUnits, lowRank: opts.bandedLowRank });
+        const bf = await fitBandedFold(opts.backend, split(xtr), ytr, split(xte), fold.inner, { alphas, nIter: opts.bandedIter, seed: opts.bandedSeed, unitBatch: opts.unitBatch, onUnits, lowRank: opts.bandedLowRank, innerStandardize });
         gamma!.set(bf.gamma, f * nU * nB);
         fit = bf;
       } else {
-        fit = await fitFold(opts.backend, xtr, ytr, xte, fold.inner, { estimator, alphas, unitBatch: opts.unitBatch, onUnits, innerStandardize: opts.innerStandardize });
+        fit = await fitFold(opts.backend, xtr, ytr, xte, fold.inner, { estimator, alphas, unitBatch: opts.unitBatch, onUnits, innerStandardize });
       }
       done += nU;
       // The intercept model predicts the outer-training mean: 0 in deviations.
@@ -280,7 +285,7 @@ export async function scoreFeatures(dataset: Dataset, features: Matrix64, opts: 
       errors,
     });
   }
-  const settings = { split: opts.split, seed, estimator, alphas, backend: opts.backend.name, bands: bandSizesIn.length, bandedIter: banded ? opts.bandedIter ?? 200 : null, bandedSeed: banded ? opts.bandedSeed ?? 0 : null, innerStandardize: opts.innerStandardize ?? false, compat: opts.compat ?? null };
+  const settings = { split: opts.split, seed, estimator, alphas, backend: opts.backend.name, bands: bandSizesIn.length, bandedIter: banded ? opts.bandedIter ?? 200 : null, bandedSeed: banded ? opts.bandedSeed ?? 0 : null, innerStandardize: estimator === 'ridge' && innerStandardize, compat: opts.compat ?? null };
   return summarise(dataset, settings, experiments);
 }
 
