@@ -44,7 +44,7 @@ export function registerPartitionCommand(program: Command): void {
     .option('--n-iter <n>', 'band-weight samples of the banded fit', intArg('--n-iter'), 200)
     .option('--banded-seed <n>', 'seed of the band-weight sampler', intArg('--banded-seed'), 0)
     .addOption(new Option('--blocking <how>', 'average squared errors within blocks before the unit-wise t-test; "paper" reproduces the authors\' mis-ordered labels').choices(['none', 'block', 'paper']).default('block'))
-    .addOption(new Option('--compat <what>', "reproduce the authors' code where it differs from the method (docs/method.md §8): block labels taken in the original row order for fold-ordered errors").choices(['paper']))
+    .addOption(new Option('--compat <what>', "reproduce the authors' code where it differs from the method (docs/method.md §8; README: What --compat paper changes): features z-scored once per outer fold, Schrimpf's r, block labels taken in the original row order for fold-ordered errors").choices(['paper']))
     .option('--block-chunk <n>', 'cut blocks into chunks of at most n samples for the test (Blank: 10)', intArg('--block-chunk'))
     .addOption(backendOption())
     .option('--out <dir>', 'write partition.json and units.csv here')
@@ -58,7 +58,7 @@ export function registerPartitionCommand(program: Command): void {
       try {
         p = await partitionFeatures(dataset, opts.a, opts.b, {
           split: opts.split, seed: opts.seed, select: opts.select, backend, bandedIter: opts.nIter, bandedSeed: opts.bandedSeed,
-          blocking: opts.blocking, blockChunk: opts.blockChunk, onProgress: (d, t) => progress.update(d, t),
+          blocking: opts.blocking, blockChunk: opts.blockChunk, compat: opts.compat, onProgress: (d, t) => progress.update(d, t),
         });
       } finally {
         progress.stop();

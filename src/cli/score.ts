@@ -36,6 +36,7 @@ export interface ScoreCommandOptions {
   nIter: number;
   bandedSeed: number;
   innerZscore?: boolean;
+  compat?: 'paper';
   protocol: 'paper' | 'brainscore';
   ceiling?: string;
   out?: string;
@@ -57,7 +58,8 @@ export function registerScoreCommand(program: Command): void {
     .addOption(backendOption())
     .option('--threads <n>', 'BLAS threads (default: all cores)', positiveIntArg())
     .option('--unit-batch <n>', 'units fitted at once (bounds memory)', positiveIntArg(), 4096)
-    .option('--inner-zscore', 're-z-score the features within each inner fold, so that validation (α, σ, layer choice) sees what z-scoring does to held-out samples; the paper z-scores once per outer fold')
+    .option('--inner-zscore', 'z-score the features within each inner fold as well as per outer fold, so that validation (α, σ, layer choice) sees what z-scoring does to held-out samples (the default; with --compat paper it keeps this one difference from the paper)')
+    .addOption(new Option('--compat <what>', "reproduce the authors' code where it differs from the method (README: What --compat paper changes): features z-scored once per outer fold, Schrimpf's r with undefined r counted as 0").choices(['paper']))
     .option('--n-iter <n>', "banded ridge ('|' in --features): band-weight samples (the paper: 1000)", positiveIntArg(), 200)
     .option('--banded-seed <n>', 'banded ridge: seed of the band-weight sampler (fits are reproducible)', seedArg(), 0)
     .addOption(new Option('--protocol <name>', "paper: this paper's method (default); brainscore: Brain-Score's linear-shuffle protocol (10 shuffled 90/10 splits, OLS on raw features, median r over units, ceiling-normalised)").choices(['paper', 'brainscore']).default('paper'))
@@ -85,7 +87,8 @@ export async function runScoreCommand(opts: ScoreCommandOptions): Promise<void> 
       select: opts.select,
       bandedIter: opts.nIter,
       bandedSeed: opts.bandedSeed,
-      innerStandardize: opts.innerZscore ?? false,
+      innerStandardize: opts.innerZscore,
+      compat: opts.compat,
       onProgress: (d, t) => progress.update(d, t),
     });
   } finally {
