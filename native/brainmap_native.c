@@ -611,6 +611,7 @@ static napi_value init(napi_env env, napi_value exports) {
   };
   NAPI_OK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   if (!nn_register(env, exports)) return NULL;
+  if (!ridge_register(env, exports)) return NULL;
   return exports;
 }
 

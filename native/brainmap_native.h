@@ -38,4 +38,7 @@ napi_value submit_task(napi_env env, task_fn task, void *ctx, const char *name, 
 /* Adds the forward-pass kernels of nn_kernels.c to the exports; false with an exception pending on failure. */
 bool nn_register(napi_env env, napi_value exports);
 
+/* Adds the ridge α-search kernels of ridge_kernels.c to the exports; false with an exception pending on failure. */
+bool ridge_register(napi_env env, napi_value exports);
+
 #endif

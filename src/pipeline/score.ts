@@ -122,17 +122,27 @@ export function poolFolds(foldSse: Float64Array, foldSse0: Float64Array, foldR: 
   return { r2: pooledR2(sse, sse0), r };
 }
 
-/** Column means of m (float64). */
-function columnMeans(m: Matrix64): Float64Array {
+/** Column means of rows `rows` of m (float64, summed in row order). */
+function columnMeans(m: Matrix64, rows: ArrayLike<number>): Float64Array {
   const mean = new Float64Array(m.cols);
-  for (let i = 0; i < m.rows; i++) for (let j = 0; j < m.cols; j++) mean[j] += m.data[i * m.cols + j];
-  for (let j = 0; j < m.cols; j++) mean[j] /= m.rows;
+  for (let k = 0; k < rows.length; k++) {
+    const src = rows[k] * m.cols;
+    for (let j = 0; j < m.cols; j++) mean[j] += m.data[src + j];
+  }
+  for (let j = 0; j < m.cols; j++) mean[j] /= rows.length;
   return mean;
 }
 
 /** m[:, j] −= v[j], in place. */
 function subtractColumns(m: Matrix64, v: Float64Array): void {
   for (let i = 0; i < m.rows; i++) for (let j = 0; j < m.cols; j++) m.data[i * m.cols + j] -= v[j];
+}
+
+/** Whether idx is 0, 1, …, n − 1. */
+function isIdentity(idx: ArrayLike<number>, n: number): boolean {
+  if (idx.length !== n) return false;
+  for (let i = 0; i < n; i++) if (idx[i] !== i) return false;
+  return true;
 }
 
 /** Keeps columns of x that are not identically zero on `rows` (they cannot affect the fit). */
@@ -207,7 +217,8 @@ export async function scoreFeatures(dataset: Dataset, features: Matrix64, opts: 
     }
     const bandSizes = bandSizesIn.map((_, b) => cols.filter((c) => bandOf[c] === b).length);
     const x = takeCols(takeRows(features, rows), cols);
-    const y = takeCols(takeRows(dataset.y, rows), units);
+    // The experiment's responses: the dataset's own matrix when it is all of it (no copy).
+    const y = isIdentity(rows, dataset.y.rows) && isIdentity(units, dataset.y.cols) ? dataset.y : takeCols(takeRows(dataset.y, rows), units);
     const nU = units.length;
     const nB = bandSizes.length;
     const foldSse = new Float64Array(folds.length * nU);
@@ -227,21 +238,22 @@ export async function scoreFeatures(dataset: Dataset, features: Matrix64, opts: 
       // Targets as deviations from the outer-training mean, in float64 and in place on the fold's
       // copies: the fit and the metrics then never carry y's offset (raw BOLD is ~1e4), so r and R²
       // do not depend on it; predictions come back as deviations too.
-      const ytr = takeRows(y, fold.train);
+      // Ridge/OLS read the training rows of y in place (no copy per fold) and return deviations.
       const yte = takeRows(y, fold.test);
-      const trainMean = columnMeans(ytr);
-      subtractColumns(ytr, trainMean);
+      const trainMean = columnMeans(y, fold.train);
       subtractColumns(yte, trainMean);
       const base = done;
       const onUnits = (u: number) => opts.onProgress?.(base + u, total);
       let fit: FoldFit;
       if (banded) {
+        const ytr = takeRows(y, fold.train);
+        subtractColumns(ytr, trainMean);
         const split = (m: Matrix64) => { let c = 0; return bandSizes.map((n) => { const part = sliceCols(m, c, c + n); c += n; return part; }); };
         const bf = await fitBandedFold(opts.backend, split(xtr), ytr, split(xte), fold.inner, { alphas, nIter: opts.bandedIter, seed: opts.bandedSeed, unitBatch: opts.unitBatch, onUnits, lowRank: opts.bandedLowRank, innerStandardize });
         gamma!.set(bf.gamma, f * nU * nB);
         fit = bf;
       } else {
-        fit = await fitFold(opts.backend, xtr, ytr, xte, fold.inner, { estimator, alphas, unitBatch: opts.unitBatch, onUnits, innerStandardize });
+        fit = await fitFold(opts.backend, xtr, y, xte, fold.inner, { estimator, alphas, unitBatch: opts.unitBatch, onUnits, innerStandardize, trainRows: fold.train, deviations: true });
       }
       done += nU;
       // The intercept model predicts the outer-training mean: 0 in deviations.

@@ -3,6 +3,9 @@ import type { Matrix32, Matrix64 } from '../linalg/matrix.js';
 import { copy, takeRows, to32 } from '../linalg/matrix.js';
 import type { InnerFold } from './splits.js';
 import { applyStandardizer, fitStandardizer } from './standardize.js';
+import { ridgeKernels, type RidgeKernels, type TargetScaling } from './ridge-kernels.js';
+
+export type { TargetScaling } from './ridge-kernels.js';
 
 /** The published α grid (METHODS §4.2): 2^k for k = −5 … 19 (α = 0 is never selectable). */
 export const DEFAULT_ALPHAS: readonly number[] = Array.from({ length: 25 }, (_, i) => 2 ** (i - 5));
@@ -120,17 +123,6 @@ export function stackFilteredLeft(factor: SpectralFactor, filters: readonly Floa
   return stacked instanceof Float64Array ? { rows, cols: r, data: stacked } : { rows, cols: r, data: stacked };
 }
 
-/** Per-unit centring and scaling of a target gather (float64, length b each). */
-export interface TargetScaling {
-  /** Mean of each unit over the gathered rows (the ridge intercept). */
-  mean: Float64Array;
-  /**
-   * max |y − mean| over the gathered rows; 0 where the unit is constant there to float64 rounding
-   * (spread ≤ 64·ε₆₄·|mean|), whose standardised values are then written as 0.
-   */
-  scale: Float64Array;
-}
-
 /** Spread at or below this multiple of |mean| is float64 rounding of a constant (ε₆₄ = 2⁻⁵²). */
 const ROUNDING_SPREAD = 64 * 2.220446049250313e-16;
 
@@ -205,6 +197,13 @@ export interface FoldFitOptions {
    * z-scoring does to a held-out sample (e.g. OASM with small σ); default false (the paper's way).
    */
   innerStandardize?: boolean;
+  /**
+   * Rows of `ytr` that are the training set, in the order of X's training rows (default: all rows
+   * of ytr). Lets the caller pass the whole response matrix instead of a copy per fold.
+   */
+  trainRows?: Int32Array;
+  /** Return test predictions as deviations from the training mean of each unit (default: in y's units). */
+  deviations?: boolean;
 }
 
 /** One outer fold's fit: test predictions and, per unit, the chosen α and its inner-CV score. */
@@ -221,7 +220,8 @@ export const view32 = (buf: Float32Array, rows: number, cols: number): Matrix32 
 
 /**
  * Fits one outer fold (METHODS §4.2 / §4.4). `xtr`/`xte` are the standardised designs
- * (n_train × p, n_test × p); `ytr` the raw training targets (n_train × units, y not standardised).
+ * (n_train × p, n_test × p); `ytr` the raw training targets (n_train × units, y not standardised),
+ * or, with `opts.trainRows`, a larger response matrix whose rows `trainRows` are the training set.
  *
  * Ridge: for each inner fold, X and Y are re-centred by the inner-training means and one
  * eigendecomposition gives the validation predictions for every α. Per unit, α* maximises the
@@ -229,69 +229,136 @@ export const view32 = (buf: Float32Array, rows: number, cols: number): Matrix32 
  * ties toward larger α. The refit on the whole training set uses α* and the training means as the
  * intercept. OLS: minimum-norm least squares with the pinv cutoff, intercept = training mean.
  *
- * Precision: designs, eigendecompositions and error sums are float64. The α search's products
- * that map targets to validation predictions for all penalties (the bulk of the work) run in
- * float32, as the authors' code runs every regression, on targets standardised per unit in float64
- * first (gatherStandardised), so that no offset or magnitude of y (raw BOLD near 1e4, y × 1e40 or
- * × 1e-30) overflows, underflows or cancels there. The refit at the chosen α, which gives the test
- * predictions, runs in float64.
+ * Precision: designs, eigendecompositions, the maps from targets to predictions and error sums are
+ * float64. The α search's products that map targets to validation predictions for all penalties
+ * (the bulk of the work: one (n_alphas · n_val) × n_a float32 map per inner fold, formed once in
+ * float64, times the targets) run in float32, as the authors' code runs every regression, on
+ * targets standardised per unit in float64 first (ridge-kernels.ts: native gather, sgemm and
+ * per-α error sums in one call), so that no offset or magnitude of y (raw BOLD near 1e4, y × 1e40
+ * or × 1e-30) overflows, underflows or cancels there. The refit at the chosen α, which gives the
+ * test predictions, runs in float64, one GEMM per chosen penalty over the units that chose it.
  */
 export async function fitFold(backend: Backend, xtr: Matrix64, ytr: Matrix64, xte: Matrix64, inner: readonly InnerFold[], opts: FoldFitOptions): Promise<FoldFit> {
   const nUnits = ytr.cols;
-  const nTrain = xtr.rows;
+  const trainRows = opts.trainRows ?? Int32Array.from({ length: ytr.rows }, (_, i) => i);
+  const nTrain = trainRows.length;
+  if (xtr.rows !== nTrain) throw new RangeError(`fitFold: X has ${xtr.rows} training rows, y ${nTrain}`);
   const nTest = xte.rows;
   const batch = Math.min(nUnits, Math.max(1, opts.unitBatch ?? 4096));
   const alphas = opts.alphas ?? DEFAULT_ALPHAS;
   const nA = alphas.length;
+  const kernels = ridgeKernels(backend);
   const yhat = new Float64Array(nTest * nUnits);
   const alphaOut = new Float64Array(nUnits).fill(NaN);
   const valOut = new Float64Array(nUnits).fill(NaN);
+  const out: PredictionTarget = { yhat, nUnits, deviations: opts.deviations ?? false };
 
   // Outer factor: train → test (X_offset is ≈ 0 after z-scoring, but centre exactly as himalaya does).
   const outerDesign = centreDesign(xtr, xte);
   const outer = await spectralFactor(backend, outerDesign.fit, outerDesign.other);
+  const outerMaps = new OuterMaps(backend, outer);
 
   if (opts.estimator === 'ols') {
-    const filters = [pinvFilter(outer.lambda, outer.nFeatures, opts.olsCutoff ?? 'pinv-f32', nTrain)];
+    const filter = pinvFilter(outer.lambda, outer.nFeatures, opts.olsCutoff ?? 'pinv-f32', nTrain);
     for (let u0 = 0; u0 < nUnits; u0 += batch) {
       const u1 = Math.min(nUnits, u0 + batch);
-      await refitPredict(backend, outer, filters, new Int32Array(u1 - u0), ytr, u0, u1, yhat, nUnits);
+      await refitUnits(kernels, outerMaps, [filter], new Int32Array(u1 - u0), ytr, trainRows, u0, out);
       opts.onUnits?.(u1);
     }
     return { yhat: { rows: nTest, cols: nUnits, data: yhat }, alpha: alphaOut, valScore: valOut };
   }
   if (inner.length < 2) throw new RangeError(`fitFold: ridge needs at least 2 inner folds, got ${inner.length}`);
-  const innerFactors: InnerFactor[] = [];
+  // Per inner fold, one float32 map from training targets to the validation predictions of every
+  // penalty, (nA · n_val) × n_train: the filtered left factors times the right factor, formed once in
+  // float64 (the α search is then a single sgemm per inner fold and unit block).
+  const innerMaps: Array<{ s: Matrix32; train: Int32Array; val: Int32Array }> = [];
   for (const fold of inner) {
     if (fold.train.length === 0 || fold.val.length === 0) throw new RangeError('fitFold: an inner fold has no training or no validation rows');
     const fit = takeRows(xtr, fold.train);
     const val = takeRows(xtr, fold.val);
     const d = opts.innerStandardize ? standardizeDesign(fit, val) : centreDesign(fit, val);
     const factor = await spectralFactor(backend, d.fit, d.other);
-    innerFactors.push({ fold, right: to32(factor.right), stacked: stackFilteredLeft(factor, ridgeFilters(factor.lambda, alphas)) });
+    const s = to32(await backend.gemm(stackFilteredLeft(factor, ridgeFilters(factor.lambda, alphas), 'float64'), factor.right));
+    innerMaps.push({ s, train: Int32Array.from(fold.train, (i) => trainRows[i]), val: Int32Array.from(fold.val, (i) => trainRows[i]) });
   }
-  // Work buffers of the α search, reused across batches (float32).
-  const maxRank = Math.max(...innerFactors.map((f) => f.right.rows));
-  const maxRows = Math.max(...innerFactors.map((f) => f.stacked.rows));
-  const yaBuf = new Float32Array(nTrain * batch);
-  const coefBuf = new Float32Array(maxRank * batch);
-  const predBuf = new Float32Array(maxRows * batch);
-
-  const buffers: WorkBuffers = { yaBuf, coefBuf, predBuf };
 
   const outerFilters = ridgeFilters(outer.lambda, alphas);
   for (let u0 = 0; u0 < nUnits; u0 += batch) {
     const u1 = Math.min(nUnits, u0 + batch);
-    const { sse, sse0 } = await innerErrors(backend, innerFactors, ytr, u0, u1, nA, buffers);
+    const b = u1 - u0;
+    const cols = Int32Array.from({ length: b }, (_, j) => u0 + j);
+    const sse = new Float64Array(nA * b);
+    const sse0 = new Float64Array(b);
+    for (const m of innerMaps) await kernels.innerSse(m.s, nA, ytr, m.train, m.val, cols, sse, sse0);
     const { chosen, score } = chooseAlphas(sse, sse0, alphas);
-    for (let j = 0; j < chosen.length; j++) {
+    for (let j = 0; j < b; j++) {
       alphaOut[u0 + j] = alphas[chosen[j]];
       valOut[u0 + j] = score[j];
     }
-    await refitPredict(backend, outer, outerFilters, chosen, ytr, u0, u1, yhat, nUnits);
+    await refitUnits(kernels, outerMaps, outerFilters, chosen, ytr, trainRows, u0, out);
     opts.onUnits?.(u1);
   }
   return { yhat: { rows: nTest, cols: nUnits, data: yhat }, alpha: alphaOut, valScore: valOut };
+}
+
+/** Where refitted test predictions go: yhat is n_test × nUnits; deviations: without the training mean. */
+interface PredictionTarget {
+  yhat: Float64Array;
+  nUnits: number;
+  deviations: boolean;
+}
+
+/**
+ * The outer fold's float64 maps from training targets to test predictions, one per filter,
+ * left · diag(filter) · right (n_test × n_train), formed on first use.
+ */
+class OuterMaps {
+  private readonly maps = new Map<Float64Array, Promise<Matrix64>>();
+  constructor(private readonly backend: Backend, private readonly factor: SpectralFactor) {}
+  get(filter: Float64Array): Promise<Matrix64> {
+    let m = this.maps.get(filter);
+    if (!m) {
+      m = this.backend.gemm(stackFilteredLeft(this.factor, [filter], 'float64'), this.factor.right);
+      this.maps.set(filter, m);
+    }
+    return m;
+  }
+  /** Test predictions (n_test × g) of standardised training targets ya (n_train × g) under `filter`. */
+  async predict(filter: Float64Array, ya: Matrix64): Promise<Matrix64> {
+    return this.backend.gemm(await this.get(filter), ya);
+  }
+}
+
+/**
+ * Refits units u0 … u0 + chosen.length − 1 on the whole training set (rows `trainRows` of y), each
+ * with its chosen filter, in float64: the units that chose the same penalty are gathered together
+ * (standardised per unit) and mapped to test predictions by one GEMM with that penalty's outer map,
+ * then written in the units of y (mean + scale · ŷ) or as deviations from the training mean (scale · ŷ).
+ */
+async function refitUnits(kernels: RidgeKernels, maps: OuterMaps, filters: readonly Float64Array[], chosen: Int32Array, y: Matrix64, trainRows: Int32Array, u0: number, out: PredictionTarget): Promise<void> {
+  const groups = new Map<number, number[]>();
+  chosen.forEach((a, j) => {
+    const g = groups.get(a);
+    if (g) g.push(u0 + j);
+    else groups.set(a, [u0 + j]);
+  });
+  const nTrain = trainRows.length;
+  const { yhat, nUnits, deviations } = out;
+  for (const [a, units] of groups) {
+    const cols = Int32Array.from(units);
+    const g = cols.length;
+    const ya = new Float64Array(nTrain * g);
+    const { mean, scale } = await kernels.gather(y, trainRows, cols, ya);
+    const pred = await maps.predict(filters[a], { rows: nTrain, cols: g, data: ya });
+    const nTest = pred.rows;
+    const p = pred.data;
+    for (let i = 0; i < nTest; i++) {
+      for (let j = 0; j < g; j++) {
+        const v = scale[j] * p[i * g + j];
+        yhat[i * nUnits + cols[j]] = deviations ? v : mean[j] + v;
+      }
+    }
+  }
 }
 
 /** Float32 work buffers reused across unit batches. */

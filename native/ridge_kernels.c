@@ -1,0 +1,251 @@
+/*
+ * Ridge-regression kernels of brainmap_native (the α search of src/regression/ridge.ts), each one
+ * call on the libuv thread pool (promise). Definitions (and the TypeScript versions that give the
+ * same numbers: src/regression/ridge-kernels.ts):
+ *
+ *   ridgeGather(y, ldy, rows, cols, out, mean, scale)                          -> Promise<void>
+ *     Rows `rows` (Int32Array), columns `cols` (Int32Array) of the row-major float64 y (ldy
+ *     columns), standardised per column in float64: mean over those rows, scale = max |y − mean|
+ *     (0 where the spread is float64 rounding of a constant, ≤ 64·ε₆₄·|mean|), out[k, j] =
+ *     (y − mean)/scale (0 where scale = 0), written as float32 or float64 (out's type),
+ *     rows.length × cols.length row-major.
+ *
+ *   ridgeInnerSse(s, nA, y, ldy, train, val, cols, sse, sse0, block)            -> Promise<void>
+ *     One inner fold of the α search for units `cols`: the fold's training targets gathered and
+ *     standardised as ridgeGather does (float32, never a copy of y), predictions of every penalty
+ *     P = s · Z_train (s: float32, (nA·nv) × na, block a = penalty a's map from training targets to
+ *     validation predictions, one sgemm), and the validation squared errors in the units of y
+ *     accumulated: sse[a, j] += Σ_i (y_v − mean − scale·P[a, i])², sse0[j] += Σ_i (y_v − mean)².
+ *     Work runs over column blocks of `block` units so that P stays in cache.
+ *
+ * All sums in float64, in the order of the TypeScript versions; -ffp-contract=off.
+ */
+#include "brainmap_native.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Spread at or below this multiple of |mean| is float64 rounding of a constant (ε₆₄ = 2⁻⁵²). */
+#define ROUNDING_SPREAD (64 * 2.220446049250313e-16)
+
+static bool get_i32(napi_env env, napi_value v, const char *fn, const char *name, int32_t **data, size_t *len) {
+  bool is_ta = false;
+  napi_typedarray_type type;
+  void *ptr = NULL;
+  napi_value ab;
+  size_t offset;
+  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta ||
+      napi_get_typedarray_info(env, v, &type, len, &ptr, &ab, &offset) != napi_ok || type != napi_int32_array)
+    return type_error(env, fn, "argument '%s' must be an Int32Array", name);
+  *data = (int32_t *)ptr;
+  return true;
+}
+
+static bool check_index(napi_env env, const char *fn, const char *name, const int32_t *idx, size_t n, size_t bound) {
+  for (size_t i = 0; i < n; i++) {
+    if (idx[i] < 0 || (size_t)idx[i] >= bound) {
+      char body[200];
+      snprintf(body, sizeof body, "argument '%s' has index %d at %zu, outside [0, %zu)", name, (int)idx[i], i, bound);
+      return range_error(env, fn, body);
+    }
+  }
+  return true;
+}
+
+/* Means and max-abs scales of columns cols[0..w) over rows (float64, the order of ridge.ts). */
+static void column_scaling(const double *y, size_t ldy, const int32_t *rows, size_t nr, const int32_t *cols, size_t w,
+                           double *mean, double *scale) {
+  for (size_t j = 0; j < w; j++) mean[j] = 0, scale[j] = 0;
+  for (size_t k = 0; k < nr; k++) {
+    const double *src = y + (size_t)rows[k] * ldy;
+    for (size_t j = 0; j < w; j++) mean[j] += src[cols[j]];
+  }
+  for (size_t j = 0; j < w; j++) mean[j] /= (double)nr;
+  for (size_t k = 0; k < nr; k++) {
+    const double *src = y + (size_t)rows[k] * ldy;
+    for (size_t j = 0; j < w; j++) {
+      const double d = fabs(src[cols[j]] - mean[j]);
+      if (d > scale[j]) scale[j] = d;
+    }
+  }
+  for (size_t j = 0; j < w; j++)
+    if (scale[j] <= ROUNDING_SPREAD * fabs(mean[j])) scale[j] = 0;
+}
+
+/* out (nr × w, leading dimension ldo) = standardised y[rows, cols]; f32 or f64 output. */
+static void gather_std(const double *y, size_t ldy, const int32_t *rows, size_t nr, const int32_t *cols, size_t w,
+                       const double *mean, const double *scale, float *out32, double *out64, size_t ldo) {
+  for (size_t k = 0; k < nr; k++) {
+    const double *src = y + (size_t)rows[k] * ldy;
+    for (size_t j = 0; j < w; j++) {
+      const double v = scale[j] > 0 ? (src[cols[j]] - mean[j]) / scale[j] : 0;
+      if (out32)
+        out32[k * ldo + j] = (float)v;
+      else
+        out64[k * ldo + j] = v;
+    }
+  }
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+
+typedef struct {
+  const double *y;
+  size_t ldy;
+  const int32_t *rows, *cols;
+  size_t nr, w;
+  float *out32;
+  double *out64;
+  double *mean, *scale;
+} gather_ctx;
+
+static void gather_task(void *arg, char *err, size_t err_len) {
+  (void)err;
+  (void)err_len;
+  gather_ctx *c = (gather_ctx *)arg;
+  column_scaling(c->y, c->ldy, c->rows, c->nr, c->cols, c->w, c->mean, c->scale);
+  gather_std(c->y, c->ldy, c->rows, c->nr, c->cols, c->w, c->mean, c->scale, c->out32, c->out64, c->w);
+}
+
+/* ridgeGather(y, ldy, rows, cols, out, mean, scale) */
+static napi_value js_gather(napi_env env, napi_callback_info info) {
+  const char *fn = "ridgeGather";
+  napi_value argv[7];
+  if (!get_args(env, info, fn, 7, argv)) return NULL;
+  void *y, *out, *mean, *scale;
+  size_t ly, lo, lm, ls, nr, w;
+  napi_typedarray_type to;
+  blasint ldy;
+  int32_t *rows = NULL, *cols = NULL;
+  if (!get_float_array(env, argv[0], fn, "y", napi_float64_array, &y, &ly, NULL)) return NULL;
+  if (!get_dim(env, argv[1], fn, "ldy", &ldy)) return NULL;
+  if (!get_i32(env, argv[2], fn, "rows", &rows, &nr) || !get_i32(env, argv[3], fn, "cols", &cols, &w)) return NULL;
+  if (!get_float_array(env, argv[4], fn, "out", -1, &out, &lo, &to)) return NULL;
+  if (!get_float_array(env, argv[5], fn, "mean", napi_float64_array, &mean, &lm, NULL) ||
+      !get_float_array(env, argv[6], fn, "scale", napi_float64_array, &scale, &ls, NULL))
+    return NULL;
+  if (ldy < 1 || ly % (size_t)ldy != 0) return range_error(env, fn, "argument 'y' is not a whole number of rows of ldy values"), NULL;
+  if (!check_index(env, fn, "rows", rows, nr, ly / (size_t)ldy) || !check_index(env, fn, "cols", cols, w, (size_t)ldy)) return NULL;
+  if (nr == 0) return range_error(env, fn, "argument 'rows' is empty"), NULL;
+  if (!check_len(env, fn, "out", lo, nr, w) || !check_len(env, fn, "mean", lm, w, 1) || !check_len(env, fn, "scale", ls, w, 1))
+    return NULL;
+  gather_ctx *c = (gather_ctx *)calloc(1, sizeof(gather_ctx));
+  if (!c) return range_error(env, fn, "out of memory"), NULL;
+  *c = (gather_ctx){(const double *)y, (size_t)ldy, rows, cols, nr, w,
+                    to == napi_float32_array ? (float *)out : NULL, to == napi_float64_array ? (double *)out : NULL,
+                    (double *)mean, (double *)scale};
+  napi_value keep[7] = {argv[0], argv[2], argv[3], argv[4], argv[5], argv[6]};
+  return submit_task(env, gather_task, c, "brainmap:ridgeGather", keep, 6);
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+
+typedef struct {
+  const float *s;
+  size_t nA, nv, na;
+  const double *y;
+  size_t ldy;
+  const int32_t *train, *val, *cols;
+  size_t b, block;
+  double *sse, *sse0;
+} sse_ctx;
+
+static void sse_task(void *arg, char *err, size_t err_len) {
+  sse_ctx *c = (sse_ctx *)arg;
+  const size_t nA = c->nA, nv = c->nv, na = c->na, m = nA * nv, block = c->block;
+  float *za = (float *)malloc(sizeof(float) * na * block);
+  float *p = (float *)malloc(sizeof(float) * m * block);
+  double *yv = (double *)malloc(sizeof(double) * nv * block);
+  double *mean = (double *)malloc(sizeof(double) * block);
+  double *scale = (double *)malloc(sizeof(double) * block);
+  if (!za || !p || !yv || !mean || !scale) {
+    snprintf(err, err_len, "ridgeInnerSse: out of memory");
+  } else {
+    for (size_t c0 = 0; c0 < c->b; c0 += block) {
+      const size_t w = c->b - c0 < block ? c->b - c0 : block;
+      const int32_t *cols = c->cols + c0;
+      column_scaling(c->y, c->ldy, c->train, na, cols, w, mean, scale);
+      gather_std(c->y, c->ldy, c->train, na, cols, w, mean, scale, za, NULL, w);
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (blasint)m, (blasint)w, (blasint)na, 1.0f, c->s,
+                  (blasint)na, za, (blasint)w, 0.0f, p, (blasint)w);
+      double *sse0 = c->sse0 + c0;
+      for (size_t i = 0; i < nv; i++) {
+        const double *src = c->y + (size_t)c->val[i] * c->ldy;
+        double *dst = yv + i * w;
+        for (size_t j = 0; j < w; j++) {
+          const double v = src[cols[j]] - mean[j];
+          dst[j] = v;
+          sse0[j] += v * v;
+        }
+      }
+      for (size_t a = 0; a < nA; a++) {
+        double *acc = c->sse + a * c->b + c0;
+        for (size_t i = 0; i < nv; i++) {
+          const float *prow = p + (a * nv + i) * w;
+          const double *yrow = yv + i * w;
+          for (size_t j = 0; j < w; j++) {
+            const double d = yrow[j] - scale[j] * (double)prow[j];
+            acc[j] += d * d;
+          }
+        }
+      }
+    }
+  }
+  free(za);
+  free(p);
+  free(yv);
+  free(mean);
+  free(scale);
+}
+
+/* ridgeInnerSse(s, nA, y, ldy, train, val, cols, sse, sse0, block) */
+static napi_value js_inner_sse(napi_env env, napi_callback_info info) {
+  const char *fn = "ridgeInnerSse";
+  napi_value argv[10];
+  if (!get_args(env, info, fn, 10, argv)) return NULL;
+  void *s, *y, *sse, *sse0;
+  size_t ls, ly, lsse, lsse0, na, nv, b;
+  blasint nA, ldy, block;
+  int32_t *train = NULL, *val = NULL, *cols = NULL;
+  if (!get_float_array(env, argv[0], fn, "s", napi_float32_array, &s, &ls, NULL)) return NULL;
+  if (!get_dim(env, argv[1], fn, "nA", &nA)) return NULL;
+  if (!get_float_array(env, argv[2], fn, "y", napi_float64_array, &y, &ly, NULL)) return NULL;
+  if (!get_dim(env, argv[3], fn, "ldy", &ldy)) return NULL;
+  if (!get_i32(env, argv[4], fn, "train", &train, &na) || !get_i32(env, argv[5], fn, "val", &val, &nv) ||
+      !get_i32(env, argv[6], fn, "cols", &cols, &b))
+    return NULL;
+  if (!get_float_array(env, argv[7], fn, "sse", napi_float64_array, &sse, &lsse, NULL) ||
+      !get_float_array(env, argv[8], fn, "sse0", napi_float64_array, &sse0, &lsse0, NULL))
+    return NULL;
+  if (!get_dim(env, argv[9], fn, "block", &block)) return NULL;
+  if (ldy < 1 || ly % (size_t)ldy != 0) return range_error(env, fn, "argument 'y' is not a whole number of rows of ldy values"), NULL;
+  if (nA < 1 || na == 0 || nv == 0 || block < 1) return range_error(env, fn, "nA, train, val and block must be non-empty"), NULL;
+  const size_t nrows = ly / (size_t)ldy;
+  if (!check_index(env, fn, "train", train, na, nrows) || !check_index(env, fn, "val", val, nv, nrows) ||
+      !check_index(env, fn, "cols", cols, b, (size_t)ldy))
+    return NULL;
+  if (!check_len(env, fn, "s", ls, (size_t)nA * nv, na) || !check_len(env, fn, "sse", lsse, (size_t)nA, b) ||
+      !check_len(env, fn, "sse0", lsse0, b, 1))
+    return NULL;
+  sse_ctx *c = (sse_ctx *)calloc(1, sizeof(sse_ctx));
+  if (!c) return range_error(env, fn, "out of memory"), NULL;
+  *c = (sse_ctx){(const float *)s, (size_t)nA, nv, na, (const double *)y, (size_t)ldy, train, val, cols,
+                 b, (size_t)block, (double *)sse, (double *)sse0};
+  napi_value keep[8] = {argv[0], argv[2], argv[4], argv[5], argv[6], argv[7], argv[8]};
+  return submit_task(env, sse_task, c, "brainmap:ridgeInnerSse", keep, 7);
+}
+
+bool ridge_register(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"ridgeGather", NULL, js_gather, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"ridgeInnerSse", NULL, js_inner_sse, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) {
+    throw_last(env, "napi_define_properties");
+    return false;
+  }
+  return true;
+}

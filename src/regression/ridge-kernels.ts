@@ -1,0 +1,134 @@
+/**
+ * The two data-heavy steps of the ridge α search, on the native addon when it has them
+ * (native/ridge_kernels.c: one call on the thread pool each, no JavaScript loop over targets) and in
+ * TypeScript otherwise, with the same numbers:
+ *
+ * - `gather`: rows × columns of y standardised per column in float64 (mean, max-abs scale), written
+ *   as float32 or float64 — y itself is never copied per fold;
+ * - `innerSse`: one inner fold's validation squared errors of every penalty, accumulated per unit,
+ *   from a precomputed float32 map (training targets → validation predictions of all penalties).
+ */
+import type { Backend } from '../linalg/backend.js';
+import type { Matrix32, Matrix64 } from '../linalg/matrix.js';
+
+/** Per-unit centring and scaling of a target gather (float64, one value per gathered column). */
+export interface TargetScaling {
+  /** Mean of each unit over the gathered rows (the ridge intercept). */
+  mean: Float64Array;
+  /**
+   * max |y − mean| over the gathered rows; 0 where the unit is constant there to float64 rounding
+   * (spread ≤ 64·ε₆₄·|mean|), whose standardised values are then written as 0.
+   */
+  scale: Float64Array;
+}
+
+/** Spread at or below this multiple of |mean| is float64 rounding of a constant (ε₆₄ = 2⁻⁵²). */
+const ROUNDING_SPREAD = 64 * 2.220446049250313e-16;
+
+/** Units per block of `innerSse` (its float32 predictions, n_alphas · n_val × block, stay in cache). */
+const SSE_BLOCK = 256;
+
+interface RidgeAddon {
+  ridgeGather(y: Float64Array, ldy: number, rows: Int32Array, cols: Int32Array, out: Float32Array | Float64Array, mean: Float64Array, scale: Float64Array): Promise<void>;
+  ridgeInnerSse(s: Float32Array, nA: number, y: Float64Array, ldy: number, train: Int32Array, val: Int32Array, cols: Int32Array, sse: Float64Array, sse0: Float64Array, block: number): Promise<void>;
+}
+
+export interface RidgeKernels {
+  /** 'native' when the addon runs them, else 'typescript'. */
+  readonly kind: 'native' | 'typescript';
+  /**
+   * out (rows.length × cols.length, row-major) = (y[rows, cols] − mean)/scale per column, in
+   * float64 then rounded to out's precision; mean and max-abs scale over those rows (scale 0 and
+   * values 0 for a column constant to rounding).
+   */
+  gather(y: Matrix64, rows: Int32Array, cols: Int32Array, out: Float32Array | Float64Array): Promise<TargetScaling>;
+  /**
+   * One inner fold, units `cols` (b of them): Z = gather(y, train, cols) in float32, P = s · Z with
+   * s ((nA · nv) × na, block a = penalty a), and in the units of y
+   *   sse[a · b + j] += Σ_i (y[val_i, cols_j] − mean_j − scale_j · P[a · nv + i, j])²,
+   *   sse0[j]        += Σ_i (y[val_i, cols_j] − mean_j)².
+   */
+  innerSse(s: Matrix32, nA: number, y: Matrix64, train: Int32Array, val: Int32Array, cols: Int32Array, sse: Float64Array, sse0: Float64Array): Promise<void>;
+}
+
+function nativeAddon(backend: Backend): RidgeAddon | null {
+  if (backend.name !== 'native' || !('addon' in backend)) return null;
+  const addon = (backend as { addon: unknown }).addon as Partial<RidgeAddon> | null;
+  return addon && typeof addon.ridgeGather === 'function' && typeof addon.ridgeInnerSse === 'function' ? (addon as RidgeAddon) : null;
+}
+
+/** The kernels for `backend` (native where its addon has them; addons built before them use TypeScript). */
+export function ridgeKernels(backend: Backend): RidgeKernels {
+  const addon = nativeAddon(backend);
+  if (addon) {
+    return {
+      kind: 'native',
+      async gather(y, rows, cols, out) {
+        const mean = new Float64Array(cols.length);
+        const scale = new Float64Array(cols.length);
+        await addon.ridgeGather(y.data, y.cols, rows, cols, out.subarray(0, rows.length * cols.length), mean, scale);
+        return { mean, scale };
+      },
+      innerSse: (s, nA, y, train, val, cols, sse, sse0) => addon.ridgeInnerSse(s.data, nA, y.data, y.cols, train, val, cols, sse, sse0, SSE_BLOCK),
+    };
+  }
+  return {
+    kind: 'typescript',
+    gather: (y, rows, cols, out) => Promise.resolve(gatherColumns(y, rows, cols, out)),
+    async innerSse(s, nA, y, train, val, cols, sse, sse0) {
+      const b = cols.length;
+      const na = train.length;
+      const nv = val.length;
+      if (s.rows !== nA * nv || s.cols !== na) throw new RangeError(`innerSse: s is ${s.rows} × ${s.cols}, expected ${nA * nv} × ${na}`);
+      const z = new Float32Array(na * b);
+      const { mean, scale } = gatherColumns(y, train, cols, z);
+      const P = (await backend.gemm(s, { rows: na, cols: b, data: z })).data;
+      const yv = new Float64Array(nv * b);
+      for (let i = 0; i < nv; i++) {
+        const src = val[i] * y.cols;
+        for (let j = 0; j < b; j++) {
+          const v = y.data[src + cols[j]] - mean[j];
+          yv[i * b + j] = v;
+          sse0[j] += v * v;
+        }
+      }
+      for (let a = 0; a < nA; a++) {
+        for (let i = 0; i < nv; i++) {
+          const prow = (a * nv + i) * b;
+          for (let j = 0; j < b; j++) {
+            const d = yv[i * b + j] - scale[j] * P[prow + j];
+            sse[a * b + j] += d * d;
+          }
+        }
+      }
+    },
+  };
+}
+
+/** The TypeScript `gather` (see RidgeKernels.gather). */
+export function gatherColumns(y: Matrix64, rows: ArrayLike<number>, cols: ArrayLike<number>, out: Float32Array | Float64Array): TargetScaling {
+  const b = cols.length;
+  const ld = y.cols;
+  const d = y.data;
+  const mean = new Float64Array(b);
+  const scale = new Float64Array(b);
+  for (let k = 0; k < rows.length; k++) {
+    const src = rows[k] * ld;
+    for (let j = 0; j < b; j++) mean[j] += d[src + cols[j]];
+  }
+  for (let j = 0; j < b; j++) mean[j] /= rows.length;
+  for (let k = 0; k < rows.length; k++) {
+    const src = rows[k] * ld;
+    for (let j = 0; j < b; j++) {
+      const v = Math.abs(d[src + cols[j]] - mean[j]);
+      if (v > scale[j]) scale[j] = v;
+    }
+  }
+  for (let j = 0; j < b; j++) if (scale[j] <= ROUNDING_SPREAD * Math.abs(mean[j])) scale[j] = 0;
+  for (let k = 0; k < rows.length; k++) {
+    const src = rows[k] * ld;
+    const dst = k * b;
+    for (let j = 0; j < b; j++) out[dst + j] = scale[j] > 0 ? (d[src + cols[j]] - mean[j]) / scale[j] : 0;
+  }
+  return { mean, scale };
+}
