@@ -54,7 +54,7 @@ export function registerAuditCommand(program: Command): void {
     .option('--n-iter <n>', 'band-weight samples of the banded fits', intArg('--n-iter'), 100)
     .option('--banded-seed <n>', 'seed of the band-weight sampler', intArg('--banded-seed'), 0)
     .option('--no-brainscore', "skip Brain-Score's protocol")
-    .addOption(new Option('--compat <what>', "reproduce the authors' code where it differs from the method: blocked statistics with labels in the original row order (docs/method.md §6.1, §8)").choices(['paper']))
+    .addOption(new Option('--compat <what>', "reproduce the authors' code where it differs from the method (docs/method.md §8; README: What --compat paper changes): features z-scored once per outer fold, Schrimpf's r, blocked statistics with labels in the original row order (§6.1)").choices(['paper']))
     .addOption(backendOption())
     .option('--out <dir>', 'write audit.json and every analysis (score.json, partition.json, units.csv) here')
     .option('--json', 'print audit.json instead of tables')

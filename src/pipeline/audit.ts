@@ -40,7 +40,11 @@ export interface AuditOptions {
   bandedSeed?: number;
   /** Also run Brain-Score's protocol (default true; skipped for specs with a grid or bands). */
   brainscore?: boolean;
-  /** 'paper': reproduce the authors' blocked-statistics label order ([BUG], METHODS §6.1). */
+  /**
+   * 'paper': reproduce the authors' code where it differs (README table "What `--compat paper`
+   * changes"): features z-scored once per outer fold (not within inner folds), Schrimpf's r rule,
+   * the blocked-statistics label order and chunks ([BUG], METHODS §6.1).
+   */
   compat?: 'paper';
   /** Where to write audit.json and one folder per analysis (optional). */
   outDir?: string;
@@ -95,7 +99,7 @@ export interface AuditJson {
   source: string;
   dataset_hash: string;
   features: string;
-  settings: { seed: number; select: SelectMode; banded_iter: number; banded_seed: number; simple: string; oasm: string; backend: string; compat: 'paper' | null };
+  settings: { seed: number; select: SelectMode; banded_iter: number; banded_seed: number; simple: string; oasm: string; backend: string; compat: 'paper' | null; inner_zscore: boolean };
   rows: AuditRow[];
   leak: { shuffled_r2: number; contiguous_r2: number; difference: number; sem: number; p: number; flagged: boolean; verdict: string };
   partitions: AuditPartition[];
@@ -165,7 +169,7 @@ export async function auditFeatures(dataset: Dataset, features: string, opts: Au
   let step = 0;
   const progress = (label: string) => (d: number, t: number) => opts.onProgress?.(step + d / Math.max(1, t), steps.length, label);
   const fit = async (spec: string, split: 'shuffled' | 'contiguous', label: string): Promise<SpecScore> => {
-    const s = await scoreSpec(dataset, spec, { split, seed, select, backend: opts.backend, bandedIter, bandedSeed, keepErrors: true, onProgress: progress(label) });
+    const s = await scoreSpec(dataset, spec, { split, seed, select, backend: opts.backend, bandedIter, bandedSeed, compat: opts.compat, keepErrors: true, onProgress: progress(label) });
     step++;
     return s;
   };
@@ -175,12 +179,12 @@ export async function auditFeatures(dataset: Dataset, features: string, opts: Au
   const oCont = await fit(oasmSpec, 'contiguous', steps[3]);
   const sCont = await fit(simple, 'contiguous', steps[4]);
   const pSimple = await partitionFeatures(dataset, simple, features, {
-    split: 'contiguous', seed, select, backend: opts.backend, bandedIter, bandedSeed, blocking: opts.compat === 'paper' ? 'paper' : 'block', blockChunk,
+    split: 'contiguous', seed, select, backend: opts.backend, bandedIter, bandedSeed, compat: opts.compat, blocking: opts.compat === 'paper' ? 'paper' : 'block', blockChunk,
     precomputed: { a: sCont, b: fCont }, onProgress: progress(steps[5]),
   });
   step++;
   const pOasm = await partitionFeatures(dataset, oasmSpec, features, {
-    split: 'shuffled', seed, select, backend: opts.backend, bandedIter, bandedSeed, blocking: opts.compat === 'paper' ? 'paper' : 'block', blockChunk,
+    split: 'shuffled', seed, select, backend: opts.backend, bandedIter, bandedSeed, compat: opts.compat, blocking: opts.compat === 'paper' ? 'paper' : 'block', blockChunk,
     precomputed: { a: oShuf, b: fShuf }, onProgress: progress(steps[6]),
   });
   step++;
@@ -243,7 +247,7 @@ export async function auditFeatures(dataset: Dataset, features: string, opts: Au
   ];
   const audit: AuditJson = {
     kind: 'audit', dataset: dataset.name, source: dataset.source, dataset_hash: datasetHash(dataset), features,
-    settings: { seed, select, banded_iter: bandedIter, banded_seed: bandedSeed, simple, oasm: oasmSpec, backend: opts.backend.name, compat: opts.compat ?? null },
+    settings: { seed, select, banded_iter: bandedIter, banded_seed: bandedSeed, simple, oasm: oasmSpec, backend: opts.backend.name, compat: opts.compat ?? null, inner_zscore: opts.compat !== 'paper' },
     rows, leak: { shuffled_r2: js.dataset.r2, contiguous_r2: jc.dataset.r2, difference: meanDiff, sem, p, flagged, verdict: leakVerdict },
     partitions, brainscore, verdicts, warnings,
   };

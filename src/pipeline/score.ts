@@ -39,7 +39,9 @@ export interface ScoreOptions {
    */
   innerStandardize?: boolean;
   /**
-   * 'paper': the published rules where brainmap differs (METHODS [BUG] notes). For r: Schrimpf's
+   * 'paper': the published rules where brainmap differs (METHODS [BUG] notes; README table "What
+   * `--compat paper` changes"). X: z-scored once per outer fold and that scaling reused in the inner
+   * folds (unless `innerStandardize` says otherwise). For r: Schrimpf's
    * degeneracy rule (r = 0 where ‖x − x̄‖ ≤ 1e-5·|x̄|, so r depends on y's offset) and undefined r
    * counted as 0 in subject means. Default: r undefined (NaN) only where y or ŷ is constant to
    * float64 rounding, and subject means over the units whose r is defined.
