@@ -1,0 +1,116 @@
+"""Tiny seeded random decoders of the Llama family in Hugging Face layout, with the hidden states
+transformers computes (output_hidden_states=True) for a few Pereira and Fedorenko samples, for
+test/lm/llama.test.ts.
+
+Per model type (llama with rope_scaling 'llama3', mistral, qwen2 with qkv bias, qwen3 with q/k
+norm; all with grouped-query attention, 4 query heads over 2 key/value heads):
+  test/fixtures/lm/zoo/<name>/config.json, model.safetensors (float32),
+  test/fixtures/lm/zoo/<name>-bf16/config.json, model.safetensors (the same weights rounded to bfloat16;
+  config.json in transformers 4's layout: rope_theta / rope_scaling instead of rope_parameters),
+  test/fixtures/lm/zoo/<name>/expected.json: input ids (Llama-3-style tokenizer fixture, with its
+  <|begin_of_text|>), and per sample and dtype every hidden state (float32, row-major T × d, base64),
+  computed in float32 from the stored weights (bf16: from the bfloat16 weights upcast to float32).
+
+Weights: transformers' own init with initializer_range 0.2 (larger than the default, so that every
+block changes the residual stream visibly), norms' weights perturbed around 1 and biases random,
+so that every parameter matters. Run: .venv/bin/python scripts/make-lm-zoo-fixtures.py
+"""
+import base64
+import copy
+import json
+import os
+import shutil
+
+import torch
+import transformers
+from transformers import AutoModel, AutoTokenizer
+
+ROOT = os.path.join(os.path.dirname(__file__), '..')
+DATA = os.environ.get('BRAINMAP_DATA', os.path.join(ROOT, '..', 'shared', 'data'))
+OUT = os.path.join(ROOT, 'test', 'fixtures', 'lm', 'zoo')
+TOK = os.path.join(ROOT, 'test', 'fixtures', 'lm', 'tokenizers', 'llama3')
+
+COMMON = dict(vocab_size=400, hidden_size=32, intermediate_size=48, num_hidden_layers=2, num_attention_heads=4,
+              num_key_value_heads=2, max_position_embeddings=512, rms_norm_eps=1e-5, initializer_range=0.2,
+              hidden_act='silu', tie_word_embeddings=False, bos_token_id=0, eos_token_id=1, torch_dtype='float32')
+
+MODELS = {
+    # rope_scaling llama3 with thresholds that leave frequencies unchanged, scaled and smoothed (head_dim 8).
+    'llama': dict(model_type='llama', architectures=['LlamaForCausalLM'], rope_theta=10000.0,
+                  rope_scaling=dict(rope_type='llama3', factor=8.0, low_freq_factor=1.0, high_freq_factor=8.0,
+                                    original_max_position_embeddings=256)),
+    'mistral': dict(model_type='mistral', architectures=['MistralForCausalLM'], rope_theta=1000.0, sliding_window=4096),
+    'qwen2': dict(model_type='qwen2', architectures=['Qwen2ForCausalLM'], rope_theta=1000000.0, use_sliding_window=False),
+    'qwen3': dict(model_type='qwen3', architectures=['Qwen3ForCausalLM'], rope_theta=1000000.0, head_dim=12,
+                  attention_bias=False, use_sliding_window=False),
+}
+
+
+def samples():
+    """A Pereira sentence with its preceding one as context, and a Fedorenko sentence."""
+    with open(os.path.join(DATA, 'pereira2018', 'stimuli_384sentences.txt'), encoding='utf-8') as f:
+        per = [l.strip() for l in f if l.strip()]
+    with open(os.path.join(DATA, 'fedorenko2016', 'sentences_ordered.txt'), encoding='utf-8') as f:
+        fed = [l.strip() for l in f if l.strip()]
+    return [per[0] + ' ' + per[1], fed[0]]
+
+
+def perturb(model, seed):
+    g = torch.Generator().manual_seed(seed + 1000)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if 'norm' in name:
+                p.copy_(1 + 0.3 * torch.randn(p.shape, generator=g))
+            elif name.endswith('.bias'):
+                p.copy_(0.3 * torch.randn(p.shape, generator=g))
+
+
+def hidden_states(model, ids):
+    with torch.no_grad():
+        out = model(torch.tensor([ids]), output_hidden_states=True)
+    hs = [h[0].float().contiguous() for h in out.hidden_states]
+    return hs, out.last_hidden_state[0].float()
+
+
+def main():
+    tok = AutoTokenizer.from_pretrained(TOK)
+    texts = samples()
+    ids = [tok(t)['input_ids'] for t in texts]
+    for i, (name, extra) in enumerate(MODELS.items()):
+        torch.manual_seed(i)
+        cfg = transformers.AutoConfig.for_model(**{**COMMON, **extra})
+        model = AutoModel.from_config(cfg, attn_implementation='eager').float().eval()
+        perturb(model, i)
+        d = os.path.join(OUT, name)
+        shutil.rmtree(d, ignore_errors=True)
+        model.save_pretrained(d, safe_serialization=True)
+        model_bf16 = AutoModel.from_config(cfg, attn_implementation='eager').eval()
+        model_bf16.load_state_dict({k: v.to(torch.bfloat16).float() for k, v in model.state_dict().items()})
+        d16 = os.path.join(OUT, f'{name}-bf16')
+        shutil.rmtree(d16, ignore_errors=True)
+        copy.deepcopy(model).to(torch.bfloat16).save_pretrained(d16, safe_serialization=True)
+        if 'rope_parameters' in (c16 := json.load(open(os.path.join(d16, 'config.json')))):
+            # The bfloat16 copy keeps transformers 4's layout (what published checkpoints have):
+            # rope_theta at the top and rope_scaling with the llama3 parameters.
+            rp = c16.pop('rope_parameters')
+            c16['rope_theta'] = rp.pop('rope_theta')
+            if rp.get('rope_type', 'default') != 'default':
+                c16['rope_scaling'] = rp
+            with open(os.path.join(d16, 'config.json'), 'w') as f:
+                json.dump(c16, f, indent=2)
+        expected = {'transformers': transformers.__version__, 'torch': torch.__version__, 'model_type': extra['model_type'],
+                    'texts': texts, 'input_ids': ids, 'float32': [], 'bfloat16': []}
+        for key, m in (('float32', model), ('bfloat16', model_bf16)):
+            for x in ids:
+                hs, last = hidden_states(m, x)
+                # Whether the last hidden state is the final norm's output (as last_hidden_state).
+                expected['final_norm_in_last'] = bool(torch.equal(hs[-1], last))
+                # float32 little-endian bytes, base64 (exact and compact)
+                expected[key].append([base64.b64encode(h.numpy().astype('<f4').tobytes()).decode() for h in hs])
+        with open(os.path.join(d, 'expected.json'), 'w') as f:
+            json.dump(expected, f, separators=(',', ':'))
+        print(name, 'layers', len(expected['float32'][0]), 'tokens', [len(x) for x in ids], 'final norm in last:', expected['final_norm_in_last'])
+
+
+if __name__ == '__main__':
+    main()
