@@ -78,7 +78,7 @@ export function expandGrid(spec: FeatureSpec): { axis: GridAxis | null; specs: F
       const terms = band.terms.map((t, i) => {
         if (b !== g.band || i !== g.term) return t;
         const params = { ...t.params, [g.param]: String(value) };
-        const text = [t.name, ...t.positional, ...Object.entries(params).map(([k, v]) => `${k}=${v}`)].join(':');
+        const text = [t.name, ...t.positional, ...Object.entries(params).map(([k, v]) => `${k}=${v}`), ...(t.delays ? [`delays=${t.delays.join(',')}`] : [])].join(':');
         return { ...t, params, text };
       });
       return { terms, text: terms.map((t) => t.text).join('+') };

@@ -2,6 +2,7 @@ import type { Dataset } from '../data/dataset.js';
 import { InputError } from '../data/errors.js';
 import type { Matrix64 } from '../linalg/matrix.js';
 import { hstack } from '../linalg/matrix.js';
+import { delayColumns } from './delays.js';
 import type { FeatureBand, FeatureSpec, FeatureTerm } from './spec.js';
 
 /** What a feature builder may look at. */
@@ -55,7 +56,7 @@ export async function buildTerm(term: FeatureTerm, ctx: FeatureContext): Promise
       throw new InputError(`${where}: values: row ${r}, column ${i - r * m.cols} is ${m.data[i]}; expected finite numbers`);
     }
   }
-  return m;
+  return term.delays ? delayColumns(m, ctx.dataset.samples.block, term.delays) : m;
 }
 
 /** One band: its terms built and stacked side by side ('+'). */

@@ -1,4 +1,5 @@
 import { InputError } from '../data/errors.js';
+import { parseDelays } from './delays.js';
 
 /**
  * Feature specifications, as typed on the command line:
@@ -9,6 +10,9 @@ import { InputError } from '../data/errors.js';
  *   term   := 'file:' path              (the path is taken verbatim)
  *
  * e.g. `oasm:sigma=1.8`, `sp:sigma=3.4+sl`, `file:features/layer12.npy`.
+ *
+ * Any term may end in the modifier `:delays=1,2,3,4` (FIR delays in samples, features/delays.ts);
+ * it is taken out of `params` into `delays` here, so features never see it.
  */
 export interface FeatureTerm {
   /** Registered feature name, lower case (e.g. 'oasm', 'file'). */
@@ -19,6 +23,8 @@ export interface FeatureTerm {
   positional: string[];
   /** The term as written. */
   text: string;
+  /** FIR delays (samples) from the `delays=` modifier, in the order written; absent when not given. */
+  delays?: number[];
 }
 
 export interface FeatureBand {
@@ -32,6 +38,20 @@ export interface FeatureSpec {
 }
 
 export function parseTerm(text: string): FeatureTerm {
+  const term = parseTermArgs(text);
+  if (term.name === 'file') {
+    // `file:<path>:delays=…` — the path is verbatim up to a trailing delays modifier.
+    const m = /^(.*):delays=([^:]*)$/.exec(term.params.path);
+    if (!m) return term;
+    if (m[1] === '') throw new InputError(`--features: "${term.text}": expected file:<path to a samples × features .npy>`);
+    return { ...term, params: { path: m[1] }, positional: [m[1]], delays: parseDelays(m[2], term.text) };
+  }
+  if (!('delays' in term.params)) return term;
+  const { delays, ...params } = term.params;
+  return { ...term, params, delays: parseDelays(delays, term.text) };
+}
+
+function parseTermArgs(text: string): FeatureTerm {
   const t = text.trim();
   if (t === '') throw new InputError(`--features: empty feature term in "${text}"; expected e.g. oasm:sigma=1.8`);
   const colon = t.indexOf(':');
