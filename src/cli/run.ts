@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { readExperiment } from '../pipeline/sweep/experiment.js';
 import { parallelism, runLocal, type RunProgress } from '../pipeline/sweep/local.js';
@@ -8,7 +8,7 @@ import { planExperiment, type SweepJob, type SweepPlan } from '../pipeline/sweep
 import { checkRedis, DEFAULT_ATTEMPTS, DEFAULT_BACKOFF_MS, DEFAULT_QUEUE_NAME, enqueuePlan } from '../pipeline/sweep/queue.js';
 import { DEFAULT_STALE_MS, ResultStore } from '../pipeline/sweep/store.js';
 import { num, table } from './format.js';
-import { backendOption, intArg } from './options.js';
+import { backendOption, intArg, positiveIntArg } from './options.js';
 
 export interface RunCommandOptions {
   store?: string;
@@ -30,13 +30,9 @@ export function storePath(opt: string | undefined, fromExperiment: string | null
   return resolve(opt ?? fromExperiment ?? 'brainmap-store');
 }
 
-/** Parser for an integer option ≥ 1. */
-export function positiveInt(name: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer`);
-    return n;
-  };
+/** Parser for an integer option ≥ 1 (decimal digits only). */
+export function positiveInt(_name: string) {
+  return positiveIntArg();
 }
 
 export function registerRunCommand(program: Command): void {

@@ -1,0 +1,100 @@
+/**
+ * The architecture registry: a Hugging Face folder's config.json `model_type` → the forward pass
+ * that returns every hidden state as transformers' `output_hidden_states=True`.
+ *
+ * Per family, what the states are (L blocks → L + 1 states):
+ *  - gpt2: embeddings (token + position), then the output of blocks 1 … L − 1, and last the
+ *    final layer norm's output (`ln_f`), as transformers' GPT2Model;
+ *  - llama, mistral, qwen2, qwen3: embeddings, blocks 1 … L − 1, and last the final RMSNorm's
+ *    output (`norm`) (src/features/lm/llama.ts).
+ * Every other model_type is refused in one line naming it and the supported list.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { InputError, inputError } from '../../data/errors.js';
+import { readText } from '../../io/fsutil.js';
+import type { Backend } from '../../linalg/backend.js';
+import { Gpt2Model, SafetensorsGpt2Weights } from './gpt2.js';
+import { LLAMA_MODEL_TYPES, LlamaModel } from './llama.js';
+
+/** model_type values brainmap runs. */
+export const SUPPORTED_MODEL_TYPES: readonly string[] = ['gpt2', ...LLAMA_MODEL_TYPES];
+
+/** A loaded model of any supported architecture. */
+export interface ArchitectureModel {
+  readonly modelType: string;
+  /** Number of blocks L (L + 1 hidden states). */
+  readonly nLayer: number;
+  /** Width of the hidden states. */
+  readonly hiddenSize: number;
+  /** Causal (decoder) models see only earlier tokens. */
+  readonly causal: boolean;
+  /** result[s][l]: hidden state l of sequence s, T_s × hiddenSize row-major float32. */
+  hiddenStates(sequences: readonly (readonly number[])[], backend: Backend): Promise<Float32Array[][]>;
+}
+
+/** Reads `model_type` from `<dir>/config.json` (InputError naming the file when missing). */
+export function readModelType(dir: string): string {
+  const path = join(dir, 'config.json');
+  if (!existsSync(path)) throw inputError(path, 'config', 'no such file; expected the model\'s config.json');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readText(path, 'config'));
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    throw inputError(path, 'config', `is not valid JSON (${(err as Error).message})`);
+  }
+  const mt = (raw as { model_type?: unknown } | null)?.model_type;
+  if (typeof mt !== 'string' || mt === '') throw inputError(path, 'model_type', `missing; expected one of ${SUPPORTED_MODEL_TYPES.join(', ')}`);
+  return mt;
+}
+
+/** Throws the one-line error for a model_type brainmap does not run. */
+export function checkModelType(modelType: string, source: string): void {
+  if (!SUPPORTED_MODEL_TYPES.includes(modelType)) {
+    throw inputError(source, 'model_type', `${JSON.stringify(modelType)} is not supported; expected one of ${SUPPORTED_MODEL_TYPES.join(', ')}`);
+  }
+}
+
+class Gpt2Architecture implements ArchitectureModel {
+  readonly modelType = 'gpt2';
+  readonly causal = true;
+  private readonly weights: SafetensorsGpt2Weights;
+  constructor(dir: string) {
+    this.weights = new SafetensorsGpt2Weights(dir);
+  }
+  get nLayer(): number { return this.weights.config.nLayer; }
+  get hiddenSize(): number { return this.weights.config.nEmbd; }
+  async hiddenStates(sequences: readonly (readonly number[])[], backend: Backend): Promise<Float32Array[][]> {
+    const d = this.hiddenSize;
+    const offsets = [0];
+    for (const s of sequences) offsets.push(offsets[offsets.length - 1] + s.length);
+    const out: Float32Array[][] = sequences.map(() => []);
+    await new Gpt2Model(this.weights, backend).forwardBatch(sequences, (_layer, state) => {
+      sequences.forEach((_, s) => out[s].push(state.slice(offsets[s] * d, offsets[s + 1] * d)));
+    });
+    return out;
+  }
+}
+
+class LlamaArchitecture implements ArchitectureModel {
+  readonly causal = true;
+  private readonly model: LlamaModel;
+  constructor(dir: string) {
+    this.model = new LlamaModel(dir);
+  }
+  get modelType(): string { return this.model.config.modelType; }
+  get nLayer(): number { return this.model.config.nLayer; }
+  get hiddenSize(): number { return this.model.config.hiddenSize; }
+  hiddenStates(sequences: readonly (readonly number[])[], backend: Backend): Promise<Float32Array[][]> {
+    return this.model.hiddenStates(sequences, backend);
+  }
+}
+
+/** Opens a Hugging Face model folder with the forward pass of its model_type. */
+export function openArchitecture(dir: string): ArchitectureModel {
+  const modelType = readModelType(dir);
+  checkModelType(modelType, join(dir, 'config.json'));
+  if (modelType === 'gpt2') return new Gpt2Architecture(dir);
+  return new LlamaArchitecture(dir);
+}
