@@ -12,6 +12,7 @@ import { registerRunCommand } from './run.js';
 import { registerWorkerCommand } from './worker.js';
 import { registerStatusCommand } from './status.js';
 import { registerFeaturesCommand } from './features.js';
+import { registerCollectCommand } from './collect.js';
 
 /** The command whose usage error commander raised (set by each command's exit override). */
 const failedCommand = new WeakMap<CommanderError, Command>();
@@ -47,6 +48,7 @@ export function buildProgram(): Command {
   registerWorkerCommand(program);
   registerStatusCommand(program);
   registerFeaturesCommand(program);
+  registerCollectCommand(program);
   overrideExits(program);
   return program;
 }
