@@ -166,3 +166,72 @@ export function planFolds(design: FoldDesign, labels: string[] | Int32Array, sou
   if (labels instanceof Int32Array) throw new TypeError('planFolds: label design needs string labels');
   return labelFolds(labels, source);
 }
+
+/**
+ * Rows of `rows` (row indices) and every row within `gap` samples of one of them in the same
+ * block: marks[r] = 1 iff |r − t| ≤ gap and blocks[r] = blocks[t] for some t in `rows`.
+ * `blocks` has one block id per row (rows of a block contiguous, in time order).
+ */
+function nearRows(rows: ArrayLike<number>, blocks: Int32Array, gap: number): Uint8Array {
+  const n = blocks.length;
+  const marks = new Uint8Array(n);
+  for (let k = 0; k < rows.length; k++) {
+    const t = rows[k];
+    for (let r = Math.max(0, t - gap); r <= Math.min(n - 1, t + gap); r++) if (blocks[r] === blocks[t]) marks[r] = 1;
+  }
+  return marks;
+}
+
+/**
+ * Gaps between training and held-out samples (`--gap N`), so that autocorrelation cannot leak
+ * across a train/test boundary. A training row is dropped when it lies within `gap` samples of a
+ * held-out row of the same block (story, run, sentence: `blocks[r]`, one id per row of the
+ * experiment, rows of a block contiguous): |r − t| ≤ gap. For contiguous test blocks this drops
+ * `gap` samples on each side of the block (one side at the ends of a block or of the data); for
+ * shuffled folds, where held-out rows are scattered, it drops the `gap` neighbours on each side of
+ * every held-out row, which can remove most of the training set for large gaps.
+ *
+ * Outer folds: `train` loses the rows near `test` (order kept). Inner folds are gapped the same way
+ * inside the remaining outer training set: validation rows dropped from the outer training set
+ * are dropped from the inner fold, then inner training rows within `gap` of a remaining validation
+ * row are dropped; an inner fold left without validation rows is removed. Positions are remapped
+ * to the new outer `train`. gap = 0 returns the folds unchanged.
+ *
+ * Throws an InputError (naming `source`) when a gap leaves a fold with no training rows or with no
+ * inner fold that still trains on something.
+ */
+export function applyGap(folds: OuterFold[], blocks: Int32Array, gap: number, source: string): OuterFold[] {
+  if (!(Number.isInteger(gap) && gap >= 0)) throw new RangeError(`applyGap: gap must be a non-negative integer (got ${gap})`);
+  if (gap === 0) return folds;
+  return folds.map((fold, f) => {
+    const nearTest = nearRows(fold.test, blocks, gap);
+    // newPos[q] = position in the new train of old train position q, or -1 when dropped.
+    const newPos = new Int32Array(fold.train.length).fill(-1);
+    const kept: number[] = [];
+    fold.train.forEach((r, q) => { if (!nearTest[r]) { newPos[q] = kept.length; kept.push(r); } });
+    if (kept.length === 0) throw new InputError(`${source}: gap: --gap ${gap} leaves outer fold ${f} with no training samples; expected a smaller gap`);
+    const train = Int32Array.from(kept);
+    const inner: InnerFold[] = [];
+    for (const fo of fold.inner) {
+      const val = Array.from(fo.val).filter((q) => newPos[q] >= 0);
+      if (val.length === 0) continue;
+      const nearVal = nearRows(val.map((q) => fold.train[q]), blocks, gap);
+      const tr = Array.from(fo.train).filter((q) => newPos[q] >= 0 && !nearVal[fold.train[q]]);
+      if (tr.length === 0) throw new InputError(`${source}: gap: --gap ${gap} leaves an inner fold of outer fold ${f} with no training samples; expected a smaller gap`);
+      inner.push({ train: Int32Array.from(tr, (q) => newPos[q]), val: Int32Array.from(val, (q) => newPos[q]) });
+    }
+    if (inner.length === 0) throw new InputError(`${source}: gap: --gap ${gap} leaves outer fold ${f} with no inner fold to choose α; expected a smaller gap`);
+    return { train, test: fold.test, inner };
+  });
+}
+
+/** Block id (0, 1, …) of every row of `rows`, from the dataset's `block` column (for applyGap). */
+export function blockIds(blockLabels: readonly string[], rows: Int32Array): Int32Array {
+  const ids = new Map<string, number>();
+  return Int32Array.from(rows, (r) => {
+    const b = blockLabels[r];
+    let id = ids.get(b);
+    if (id === undefined) { id = ids.size; ids.set(b, id); }
+    return id;
+  });
+}
