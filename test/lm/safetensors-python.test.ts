@@ -45,3 +45,12 @@ test('a two-shard bfloat16 checkpoint (model.safetensors.index.json) reads tenso
   assert.throws(() => m.get('nope.weight', [3]), (e: unknown) => e instanceof InputError
     && e.message === `${join(DIR, 'sharded')} (2 shards): nope.weight: missing tensor (expected shape [3])`);
 });
+
+test('getRows reads only the rows asked for (embedding lookups), equal to the rows of the whole tensor', () => {
+  const m = SafetensorsModel.open(join(DIR, 'sharded'));
+  const e = expected.tensors.bf16['embed.weight'];
+  const rows = m.getRows('embed.weight', [5, 4], [3, 0, 3, 4]);
+  assert.deepEqual(bits(rows), [3, 0, 3, 4].flatMap((r) => e.bits.slice(r * 4, r * 4 + 4)));
+  assert.throws(() => m.getRows('embed.weight', [4, 5], [0]), (err: unknown) => err instanceof InputError && err.message.includes('has shape [5, 4]; expected [4, 5]'));
+  assert.throws(() => m.getRows('embed.weight', [5, 4], [5]), /row 5 is outside 0 … 4/);
+});

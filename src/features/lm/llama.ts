@@ -275,9 +275,12 @@ export class LlamaModel {
   }
 
   /** Tensor `name` of the base model, stored bare (XxxModel) or under `model.` (XxxForCausalLM). */
+  private tensorName(name: string): string {
+    return this.st.find(name) ? name : this.st.find(`model.${name}`) ? `model.${name}` : name;
+  }
+
   private tensor(name: string, shape: readonly number[]): Float32Array {
-    const stored = this.st.find(name) ? name : this.st.find(`model.${name}`) ? `model.${name}` : name;
-    return this.st.get(stored, shape);
+    return this.st.get(this.tensorName(name), shape);
   }
 
   private block(i: number): LlamaBlock {
@@ -332,16 +335,15 @@ export class LlamaModel {
       }
       for (let t = 0; t < T; t++) pos[offsets[s] + t] = t;
     }
-    const embed = this.tensor('embed_tokens.weight', [c.vocabSize, d]);
-    const x = new Float32Array(R * d);
-    let r = 0;
+    const allIds: number[] = [];
     for (const seq of sequences) {
       for (const id of seq) {
         if (!Number.isInteger(id) || id < 0 || id >= c.vocabSize) throw new RangeError(`token id ${id} is outside the vocabulary (0 … ${c.vocabSize - 1})`);
-        x.set(embed.subarray(id * d, (id + 1) * d), r * d);
-        r++;
+        allIds.push(id);
       }
     }
+    // Only the rows of the tokens used are read (Llama-3's table is 128256 × d).
+    const x = this.st.getRows(this.tensorName('embed_tokens.weight'), [c.vocabSize, d], allIds);
     const states: Float32Array[] = [x.slice()];
     const invFreq = ropeInvFreq(hd, c.ropeTheta, c.ropeScaling);
     const group = c.nHead / c.nKvHead;

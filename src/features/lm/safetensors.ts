@@ -306,4 +306,43 @@ export class SafetensorsModel {
     }
     return readTensor(info);
   }
+
+  /**
+   * Reads only some rows of a matrix tensor `name` (shape [n, d], checked), as f32:
+   * result row i is stored row rows[i] (an embedding lookup without reading the whole table).
+   * Each distinct row is read once, by position.
+   */
+  getRows(name: string, shape: readonly [number, number], rows: readonly number[]): Float32Array {
+    const info = this.find(name);
+    if (!info || info.shape.length !== 2 || info.shape[0] !== shape[0] || info.shape[1] !== shape[1]) {
+      this.get(name, shape); // throws the missing-tensor / wrong-shape error
+      throw inputError(this.dir, name, 'unreachable');
+    }
+    const d = shape[1];
+    const rowBytes = d * DTYPE_BYTES[info.dtype];
+    const out = new Float32Array(rows.length * d);
+    const read = new Map<number, Float32Array>();
+    let fd: number;
+    try {
+      fd = openSync(info.file, 'r');
+    } catch (err) {
+      throw inputError(info.file, info.name, `cannot open (${describeFsError(err)})`);
+    }
+    try {
+      rows.forEach((r, i) => {
+        if (!Number.isInteger(r) || r < 0 || r >= shape[0]) throw new RangeError(`${info.name}: row ${r} is outside 0 … ${shape[0] - 1}`);
+        let v = read.get(r);
+        if (!v) {
+          const bytes = new Uint8Array(rowBytes);
+          readAt(fd, bytes, info.offset + r * rowBytes, info.file, info.name);
+          v = toFloat32(bytes, info.dtype);
+          read.set(r, v);
+        }
+        out.set(v, i * d);
+      });
+    } finally {
+      closeSync(fd);
+    }
+    return out;
+  }
 }
