@@ -8,7 +8,7 @@ import { getLmFeatures } from '../features/lm/cache.js';
 import { LM_POOLINGS, type LmContext, type LmPooling } from '../features/lm/extract.js';
 import { layerFileName, type LmManifest } from '../features/lm/cache.js';
 import { DelayedProgress } from './progress.js';
-import { backendOption, intArg } from './options.js';
+import { backendOption, intArg, seedArg } from './options.js';
 
 export interface FeaturesLmOptions {
   model: string;
@@ -39,7 +39,7 @@ export function registerFeaturesCommand(program: Command): void {
     .requiredOption('--out <dir>', 'folder for layer<k>_<pool>.npy (samples × d, float32) and manifest.json')
     .option('--pool <list>', 'poolings to write: last, mean, sum (comma-separated)', poolList, [...LM_POOLINGS])
     .addOption(new Option('--context <rule>', 'previous samples of the same block as context, or none').choices(['block', 'none']).default('block'))
-    .option('--seed <n>', 'initialisation seed (untrained models only; default 0)', intArg('--seed'))
+    .option('--seed <n>', 'initialisation seed (untrained models only; default 0)', seedArg())
     .option('--no-cache', 'neither read nor write the feature cache ($BRAINMAP_CACHE or ./.brainmap-cache)')
     .addOption(backendOption())
     .option('--threads <n>', 'BLAS threads (default: all cores)', intArg('--threads'))

@@ -79,6 +79,11 @@ export async function main(argv: string[]): Promise<void> {
   }
 }
 
+// A closed pipe (`brainmap … | head`) ends the program quietly, as other command-line tools do.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit();
+  throw err;
+});
 process.on('uncaughtException', (err) => {
   process.exitCode = reportFailure(err, 'brainmap');
   process.exit();

@@ -276,6 +276,12 @@ export function parseSimSpec(spec: string): { kind: 'pereira' | 'fedorenko' | 'b
     }
     options[k as keyof SimOptions] = Number(v);
   }
+  if (options.seed !== undefined && !(Number.isInteger(options.seed) && options.seed >= 0 && options.seed <= 0xffffffff)) {
+    throw new InputError(`${spec}: dataset: seed=${options.seed} must be an integer in 0…4294967295`);
+  }
+  // Bounded so that y stays within memory (Pereira: voxels per subject; Fedorenko, Blank: a multiplier of the real counts).
+  const maxUnits = kind === 'pereira' ? 20000 : 1000;
+  if (options.units !== undefined && options.units > maxUnits) throw new InputError(`${spec}: dataset: units=${options.units} must be at most ${maxUnits}`);
   if (options.rho !== undefined && !(options.rho >= 0 && options.rho < 1)) throw new InputError(`${spec}: dataset: rho=${options.rho} must be in [0, 1)`);
   if (options.units !== undefined && !(options.units > 0)) throw new InputError(`${spec}: dataset: units=${options.units} must be > 0`);
   return { kind, options };

@@ -50,6 +50,7 @@ export async function buildTerm(term: FeatureTerm, ctx: FeatureContext): Promise
   if (m.rows !== n) {
     throw new InputError(`${where}: rows: has ${m.rows} rows; expected ${n} (one per sample of ${ctx.dataset.name})`);
   }
+  if (m.cols < 1) throw new InputError(`${where}: columns: has 0 columns; expected at least one feature column`);
   for (let i = 0; i < m.data.length; i++) {
     if (!Number.isFinite(m.data[i])) {
       const r = Math.floor(i / m.cols);

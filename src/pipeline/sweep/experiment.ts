@@ -19,7 +19,6 @@
  * files, `file:` features, `path=`/`dir=` feature arguments, `store`) are relative to the
  * experiment file. Every problem is an InputError "<file>: <field path>: <what was expected>".
  */
-import { readFileSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { InputError, inputError } from '../../data/errors.js';
@@ -27,7 +26,7 @@ import { parseFeatureSpec } from '../../features/spec.js';
 import { expandGrid } from '../../features/grid.js';
 import { datasetSourcePrefixes } from '../../io/dataset.js';
 import { splitAssemblySpec } from '../../io/assemblies.js';
-import { describeFsError } from '../../io/fsutil.js';
+import { readText } from '../../io/fsutil.js';
 import type { Estimator } from '../../regression/ridge.js';
 import type { SplitScheme } from '../../regression/splits.js';
 import type { SelectMode } from '../select.js';
@@ -190,6 +189,9 @@ export function validateExperiment(raw: unknown, file: string, baseDir: string, 
   return { name, description, file, datasets, features, splits, estimators, seeds, select, alphas, store };
 }
 
+/** Most alias expansions an experiment file may use (YAML "billion laughs" files are refused). */
+export const MAX_ALIAS_COUNT = 100;
+
 /** Parses experiment text (YAML 1.2, so JSON too). YAML syntax errors name the line and column. */
 export function parseExperiment(text: string, file: string, baseDir: string = process.cwd()): Experiment {
   const doc = parseDocument(text, { uniqueKeys: true });
@@ -201,16 +203,22 @@ export function parseExperiment(text: string, file: string, baseDir: string = pr
     throw inputError(file, where, `YAML syntax error: ${what}`);
   }
   const stem = basename(file, extname(file)).replace(/[^A-Za-z0-9._-]/g, '_') || 'experiment';
-  return validateExperiment(doc.toJS(), file, baseDir, stem);
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (e) {
+    // The YAML library throws ReferenceError for an alias without anchor and for alias bombs.
+    if (!(e instanceof ReferenceError)) throw e;
+    const unresolved = /^Unresolved alias.*: (.*)$/.exec(e.message);
+    if (unresolved) throw inputError(file, 'YAML', `alias *${unresolved[1]} has no anchor &${unresolved[1]} before it`);
+    throw inputError(file, 'YAML', `aliases expand to too much data (more than ${MAX_ALIAS_COUNT} expansions: a guard against "billion laughs" files); expected an experiment file that repeats less through aliases`);
+  }
+  return validateExperiment(value, file, baseDir, stem);
 }
 
 /** Reads and validates an experiment file (.yaml, .yml or .json). */
 export function readExperiment(path: string): Experiment {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw inputError(path, 'experiment', describeFsError(err));
-  }
+  // A missing file, a folder, unreadable bytes or invalid UTF-8: one InputError naming the file.
+  const text = readText(path, 'experiment');
   return parseExperiment(text, path, dirname(resolve(path)));
 }
