@@ -1,12 +1,13 @@
 /**
  * `npm run bench`: prints figures (never pass/fail on time).
  *   npm run bench              linalg kernels + the issue's ridge workload on the default backend
- *   npm run bench -- --numpy   also runs the plain-numpy baseline of the same workload (needs python3 + numpy)
+ *   npm run bench -- --repeat=N   N back-to-back (brainmap, numpy) pairs of each ridge row (default 1)
+ *   npm run bench -- --no-numpy   skip the numpy reference of the ridge rows (then the recorded figure is shown)
+ *   npm run bench -- --ridge-record   write this run's numpy figures to bench/ridge-reference.json
+ *   (the ridge rows compare with numpy from $BRAINMAP_PYTHON, ./.venv/bin/python or python3; see bench/ridge.ts)
  *   npm run bench -- --small   a 10× smaller ridge workload (quick check)
  *   npm run bench -- --no-lm   skip the language-model forward-pass figures
  */
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { getBackend } from '../src/linalg/index.js';
 import { benchLinalg } from './linalg.js';
 import { benchRidge, ISSUE_WORKLOAD } from './ridge.js';
@@ -17,10 +18,10 @@ const backend = getBackend('auto');
 console.log(`brainmap bench — backend ${backend.name}, ${backend.getThreads()} BLAS threads, node ${process.version}`);
 await benchLinalg();
 const cfg = args.has('--small') ? { ...ISSUE_WORKLOAD, units: 1350 } : ISSUE_WORKLOAD;
-await benchRidge(backend, cfg);
+const repeatArg = process.argv.find((a) => a.startsWith('--repeat='));
+console.log('issue 13 rows 1–2: nested-CV ridge');
+await benchRidge(backend, cfg, { repeat: repeatArg ? Number(repeatArg.slice('--repeat='.length)) : 1, noReference: args.has('--no-numpy'), record: args.has('--ridge-record') });
 if (!args.has('--no-lm')) await benchLm();
-if (args.has('--numpy')) {
-  const script = fileURLToPath(new URL('./numpy_baseline.py', import.meta.url));
-  const r = spawnSync('python3', [script, String(cfg.samples), String(cfg.features), String(cfg.units), String(cfg.folds)], { stdio: 'inherit' });
-  if (r.error || r.status !== 0) console.log(`numpy baseline did not run (${r.error?.message ?? `exit ${r.status}`}); it needs python3 with numpy`);
-}
+// Row 5 of issue 13 (banded ridge, the paper's 1000 γ samples, vs a single ridge fit and himalaya's
+// GroupRidgeCV): not measured yet — it belongs to the banded-ridge work (issue 13 point 2).
+console.log('issue 13 row 5: banded ridge (2 bands, 1000 γ samples) — not benchmarked yet (issue 13 point 2)');
