@@ -5,7 +5,7 @@ import { getBackend } from '../linalg/index.js';
 import { auditFeatures, type AuditJson } from '../pipeline/audit.js';
 import type { SelectMode } from '../pipeline/select.js';
 import { num, table } from './format.js';
-import { backendOption, intArg, seedArg } from './options.js';
+import { backendOption, positiveIntArg, seedArg } from './options.js';
 import { DelayedProgress } from './progress.js';
 
 interface AuditCommandOptions {
@@ -51,7 +51,7 @@ export function registerAuditCommand(program: Command): void {
     .option('--oasm <spec>', 'OASM baseline (default oasm:sigma=2)')
     .addOption(new Option('--select <how>', 'grid selection').choices(['validation', 'test']).default('validation'))
     .option('--seed <n>', 'seed of the fold-label shuffle', seedArg(), 42)
-    .option('--n-iter <n>', 'band-weight samples of the banded fits', intArg('--n-iter'), 100)
+    .option('--n-iter <n>', 'band-weight samples of the banded fits', positiveIntArg(), 100)
     .option('--banded-seed <n>', 'seed of the band-weight sampler', seedArg(), 0)
     .option('--no-brainscore', "skip Brain-Score's protocol")
     .addOption(new Option('--compat <what>', "reproduce the authors' code where it differs from the method (docs/method.md §8; README: What --compat paper changes): features z-scored once per outer fold, Schrimpf's r, blocked statistics with labels in the original row order (§6.1)").choices(['paper']))

@@ -8,7 +8,7 @@ import { getLmFeatures } from '../features/lm/cache.js';
 import { LM_POOLINGS, type LmContext, type LmPooling } from '../features/lm/extract.js';
 import { layerFileName, type LmManifest } from '../features/lm/cache.js';
 import { DelayedProgress } from './progress.js';
-import { backendOption, intArg, seedArg } from './options.js';
+import { backendOption, positiveIntArg, seedArg } from './options.js';
 
 export interface FeaturesLmOptions {
   model: string;
@@ -42,7 +42,7 @@ export function registerFeaturesCommand(program: Command): void {
     .option('--seed <n>', 'initialisation seed (untrained models only; default 0)', seedArg())
     .option('--no-cache', 'neither read nor write the feature cache ($BRAINMAP_CACHE or ./.brainmap-cache)')
     .addOption(backendOption())
-    .option('--threads <n>', 'BLAS threads (default: all cores)', intArg('--threads'))
+    .option('--threads <n>', 'BLAS threads (default: all cores)', positiveIntArg())
     .action(runFeaturesLm);
 }
 

@@ -9,7 +9,7 @@ import type { SelectMode } from '../pipeline/select.js';
 import type { SplitScheme } from '../regression/splits.js';
 import type { Blocking } from '../scoring/significance.js';
 import { num, table, warningLine } from './format.js';
-import { backendOption, intArg, seedArg } from './options.js';
+import { backendOption, positiveIntArg, seedArg } from './options.js';
 import { DelayedProgress } from './progress.js';
 
 interface PartitionCommandOptions {
@@ -41,11 +41,11 @@ export function registerPartitionCommand(program: Command): void {
     .addOption(new Option('--split <scheme>', 'train/test folds').choices(['contiguous', 'shuffled']).default('contiguous'))
     .option('--seed <n>', 'seed of the fold-label shuffle', seedArg(), 42)
     .addOption(new Option('--select <how>', 'grid selection').choices(['validation', 'test']).default('validation'))
-    .option('--n-iter <n>', 'band-weight samples of the banded fit', intArg('--n-iter'), 200)
+    .option('--n-iter <n>', 'band-weight samples of the banded fit', positiveIntArg(), 200)
     .option('--banded-seed <n>', 'seed of the band-weight sampler', seedArg(), 0)
     .addOption(new Option('--blocking <how>', 'average squared errors within blocks before the unit-wise t-test; "paper" reproduces the authors\' mis-ordered labels').choices(['none', 'block', 'paper']).default('block'))
     .addOption(new Option('--compat <what>', "reproduce the authors' code where it differs from the method (docs/method.md §8; README: What --compat paper changes): features z-scored once per outer fold, Schrimpf's r, block labels taken in the original row order for fold-ordered errors").choices(['paper']))
-    .option('--block-chunk <n>', 'cut blocks into chunks of at most n samples for the test (Blank: 10)', intArg('--block-chunk'))
+    .option('--block-chunk <n>', 'cut blocks into chunks of at most n samples for the test (Blank: 10)', positiveIntArg())
     .addOption(backendOption())
     .option('--out <dir>', 'write partition.json and units.csv here')
     .option('--json', 'print JSON instead of tables')

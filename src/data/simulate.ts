@@ -271,10 +271,11 @@ export function parseSimSpec(spec: string): { kind: 'pereira' | 'fedorenko' | 'b
   const keys = Object.keys(SIM_DEFAULTS[kind]) as (keyof SimOptions)[];
   for (const arg of parts.slice(2)) {
     const [k, v] = arg.split('=');
-    if (!keys.includes(k as keyof SimOptions) || v === undefined || !Number.isFinite(Number(v))) {
+    const value = v !== undefined && /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(v) ? Number(v) : NaN;
+    if (!keys.includes(k as keyof SimOptions) || !Number.isFinite(value)) {
       throw new InputError(`${spec}: dataset: "${arg}" is not key=number with key one of ${keys.join(', ')}`);
     }
-    options[k as keyof SimOptions] = Number(v);
+    options[k as keyof SimOptions] = value;
   }
   if (options.seed !== undefined && !(Number.isInteger(options.seed) && options.seed >= 0 && options.seed <= 0xffffffff)) {
     throw new InputError(`${spec}: dataset: seed=${options.seed} must be an integer in 0…4294967295`);

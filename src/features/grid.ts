@@ -1,5 +1,5 @@
 import { InputError } from '../data/errors.js';
-import type { FeatureSpec, FeatureTerm } from './spec.js';
+import { parseDecimal, type FeatureSpec, type FeatureTerm } from './spec.js';
 
 /**
  * Hyper-parameter grids in feature specs: `oasm:sigma=grid`, `sp:sigma=grid`, `wp:sigma=grid`,
@@ -50,8 +50,14 @@ export function gridValues(term: FeatureTerm, param: string, raw: string): numbe
     }
     return g();
   }
-  const values = raw.split(',').map((v) => Number(v.trim()));
-  if (values.some((v) => !Number.isFinite(v))) throw new InputError(`--features: "${term.text}": ${param}=${raw} is not a comma-separated list of numbers`);
+  const items = raw.split(',').map((v) => v.trim());
+  const empty = items.findIndex((v) => v === '');
+  if (empty >= 0) throw new InputError(`--features: "${term.text}": ${param}=${raw} has an empty item (position ${empty + 1}); expected a comma-separated list of numbers such as ${param}=0.5,1,2`);
+  const values = items.map(parseDecimal);
+  const bad = values.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) throw new InputError(`--features: "${term.text}": ${param}=${raw}: '${items[bad]}' is not a decimal number; expected a comma-separated list of numbers such as ${param}=0.5,1,2`);
+  const dup = values.findIndex((v, i) => values.indexOf(v) !== i);
+  if (dup >= 0) throw new InputError(`--features: "${term.text}": ${param}=${raw}: ${items[dup]} appears twice; expected each value once`);
   return values;
 }
 

@@ -86,6 +86,14 @@ export function parseFeatureSpec(text: string): FeatureSpec {
   return { bands, text: text.trim() };
 }
 
+/**
+ * A decimal number as written in a spec (`1.8`, `-2`, `.5`, `1e-3`): no blanks, no hex (`0x10`),
+ * no `Infinity`; NaN for anything else, including the empty string.
+ */
+export function parseDecimal(raw: string): number {
+  return /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(raw) ? Number(raw) : NaN;
+}
+
 /** A numeric parameter, with a message naming the term and what was expected. */
 export function numberParam(term: FeatureTerm, key: string, opts: { min?: number; max?: number; integer?: boolean; fallback?: number } = {}): number {
   const raw = term.params[key];
@@ -93,7 +101,7 @@ export function numberParam(term: FeatureTerm, key: string, opts: { min?: number
     if (opts.fallback !== undefined) return opts.fallback;
     throw new InputError(`--features: "${term.text}": missing ${key}=<number>`);
   }
-  const v = Number(raw);
+  const v = parseDecimal(raw);
   const range = `${opts.min ?? '-∞'}…${opts.max ?? '∞'}`;
   if (!Number.isFinite(v) || (opts.integer && !Number.isInteger(v)) || (opts.min !== undefined && v < opts.min) || (opts.max !== undefined && v > opts.max)) {
     throw new InputError(`--features: "${term.text}": ${key}=${raw} is not ${opts.integer ? 'an integer' : 'a number'} in ${range}`);
