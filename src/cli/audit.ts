@@ -7,6 +7,8 @@ import type { SelectMode } from '../pipeline/select.js';
 import { num, table } from './format.js';
 import { backendOption, positiveIntArg, seedArg } from './options.js';
 import { DelayedProgress } from './progress.js';
+import { checkOutputDir, writeFailure } from './outpath.js';
+import { ResultWriteError } from '../pipeline/results.js';
 
 interface AuditCommandOptions {
   dataset: string;
@@ -59,20 +61,29 @@ export function registerAuditCommand(program: Command): void {
     .option('--out <dir>', 'write audit.json and every analysis (score.json, partition.json, units.csv) here')
     .option('--json', 'print audit.json instead of tables')
     .action(async (opts: AuditCommandOptions) => {
+      // An unusable --out fails now, not after the fits.
+      if (opts.out) checkOutputDir(opts.out, '--out');
       const backend = getBackend(opts.backend);
       const dataset = await loadDataset(opts.dataset, { stimuli: opts.stimuli });
       const progress = new DelayedProgress('audit');
       let audit: AuditJson;
+      // If writing still fails, the audit is printed anyway and the failure is one error line.
+      let writeError: unknown = null;
       try {
         audit = await auditFeatures(dataset, opts.features, {
           backend, simple: opts.simple, oasm: opts.oasm, select: opts.select, seed: opts.seed, bandedIter: opts.nIter,
           bandedSeed: opts.bandedSeed, brainscore: opts.brainscore, compat: opts.compat, outDir: opts.out ? resolve(opts.out) : undefined,
           onProgress: (d, t) => progress.update(d, t),
         });
+      } catch (err) {
+        if (!(err instanceof ResultWriteError)) throw err;
+        audit = err.result as AuditJson;
+        writeError = err;
       } finally {
         progress.stop();
       }
-      if (opts.json) { process.stdout.write(JSON.stringify(audit, null, 2) + '\n'); return; }
-      process.stdout.write(formatAudit(audit) + (opts.out ? `\nwrote ${resolve(opts.out)}/audit.json and one folder per analysis\n` : ''));
+      if (opts.json) process.stdout.write(JSON.stringify(audit, null, 2) + '\n');
+      else process.stdout.write(formatAudit(audit) + (opts.out && writeError === null ? `\nwrote ${resolve(opts.out)}/audit.json and one folder per analysis\n` : ''));
+      if (writeError !== null) throw writeFailure(opts.out as string, '--out', writeError);
     });
 }

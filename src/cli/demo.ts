@@ -5,6 +5,7 @@ import { getBackend } from '../linalg/index.js';
 import { runDemo, DEMO_ANALYSES, DEMO_DATASETS } from '../pipeline/demo.js';
 import { num, table } from './format.js';
 import { DelayedProgress } from './progress.js';
+import { checkOutputDir } from './outpath.js';
 import { InputError } from '../data/errors.js';
 import { writeReport } from '../report/index.js';
 
@@ -29,6 +30,8 @@ export async function runDemoCommand(opts: DemoCommandOptions): Promise<void> {
   const datasets = opts.dataset ?? [...DEMO_DATASETS];
   for (const d of datasets) if (!d.startsWith('sim:')) throw new InputError(`--dataset: ${d}: the demo runs on the built-in simulated datasets (${DEMO_DATASETS.join(', ')}); use brainmap score for your own data`);
   const outDir = resolve(opts.out);
+  // An unusable --out fails now, not after the fits.
+  checkOutputDir(outDir, '--out');
   // Language-model features are cached with the results, not in the working directory.
   process.env.BRAINMAP_CACHE ??= join(outDir, '.cache');
   process.stderr.write(`brainmap demo: ${datasets.length} simulated dataset(s) × ${DEMO_ANALYSES.length} analyses, results in ${outDir}\n`);

@@ -8,6 +8,7 @@ import { getLmFeatures } from '../features/lm/cache.js';
 import { LM_POOLINGS, type LmContext, type LmPooling } from '../features/lm/extract.js';
 import { layerFileName, type LmManifest } from '../features/lm/cache.js';
 import { DelayedProgress } from './progress.js';
+import { checkOutputDir } from './outpath.js';
 import { backendOption, positiveIntArg, seedArg } from './options.js';
 
 export interface FeaturesLmOptions {
@@ -47,6 +48,8 @@ export function registerFeaturesCommand(program: Command): void {
 }
 
 export async function runFeaturesLm(opts: FeaturesLmOptions): Promise<void> {
+  // An unusable --out fails now, not after the forward passes.
+  checkOutputDir(opts.out, '--out');
   const backend = getBackend(opts.backend);
   if (opts.threads !== undefined) backend.setThreads(Math.max(1, opts.threads));
   const dataset = await loadDataset(opts.dataset);

@@ -11,6 +11,7 @@ import type { Blocking } from '../scoring/significance.js';
 import { num, table, warningLine } from './format.js';
 import { backendOption, positiveIntArg, seedArg } from './options.js';
 import { DelayedProgress } from './progress.js';
+import { checkOutputDir, writeFailure } from './outpath.js';
 
 interface PartitionCommandOptions {
   dataset: string;
@@ -50,6 +51,8 @@ export function registerPartitionCommand(program: Command): void {
     .option('--out <dir>', 'write partition.json and units.csv here')
     .option('--json', 'print JSON instead of tables')
     .action(async (opts: PartitionCommandOptions) => {
+      // An unusable --out fails now, not after the fits.
+      if (opts.out) checkOutputDir(opts.out, '--out');
       const backend = getBackend(opts.backend);
       if (opts.compat === 'paper' && opts.blocking === 'block') opts.blocking = 'paper';
       const dataset = await loadDataset(opts.dataset, { stimuli: opts.stimuli });
@@ -64,12 +67,19 @@ export function registerPartitionCommand(program: Command): void {
         progress.stop();
       }
       const json = partitionJson(p, opts.split);
+      // If writing still fails, the result is printed anyway and the failure is one error line.
+      let writeError: unknown = null;
       if (opts.out) {
-        mkdirSync(opts.out, { recursive: true });
-        writeFileAtomic(join(opts.out, 'partition.json'), JSON.stringify(json, null, 2) + '\n');
-        writeFileAtomic(join(opts.out, 'units.csv'), partitionCsv(p));
+        try {
+          mkdirSync(opts.out, { recursive: true });
+          writeFileAtomic(join(opts.out, 'partition.json'), JSON.stringify(json, null, 2) + '\n');
+          writeFileAtomic(join(opts.out, 'units.csv'), partitionCsv(p));
+        } catch (err) {
+          writeError = err;
+        }
       }
-      if (opts.json) { process.stdout.write(JSON.stringify(json, null, 2) + '\n'); return; }
+      const fail = () => { if (writeError !== null) throw writeFailure(opts.out as string, '--out', writeError); };
+      if (opts.json) { process.stdout.write(JSON.stringify(json, null, 2) + '\n'); return fail(); }
       const sig = new Map(json.significance.subjects.map((s) => [s.subject, s]));
       const out = [
         `${json.dataset}  ·  A = ${json.a.features}  ·  B = ${json.b.features}  ·  ${opts.split} splits`,
@@ -80,8 +90,9 @@ export function registerPartitionCommand(program: Command): void {
         `mean Ω ${num(json.omega_mean, 1)} %: ${json.omega_mean >= 80 ? 'most of what B explains, A already explains' : json.omega_mean <= 20 ? 'B explains variance that A does not' : 'A explains part of what B explains'}.`,
         `units where B adds significant variance beyond A: ${num(json.significance.mean_percent_significant, 1)} % (mean over subjects; paired one-sided t-test on squared errors, ${opts.blocking === 'none' ? 'per sample' : 'block means'}, BH within subject).`,
         ...json.warnings.map(warningLine),
-        opts.out ? `wrote ${opts.out}/partition.json and ${opts.out}/units.csv` : '',
+        opts.out && writeError === null ? `wrote ${opts.out}/partition.json and ${opts.out}/units.csv` : '',
       ];
       process.stdout.write(out.filter((l, i) => l !== '' || i < out.length - 1).join('\n') + '\n');
+      fail();
     });
 }

@@ -1,8 +1,10 @@
 import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { inputError } from '../data/errors.js';
 import { describeFsError } from '../io/fsutil.js';
 import { writeReport } from '../report/index.js';
+import { checkOutputDir, checkOutputFile } from './outpath.js';
 
 interface ReportCommandOptions {
   out?: string;
@@ -26,6 +28,9 @@ export function registerReportCommand(program: Command): void {
         throw inputError(dir, 'results-dir', describeFsError(err));
       }
       if (!isDir) throw inputError(dir, 'results-dir', 'is a file, expected a folder of results');
+      // Unusable output paths fail before the results are read and the figures drawn.
+      checkOutputFile(opts.out ?? join(dir, 'report.html'), opts.out ? '--out' : 'report.html');
+      if (opts.figures) checkOutputDir(opts.figures, '--figures');
       const t0 = Date.now();
       const { html, figures, model } = await writeReport(dir, { out: opts.out, figuresDir: opts.figures, title: opts.title });
       const lines = [`wrote ${html} (${model.figures.length} figures from ${model.manifest.length} result files, ${((Date.now() - t0) / 1000).toFixed(1)} s)`];

@@ -20,6 +20,7 @@ import type { Estimator } from '../regression/ridge.js';
 import { num, table, warningLine } from './format.js';
 import { DelayedProgress } from './progress.js';
 import { backendOption, positiveIntArg, seedArg } from './options.js';
+import { checkOutputDir, writeFailure } from './outpath.js';
 
 export interface ScoreCommandOptions {
   dataset: string;
@@ -70,6 +71,8 @@ export function registerScoreCommand(program: Command): void {
 }
 
 export async function runScoreCommand(opts: ScoreCommandOptions): Promise<void> {
+  // An unusable --out fails now, not after the fit.
+  if (opts.out) checkOutputDir(opts.out, '--out');
   const backend = getBackend(opts.backend);
   if (opts.threads !== undefined) backend.setThreads(Math.max(1, opts.threads));
   const dataset = await loadDataset(opts.dataset, { stimuli: opts.stimuli });
@@ -94,13 +97,15 @@ export async function runScoreCommand(opts: ScoreCommandOptions): Promise<void> 
   } finally {
     progress.stop();
   }
-  if (opts.out) writeScore(opts.out, scored);
-  const json = specScoreToJson(scored);
-  if (opts.json) {
-    process.stdout.write(JSON.stringify(json, null, 2) + '\n');
-    return;
+  // If writing still fails, the result is printed anyway and the failure is one error line.
+  let writeError: unknown = null;
+  if (opts.out) {
+    try { writeScore(opts.out, scored); } catch (err) { writeError = err; }
   }
-  process.stdout.write(formatSpecScore(json) + (opts.out ? `wrote ${opts.out}/score.json and ${opts.out}/units.csv\n` : ''));
+  const json = specScoreToJson(scored);
+  if (opts.json) process.stdout.write(JSON.stringify(json, null, 2) + '\n');
+  else process.stdout.write(formatSpecScore(json) + (opts.out && writeError === null ? `wrote ${opts.out}/score.json and ${opts.out}/units.csv\n` : ''));
+  if (writeError !== null) throw writeFailure(opts.out as string, '--out', writeError);
 }
 
 /** The readable form of a score (what `brainmap score` prints without --json). */
@@ -150,11 +155,17 @@ async function runBrainScoreProtocol(dataset: Dataset, opts: ScoreCommandOptions
   if (spec.bands.length > 1 || expandGrid(spec).axis) throw new InputError(`--features: "${opts.features}": the Brain-Score protocol fits one feature space with no grid (choose the layer or σ yourself)`);
   const [x] = await buildFeatureSpec(spec, { dataset });
   const res = await brainScoreLinearShuffle(dataset, x, { backend, ceiling: parseCeiling(opts.ceiling) });
+  let writeError: unknown = null;
   if (opts.out) {
-    mkdirSync(opts.out, { recursive: true });
-    writeFileAtomic(join(opts.out, 'brainscore.json'), JSON.stringify({ features: spec.text, ...res }, null, 2) + '\n');
+    try {
+      mkdirSync(opts.out, { recursive: true });
+      writeFileAtomic(join(opts.out, 'brainscore.json'), JSON.stringify({ features: spec.text, ...res }, null, 2) + '\n');
+    } catch (err) {
+      writeError = err;
+    }
   }
-  if (opts.json) { process.stdout.write(JSON.stringify({ features: spec.text, ...res }, null, 2) + '\n'); return; }
+  const fail = () => { if (writeError !== null) throw writeFailure(opts.out as string, '--out', writeError); };
+  if (opts.json) { process.stdout.write(JSON.stringify({ features: spec.text, ...res }, null, 2) + '\n'); return fail(); }
   const lines = [
     `${dataset.name}  ·  features ${spec.text}  ·  Brain-Score linear-shuffle protocol (ShuffleSplit 10 × 90/10, random_state 1; OLS on raw features; median r over units; mean over splits)`,
     '',
@@ -168,4 +179,5 @@ async function runBrainScoreProtocol(dataset: Dataset, opts: ScoreCommandOptions
     `score ${num(res.score)} (raw ${num(res.raw)})`,
   ];
   process.stdout.write(lines.join('\n') + '\n');
+  fail();
 }

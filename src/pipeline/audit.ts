@@ -24,7 +24,7 @@ import type { Backend } from '../linalg/backend.js';
 import { pairedTTest } from '../scoring/stats.js';
 import { brainScoreLinearShuffle, type BrainScoreResult } from './brainscore.js';
 import { partitionCsv, partitionFeatures, partitionJson, type PartitionResult } from './partition.js';
-import { specScoreToJson, writeFileAtomic, writeScore } from './results.js';
+import { ResultWriteError, specScoreToJson, writeFileAtomic, writeScore } from './results.js';
 import { scoreSpec, type SpecScore } from './score-spec.js';
 import type { SelectMode } from './select.js';
 
@@ -251,7 +251,13 @@ export async function auditFeatures(dataset: Dataset, features: string, opts: Au
     rows, leak: { shuffled_r2: js.dataset.r2, contiguous_r2: jc.dataset.r2, difference: meanDiff, sem, p, flagged, verdict: leakVerdict },
     partitions, brainscore, verdicts, warnings,
   };
-  if (opts.outDir) writeAudit(opts.outDir, audit, { fShuf, fCont, oShuf, oCont, sCont, pSimple, pOasm });
+  if (opts.outDir) {
+    try {
+      writeAudit(opts.outDir, audit, { fShuf, fCont, oShuf, oCont, sCont, pSimple, pOasm });
+    } catch (err) {
+      throw new ResultWriteError(opts.outDir, err, audit);
+    }
+  }
   return audit;
 }
 

@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ScoreResult } from './score.js';
 import { median } from '../scoring/aggregate.js';
@@ -88,11 +88,30 @@ export function unitScoresCsv(result: ScoreResult): string {
   return lines.join('\n') + '\n';
 }
 
-/** Writes a file atomically (temp file + rename), so an interrupted run never leaves half a file. */
+/**
+ * Writes a file atomically (temp file + rename), so an interrupted run never leaves half a file;
+ * when the write or the rename fails, the temp file is removed before the error is rethrown.
+ */
 export function writeFileAtomic(path: string, content: string | Uint8Array): void {
   const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, content);
-  renameSync(tmp, path);
+  try {
+    writeFileSync(tmp, content);
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+/**
+ * Writing a computed result failed (unwritable folder, full disk, …): `cause` is the file-system
+ * error and `result` what was computed, so that the command can still print it.
+ */
+export class ResultWriteError<T> extends Error {
+  constructor(readonly path: string, override readonly cause: unknown, readonly result: T) {
+    super(`${path}: cannot write results (${cause instanceof Error ? cause.message : String(cause)})`);
+    this.name = 'ResultWriteError';
+  }
 }
 
 /** Writes score.json and units.csv under `dir`. */
