@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { InputError } from '../data/errors.js';
 import { loadDataset } from '../io/dataset.js';
 import { formatDatasetSummary, inspectDataset } from '../io/inspect.js';
 
@@ -21,4 +22,9 @@ export async function runInspectCommand(spec: string, opts: InspectCommandOption
   const dataset = await loadDataset(spec, { stimuli: opts.stimuli });
   const summary = inspectDataset(dataset);
   process.stdout.write(opts.json ? JSON.stringify(summary, null, 2) + '\n' : formatDatasetSummary(summary));
+  // What score will refuse is an error here too (exit status 2), after the summary that shows why.
+  const [first, ...more] = summary.scoreRefuses;
+  if (first !== undefined) {
+    throw new InputError(`${first}${more.length ? ` (and ${more.length} more problem${more.length === 1 ? '' : 's'} listed above)` : ''}; brainmap score, partition and audit will refuse this dataset`);
+  }
 }

@@ -19,7 +19,7 @@ import type { SplitScheme } from '../regression/splits.js';
 import type { Estimator } from '../regression/ridge.js';
 import { num, table, warningLine } from './format.js';
 import { DelayedProgress } from './progress.js';
-import { backendOption, positiveIntArg, seedArg } from './options.js';
+import { backendOption, intInRange, positiveIntArg, seedArg } from './options.js';
 import { checkOutputDir, writeFailure } from './outpath.js';
 
 export interface ScoreCommandOptions {
@@ -36,6 +36,7 @@ export interface ScoreCommandOptions {
   select: SelectMode;
   nIter: number;
   bandedSeed: number;
+  gap: number;
   innerZscore?: boolean;
   compat?: 'paper';
   protocol: 'paper' | 'brainscore';
@@ -63,6 +64,7 @@ export function registerScoreCommand(program: Command): void {
     .addOption(new Option('--compat <what>', "reproduce the authors' code where it differs from the method (README: What --compat paper changes): features z-scored once per outer fold, Schrimpf's r with undefined r counted as 0").choices(['paper']))
     .option('--n-iter <n>', "banded ridge ('|' in --features): band-weight samples (the paper: 1000)", positiveIntArg(), 200)
     .option('--banded-seed <n>', 'banded ridge: seed of the band-weight sampler (fits are reproducible)', seedArg(), 0)
+    .option('--gap <n>', 'drop the training samples within n samples of a held-out sample of the same block (story/run), in outer and inner folds, so autocorrelation cannot leak across the boundary', intInRange(0), 0)
     .addOption(new Option('--protocol <name>', "paper: this paper's method (default); brainscore: Brain-Score's linear-shuffle protocol (10 shuffled 90/10 splits, OLS on raw features, median r over units, ceiling-normalised)").choices(['paper', 'brainscore']).default('paper'))
     .option('--ceiling <value>', "with --protocol brainscore: 'published' (default: only on the assembly it was computed on, else the raw score and why), 'none', or a number")
     .option('--out <dir>', 'also write score.json and units.csv (per-unit R², r, α) here')
@@ -90,6 +92,7 @@ export async function runScoreCommand(opts: ScoreCommandOptions): Promise<void> 
       select: opts.select,
       bandedIter: opts.nIter,
       bandedSeed: opts.bandedSeed,
+      gap: opts.gap,
       innerStandardize: opts.innerZscore,
       compat: opts.compat,
       onProgress: (d, t) => progress.update(d, t),

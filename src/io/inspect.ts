@@ -6,7 +6,8 @@
 import type { Dataset } from '../data/dataset.js';
 import { uniqueInOrder } from '../data/dataset.js';
 import { InputError } from '../data/errors.js';
-import { foldLabels, planFolds } from '../regression/splits.js';
+import { planScoring } from '../pipeline/score-plan.js';
+import { foldLabels } from '../regression/splits.js';
 import { getDatasetNotes, type DatasetNotes } from './notes.js';
 
 export interface FoldSummary {
@@ -31,7 +32,11 @@ export interface ExperimentSummary {
   subjects: Array<{ subject: string; units: number }>;
   /** Outer folds in the order `score` runs them (contiguous split), or null when they cannot be made. */
   folds: FoldSummary[] | null;
-  /** Why the folds cannot be made (the InputError's message), when `folds` is null. */
+  /**
+   * What `score` (also partition, audit) will refuse about this experiment — too few fold labels
+   * or samples for nested cross-validation, no recorded unit — as its error message; else null.
+   * The check is the one the fit runs (pipeline/score-plan.ts).
+   */
   foldProblem: string | null;
   /** Samples with non-empty text. */
   withText: number;
@@ -58,6 +63,8 @@ export interface DatasetSummary {
   text: { withText: number; distinct: number };
   /** What the reader recorded (Pereira2018, Blank2014, MAT readers), else null. */
   notes: DatasetNotes | null;
+  /** Every problem for which `brainmap score` will refuse the dataset (its error messages); empty when it fits. */
+  scoreRefuses: string[];
 }
 
 function counts(values: readonly string[]): Array<{ key: string; n: number }> {
@@ -95,7 +102,7 @@ export function inspectDataset(d: Dataset): DatasetSummary {
     let folds: FoldSummary[] | null = null;
     let foldProblem: string | null = null;
     try {
-      const plan = planFolds(d.design, labels, e ? `${d.source} (experiment ${e})` : d.source);
+      const plan = planScoring(d, e, rows, labels).folds;
       if (labels instanceof Int32Array) {
         folds = plan.map((f) => ({ label: `rows ${Math.min(...f.test)}–${Math.max(...f.test)}`, size: f.test.length, inner: f.inner.length }));
       } else {
@@ -127,6 +134,7 @@ export function inspectDataset(d: Dataset): DatasetSummary {
     experiments,
     text: { withText: d.samples.text.filter((t) => t !== '').length, distinct: new Set(d.samples.text.filter((t) => t !== '')).size },
     notes: getDatasetNotes(d) ?? null,
+    scoreRefuses: experiments.flatMap((e) => (e.foldProblem === null ? [] : [e.foldProblem])),
   };
 }
 
@@ -165,7 +173,7 @@ export function formatDatasetSummary(s: DatasetSummary): string {
       L.push(`  folds      ${e.folds.length} outer: ${sizeList(e.folds.map((f) => f.size))} samples; ${inner.join('/')} inner per outer fold`);
       if (e.folds.length <= 12) L.push(`             ${e.folds.map((f) => `${f.label} ${f.size}`).join(', ')}`);
     } else {
-      L.push(`  folds      cannot be made: ${e.foldProblem}`);
+      L.push(`  refused    ${e.foldProblem}`);
     }
   }
   if (s.notes !== null) {
@@ -177,5 +185,8 @@ export function formatDatasetSummary(s: DatasetSummary): string {
     for (const x of n.dropped) L.push(`  dropped    ${x.experiment === '' ? '' : `experiment ${x.experiment}: `}${x.count} unit${x.count === 1 ? '' : 's'}: ${x.reason}`);
     for (const r of n.remarks) L.push(`  note       ${r}`);
   }
+  L.push(s.scoreRefuses.length === 0
+    ? 'fit check    brainmap score can fit this dataset (folds and units as above)'
+    : `fit check    brainmap score, partition and audit will refuse this dataset (${s.scoreRefuses.length} problem${s.scoreRefuses.length === 1 ? '' : 's'} above)`);
   return L.join('\n') + '\n';
 }

@@ -6,7 +6,8 @@ import type { Matrix64 } from '../linalg/matrix.js';
 import { sliceCols, takeCols, takeRows } from '../linalg/matrix.js';
 import { DEFAULT_ALPHAS, fitFold, type Estimator, type FoldFit } from '../regression/ridge.js';
 import { fitBandedFold } from '../regression/banded.js';
-import { foldLabels, planFolds, type OuterFold, type SplitScheme } from '../regression/splits.js';
+import { foldLabels, type SplitScheme } from '../regression/splits.js';
+import { planScoring } from './score-plan.js';
 import { applyStandardizer, fitStandardizer } from '../regression/standardize.js';
 import { aggregateScores, type AggregateScore } from '../scoring/aggregate.js';
 import { foldPearson, foldSquaredErrors, pooledR2 } from '../scoring/metrics.js';
@@ -158,17 +159,6 @@ function informativeColumns(x: Matrix64, rows: Int32Array): Int32Array {
   return Int32Array.from(keep);
 }
 
-/** Units whose values are finite on every row of the experiment (others were not recorded there). */
-function recordedUnits(y: Matrix64, rows: Int32Array): Int32Array {
-  const keep: number[] = [];
-  for (let j = 0; j < y.cols; j++) {
-    let ok = true;
-    for (let k = 0; k < rows.length && ok; k++) ok = Number.isFinite(y.data[rows[k] * y.cols + j]);
-    if (ok) keep.push(j);
-  }
-  return Int32Array.from(keep);
-}
-
 /**
  * Cross-validated brain score of one feature space (samples × dims, every dataset row) on a
  * dataset: nested CV ridge (or OLS) per experiment, pooled R² and Pearson r per unit, and their
@@ -192,11 +182,7 @@ export async function scoreFeatures(dataset: Dataset, features: Matrix64, opts: 
   // Plan everything first so that progress has a known total and errors come before any fitting.
   const plans = exps.map((experiment) => {
     const { rows, labels } = labelsByExp.get(experiment)!;
-    const src = experiment ? `${dataset.source} (experiment ${experiment})` : dataset.source;
-    const folds: OuterFold[] = planFolds(dataset.design, labels, src);
-    const units = recordedUnits(dataset.y, rows);
-    if (units.length === 0) throw new InputError(`${src}: units: no unit has finite responses on every sample of the experiment`);
-    return { experiment, rows, folds, units };
+    return planScoring(dataset, experiment, rows, labels);
   });
   const total = plans.reduce((a, p) => a + p.folds.length * p.units.length, 0);
   let done = 0;
