@@ -1,12 +1,14 @@
-"""Tiny seeded random decoders of the Llama family in Hugging Face layout, with the hidden states
-transformers computes (output_hidden_states=True) for a few Pereira and Fedorenko samples, for
-test/lm/llama.test.ts.
+"""Tiny seeded random decoders in Hugging Face layout, with the hidden states transformers computes
+(output_hidden_states=True) for a few Pereira and Fedorenko samples, for test/lm/llama.test.ts and
+test/lm/gpt-neox.test.ts.
 
-Per model type (llama with rope_scaling 'llama3', mistral, qwen2 with qkv bias, qwen3 with q/k
-norm; all with grouped-query attention, 4 query heads over 2 key/value heads):
+Per model (llama with rope_scaling 'llama3', mistral, qwen2 with qkv bias, qwen3 with q/k norm — all
+with grouped-query attention, 4 query heads over 2 key/value heads —; gpt_neox (Pythia layout,
+parallel residual, rotary on half of each head) and gpt_neox_seq (sequential residual)):
   test/fixtures/lm/zoo/<name>/config.json, model.safetensors (float32),
   test/fixtures/lm/zoo/<name>-bf16/config.json, model.safetensors (the same weights rounded to bfloat16;
-  config.json in transformers 4's layout: rope_theta / rope_scaling instead of rope_parameters),
+  config.json in transformers 4's layout: rope_theta / rope_scaling, or rotary_emb_base / rotary_pct,
+  instead of rope_parameters),
   test/fixtures/lm/zoo/<name>/expected.json: input ids (Llama-3-style tokenizer fixture, with its
   <|begin_of_text|>), and per sample and dtype every hidden state (float32, row-major T × d, base64),
   computed in float32 from the stored weights (bf16: from the bfloat16 weights upcast to float32).
@@ -14,6 +16,7 @@ norm; all with grouped-query attention, 4 query heads over 2 key/value heads):
 Weights: transformers' own init with initializer_range 0.2 (larger than the default, so that every
 block changes the residual stream visibly), norms' weights perturbed around 1 and biases random,
 so that every parameter matters. Run: .venv/bin/python scripts/make-lm-zoo-fixtures.py
+(ONLY=name,name to remake some; seeds depend only on each model's place in MODELS).
 """
 import base64
 import copy
@@ -43,6 +46,16 @@ MODELS = {
     'qwen2': dict(model_type='qwen2', architectures=['Qwen2ForCausalLM'], rope_theta=1000000.0, use_sliding_window=False),
     'qwen3': dict(model_type='qwen3', architectures=['Qwen3ForCausalLM'], rope_theta=1000000.0, head_dim=12,
                   attention_bias=False, use_sliding_window=False),
+    # Pythia layout: parallel residual, rotary on a quarter of each head, erf GELU, biases everywhere.
+    'gpt_neox': dict(model_type='gpt_neox', architectures=['GPTNeoXForCausalLM'], vocab_size=400, hidden_size=32,
+                     intermediate_size=48, num_hidden_layers=2, num_attention_heads=4, max_position_embeddings=512,
+                     rotary_pct=0.5, rotary_emb_base=10000, layer_norm_eps=1e-5, initializer_range=0.2, hidden_act='gelu',
+                     use_parallel_residual=True, tie_word_embeddings=False, bos_token_id=0, eos_token_id=1),
+    # GPT-NeoX with the sequential residual (use_parallel_residual false).
+    'gpt_neox_seq': dict(model_type='gpt_neox', architectures=['GPTNeoXForCausalLM'], vocab_size=400, hidden_size=32,
+                         intermediate_size=48, num_hidden_layers=2, num_attention_heads=4, max_position_embeddings=512,
+                         rotary_pct=0.25, rotary_emb_base=10000, layer_norm_eps=1e-5, initializer_range=0.2, hidden_act='gelu',
+                         use_parallel_residual=False, tie_word_embeddings=False, bos_token_id=0, eos_token_id=1),
 }
 
 
@@ -76,9 +89,12 @@ def main():
     tok = AutoTokenizer.from_pretrained(TOK)
     texts = samples()
     ids = [tok(t)['input_ids'] for t in texts]
+    only = os.environ.get('ONLY')
     for i, (name, extra) in enumerate(MODELS.items()):
+        if only and name not in only.split(','):
+            continue
         torch.manual_seed(i)
-        cfg = transformers.AutoConfig.for_model(**{**COMMON, **extra})
+        cfg = transformers.AutoConfig.for_model(**({**COMMON, **extra} if extra['model_type'] != 'gpt_neox' else extra))
         model = AutoModel.from_config(cfg, attn_implementation='eager').float().eval()
         perturb(model, i)
         d = os.path.join(OUT, name)
@@ -94,7 +110,10 @@ def main():
             # rope_theta at the top and rope_scaling with the llama3 parameters.
             rp = c16.pop('rope_parameters')
             c16['rope_theta'] = rp.pop('rope_theta')
-            if rp.get('rope_type', 'default') != 'default':
+            if extra['model_type'] == 'gpt_neox':
+                c16['rotary_emb_base'] = c16.pop('rope_theta')
+                c16['rotary_pct'] = rp.pop('partial_rotary_factor')
+            elif rp.get('rope_type', 'default') != 'default':
                 c16['rope_scaling'] = rp
             with open(os.path.join(d16, 'config.json'), 'w') as f:
                 json.dump(c16, f, indent=2)

@@ -6,7 +6,9 @@
  *  - gpt2: embeddings (token + position), then the output of blocks 1 … L − 1, and last the
  *    final layer norm's output (`ln_f`), as transformers' GPT2Model;
  *  - llama, mistral, qwen2, qwen3: embeddings, blocks 1 … L − 1, and last the final RMSNorm's
- *    output (`norm`) (src/features/lm/llama.ts).
+ *    output (`norm`) (src/features/lm/llama.ts);
+ *  - gpt_neox (Pythia): embeddings, blocks 1 … L − 1, and last the final LayerNorm's output
+ *    (`final_layer_norm`) (src/features/lm/gpt-neox.ts).
  * Every other model_type is refused in one line naming it and the supported list.
  */
 import { existsSync } from 'node:fs';
@@ -14,11 +16,12 @@ import { join } from 'node:path';
 import { InputError, inputError } from '../../data/errors.js';
 import { readText } from '../../io/fsutil.js';
 import type { Backend } from '../../linalg/backend.js';
+import { GptNeoxModel } from './gpt-neox.js';
 import { Gpt2Model, SafetensorsGpt2Weights } from './gpt2.js';
 import { LLAMA_MODEL_TYPES, LlamaModel } from './llama.js';
 
 /** model_type values brainmap runs. */
-export const SUPPORTED_MODEL_TYPES: readonly string[] = ['gpt2', ...LLAMA_MODEL_TYPES];
+export const SUPPORTED_MODEL_TYPES: readonly string[] = ['gpt2', 'gpt_neox', ...LLAMA_MODEL_TYPES];
 
 /** A loaded model of any supported architecture. */
 export interface ArchitectureModel {
@@ -91,10 +94,25 @@ class LlamaArchitecture implements ArchitectureModel {
   }
 }
 
+class GptNeoxArchitecture implements ArchitectureModel {
+  readonly modelType = 'gpt_neox';
+  readonly causal = true;
+  private readonly model: GptNeoxModel;
+  constructor(dir: string) {
+    this.model = new GptNeoxModel(dir);
+  }
+  get nLayer(): number { return this.model.config.nLayer; }
+  get hiddenSize(): number { return this.model.config.hiddenSize; }
+  hiddenStates(sequences: readonly (readonly number[])[], backend: Backend): Promise<Float32Array[][]> {
+    return this.model.hiddenStates(sequences, backend);
+  }
+}
+
 /** Opens a Hugging Face model folder with the forward pass of its model_type. */
 export function openArchitecture(dir: string): ArchitectureModel {
   const modelType = readModelType(dir);
   checkModelType(modelType, join(dir, 'config.json'));
   if (modelType === 'gpt2') return new Gpt2Architecture(dir);
+  if (modelType === 'gpt_neox') return new GptNeoxArchitecture(dir);
   return new LlamaArchitecture(dir);
 }

@@ -204,11 +204,13 @@ export function ropeInvFreq(headDim: number, theta: number, scaling: RopeScaling
 
 /**
  * Applies the rotation in place to `heads` heads of width hd in each row of x (rows × stride,
- * head h at columns h·hd …); row r has position pos[r]. transformers' rotate_half convention:
+ * head h at columns h·hd …), to the first 2·invFreq.length columns of each head (all of it for
+ * Llama; a part for GPT-NeoX's partial rotary); row r has position pos[r]. transformers' rotate_half convention:
  * (x₁, x₂) → (x₁·cos − x₂·sin, x₂·cos + x₁·sin) for the two halves, angle = float32(pos·invFreq).
  */
 export function applyRope(x: Float32Array, rows: number, stride: number, heads: number, hd: number, pos: Int32Array, invFreq: Float32Array): void {
-  const half = hd / 2;
+  // Rotated width: 2·invFreq.length (≤ hd; GPT-NeoX rotates only the first part of each head).
+  const half = invFreq.length;
   const cos = new Float32Array(half);
   const sin = new Float32Array(half);
   for (let r = 0; r < rows; r++) {
