@@ -5,7 +5,7 @@
 import type { Dataset } from '../data/dataset.js';
 import { InputError } from '../data/errors.js';
 import type { Matrix64 } from '../linalg/matrix.js';
-import { planFolds, type OuterFold } from '../regression/splits.js';
+import { applyGap, blockIds, planFolds, type OuterFold } from '../regression/splits.js';
 
 /** One experiment, ready to fit: its rows, outer folds (with inner folds) and recorded units. */
 export interface ScoringPlan {
@@ -32,10 +32,12 @@ export function recordedUnits(y: Matrix64, rows: Int32Array): Int32Array {
 /**
  * Folds and units of one experiment (`rows` and `labels` from foldLabels). Throws the InputError
  * a fit reports: too few fold labels or samples for nested cross-validation, no recorded unit.
+ * `gap` (samples, `--gap`): training samples within `gap` of a held-out sample of the same block
+ * are dropped from outer and inner folds (regression/splits.ts applyGap).
  */
-export function planScoring(dataset: Dataset, experiment: string, rows: Int32Array, labels: string[] | Int32Array): ScoringPlan {
+export function planScoring(dataset: Dataset, experiment: string, rows: Int32Array, labels: string[] | Int32Array, gap = 0): ScoringPlan {
   const source = experiment ? `${dataset.source} (experiment ${experiment})` : dataset.source;
-  const folds = planFolds(dataset.design, labels, source);
+  const folds = applyGap(planFolds(dataset.design, labels, source), blockIds(dataset.samples.block, rows), gap, source);
   const units = recordedUnits(dataset.y, rows);
   if (units.length === 0) throw new InputError(`${source}: units: no unit has finite responses on every sample of the experiment`);
   return { experiment, source, rows, folds, units };

@@ -50,6 +50,11 @@ export interface ScoreOptions {
   compat?: 'paper';
   /** Keep per-sample test squared errors (model and intercept) for significance tests (§6.1). */
   keepErrors?: boolean;
+  /**
+   * Samples dropped from training on each side of every held-out sample within its block, in outer
+   * and inner folds (`--gap`, regression/splits.ts applyGap). Default 0.
+   */
+  gap?: number;
   /** Progress in units × folds fitted. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -93,7 +98,7 @@ export interface ExperimentScores {
 export interface ScoreResult {
   dataset: string;
   source: string;
-  settings: { split: SplitScheme; seed: number; estimator: Estimator; alphas: number[]; backend: string; bands: number; bandedIter: number | null; bandedSeed: number | null; innerStandardize: boolean; compat?: 'paper' | null };
+  settings: { split: SplitScheme; seed: number; estimator: Estimator; alphas: number[]; backend: string; bands: number; bandedIter: number | null; bandedSeed: number | null; innerStandardize: boolean; compat?: 'paper' | null; gap?: number };
   experiments: ExperimentScores[];
   /**
    * Aggregated per §5.5 (subject means clipped at 0, mean over experiments, mean over subjects).
@@ -182,7 +187,7 @@ export async function scoreFeatures(dataset: Dataset, features: Matrix64, opts: 
   // Plan everything first so that progress has a known total and errors come before any fitting.
   const plans = exps.map((experiment) => {
     const { rows, labels } = labelsByExp.get(experiment)!;
-    return planScoring(dataset, experiment, rows, labels);
+    return planScoring(dataset, experiment, rows, labels, opts.gap ?? 0);
   });
   const total = plans.reduce((a, p) => a + p.folds.length * p.units.length, 0);
   let done = 0;
@@ -285,7 +290,7 @@ export async function scoreFeatures(dataset: Dataset, features: Matrix64, opts: 
       errors,
     });
   }
-  const settings = { split: opts.split, seed, estimator, alphas, backend: opts.backend.name, bands: bandSizesIn.length, bandedIter: banded ? opts.bandedIter ?? 200 : null, bandedSeed: banded ? opts.bandedSeed ?? 0 : null, innerStandardize: estimator === 'ridge' && innerStandardize, compat: opts.compat ?? null };
+  const settings = { split: opts.split, seed, estimator, alphas, backend: opts.backend.name, bands: bandSizesIn.length, bandedIter: banded ? opts.bandedIter ?? 200 : null, bandedSeed: banded ? opts.bandedSeed ?? 0 : null, innerStandardize: estimator === 'ridge' && innerStandardize, compat: opts.compat ?? null, gap: opts.gap ?? 0 };
   return summarise(dataset, settings, experiments);
 }
 
