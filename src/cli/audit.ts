@@ -1,12 +1,9 @@
 import { Option, type Command } from 'commander';
 import { resolve } from 'node:path';
-import { loadDataset } from '../io/dataset.js';
-import { getBackend } from '../linalg/index.js';
-import { auditFeatures, type AuditJson } from '../pipeline/audit.js';
+import type { AuditJson } from '../pipeline/audit.js';
 import type { SelectMode } from '../pipeline/select.js';
 import { num, table } from './format.js';
 import { backendOption, positiveIntArg, seedArg } from './options.js';
-import { DelayedProgress } from './progress.js';
 import { checkOutputDir, writeFailure } from './outpath.js';
 import { ResultWriteError } from '../pipeline/results.js';
 
@@ -63,6 +60,10 @@ export function registerAuditCommand(program: Command): void {
     .action(async (opts: AuditCommandOptions) => {
       // An unusable --out fails now, not after the fits.
       if (opts.out) checkOutputDir(opts.out, '--out');
+      // The heavy modules load when the command runs, not when the CLI starts (see main.ts).
+      const [{ getBackend }, { loadDataset }, { auditFeatures }, { DelayedProgress }] = await Promise.all([
+        import('../linalg/index.js'), import('../io/dataset.js'), import('../pipeline/audit.js'), import('./progress.js'),
+      ]);
       const backend = getBackend(opts.backend);
       const dataset = await loadDataset(opts.dataset, { stimuli: opts.stimuli });
       const progress = new DelayedProgress('audit');

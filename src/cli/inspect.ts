@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
 import { InputError } from '../data/errors.js';
-import { loadDataset } from '../io/dataset.js';
-import { formatDatasetSummary, inspectDataset } from '../io/inspect.js';
 
 export interface InspectCommandOptions {
   stimuli?: string;
@@ -19,6 +17,8 @@ export function registerInspectCommand(program: Command): void {
 }
 
 export async function runInspectCommand(spec: string, opts: InspectCommandOptions): Promise<void> {
+  // The readers load when the command runs, not when the CLI starts (see main.ts).
+  const [{ loadDataset }, { formatDatasetSummary, inspectDataset }] = await Promise.all([import('../io/dataset.js'), import('../io/inspect.js')]);
   const dataset = await loadDataset(spec, { stimuli: opts.stimuli });
   const summary = inspectDataset(dataset);
   process.stdout.write(opts.json ? JSON.stringify(summary, null, 2) + '\n' : formatDatasetSummary(summary));

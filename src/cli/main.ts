@@ -1,18 +1,39 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { commandPath, EXIT_USAGE, formatCommanderError, reportFailure } from './errors.js';
-import { registerScoreCommand } from './score.js';
-import { registerDemoCommand } from './demo.js';
-// command modules: one import per command (keep this comment: new commands are added below it)
-import { registerReportCommand } from './report.js';
-import { registerAuditCommand } from './audit.js';
-import { registerPartitionCommand } from './partition.js';
-import { registerInspectCommand } from './inspect.js';
-import { registerRunCommand } from './run.js';
-import { registerWorkerCommand } from './worker.js';
-import { registerStatusCommand } from './status.js';
-import { registerFeaturesCommand } from './features.js';
-import { registerCollectCommand } from './collect.js';
+type Register = (program: Command) => void;
+
+/**
+ * Every command, by name, with the module that defines it. A module is imported only when its
+ * command runs (or for --help, which lists them all), so `brainmap --version` and a command's
+ * start-up load nothing else: the heavy modules (datasets, linear algebra, Redis, figures) come
+ * with the commands that use them.
+ */
+const COMMANDS: ReadonlyArray<readonly [string, () => Promise<Register>]> = [
+  ['score', async () => (await import('./score.js')).registerScoreCommand],
+  ['demo', async () => (await import('./demo.js')).registerDemoCommand],
+  // command modules: one entry per command, in --help order (keep this comment: new commands are added below it)
+  ['report', async () => (await import('./report.js')).registerReportCommand],
+  ['audit', async () => (await import('./audit.js')).registerAuditCommand],
+  ['partition', async () => (await import('./partition.js')).registerPartitionCommand],
+  ['inspect', async () => (await import('./inspect.js')).registerInspectCommand],
+  ['run', async () => (await import('./run.js')).registerRunCommand],
+  ['worker', async () => (await import('./worker.js')).registerWorkerCommand],
+  ['status', async () => (await import('./status.js')).registerStatusCommand],
+  ['features', async () => (await import('./features.js')).registerFeaturesCommand],
+  ['collect', async () => (await import('./collect.js')).registerCollectCommand],
+];
+
+/**
+ * The commands to define for these arguments (argv without node and script): the named command
+ * only; none for a bare --version; all of them otherwise (help, an unknown command, no command).
+ */
+export function commandsFor(args: readonly string[]): string[] {
+  const names = COMMANDS.map(([name]) => name);
+  if (args.length > 0 && names.includes(args[0])) return [args[0]];
+  if (args.length > 0 && args.every((a) => a === '--version' || a === '-V')) return [];
+  return names;
+}
 
 /** The command whose usage error commander raised (set by each command's exit override). */
 const failedCommand = new WeakMap<CommanderError, Command>();
@@ -30,25 +51,15 @@ function overrideExits(cmd: Command): void {
   for (const sub of cmd.commands) overrideExits(sub);
 }
 
-export function buildProgram(): Command {
+/** The program with the commands `names` defined (see commandsFor). */
+export async function buildProgram(names: readonly string[] = COMMANDS.map(([name]) => name)): Promise<Command> {
   const program = new Command();
   program
     .name('brainmap')
     .description('Brain scores of language-model and confound features, taken apart.')
     .version('0.1.0')
     .configureOutput({ outputError: () => {} });
-  registerScoreCommand(program);
-  registerDemoCommand(program);
-  // command registrations: one call per command (keep this comment)
-  registerReportCommand(program);
-  registerAuditCommand(program);
-  registerPartitionCommand(program);
-  registerInspectCommand(program);
-  registerRunCommand(program);
-  registerWorkerCommand(program);
-  registerStatusCommand(program);
-  registerFeaturesCommand(program);
-  registerCollectCommand(program);
+  for (const [name, load] of COMMANDS) if (names.includes(name)) (await load())(program);
   overrideExits(program);
   return program;
 }
@@ -59,10 +70,11 @@ export function buildProgram(): Command {
  * command (exit 1).
  */
 export async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
+  let program: Command | undefined;
   let running: Command | undefined;
-  program.hook('preAction', (_self, action) => { running = action; });
   try {
+    program = await buildProgram(commandsFor(argv.slice(2)));
+    program.hook('preAction', (_self, action) => { running = action; });
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
@@ -75,7 +87,7 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = EXIT_USAGE;
       return;
     }
-    process.exitCode = reportFailure(err, commandPath(running ?? program));
+    process.exitCode = reportFailure(err, running || program ? commandPath(running ?? program) : `brainmap ${argv[2] ?? ''}`.trim());
   }
 }
 

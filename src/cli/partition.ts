@@ -1,16 +1,13 @@
 import { Option, type Command } from 'commander';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadDataset } from '../io/dataset.js';
-import { getBackend } from '../linalg/index.js';
-import { partitionCsv, partitionFeatures, partitionJson, type PartitionResult } from '../pipeline/partition.js';
+import type { PartitionResult } from '../pipeline/partition.js';
 import { writeFileAtomic } from '../pipeline/results.js';
 import type { SelectMode } from '../pipeline/select.js';
 import type { SplitScheme } from '../regression/splits.js';
 import type { Blocking } from '../scoring/significance.js';
 import { num, table, warningLine } from './format.js';
 import { backendOption, positiveIntArg, seedArg } from './options.js';
-import { DelayedProgress } from './progress.js';
 import { checkOutputDir, writeFailure } from './outpath.js';
 
 interface PartitionCommandOptions {
@@ -53,6 +50,10 @@ export function registerPartitionCommand(program: Command): void {
     .action(async (opts: PartitionCommandOptions) => {
       // An unusable --out fails now, not after the fits.
       if (opts.out) checkOutputDir(opts.out, '--out');
+      // The heavy modules load when the command runs, not when the CLI starts (see main.ts).
+      const [{ getBackend }, { loadDataset }, { partitionCsv, partitionFeatures, partitionJson }, { DelayedProgress }] = await Promise.all([
+        import('../linalg/index.js'), import('../io/dataset.js'), import('../pipeline/partition.js'), import('./progress.js'),
+      ]);
       const backend = getBackend(opts.backend);
       if (opts.compat === 'paper' && opts.blocking === 'block') opts.blocking = 'paper';
       const dataset = await loadDataset(opts.dataset, { stimuli: opts.stimuli });

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { inputError } from '../data/errors.js';
 import { describeFsError } from '../io/fsutil.js';
-import { writeReport } from '../report/index.js';
 import { checkOutputDir, checkOutputFile } from './outpath.js';
 
 interface ReportCommandOptions {
@@ -32,6 +31,8 @@ export function registerReportCommand(program: Command): void {
       checkOutputFile(opts.out ?? join(dir, 'report.html'), opts.out ? '--out' : 'report.html');
       if (opts.figures) checkOutputDir(opts.figures, '--figures');
       const t0 = Date.now();
+      // The report and figure modules (Vega) load when the command runs, not when the CLI starts.
+      const { writeReport } = await import('../report/index.js');
       const { html, figures, model } = await writeReport(dir, { out: opts.out, figuresDir: opts.figures, title: opts.title });
       const lines = [`wrote ${html} (${model.figures.length} figures from ${model.manifest.length} result files, ${((Date.now() - t0) / 1000).toFixed(1)} s)`];
       if (opts.figures) lines.push(`wrote ${figures.length} figures as SVG and PNG to ${opts.figures}`);

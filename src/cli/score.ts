@@ -3,22 +3,16 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Dataset } from '../data/dataset.js';
 import { InputError } from '../data/errors.js';
-import { registerBuiltinFeatures } from '../features/builtin.js';
 import { expandGrid } from '../features/grid.js';
-import { buildFeatureSpec } from '../features/registry.js';
 import { parseFeatureSpec } from '../features/spec.js';
 import type { Backend } from '../linalg/backend.js';
-import { brainScoreLinearShuffle } from '../pipeline/brainscore.js';
 import { writeFileAtomic } from '../pipeline/results.js';
-import { loadDataset } from '../io/dataset.js';
-import { getBackend } from '../linalg/index.js';
 import { specScoreToJson, writeScore, type ScoreJson } from '../pipeline/results.js';
-import { scoreSpec, type SpecScore } from '../pipeline/score-spec.js';
+import type { SpecScore } from '../pipeline/score-spec.js';
 import type { SelectMode } from '../pipeline/select.js';
 import type { SplitScheme } from '../regression/splits.js';
 import type { Estimator } from '../regression/ridge.js';
 import { num, table, warningLine } from './format.js';
-import { DelayedProgress } from './progress.js';
 import { backendOption, intInRange, positiveIntArg, seedArg } from './options.js';
 import { checkOutputDir, writeFailure } from './outpath.js';
 
@@ -75,6 +69,10 @@ export function registerScoreCommand(program: Command): void {
 export async function runScoreCommand(opts: ScoreCommandOptions): Promise<void> {
   // An unusable --out fails now, not after the fit.
   if (opts.out) checkOutputDir(opts.out, '--out');
+  // The heavy modules load when the command runs, not when the CLI starts (see main.ts).
+  const [{ getBackend }, { loadDataset }, { scoreSpec }, { DelayedProgress }] = await Promise.all([
+    import('../linalg/index.js'), import('../io/dataset.js'), import('../pipeline/score-spec.js'), import('./progress.js'),
+  ]);
   const backend = getBackend(opts.backend);
   if (opts.threads !== undefined) backend.setThreads(Math.max(1, opts.threads));
   const dataset = await loadDataset(opts.dataset, { stimuli: opts.stimuli });
@@ -153,6 +151,9 @@ function parseCeiling(raw: string | undefined): 'published' | number | null {
 }
 
 async function runBrainScoreProtocol(dataset: Dataset, opts: ScoreCommandOptions, backend: Backend): Promise<void> {
+  const [{ registerBuiltinFeatures }, { buildFeatureSpec }, { brainScoreLinearShuffle }] = await Promise.all([
+    import('../features/builtin.js'), import('../features/registry.js'), import('../pipeline/brainscore.js'),
+  ]);
   registerBuiltinFeatures();
   const spec = parseFeatureSpec(opts.features);
   if (spec.bands.length > 1 || expandGrid(spec).axis) throw new InputError(`--features: "${opts.features}": the Brain-Score protocol fits one feature space with no grid (choose the layer or σ yourself)`);
