@@ -4,7 +4,8 @@ test/lm/gpt-neox.test.ts.
 
 Per model (llama with rope_scaling 'llama3', mistral, qwen2 with qkv bias, qwen3 with q/k norm — all
 with grouped-query attention, 4 query heads over 2 key/value heads —; gpt_neox (Pythia layout,
-parallel residual, rotary on half of each head) and gpt_neox_seq (sequential residual)):
+parallel residual, rotary on half of each head) and gpt_neox_seq (sequential residual); the encoders
+bert, roberta and xlm-roberta, fed ids from their own tokenizer fixtures (test/lm/bert.test.ts)):
   test/fixtures/lm/zoo/<name>/config.json, model.safetensors (float32),
   test/fixtures/lm/zoo/<name>-bf16/config.json, model.safetensors (the same weights rounded to bfloat16;
   config.json in transformers 4's layout: rope_theta / rope_scaling, or rotary_emb_base / rotary_pct,
@@ -56,7 +57,21 @@ MODELS = {
                          intermediate_size=48, num_hidden_layers=2, num_attention_heads=4, max_position_embeddings=512,
                          rotary_pct=0.25, rotary_emb_base=10000, layer_norm_eps=1e-5, initializer_range=0.2, hidden_act='gelu',
                          use_parallel_residual=False, tie_word_embeddings=False, bos_token_id=0, eos_token_id=1),
+    # Encoders (bidirectional, post-LayerNorm); their inputs come from their own tokenizer fixtures.
+    'bert': dict(model_type='bert', architectures=['BertModel'], vocab_size=300, hidden_size=32, intermediate_size=48,
+                 num_hidden_layers=2, num_attention_heads=4, max_position_embeddings=128, type_vocab_size=2,
+                 layer_norm_eps=1e-12, initializer_range=0.2, hidden_act='gelu', pad_token_id=0, tok='bert'),
+    'roberta': dict(model_type='roberta', architectures=['RobertaModel'], vocab_size=400, hidden_size=32, intermediate_size=48,
+                    num_hidden_layers=2, num_attention_heads=4, max_position_embeddings=130, type_vocab_size=1,
+                    layer_norm_eps=1e-5, initializer_range=0.2, hidden_act='gelu', pad_token_id=1, bos_token_id=0,
+                    eos_token_id=2, tok='roberta'),
+    'xlm-roberta': dict(model_type='xlm-roberta', architectures=['XLMRobertaModel'], vocab_size=300, hidden_size=32,
+                        intermediate_size=48, num_hidden_layers=2, num_attention_heads=4, max_position_embeddings=130,
+                        type_vocab_size=1, layer_norm_eps=1e-5, initializer_range=0.2, hidden_act='gelu', pad_token_id=1,
+                        bos_token_id=0, eos_token_id=2, tok='xlmr'),
 }
+
+ENCODERS = ('bert', 'roberta', 'xlm-roberta')
 
 
 def samples():
@@ -72,7 +87,7 @@ def perturb(model, seed):
     g = torch.Generator().manual_seed(seed + 1000)
     with torch.no_grad():
         for name, p in model.named_parameters():
-            if 'norm' in name:
+            if 'norm' in name.lower():
                 p.copy_(1 + 0.3 * torch.randn(p.shape, generator=g))
             elif name.endswith('.bias'):
                 p.copy_(0.3 * torch.randn(p.shape, generator=g))
@@ -80,21 +95,23 @@ def perturb(model, seed):
 
 def hidden_states(model, ids):
     with torch.no_grad():
-        out = model(torch.tensor([ids]), output_hidden_states=True)
+        out = model(torch.tensor([ids]), output_hidden_states=True, attention_mask=torch.ones(1, len(ids), dtype=torch.long))
     hs = [h[0].float().contiguous() for h in out.hidden_states]
     return hs, out.last_hidden_state[0].float()
 
 
 def main():
-    tok = AutoTokenizer.from_pretrained(TOK)
     texts = samples()
-    ids = [tok(t)['input_ids'] for t in texts]
     only = os.environ.get('ONLY')
     for i, (name, extra) in enumerate(MODELS.items()):
         if only and name not in only.split(','):
             continue
         torch.manual_seed(i)
-        cfg = transformers.AutoConfig.for_model(**({**COMMON, **extra} if extra['model_type'] != 'gpt_neox' else extra))
+        extra = dict(extra)
+        tok = AutoTokenizer.from_pretrained(os.path.join(os.path.dirname(TOK), extra.pop('tok', 'llama3')))
+        ids = [tok(t)['input_ids'] for t in texts]
+        decoder_like_llama = extra['model_type'] in ('llama', 'mistral', 'qwen2', 'qwen3')
+        cfg = transformers.AutoConfig.for_model(**({**COMMON, **extra} if decoder_like_llama else extra))
         model = AutoModel.from_config(cfg, attn_implementation='eager').float().eval()
         perturb(model, i)
         d = os.path.join(OUT, name)
@@ -123,7 +140,7 @@ def main():
             for x in ids:
                 hs, last = hidden_states(m, x)
                 # Whether the last hidden state is the final norm's output (as last_hidden_state).
-                expected['final_norm_in_last'] = bool(torch.equal(hs[-1], last))
+                expected['final_norm_in_last'] = bool(torch.equal(hs[-1], last))  # encoders: no final norm, also equal
                 # float32 little-endian bytes, base64 (exact and compact)
                 expected[key].append([base64.b64encode(h.numpy().astype('<f4').tobytes()).decode() for h in hs])
         with open(os.path.join(d, 'expected.json'), 'w') as f:

@@ -8,7 +8,9 @@
  *  - llama, mistral, qwen2, qwen3: embeddings, blocks 1 … L − 1, and last the final RMSNorm's
  *    output (`norm`) (src/features/lm/llama.ts);
  *  - gpt_neox (Pythia): embeddings, blocks 1 … L − 1, and last the final LayerNorm's output
- *    (`final_layer_norm`) (src/features/lm/gpt-neox.ts).
+ *    (`final_layer_norm`) (src/features/lm/gpt-neox.ts);
+ *  - bert, roberta, xlm-roberta (bidirectional encoders, post-LayerNorm): the embedding output
+ *    after its LayerNorm, then every block's output; no final norm (src/features/lm/bert.ts).
  * Every other model_type is refused in one line naming it and the supported list.
  */
 import { existsSync } from 'node:fs';
@@ -16,12 +18,13 @@ import { join } from 'node:path';
 import { InputError, inputError } from '../../data/errors.js';
 import { readText } from '../../io/fsutil.js';
 import type { Backend } from '../../linalg/backend.js';
+import { BERT_MODEL_TYPES, BertModel } from './bert.js';
 import { GptNeoxModel } from './gpt-neox.js';
 import { Gpt2Model, SafetensorsGpt2Weights } from './gpt2.js';
 import { LLAMA_MODEL_TYPES, LlamaModel } from './llama.js';
 
 /** model_type values brainmap runs. */
-export const SUPPORTED_MODEL_TYPES: readonly string[] = ['gpt2', 'gpt_neox', ...LLAMA_MODEL_TYPES];
+export const SUPPORTED_MODEL_TYPES: readonly string[] = ['gpt2', 'gpt_neox', ...LLAMA_MODEL_TYPES, ...BERT_MODEL_TYPES];
 
 /** A loaded model of any supported architecture. */
 export interface ArchitectureModel {
@@ -108,11 +111,26 @@ class GptNeoxArchitecture implements ArchitectureModel {
   }
 }
 
+class BertArchitecture implements ArchitectureModel {
+  readonly causal = false;
+  private readonly model: BertModel;
+  constructor(dir: string) {
+    this.model = new BertModel(dir);
+  }
+  get modelType(): string { return this.model.config.modelType; }
+  get nLayer(): number { return this.model.config.nLayer; }
+  get hiddenSize(): number { return this.model.config.hiddenSize; }
+  hiddenStates(sequences: readonly (readonly number[])[], backend: Backend): Promise<Float32Array[][]> {
+    return this.model.hiddenStates(sequences, backend);
+  }
+}
+
 /** Opens a Hugging Face model folder with the forward pass of its model_type. */
 export function openArchitecture(dir: string): ArchitectureModel {
   const modelType = readModelType(dir);
   checkModelType(modelType, join(dir, 'config.json'));
   if (modelType === 'gpt2') return new Gpt2Architecture(dir);
   if (modelType === 'gpt_neox') return new GptNeoxArchitecture(dir);
+  if ((BERT_MODEL_TYPES as readonly string[]).includes(modelType)) return new BertArchitecture(dir);
   return new LlamaArchitecture(dir);
 }

@@ -1,0 +1,67 @@
+/**
+ * BERT, RoBERTa and XLM-R encoders against transformers' hidden states for tiny seeded models
+ * (scripts/make-lm-zoo-fixtures.py; inputs from each family's tokenizer fixture, special tokens
+ * included), float32 and bfloat16-stored weights, every layer, native and portable backends.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InputError } from '../../src/data/errors.js';
+import { BertModel, bertPositions, parseBertConfig } from '../../src/features/lm/bert.js';
+import { openArchitecture } from '../../src/features/lm/architectures.js';
+import { getBackend } from '../../src/linalg/index.js';
+
+const ZOO = fileURLToPath(new URL('../fixtures/lm/zoo/', import.meta.url));
+type Expected = { input_ids: number[][]; float32: string[][]; bfloat16: string[][] };
+
+function f32(b64: string): Float32Array {
+  const buf = Buffer.from(b64, 'base64');
+  return new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+}
+
+function relErr(a: Float32Array, b: Float32Array): number {
+  assert.equal(a.length, b.length);
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num = Math.max(num, Math.abs(a[i] - b[i]));
+    den = Math.max(den, Math.abs(b[i]));
+  }
+  return num / den;
+}
+
+for (const backendName of ['native', 'portable'] as const) {
+  for (const name of ['bert', 'roberta', 'xlm-roberta']) {
+    for (const dtype of ['float32', 'bfloat16'] as const) {
+      test(`${name} (${dtype} weights, ${backendName}): every hidden state matches transformers to 1e-5 relative`, async () => {
+        const exp = JSON.parse(readFileSync(join(ZOO, name, 'expected.json'), 'utf8')) as Expected;
+        const model = new BertModel(join(ZOO, dtype === 'float32' ? name : `${name}-bf16`));
+        const states = await model.hiddenStates(exp.input_ids, getBackend(backendName));
+        exp.input_ids.forEach((_, s) => {
+          assert.equal(states[s].length, 3);
+          states[s].forEach((h, l) => {
+            const e = relErr(h, f32(exp[dtype][s][l]));
+            assert.ok(e <= 1e-5, `sample ${s} layer ${l}: relative error ${e.toExponential(2)}`);
+          });
+        });
+      });
+    }
+  }
+}
+
+test('positions: BERT from 0, RoBERTa from pad + 1 skipping pads; registry and config errors', () => {
+  const bert = parseBertConfig({ model_type: 'bert', hidden_size: 8, intermediate_size: 8, num_hidden_layers: 1, num_attention_heads: 2, vocab_size: 10 }, 'b');
+  const rob = parseBertConfig({ model_type: 'roberta', hidden_size: 8, intermediate_size: 8, num_hidden_layers: 1, num_attention_heads: 2, vocab_size: 10, pad_token_id: 1 }, 'r');
+  assert.deepEqual(bertPositions([5, 6, 7], bert), [0, 1, 2]);
+  // transformers' create_position_ids_from_input_ids([[0, 5, 1, 6]], padding_idx=1) = [[2, 3, 1, 4]]
+  assert.deepEqual(bertPositions([0, 5, 1, 6], rob), [2, 3, 1, 4]);
+  for (const name of ['bert', 'roberta', 'xlm-roberta']) {
+    const m = openArchitecture(join(ZOO, name));
+    assert.equal(m.modelType, name);
+    assert.equal(m.causal, false);
+  }
+  assert.throws(() => parseBertConfig({ model_type: 'bert', hidden_size: 8, num_attention_heads: 2, position_embedding_type: 'relative_key' }, 'c.json'),
+    (e: unknown) => e instanceof InputError && e.message === 'c.json: position_embedding_type: "relative_key" is not supported; expected "absolute"');
+});
