@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../../src/data/errors.js';
-import { BertModel, bertPositions, parseBertConfig } from '../../src/features/lm/bert.js';
+import { BertModel, bertPositions, fullAttention, fullAttentionGemm, parseBertConfig } from '../../src/features/lm/bert.js';
 import { openArchitecture } from '../../src/features/lm/architectures.js';
 import { getBackend } from '../../src/linalg/index.js';
 
@@ -64,4 +64,24 @@ test('positions: BERT from 0, RoBERTa from pad + 1 skipping pads; registry and c
   }
   assert.throws(() => parseBertConfig({ model_type: 'bert', hidden_size: 8, num_attention_heads: 2, position_embedding_type: 'relative_key' }, 'c.json'),
     (e: unknown) => e instanceof InputError && e.message === 'c.json: position_embedding_type: "relative_key" is not supported; expected "absolute"');
+});
+
+test('bidirectional attention on the backend GEMMs equals the float64 loop', async () => {
+  // Two sequences (5 and 3 rows), d = 8, 2 heads, deterministic values.
+  const offsets = Int32Array.from([0, 5, 8]);
+  const d = 8;
+  const qkv = Float32Array.from({ length: 8 * 3 * d }, (_, i) => Math.sin(i * 0.37) * 2);
+  const ref = new Float32Array(8 * d);
+  fullAttention(qkv, offsets, ref, d, 2, 0.5);
+  for (const name of ['native', 'portable'] as const) {
+    const out = new Float32Array(8 * d);
+    await fullAttentionGemm(qkv, offsets, out, d, 2, 0.5, getBackend(name));
+    for (let i = 0; i < out.length; i++) assert.ok(Math.abs(out[i] - ref[i]) < 1e-5, `${name} ${i}`);
+  }
+  // Rows of the second sequence attend only within it: changing sequence 0 leaves them alone.
+  const qkv2 = qkv.slice();
+  qkv2.fill(9, 0, 5 * 3 * d);
+  const out2 = new Float32Array(8 * d);
+  fullAttention(qkv2, offsets, out2, d, 2, 0.5);
+  assert.deepEqual(out2.subarray(5 * d), ref.subarray(5 * d));
 });

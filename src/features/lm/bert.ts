@@ -143,6 +143,41 @@ export function fullAttention(qkv: Float32Array, offsets: Int32Array, out: Float
   }
 }
 
+/**
+ * The same attention as `fullAttention` with the two products on the backend (per sequence and
+ * head: S = scale·Q·Kᵀ, row softmax in float64, out = P·V; float32 GEMMs).
+ */
+export async function fullAttentionGemm(qkv: Float32Array, offsets: Int32Array, out: Float32Array, d: number, nHead: number, scale: number, backend: Backend): Promise<void> {
+  const hd = d / nHead;
+  const stride = 3 * d;
+  for (let s = 0; s + 1 < offsets.length; s++) {
+    const r0 = offsets[s];
+    const T = offsets[s + 1] - r0;
+    if (T === 0) continue;
+    const q = new Float32Array(T * hd);
+    const k = new Float32Array(T * hd);
+    const v = new Float32Array(T * hd);
+    for (let h = 0; h < nHead; h++) {
+      for (let i = 0; i < T; i++) {
+        const o = (r0 + i) * stride + h * hd;
+        q.set(qkv.subarray(o, o + hd), i * hd);
+        k.set(qkv.subarray(o + d, o + d + hd), i * hd);
+        v.set(qkv.subarray(o + 2 * d, o + 2 * d + hd), i * hd);
+      }
+      const sc = (await backend.gemm(matrix(T, hd, q), matrix(T, hd, k), { transB: true, alpha: scale })).data;
+      for (let i = 0; i < T; i++) {
+        let max = -Infinity;
+        for (let j = 0; j < T; j++) if (sc[i * T + j] > max) max = sc[i * T + j];
+        let sum = 0;
+        for (let j = 0; j < T; j++) sum += Math.exp(sc[i * T + j] - max);
+        for (let j = 0; j < T; j++) sc[i * T + j] = Math.exp(sc[i * T + j] - max) / sum;
+      }
+      const o = (await backend.gemm(matrix(T, T, sc), matrix(T, hd, v))).data;
+      for (let i = 0; i < T; i++) out.set(o.subarray(i * hd, (i + 1) * hd), (r0 + i) * d + h * hd);
+    }
+  }
+}
+
 /** A BERT / RoBERTa / XLM-R checkpoint; weights read one block at a time. */
 export class BertModel {
   readonly dir: string;
@@ -206,7 +241,7 @@ export class BertModel {
         const y = await proj(x, d, t(`attention.self.${parts[pi]}.weight`, [d, d]), d, t(`attention.self.${parts[pi]}.bias`, [d]));
         for (let i = 0; i < R; i++) qkv.set(y.subarray(i * d, (i + 1) * d), i * 3 * d + pi * d);
       }
-      fullAttention(qkv, offsets, attn, d, H, 1 / Math.sqrt(d / H));
+      await fullAttentionGemm(qkv, offsets, attn, d, H, 1 / Math.sqrt(d / H), backend);
       const a = await proj(attn, d, t('attention.output.dense.weight', [d, d]), d, t('attention.output.dense.bias', [d]));
       for (let i = 0; i < x.length; i++) a[i] += x[i];
       await backend.layerNorm(a, a, R, d, t('attention.output.LayerNorm.weight', [d]), t('attention.output.LayerNorm.bias', [d]), c.layerNormEps);
