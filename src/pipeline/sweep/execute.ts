@@ -97,6 +97,7 @@ export async function executeJob(job: SweepJob, s: ExecuteSettings): Promise<Exe
     estimator: job.estimator,
     alphas: job.alphas,
     select: job.select ?? undefined,
+    gap: job.gap ?? 0,
     backend,
     unitBatch: s.unitBatch,
   });

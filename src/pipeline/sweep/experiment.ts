@@ -13,6 +13,7 @@
  *   seeds: [42]                      # default [42]
  *   select: [validation]             # validation | test, for specs with a grid; default [validation]
  *   alphas: [0.03125, …]             # optional ridge penalties; default 2^-5 … 2^19
+ *   gap: 4                           # optional: samples dropped from training around held-out ones (score --gap); default 0
  *   store: ./results                 # optional default results store
  *
  * A scalar is accepted wherever a list is (`splits: shuffled`). Relative paths (dataset folders and
@@ -51,11 +52,13 @@ export interface Experiment {
   select: SelectMode[];
   /** Ridge penalties; null for the default 2⁻⁵…2¹⁹. */
   alphas: number[] | null;
+  /** `gap:` samples dropped from training around held-out samples (score --gap); absent = 0. */
+  gap?: number;
   /** Default store path (absolute), or null. */
   store: string | null;
 }
 
-export const EXPERIMENT_KEYS = ['name', 'description', 'datasets', 'features', 'splits', 'estimators', 'seeds', 'select', 'alphas', 'store'] as const;
+export const EXPERIMENT_KEYS = ['name', 'description', 'datasets', 'features', 'splits', 'estimators', 'seeds', 'select', 'alphas', 'store', 'gap'] as const;
 
 const SPLITS: readonly SplitScheme[] = ['contiguous', 'shuffled'];
 const ESTIMATORS: readonly Estimator[] = ['ridge', 'ols'];
@@ -178,6 +181,8 @@ export function validateExperiment(raw: unknown, file: string, baseDir: string, 
     return v;
   }, 'ridge penalty');
   const store = obj.store === undefined ? null : rel(baseDir, str(file, obj.store, 'store'));
+  const gap = obj.gap === undefined ? 0 : obj.gap;
+  if (typeof gap !== 'number' || !Number.isSafeInteger(gap) || gap < 0) throw inputError(file, 'gap', `expected a non-negative integer (samples), got ${describe(gap)}`);
 
   for (const [field, list] of [['datasets', datasets], ['features', features.map((f) => `${f.spec}\u0000${f.expand}`)], ['splits', splits], ['estimators', estimators], ['seeds', seeds], ['select', select]] as const) {
     const seen = new Set<string | number>();
@@ -186,7 +191,7 @@ export function validateExperiment(raw: unknown, file: string, baseDir: string, 
       seen.add(v);
     });
   }
-  return { name, description, file, datasets, features, splits, estimators, seeds, select, alphas, store };
+  return { name, description, file, datasets, features, splits, estimators, seeds, select, alphas, store, ...(gap ? { gap } : {}) };
 }
 
 /** Most alias expansions an experiment file may use (YAML "billion laughs" files are refused). */

@@ -62,6 +62,8 @@ export interface SweepJob {
   alphas: number[];
   /** How a grid value is chosen; null when the spec has no grid. */
   select: SelectMode | null;
+  /** Samples dropped from training around held-out samples (score --gap); absent = 0. */
+  gap?: number;
 }
 
 export interface SweepPlan {
@@ -98,6 +100,8 @@ export function jobKey(job: Omit<SweepJob, 'key' | 'dataset' | 'datasetName'>): 
     estimator: job.estimator,
     alphas: job.alphas,
     select: job.select,
+    // Only a non-zero gap enters the key, so jobs without one keep their earlier keys.
+    ...(job.gap ? { gap: job.gap } : {}),
   });
   return createHash('sha256').update(canonical).digest('hex').slice(0, 32);
 }
@@ -164,7 +168,7 @@ export async function planExperiment(exp: Experiment, opts: PlanOptions = {}): P
         for (const estimator of exp.estimators) {
           for (const seed of exp.seeds) {
             for (const select of f.hasGrid ? exp.select : [null]) {
-              const base = { datasetHash: d.hash, features: f.spec, featureFiles: f.files, split, seed, estimator, alphas, select };
+              const base = { datasetHash: d.hash, features: f.spec, featureFiles: f.files, split, seed, estimator, alphas, select, ...(exp.gap ? { gap: exp.gap } : {}) };
               const key = jobKey(base);
               if (seen.has(key)) continue;
               seen.add(key);
