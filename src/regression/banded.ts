@@ -3,7 +3,7 @@ import type { Matrix64 } from '../linalg/matrix.js';
 import { takeRows, to32 } from '../linalg/matrix.js';
 import { bandWeightSamples } from '../random/dirichlet.js';
 import { MT19937 } from '../random/mt19937.js';
-import { centreDesign, chooseAlphas, DEFAULT_ALPHAS, gatherStandardised, innerErrors, refitPredict, ridgeFilters, stackFilteredLeft, type FoldFit, type InnerFactor, type SpectralFactor, type WorkBuffers } from './ridge.js';
+import { centreDesign, standardizeDesign, chooseAlphas, DEFAULT_ALPHAS, gatherStandardised, innerErrors, refitPredict, ridgeFilters, stackFilteredLeft, type FoldFit, type InnerFactor, type SpectralFactor, type WorkBuffers } from './ridge.js';
 import type { InnerFold } from './splits.js';
 
 /**
@@ -28,6 +28,12 @@ export interface BandedOptions {
   onUnits?: (done: number) => void;
   /** Use the low-rank (Woodbury) path when it applies (default true); false forces the kernel path. */
   lowRank?: boolean;
+  /**
+   * Re-standardise every band on each inner training set (z-score, scikit-learn's constant rule)
+   * instead of only re-centring it, as FoldFitOptions.innerStandardize does for a single band.
+   * Default false (the paper's way: the outer fold's scaling is reused in the inner folds).
+   */
+  innerStandardize?: boolean;
 }
 
 export interface BandedFoldFit extends FoldFit {
@@ -81,14 +87,22 @@ class GammaSearch {
   }
 }
 
-/** Per-band kernels of a (train, eval) pair: K_b = X_a,b X_a,bᵀ and C_b = X_e,b X_a,bᵀ, both centred by the train means. */
+/**
+ * Per-band kernels of a (train, eval) pair: K_b = X_a,b X_a,bᵀ and C_b = X_e,b X_a,bᵀ, both centred
+ * by the train means (`standardize`: z-scored by the train means and scales).
+ */
 interface BandKernels { train: Matrix64[]; cross: Matrix64[] }
 
-async function bandKernels(backend: Backend, bandsTrain: readonly Matrix64[], bandsEval: readonly Matrix64[]): Promise<BandKernels> {
+/** The pair's bands centred (or z-scored) with the training rows' statistics. */
+function prepareBand(fit: Matrix64, other: Matrix64, standardize: boolean): { fit: Matrix64; other: Matrix64 } {
+  return standardize ? standardizeDesign(fit, other) : centreDesign(fit, other);
+}
+
+async function bandKernels(backend: Backend, bandsTrain: readonly Matrix64[], bandsEval: readonly Matrix64[], standardize = false): Promise<BandKernels> {
   const train: Matrix64[] = [];
   const cross: Matrix64[] = [];
   for (let b = 0; b < bandsTrain.length; b++) {
-    const { fit, other } = centreDesign(bandsTrain[b], bandsEval[b]);
+    const { fit, other } = prepareBand(bandsTrain[b], bandsEval[b], standardize);
     train.push(await backend.gemm(fit, fit, { transB: true }));
     cross.push(await backend.gemm(other, fit, { transB: true }));
   }
@@ -134,12 +148,12 @@ export async function fitBandedFold(backend: Backend, xtrBands: readonly Matrix6
   const widest = Math.max(...xtrBands.map((m) => m.cols));
   const lowRankQ = nFeatures - widest;
   if (B > 1 && lowRankQ <= LOW_RANK_MAX && opts.lowRank !== false) {
-    return fitBandedFoldLowRank(backend, xtrBands, ytr, xteBands, inner, gammas, { alphas, patience, tol, unitBatch: batch, onUnits: opts.onUnits });
+    return fitBandedFoldLowRank(backend, xtrBands, ytr, xteBands, inner, gammas, { alphas, patience, tol, unitBatch: batch, onUnits: opts.onUnits, innerStandardize: opts.innerStandardize });
   }
 
   const innerKernels: { fold: InnerFold; k: BandKernels }[] = [];
   for (const fold of inner) {
-    const k = await bandKernels(backend, xtrBands.map((x) => takeRows(x, fold.train)), xtrBands.map((x) => takeRows(x, fold.val)));
+    const k = await bandKernels(backend, xtrBands.map((x) => takeRows(x, fold.train)), xtrBands.map((x) => takeRows(x, fold.val)), opts.innerStandardize ?? false);
     innerKernels.push({ fold, k });
   }
   const maxVal = Math.max(...inner.map((f) => f.val.length));
@@ -229,9 +243,9 @@ interface LowRankFactor {
   q: number;
 }
 
-async function lowRankFactor(backend: Backend, trainBands: readonly Matrix64[], evalBands: readonly Matrix64[], base: number): Promise<LowRankFactor> {
+async function lowRankFactor(backend: Backend, trainBands: readonly Matrix64[], evalBands: readonly Matrix64[], base: number, standardize = false): Promise<LowRankFactor> {
   const centred = trainBands.map((xa, b) => {
-    const { fit, other } = centreDesign(xa, evalBands[b]);
+    const { fit, other } = prepareBand(xa, evalBands[b], standardize);
     return { a: fit, e: other };
   });
   const na = trainBands[0].rows;
@@ -383,7 +397,7 @@ async function rotateTargets(backend: Backend, f: LowRankFactor, y: Matrix64, ro
 }
 
 /** Low-rank banded fit of one outer fold (same contract as the kernel path of fitBandedFold). */
-export async function fitBandedFoldLowRank(backend: Backend, xtrBands: readonly Matrix64[], ytr: Matrix64, xteBands: readonly Matrix64[], inner: readonly InnerFold[], gammas: readonly Float64Array[], opts: { alphas: readonly number[]; patience: number; tol: number; unitBatch: number; onUnits?: (done: number) => void }): Promise<BandedFoldFit> {
+export async function fitBandedFoldLowRank(backend: Backend, xtrBands: readonly Matrix64[], ytr: Matrix64, xteBands: readonly Matrix64[], inner: readonly InnerFold[], gammas: readonly Float64Array[], opts: { alphas: readonly number[]; patience: number; tol: number; unitBatch: number; onUnits?: (done: number) => void; innerStandardize?: boolean }): Promise<BandedFoldFit> {
   const B = xtrBands.length;
   const base = xtrBands.reduce((best, m, b) => (m.cols > xtrBands[best].cols ? b : best), 0);
   const { alphas, patience, tol } = opts;
@@ -395,7 +409,7 @@ export async function fitBandedFoldLowRank(backend: Backend, xtrBands: readonly 
   const batch = Math.min(nUnits, Math.max(1, opts.unitBatch));
   const factors: { fold: InnerFold; f: LowRankFactor }[] = [];
   for (const fold of inner) {
-    factors.push({ fold, f: await lowRankFactor(backend, xtrBands.map((x) => takeRows(x, fold.train)), xtrBands.map((x) => takeRows(x, fold.val)), base) });
+    factors.push({ fold, f: await lowRankFactor(backend, xtrBands.map((x) => takeRows(x, fold.train)), xtrBands.map((x) => takeRows(x, fold.val)), base, opts.innerStandardize ?? false) });
   }
   const search = new GammaSearch(nUnits, patience, tol);
   // Rotated targets do not depend on γ: keep them across samples when they fit in ~256 MB.

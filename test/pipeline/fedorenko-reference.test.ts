@@ -74,8 +74,8 @@ for (const [sigma, split, estimator] of cases) {
   });
 }
 
-test('brainmap score --json on the real Fedorenko file prints per-subject values and the dataset value', () => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', `${root}src/cli/main.ts`, 'score', '--dataset', ncPath, '--features', 'oasm:sigma=1.8', '--split', 'shuffled', '--json'], { encoding: 'utf8', cwd: root });
+test('brainmap score --compat paper --json on the real Fedorenko file prints per-subject values and the dataset value', () => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', `${root}src/cli/main.ts`, 'score', '--dataset', ncPath, '--features', 'oasm:sigma=1.8', '--split', 'shuffled', '--compat', 'paper', '--json'], { encoding: 'utf8', cwd: root });
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout) as { subjects: { subject: string; n_units: number; r2: number; r: number }[]; dataset: { r2: number; r: number } };
   const ref = reference.results['1.8'].shuffled.ridge;

@@ -169,3 +169,49 @@ test('Fedorenko2016, A = wp:sigma=4.7 | B = 200 random columns: the low-rank pat
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/** Columns whose scale differs between the first and second half of the rows (inner folds then see different scalings). */
+function uneven(m: Matrix64): Matrix64 {
+  const out = { rows: m.rows, cols: m.cols, data: Float64Array.from(m.data) };
+  for (let i = 0; i < m.rows; i++) for (let k = 0; k < m.cols; k += 2) out.data[i * m.cols + k] *= i < m.rows / 2 ? 1 : 6;
+  return out;
+}
+
+test('innerStandardize: banded ridge with uniform band weights z-scores each inner fold exactly as plain ridge does', async () => {
+  const { x1: a, x2: b, y, fold } = problem(6, 120, 40, 30, 6);
+  const x1 = uneven(a);
+  const x2 = uneven(b);
+  const bandsTr = [takeRows(x1, fold.train), takeRows(x2, fold.train)];
+  const bandsTe = [takeRows(x1, fold.test), takeRows(x2, fold.test)];
+  const ytr = takeRows(y, fold.train);
+  const alphas = [0.5, 2, 8, 32, 128, 512];
+  const xtr: Matrix64 = { rows: ytr.rows, cols: 70, data: new Float64Array(ytr.rows * 70) };
+  const xte: Matrix64 = { rows: bandsTe[0].rows, cols: 70, data: new Float64Array(bandsTe[0].rows * 70) };
+  for (const [dst, [p, q]] of [[xtr, bandsTr], [xte, bandsTe]] as const) {
+    for (let i = 0; i < dst.rows; i++) { dst.data.set(p.data.subarray(i * 40, i * 40 + 40), i * 70); dst.data.set(q.data.subarray(i * 30, i * 30 + 30), i * 70 + 40); }
+  }
+  const plainZ = await fitFold(backend, xtr, ytr, xte, fold.inner, { estimator: 'ridge', alphas: alphas.map((v) => v * 2), innerStandardize: true });
+  const plainC = await fitFold(backend, xtr, ytr, xte, fold.inner, { estimator: 'ridge', alphas: alphas.map((v) => v * 2) });
+  // The inner-CV scores of the two rules differ on this design (so the check below can fail).
+  assert.ok(Array.from(plainZ.valScore).some((v, j) => Math.abs(v - plainC.valScore[j]) > 1e-3), 'inner z-scoring changes the validation scores');
+  const banded = await fitBandedFold(backend, bandsTr, ytr, bandsTe, fold.inner, { alphas, nIter: 1, innerStandardize: true });
+  assert.deepEqual(Array.from(banded.alpha, (v) => v * 2), Array.from(plainZ.alpha));
+  for (let j = 0; j < 6; j++) assert.ok(Math.abs(banded.valScore[j] - plainZ.valScore[j]) < 1e-5, `unit ${j}: inner-CV R² ${banded.valScore[j]} vs plain ${plainZ.valScore[j]}`);
+});
+
+test('innerStandardize: the low-rank path z-scores each inner fold like the kernel path', async () => {
+  const { x1: a, x2: b, y, fold } = problem(7, 150, 60, 5, 8);
+  const x1 = uneven(a);
+  const x2 = uneven(b);
+  const bandsTr = [takeRows(x1, fold.train), takeRows(x2, fold.train)];
+  const bandsTe = [takeRows(x1, fold.test), takeRows(x2, fold.test)];
+  const ytr = takeRows(y, fold.train);
+  const opts = { nIter: 15, seed: 4, innerStandardize: true };
+  const fast = await fitBandedFold(backend, bandsTr, ytr, bandsTe, fold.inner, opts);
+  const slow = await fitBandedFold(backend, bandsTr, ytr, bandsTe, fold.inner, { ...opts, lowRank: false });
+  const centred = await fitBandedFold(backend, bandsTr, ytr, bandsTe, fold.inner, { ...opts, innerStandardize: false });
+  assert.ok(Array.from(centred.valScore).some((v, j) => Math.abs(v - slow.valScore[j]) > 1e-3), 'inner z-scoring changes the validation scores');
+  assert.deepEqual(Array.from(fast.alpha), Array.from(slow.alpha));
+  assert.deepEqual(Array.from(fast.gamma), Array.from(slow.gamma));
+  for (let j = 0; j < 8; j++) assert.ok(Math.abs(fast.valScore[j] - slow.valScore[j]) < 1e-5, `unit ${j}`);
+});
