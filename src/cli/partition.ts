@@ -7,7 +7,7 @@ import type { SelectMode } from '../pipeline/select.js';
 import type { SplitScheme } from '../regression/splits.js';
 import type { Blocking } from '../scoring/significance.js';
 import { num, table, warningLine } from './format.js';
-import { backendOption, positiveIntArg, seedArg } from './options.js';
+import { backendOption, intInRange, positiveIntArg, seedArg } from './options.js';
 import { checkOutputDir, writeFailure } from './outpath.js';
 
 interface PartitionCommandOptions {
@@ -20,6 +20,7 @@ interface PartitionCommandOptions {
   select: SelectMode;
   nIter: number;
   bandedSeed: number;
+  gap: number;
   blocking: Blocking;
   compat?: 'paper';
   blockChunk?: number;
@@ -41,6 +42,7 @@ export function registerPartitionCommand(program: Command): void {
     .addOption(new Option('--select <how>', 'grid selection').choices(['validation', 'test']).default('validation'))
     .option('--n-iter <n>', 'band-weight samples of the banded fit', positiveIntArg(), 200)
     .option('--banded-seed <n>', 'seed of the band-weight sampler', seedArg(), 0)
+    .option('--gap <n>', 'drop the training samples within n samples of a held-out sample of the same block, in outer and inner folds (as score --gap)', intInRange(0), 0)
     .addOption(new Option('--blocking <how>', 'average squared errors within blocks before the unit-wise t-test; "paper" reproduces the authors\' mis-ordered labels').choices(['none', 'block', 'paper']).default('block'))
     .addOption(new Option('--compat <what>', "reproduce the authors' code where it differs from the method (docs/method.md §8; README: What --compat paper changes): features z-scored once per outer fold, Schrimpf's r, block labels taken in the original row order for fold-ordered errors").choices(['paper']))
     .option('--block-chunk <n>', 'cut blocks into chunks of at most n samples for the test (Blank: 10)', positiveIntArg())
@@ -61,7 +63,7 @@ export function registerPartitionCommand(program: Command): void {
       let p: PartitionResult;
       try {
         p = await partitionFeatures(dataset, opts.a, opts.b, {
-          split: opts.split, seed: opts.seed, select: opts.select, backend, bandedIter: opts.nIter, bandedSeed: opts.bandedSeed,
+          split: opts.split, seed: opts.seed, select: opts.select, backend, bandedIter: opts.nIter, bandedSeed: opts.bandedSeed, gap: opts.gap,
           blocking: opts.blocking, blockChunk: opts.blockChunk, compat: opts.compat, onProgress: (d, t) => progress.update(d, t),
         });
       } finally {

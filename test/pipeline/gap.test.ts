@@ -1,4 +1,6 @@
 import { test } from 'node:test';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import type { Dataset } from '../../src/data/dataset.js';
 import { getBackend } from '../../src/linalg/index.js';
@@ -48,4 +50,13 @@ test('scoreFeatures records the gap in its settings and refuses a gap that leave
   assert.equal(r.settings.gap, 1);
   assert.equal((await scoreFeatures(d, x, { split: 'contiguous', backend })).settings.gap, 0);
   await assert.rejects(scoreFeatures(d, x, { split: 'contiguous', backend, gap: 12 }), { message: 'gap-data: gap: --gap 12 leaves an inner fold of outer fold 0 with no training samples; expected a smaller gap' });
+});
+
+test('score and partition take --gap <n>, a non-negative integer; anything else is one error line, exit 2', { timeout: 60_000 }, () => {
+  const cli = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+  for (const [cmd, extra, bad] of [['score', ['--features', 'sl'], '1.5'], ['partition', ['--a', 'sl', '--b', 'wn'], '-1']] as const) {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', cli, cmd, '--dataset', 'sim:fedorenko', ...extra, '--gap', bad], { encoding: 'utf8' });
+    assert.equal(r.status, 2);
+    assert.equal(r.stderr, `error: --gap: '${bad}' is invalid; expected a non-negative integer (see brainmap ${cmd} --help)\n`);
+  }
 });
