@@ -290,6 +290,16 @@ test('native linear: packed with the TypeScript layout, and the same bits with 1
     nb.setThreads(threads);
   }
   assert.deepEqual(o1, o2);
+  // Row-major weights (what packLinear returns without the packed kernel) go through OpenBLAS + bias.
+  const { xw, mag } = refLinear(x, rows, wd, k, n);
+  const ob = new Float32Array(rows * n);
+  const h = randf(rows * n, 54);
+  await nb.linear(x, rows, { k, n, layout: 'row-major', data: wd }, bias, ob);
+  assertSum(ob, Float64Array.from(xw, (v, i) => v + bias[i % n]), mag, 'row-major identity');
+  const acc = h.slice();
+  await nb.linear(x, rows, { k, n, layout: 'row-major', data: wd }, bias, acc, { accumulate: true });
+  assertSum(acc, Float64Array.from(xw, (v, i) => h[i] + v + bias[i % n]), mag, 'row-major accumulate');
+  await assert.rejects(new PortableBackend().linear(x, rows, w, bias, ob), /another backend/);
 });
 
 test('native and portable kernels agree: layer norm bit for bit, GELU / attention to float32 rounding, normals bit for bit', async () => {
