@@ -7,6 +7,9 @@
  *   (the ridge rows compare with numpy from $BRAINMAP_PYTHON, ./.venv/bin/python or python3; see bench/ridge.ts)
  *   npm run bench -- --small   a 10× smaller ridge workload (quick check)
  *   npm run bench -- --no-lm   skip the language-model forward-pass figures
+ *   npm run bench -- --lm-xl-passes=all   GPT2-XL on all 168 Pereira passes (default: the first 40)
+ *   npm run bench -- --lm-record          write this run's PyTorch figures to bench/lm-reference.json
+ *   (the LM rows compare with PyTorch from $BRAINMAP_PYTHON, ./.venv/bin/python or python3; see bench/lm.ts)
  */
 import { getBackend } from '../src/linalg/index.js';
 import { benchLinalg } from './linalg.js';
