@@ -5,7 +5,8 @@ test/lm/gpt-neox.test.ts.
 Per model (llama with rope_scaling 'llama3', mistral, qwen2 with qkv bias, qwen3 with q/k norm — all
 with grouped-query attention, 4 query heads over 2 key/value heads —; gpt_neox (Pythia layout,
 parallel residual, rotary on half of each head) and gpt_neox_seq (sequential residual); the encoders
-bert, roberta and xlm-roberta, fed ids from their own tokenizer fixtures (test/lm/bert.test.ts)):
+bert, roberta and xlm-roberta, and the T5 encoder (T5EncoderModel; ReLU and gated-GELU MLP), fed ids
+from their own tokenizer fixtures (test/lm/bert.test.ts, test/lm/t5.test.ts)):
   test/fixtures/lm/zoo/<name>/config.json, model.safetensors (float32),
   test/fixtures/lm/zoo/<name>-bf16/config.json, model.safetensors (the same weights rounded to bfloat16;
   config.json in transformers 4's layout: rope_theta / rope_scaling, or rotary_emb_base / rotary_pct,
@@ -69,6 +70,14 @@ MODELS = {
                         intermediate_size=48, num_hidden_layers=2, num_attention_heads=4, max_position_embeddings=130,
                         type_vocab_size=1, layer_norm_eps=1e-5, initializer_range=0.2, hidden_act='gelu', pad_token_id=1,
                         bos_token_id=0, eos_token_id=2, tok='xlmr'),
+    # T5 encoders (T5EncoderModel): relative position buckets, RMS layer norm, ReLU (t5) or gated GELU (v1.1) MLP.
+    't5': dict(model_type='t5', architectures=['T5EncoderModel'], vocab_size=300, d_model=32, d_kv=8, d_ff=48, num_layers=2,
+               num_heads=4, relative_attention_num_buckets=8, relative_attention_max_distance=20, layer_norm_epsilon=1e-6,
+               initializer_factor=1.0, feed_forward_proj='relu', is_encoder_decoder=True, pad_token_id=0, eos_token_id=1, tok='t5'),
+    't5-gated': dict(model_type='t5', architectures=['T5EncoderModel'], vocab_size=300, d_model=32, d_kv=8, d_ff=48, num_layers=2,
+                     num_heads=4, relative_attention_num_buckets=8, relative_attention_max_distance=20, layer_norm_epsilon=1e-6,
+                     initializer_factor=1.0, feed_forward_proj='gated-gelu', is_encoder_decoder=True, pad_token_id=0, eos_token_id=1,
+                     tie_word_embeddings=False, tok='t5'),
 }
 
 ENCODERS = ('bert', 'roberta', 'xlm-roberta')
@@ -112,12 +121,16 @@ def main():
         ids = [tok(t)['input_ids'] for t in texts]
         decoder_like_llama = extra['model_type'] in ('llama', 'mistral', 'qwen2', 'qwen3')
         cfg = transformers.AutoConfig.for_model(**({**COMMON, **extra} if decoder_like_llama else extra))
-        model = AutoModel.from_config(cfg, attn_implementation='eager').float().eval()
+        def make():
+            if extra['model_type'] == 't5':
+                return transformers.T5EncoderModel(cfg)
+            return AutoModel.from_config(cfg, attn_implementation='eager')
+        model = make().float().eval()
         perturb(model, i)
         d = os.path.join(OUT, name)
         shutil.rmtree(d, ignore_errors=True)
         model.save_pretrained(d, safe_serialization=True)
-        model_bf16 = AutoModel.from_config(cfg, attn_implementation='eager').eval()
+        model_bf16 = make().float().eval()
         model_bf16.load_state_dict({k: v.to(torch.bfloat16).float() for k, v in model.state_dict().items()})
         d16 = os.path.join(OUT, f'{name}-bf16')
         shutil.rmtree(d16, ignore_errors=True)

@@ -4,6 +4,7 @@ import type { AuditJson } from '../pipeline/audit.js';
 import type { SelectMode } from '../pipeline/select.js';
 import { num, table } from './format.js';
 import { backendOption, positiveIntArg, seedArg } from './options.js';
+import { DEFAULT_BANDED_ITER, PAPER_BANDED_ITER } from '../regression/banded-defaults.js';
 import { checkOutputDir, writeFailure } from './outpath.js';
 import { ResultWriteError } from '../pipeline/results.js';
 
@@ -50,7 +51,7 @@ export function registerAuditCommand(program: Command): void {
     .option('--oasm <spec>', 'OASM baseline (default oasm:sigma=2)')
     .addOption(new Option('--select <how>', 'grid selection').choices(['validation', 'test']).default('validation'))
     .option('--seed <n>', 'seed of the fold-label shuffle', seedArg(), 42)
-    .option('--n-iter <n>', 'band-weight samples of the banded fits', positiveIntArg(), 100)
+    .option('--n-iter <n>', `band-weight samples of the banded fits (the paper: ${PAPER_BANDED_ITER})`, positiveIntArg(), DEFAULT_BANDED_ITER)
     .option('--banded-seed <n>', 'seed of the band-weight sampler', seedArg(), 0)
     .option('--no-brainscore', "skip Brain-Score's protocol")
     .addOption(new Option('--compat <what>', "reproduce the authors' code where it differs from the method (docs/method.md §8; README: What --compat paper changes): features z-scored once per outer fold, Schrimpf's r, blocked statistics with labels in the original row order (§6.1)").choices(['paper']))

@@ -8,6 +8,7 @@ import type { SplitScheme } from '../regression/splits.js';
 import type { Blocking } from '../scoring/significance.js';
 import { num, table, warningLine } from './format.js';
 import { backendOption, intInRange, positiveIntArg, seedArg } from './options.js';
+import { DEFAULT_BANDED_ITER, PAPER_BANDED_ITER } from '../regression/banded-defaults.js';
 import { checkOutputDir, writeFailure } from './outpath.js';
 
 interface PartitionCommandOptions {
@@ -40,7 +41,7 @@ export function registerPartitionCommand(program: Command): void {
     .addOption(new Option('--split <scheme>', 'train/test folds').choices(['contiguous', 'shuffled']).default('contiguous'))
     .option('--seed <n>', 'seed of the fold-label shuffle', seedArg(), 42)
     .addOption(new Option('--select <how>', 'grid selection').choices(['validation', 'test']).default('validation'))
-    .option('--n-iter <n>', 'band-weight samples of the banded fit', positiveIntArg(), 200)
+    .option('--n-iter <n>', `band-weight samples of the banded fit (the paper: ${PAPER_BANDED_ITER})`, positiveIntArg(), DEFAULT_BANDED_ITER)
     .option('--banded-seed <n>', 'seed of the band-weight sampler', seedArg(), 0)
     .option('--gap <n>', 'drop the training samples within n samples of a held-out sample of the same block, in outer and inner folds (as score --gap)', intInRange(0), 0)
     .addOption(new Option('--blocking <how>', 'average squared errors within blocks before the unit-wise t-test; "paper" reproduces the authors\' mis-ordered labels').choices(['none', 'block', 'paper']).default('block'))

@@ -14,6 +14,7 @@ import type { SplitScheme } from '../regression/splits.js';
 import type { Estimator } from '../regression/ridge.js';
 import { num, table, warningLine } from './format.js';
 import { backendOption, intInRange, positiveIntArg, seedArg } from './options.js';
+import { DEFAULT_BANDED_ITER, PAPER_BANDED_ITER } from '../regression/banded-defaults.js';
 import { checkOutputDir, writeFailure } from './outpath.js';
 
 export interface ScoreCommandOptions {
@@ -56,7 +57,7 @@ export function registerScoreCommand(program: Command): void {
     .option('--unit-batch <n>', 'units fitted at once (bounds memory)', positiveIntArg(), 4096)
     .option('--inner-zscore', 'z-score the features within each inner fold as well as per outer fold, so that validation (α, σ, layer choice) sees what z-scoring does to held-out samples (the default; with --compat paper it keeps this one difference from the paper)')
     .addOption(new Option('--compat <what>', "reproduce the authors' code where it differs from the method (README: What --compat paper changes): features z-scored once per outer fold, Schrimpf's r with undefined r counted as 0").choices(['paper']))
-    .option('--n-iter <n>', "banded ridge ('|' in --features): band-weight samples (the paper: 1000)", positiveIntArg(), 200)
+    .option('--n-iter <n>', `banded ridge ('|' in --features): band-weight samples (the paper: ${PAPER_BANDED_ITER})`, positiveIntArg(), DEFAULT_BANDED_ITER)
     .option('--banded-seed <n>', 'banded ridge: seed of the band-weight sampler (fits are reproducible)', seedArg(), 0)
     .option('--gap <n>', 'drop the training samples within n samples of a held-out sample of the same block (story/run), in outer and inner folds, so autocorrelation cannot leak across the boundary', intInRange(0), 0)
     .addOption(new Option('--protocol <name>', "paper: this paper's method (default); brainscore: Brain-Score's linear-shuffle protocol (10 shuffled 90/10 splits, OLS on raw features, median r over units, ceiling-normalised)").choices(['paper', 'brainscore']).default('paper'))

@@ -27,6 +27,7 @@ import { partitionCsv, partitionFeatures, partitionJson, type PartitionResult } 
 import { ResultWriteError, specScoreToJson, writeFileAtomic, writeScore } from './results.js';
 import { scoreSpec, type SpecScore } from './score-spec.js';
 import type { SelectMode } from './select.js';
+import { DEFAULT_BANDED_ITER } from '../regression/banded-defaults.js';
 
 export interface AuditOptions {
   backend: Backend;
@@ -36,6 +37,7 @@ export interface AuditOptions {
   oasm?: string;
   select?: SelectMode;
   seed?: number;
+  /** Band-weight samples of the banded fits (default DEFAULT_BANDED_ITER = 100, as score and partition; the paper: 1000). */
   bandedIter?: number;
   bandedSeed?: number;
   /** Also run Brain-Score's protocol (default true; skipped for specs with a grid or bands). */
@@ -162,7 +164,7 @@ export async function auditFeatures(dataset: Dataset, features: string, opts: Au
   const oasmSpec = opts.oasm ?? 'oasm:sigma=2';
   const select = opts.select ?? 'validation';
   const seed = opts.seed ?? 42;
-  const bandedIter = opts.bandedIter ?? 100;
+  const bandedIter = opts.bandedIter ?? DEFAULT_BANDED_ITER;
   const bandedSeed = opts.bandedSeed ?? 0;
   const blockChunk = longestBlock(dataset.samples.block) > 20 ? 10 : undefined; // Blank: 10-TR chunks for blocked statistics
   const steps = ['features shuffled', 'features contiguous', 'OASM shuffled', 'OASM contiguous', 'simple contiguous', 'simple | features', 'OASM | features', 'Brain-Score protocol'];

@@ -6,6 +6,7 @@ import type { Matrix64 } from '../linalg/matrix.js';
 import { sliceCols, takeCols, takeRows } from '../linalg/matrix.js';
 import { DEFAULT_ALPHAS, fitFold, type Estimator, type FoldFit } from '../regression/ridge.js';
 import { fitBandedFold } from '../regression/banded.js';
+import { DEFAULT_BANDED_ITER } from '../regression/banded-defaults.js';
 import { foldLabels, type SplitScheme } from '../regression/splits.js';
 import { planScoring } from './score-plan.js';
 import { applyStandardizer, fitStandardizer } from '../regression/standardize.js';
@@ -28,7 +29,7 @@ export interface ScoreOptions {
    * (each band its own penalty, §4.2). Default: one band.
    */
   bands?: readonly number[];
-  /** Banded ridge: number of band-weight samples (default 200), seed of their sampler (default 0). */
+  /** Banded ridge: number of band-weight samples (default DEFAULT_BANDED_ITER = 100; the paper: 1000), seed of their sampler (default 0). */
   bandedIter?: number;
   bandedSeed?: number;
   /** Banded ridge: false forces the kernel path even where the low-rank path applies (checks; default true). */
@@ -290,7 +291,7 @@ export async function scoreFeatures(dataset: Dataset, features: Matrix64, opts: 
       errors,
     });
   }
-  const settings = { split: opts.split, seed, estimator, alphas, backend: opts.backend.name, bands: bandSizesIn.length, bandedIter: banded ? opts.bandedIter ?? 200 : null, bandedSeed: banded ? opts.bandedSeed ?? 0 : null, innerStandardize: estimator === 'ridge' && innerStandardize, compat: opts.compat ?? null, gap: opts.gap ?? 0 };
+  const settings = { split: opts.split, seed, estimator, alphas, backend: opts.backend.name, bands: bandSizesIn.length, bandedIter: banded ? opts.bandedIter ?? DEFAULT_BANDED_ITER : null, bandedSeed: banded ? opts.bandedSeed ?? 0 : null, innerStandardize: estimator === 'ridge' && innerStandardize, compat: opts.compat ?? null, gap: opts.gap ?? 0 };
   return summarise(dataset, settings, experiments);
 }
 

@@ -2,6 +2,7 @@ import type { Backend } from '../linalg/backend.js';
 import type { Matrix64 } from '../linalg/matrix.js';
 import { takeRows, to32 } from '../linalg/matrix.js';
 import { bandWeightSamples } from '../random/dirichlet.js';
+import { DEFAULT_BANDED_ITER } from './banded-defaults.js';
 import { MT19937 } from '../random/mt19937.js';
 import { centreDesign, standardizeDesign, chooseAlphas, DEFAULT_ALPHAS, gatherStandardised, innerErrors, refitPredict, ridgeFilters, stackFilteredLeft, type FoldFit, type InnerFactor, type SpectralFactor, type WorkBuffers } from './ridge.js';
 import type { InnerFold } from './splits.js';
@@ -17,7 +18,7 @@ import type { InnerFold } from './splits.js';
  */
 export interface BandedOptions {
   alphas?: readonly number[];
-  /** Number of γ samples (the paper: 1000). Default 200. */
+  /** Number of γ samples (the paper: 1000). Default DEFAULT_BANDED_ITER (100). */
   nIter?: number;
   /** Seed of the MT19937 stream of the Dirichlet sampler. Default 0. */
   seed?: number;
@@ -136,7 +137,7 @@ export async function fitBandedFold(backend: Backend, xtrBands: readonly Matrix6
   if (inner.length < 2) throw new RangeError(`fitBandedFold: needs at least 2 inner folds, got ${inner.length}`);
   const alphas = opts.alphas ?? DEFAULT_ALPHAS;
   const nA = alphas.length;
-  const nIter = B === 1 ? 1 : Math.max(1, opts.nIter ?? 200);
+  const nIter = B === 1 ? 1 : Math.max(1, opts.nIter ?? DEFAULT_BANDED_ITER);
   const patience = opts.patience ?? 50;
   const tol = opts.tol ?? 1e-4;
   const nUnits = ytr.cols;

@@ -14,17 +14,17 @@ import { FIXTURE } from './helpers.js';
 const ZOO = fileURLToPath(new URL('../fixtures/lm/zoo/', import.meta.url));
 
 test('unsupported or missing model_type: one line naming it and the supported list', () => {
-  assert.deepEqual([...SUPPORTED_MODEL_TYPES], ['gpt2', 'gpt_neox', 'llama', 'mistral', 'qwen2', 'qwen3', 'bert', 'roberta', 'xlm-roberta']);
-  for (const mt of ['albert', 'xlnet', 't5', 'rwkv']) {
+  assert.deepEqual([...SUPPORTED_MODEL_TYPES], ['gpt2', 'gpt_neox', 'llama', 'mistral', 'qwen2', 'qwen3', 'bert', 'roberta', 'xlm-roberta', 't5']);
+  for (const mt of ['albert', 'xlnet', 'xlm', 'rwkv']) {
     const dir = mkdtempSync(join(tmpdir(), 'brainmap-arch-'));
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ model_type: mt }));
     assert.throws(() => openArchitecture(dir), (e: unknown) => e instanceof InputError
-      && e.message === `${join(dir, 'config.json')}: model_type: "${mt}" is not supported; expected one of gpt2, gpt_neox, llama, mistral, qwen2, qwen3, bert, roberta, xlm-roberta`);
+      && e.message === `${join(dir, 'config.json')}: model_type: "${mt}" is not supported; expected one of gpt2, gpt_neox, llama, mistral, qwen2, qwen3, bert, roberta, xlm-roberta, t5`);
   }
   const dir = mkdtempSync(join(tmpdir(), 'brainmap-arch-'));
   writeFileSync(join(dir, 'config.json'), '{}');
   assert.throws(() => openArchitecture(dir), (e: unknown) => e instanceof InputError
-    && e.message === `${join(dir, 'config.json')}: model_type: missing; expected one of gpt2, gpt_neox, llama, mistral, qwen2, qwen3, bert, roberta, xlm-roberta`);
+    && e.message === `${join(dir, 'config.json')}: model_type: missing; expected one of gpt2, gpt_neox, llama, mistral, qwen2, qwen3, bert, roberta, xlm-roberta, t5`);
 });
 
 test('llama-family folders dispatch to the Llama forward pass (transformers hidden states)', async () => {

@@ -10,7 +10,9 @@
  *  - gpt_neox (Pythia): embeddings, blocks 1 … L − 1, and last the final LayerNorm's output
  *    (`final_layer_norm`) (src/features/lm/gpt-neox.ts);
  *  - bert, roberta, xlm-roberta (bidirectional encoders, post-LayerNorm): the embedding output
- *    after its LayerNorm, then every block's output; no final norm (src/features/lm/bert.ts).
+ *    after its LayerNorm, then every block's output; no final norm (src/features/lm/bert.ts);
+ *  - t5 (the encoder only, as T5EncoderModel): embeddings, blocks 1 … L − 1, and last the final
+ *    RMS layer norm's output (src/features/lm/t5.ts).
  * Every other model_type is refused in one line naming it and the supported list.
  */
 import { existsSync } from 'node:fs';
@@ -20,11 +22,12 @@ import { readText } from '../../io/fsutil.js';
 import type { Backend } from '../../linalg/backend.js';
 import { BERT_MODEL_TYPES, BertModel } from './bert.js';
 import { GptNeoxModel } from './gpt-neox.js';
+import { T5EncoderModel } from './t5.js';
 import { Gpt2Model, SafetensorsGpt2Weights } from './gpt2.js';
 import { LLAMA_MODEL_TYPES, LlamaModel } from './llama.js';
 
 /** model_type values brainmap runs. */
-export const SUPPORTED_MODEL_TYPES: readonly string[] = ['gpt2', 'gpt_neox', ...LLAMA_MODEL_TYPES, ...BERT_MODEL_TYPES];
+export const SUPPORTED_MODEL_TYPES: readonly string[] = ['gpt2', 'gpt_neox', ...LLAMA_MODEL_TYPES, ...BERT_MODEL_TYPES, 't5'];
 
 /** A loaded model of any supported architecture. */
 export interface ArchitectureModel {
@@ -125,6 +128,20 @@ class BertArchitecture implements ArchitectureModel {
   }
 }
 
+class T5Architecture implements ArchitectureModel {
+  readonly modelType = 't5';
+  readonly causal = false;
+  private readonly model: T5EncoderModel;
+  constructor(dir: string) {
+    this.model = new T5EncoderModel(dir);
+  }
+  get nLayer(): number { return this.model.config.nLayer; }
+  get hiddenSize(): number { return this.model.config.dModel; }
+  hiddenStates(sequences: readonly (readonly number[])[], backend: Backend): Promise<Float32Array[][]> {
+    return this.model.hiddenStates(sequences, backend);
+  }
+}
+
 /** Opens a Hugging Face model folder with the forward pass of its model_type. */
 export function openArchitecture(dir: string): ArchitectureModel {
   const modelType = readModelType(dir);
@@ -132,5 +149,6 @@ export function openArchitecture(dir: string): ArchitectureModel {
   if (modelType === 'gpt2') return new Gpt2Architecture(dir);
   if (modelType === 'gpt_neox') return new GptNeoxArchitecture(dir);
   if ((BERT_MODEL_TYPES as readonly string[]).includes(modelType)) return new BertArchitecture(dir);
+  if (modelType === 't5') return new T5Architecture(dir);
   return new LlamaArchitecture(dir);
 }

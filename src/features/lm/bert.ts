@@ -147,7 +147,11 @@ export function fullAttention(qkv: Float32Array, offsets: Int32Array, out: Float
  * The same attention as `fullAttention` with the two products on the backend (per sequence and
  * head: S = scale·Q·Kᵀ, row softmax in float64, out = P·V; float32 GEMMs).
  */
-export async function fullAttentionGemm(qkv: Float32Array, offsets: Int32Array, out: Float32Array, d: number, nHead: number, scale: number, backend: Backend): Promise<void> {
+export async function fullAttentionGemm(
+  qkv: Float32Array, offsets: Int32Array, out: Float32Array, d: number, nHead: number, scale: number, backend: Backend,
+  /** Adds a bias to head h's T × T scores before the softmax (T5's relative positions). */
+  addBias?: (h: number, scores: Float32Array, T: number) => void,
+): Promise<void> {
   const hd = d / nHead;
   const stride = 3 * d;
   for (let s = 0; s + 1 < offsets.length; s++) {
@@ -165,6 +169,7 @@ export async function fullAttentionGemm(qkv: Float32Array, offsets: Int32Array, 
         v.set(qkv.subarray(o + 2 * d, o + 2 * d + hd), i * hd);
       }
       const sc = (await backend.gemm(matrix(T, hd, q), matrix(T, hd, k), { transB: true, alpha: scale })).data;
+      addBias?.(h, sc, T);
       for (let i = 0; i < T; i++) {
         let max = -Infinity;
         for (let j = 0; j < T; j++) if (sc[i * T + j] > max) max = sc[i * T + j];
