@@ -5,7 +5,7 @@
       "sources": ["native/brainmap_native.c", "native/nn_kernels.c", "native/ridge_kernels.c"],
       "defines": ["NAPI_VERSION=8"],
       "include_dirs": ["/usr/include/openblas"],
-      "cflags": ["-O3", "-ffp-contract=off", "-pthread", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "cflags": ["-O3", "-ffp-contract=off", "-fno-math-errno", "-pthread", "-Wall", "-Wextra", "-Wno-unused-parameter"],
       "cflags_c": ["-std=c11"],
       "libraries": ["-lopenblas", "-lm", "-lpthread"],
       "conditions": [

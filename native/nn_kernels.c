@@ -27,6 +27,7 @@
  * The sums, products and roundings are written out in a fixed order and the build disables
  * floating-point contraction (-ffp-contract=off), so results do not depend on the thread count.
  */
+#define _DEFAULT_SOURCE /* mmap/madvise flags under -std=c11 */
 #include "brainmap_native.h"
 
 #include <math.h>
@@ -36,6 +37,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 /* Hot loops get AVX-512 / AVX2 clones picked at load time (GCC on x86-64 with ifunc support). */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
@@ -539,6 +543,7 @@ static void lin_task(void *arg, char *err, size_t err_len) {
 
 typedef struct {
   uint32_t mt[MT_N];
+  uint32_t out[MT_N]; /* tempered outputs of the current state */
   int pos;
 } mt_state;
 
@@ -574,7 +579,8 @@ static void mt_init_by_array(mt_state *st, const uint32_t *key, int len) {
   st->pos = MT_N;
 }
 
-static void mt_refill(mt_state *st) {
+/* Next 624 words of the state, tempered into st->out (the tempering loop vectorises). */
+NN_CLONES static void mt_refill(mt_state *st) {
   uint32_t *mt = st->mt;
   int kk = 0;
   uint32_t y;
@@ -588,17 +594,20 @@ static void mt_refill(mt_state *st) {
   }
   y = (mt[MT_N - 1] & 0x80000000u) | (mt[0] & 0x7fffffffu);
   mt[MT_N - 1] = mt[MT_M - 1] ^ (y >> 1) ^ ((y & 1u) ? 0x9908b0dfu : 0u);
+  for (int k = 0; k < MT_N; k++) {
+    uint32_t t = mt[k];
+    t ^= t >> 11;
+    t ^= (t << 7) & 0x9d2c5680u;
+    t ^= (t << 15) & 0xefc60000u;
+    t ^= t >> 18;
+    st->out[k] = t;
+  }
   st->pos = 0;
 }
 
 static inline uint32_t mt_next(mt_state *st) {
   if (st->pos >= MT_N) mt_refill(st);
-  uint32_t t = st->mt[st->pos++];
-  t ^= t >> 11;
-  t ^= (t << 7) & 0x9d2c5680u;
-  t ^= (t << 15) & 0xefc60000u;
-  t ^= t >> 18;
-  return t;
+  return st->out[st->pos++];
 }
 
 static inline double mt_double(mt_state *st) {
@@ -669,21 +678,80 @@ static double fdlibm_log(double x) {
   return dk * ln2_hi - ((s * (f - R) - dk * ln2_lo) - f);
 }
 
-/* std · standard_normal(n) of RandomState(key) into out (float32). */
+/*
+ * f = √(−2·log(r2)/r2) for a batch of r2 in (0, 1): fdlibm's log written without branches (every
+ * path computed, the right one selected: the same operations, so the same bits) so that the loop
+ * vectorises; flag[q] = 1 where fdlibm takes a path not written here (r2 subnormal, or within
+ * 2^-20 of a power of two), to be redone with fdlibm_log.
+ */
+NN_CLONES static void polar_factor(const double *r2, double *out, unsigned char *flag, size_t n) {
+  const double ln2_hi = 6.93147180369123816490e-01, ln2_lo = 1.90821492927058770002e-10,
+               Lg1 = 6.666666666666735130e-01, Lg2 = 3.999999999940941908e-01, Lg3 = 2.857142874366239149e-01,
+               Lg4 = 2.222219843214978396e-01, Lg5 = 1.818357216161805012e-01, Lg6 = 1.531383769920937332e-01,
+               Lg7 = 1.479819860511658591e-01;
+  for (size_t q = 0; q < n; q++) {
+    uint64_t u;
+    memcpy(&u, &r2[q], 8);
+    int32_t hx = (int32_t)(u >> 32);
+    int32_t k = (hx >> 20) - 1023;
+    const int32_t sub = hx < 0x00100000;
+    hx &= 0x000fffff;
+    const int32_t i = (hx + 0x95f64) & 0x100000;
+    const uint64_t xb = (u & 0xffffffffull) | ((uint64_t)(uint32_t)(hx | (i ^ 0x3ff00000)) << 32);
+    double x;
+    memcpy(&x, &xb, 8);
+    k += (i >> 20);
+    const double f = x - 1.0;
+    const int32_t tiny = (0x000fffff & (2 + hx)) < 3;
+    const double s = f / (2.0 + f);
+    const double dk = (double)k;
+    const double z = s * s;
+    const double w = z * z;
+    const int32_t ij = (hx - 0x6147a) | (0x6b851 - hx);
+    const double t1 = w * (Lg2 + w * (Lg4 + w * Lg6));
+    const double t2 = z * (Lg1 + w * (Lg3 + w * (Lg5 + w * Lg7)));
+    const double R = t2 + t1;
+    const double hfsq = 0.5 * f * f;
+    const double a0 = f - (hfsq - s * (hfsq + R));
+    const double a1 = dk * ln2_hi - ((hfsq - (s * (hfsq + R) + dk * ln2_lo)) - f);
+    const double b0 = f - s * (f - R);
+    const double b1 = dk * ln2_hi - ((s * (f - R) - dk * ln2_lo) - f);
+    const double lg = ij > 0 ? (k == 0 ? a0 : a1) : (k == 0 ? b0 : b1);
+    out[q] = sqrt((-2.0 * lg) / r2[q]);
+    flag[q] = (unsigned char)(sub | tiny);
+  }
+}
+
+#define NORMAL_PAIRS 256
+
+/* std · standard_normal(n) of RandomState(key) into out (float32): pairs drawn (with rejection)
+ * a batch at a time, their polar factors computed together. */
 static void fill_normal_stream(float *out, size_t n, const uint32_t *key, int keylen, double std) {
   mt_state st;
   mt_init_by_array(&st, key, keylen);
+  double x1[NORMAL_PAIRS], x2[NORMAL_PAIRS], r2[NORMAL_PAIRS], f[NORMAL_PAIRS];
+  unsigned char flag[NORMAL_PAIRS];
   size_t o = 0;
   while (o < n) {
-    double x1, x2, r2;
-    do {
-      x1 = 2.0 * mt_double(&st) - 1.0;
-      x2 = 2.0 * mt_double(&st) - 1.0;
-      r2 = x1 * x1 + x2 * x2;
-    } while (r2 >= 1.0 || r2 == 0.0);
-    const double f = sqrt((-2.0 * fdlibm_log(r2)) / r2);
-    out[o++] = (float)(std * (f * x2));
-    if (o < n) out[o++] = (float)(std * (f * x1));
+    const size_t need = (n - o + 1) / 2;
+    const size_t np = need < NORMAL_PAIRS ? need : NORMAL_PAIRS;
+    for (size_t p = 0; p < np; p++) {
+      double a, b, r;
+      do {
+        a = 2.0 * mt_double(&st) - 1.0;
+        b = 2.0 * mt_double(&st) - 1.0;
+        r = a * a + b * b;
+      } while (r >= 1.0 || r == 0.0);
+      x1[p] = a;
+      x2[p] = b;
+      r2[p] = r;
+    }
+    polar_factor(r2, f, flag, np);
+    for (size_t p = 0; p < np; p++) {
+      if (flag[p]) f[p] = sqrt((-2.0 * fdlibm_log(r2[p])) / r2[p]);
+      out[o++] = (float)(std * (f[p] * x2[p]));
+      if (o < n) out[o++] = (float)(std * (f[p] * x1[p]));
+    }
   }
 }
 
@@ -1002,13 +1070,28 @@ static napi_value js_linear(napi_env env, napi_callback_info info) {
   return submit_task(env, lin_task, c, "brainmap:nnLinear", keep, 4);
 }
 
-static void free_aligned(napi_env env, void *data, void *hint) {
+/* Storage of nnAlloc: an anonymous mapping (zero pages, transparent huge pages requested) for large
+ * arrays, else calloc; `base`/`size` are what to give back, `data` is 64-byte aligned inside. */
+typedef struct {
+  void *base;
+  size_t size; /* 0: calloc'd */
+} alloc_hint;
+
+static void free_alloc(napi_env env, void *data, void *hint) {
   (void)env;
-  (void)hint;
-  free(data);
+  (void)data;
+  alloc_hint *h = (alloc_hint *)hint;
+#if defined(__linux__)
+  if (h->size > 0) munmap(h->base, h->size);
+  else
+#endif
+    free(h->base);
+  free(h);
 }
 
-/* nnAlloc(length) -> Float32Array of `length` zeros on 64-byte aligned storage (freed with it). */
+/* nnAlloc(length) -> Float32Array of `length` zeros on 64-byte aligned storage (freed with it).
+ * Arrays of 2 MiB and more are mapped with MADV_HUGEPAGE: far fewer page faults when the packed
+ * weights of a large model are first written. */
 static napi_value js_alloc(napi_env env, napi_callback_info info) {
   const char *fn = "nnAlloc";
   napi_value argv[1];
@@ -1020,16 +1103,40 @@ static napi_value js_alloc(napi_env env, napi_callback_info info) {
     return NULL;
   }
   const size_t n = (size_t)len;
-  const size_t bytes = (n * sizeof(float) + 63) / 64 * 64;
-  void *p = aligned_alloc(64, bytes > 0 ? bytes : 64);
-  if (!p) {
+  const size_t bytes = n * sizeof(float);
+  alloc_hint *h = (alloc_hint *)calloc(1, sizeof(alloc_hint));
+  void *data = NULL;
+  if (h) {
+#if defined(__linux__)
+    const size_t huge = (size_t)2 << 20;
+    if (bytes >= huge) {
+      const size_t size = (bytes + 2 * huge - 1) / huge * huge; /* room to align the start to 2 MiB */
+      void *base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (base != MAP_FAILED) {
+        uintptr_t start = ((uintptr_t)base + huge - 1) / huge * huge;
+        madvise((void *)start, size - (start - (uintptr_t)base), MADV_HUGEPAGE); /* a hint; ignore failure */
+        h->base = base;
+        h->size = size;
+        data = (void *)start;
+      }
+    }
+#endif
+    if (!data) {
+      void *base = calloc(1, bytes + 64);
+      if (base) {
+        h->base = base;
+        data = (void *)(((uintptr_t)base + 63) / 64 * 64);
+      }
+    }
+  }
+  if (!data) {
+    free(h);
     napi_throw_range_error(env, NULL, "brainmap_native.nnAlloc: out of memory");
     return NULL;
   }
-  memset(p, 0, bytes > 0 ? bytes : 64);
   napi_value ab, ta;
-  if (napi_create_external_arraybuffer(env, p, n * sizeof(float), free_aligned, NULL, &ab) != napi_ok) {
-    free(p);
+  if (napi_create_external_arraybuffer(env, data, bytes, free_alloc, h, &ab) != napi_ok) {
+    free_alloc(env, data, h);
     throw_last(env, "napi_create_external_arraybuffer");
     return NULL;
   }
