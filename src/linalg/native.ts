@@ -297,8 +297,16 @@ export class NativeBackend implements Backend {
 
   private packed?: boolean;
 
+  /** Zeros on 64-byte aligned storage when the addon can make it (aligned panels load faster), else a plain array. */
   private alloc(n: number): Float32Array {
-    return this.addon.nnAlloc ? this.addon.nnAlloc(n) : new Float32Array(n);
+    if (this.addon.nnAlloc) {
+      try {
+        return this.addon.nnAlloc(n);
+      } catch {
+        /* e.g. a runtime without external array buffers: the kernel also takes unaligned storage */
+      }
+    }
+    return new Float32Array(n);
   }
 
   packLinear(w: Float32Array, k: number, n: number): Promise<LinearWeights> {

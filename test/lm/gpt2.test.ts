@@ -46,7 +46,7 @@ test('token ids of every sample (context + current) match Hugging Face exactly',
   });
 });
 
-test('every hidden state of every sample matches HF output_hidden_states (1e-4 relative), on the native and the portable backend', async () => {
+test('every hidden state of every sample matches HF output_hidden_states (1e-5 relative; 5.4e-7 measured), on the native and the portable backend', async () => {
   const weights = new SafetensorsGpt2Weights(FIXTURE);
   for (const model of [new Gpt2Model(weights, getBackend('native')), new Gpt2Model(weights, getBackend('portable'))])
   for (let i = 0; i < expected.samples.length; i++) {
@@ -58,7 +58,7 @@ test('every hidden state of every sample matches HF output_hidden_states (1e-4 r
     const T = ids.length;
     for (let k = 0; k < L; k++) {
       const exp = (hidden.data as Float32Array).subarray(k * T * D, (k + 1) * T * D);
-      assertClose(states[k], exp, `sample ${i} hidden_${k} (${model.backend.name})`);
+      assertClose(states[k], exp, `sample ${i} hidden_${k} (${model.backend.name})`, 1e-5);
     }
   }
 });
