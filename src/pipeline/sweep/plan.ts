@@ -30,7 +30,7 @@ import type { Experiment } from './experiment.js';
  * Bump when a change to the fitting or scoring code changes results, so that stores never mix
  * results of different algorithms under one key.
  */
-export const ALGORITHM_VERSION = 1;
+export const ALGORITHM_VERSION = 2; // 2: features z-scored within inner folds by default (issue 11.10)
 
 let packageVersionCache: string | undefined;
 
