@@ -101,10 +101,10 @@ test('unexpected errors: one line naming the command and asking for a bug report
   assert.deepEqual(describeFailure(disk, 'brainmap score'), { line: '/data/out/units.csv: write: no space left on device (ENOSPC)', exitCode: 2 });
 });
 
-test('a closed stdout pipe ends the CLI quietly (no EPIPE error)', async () => {
+test('a closed stdout pipe (brainmap … | head) ends the CLI quietly, not with an EPIPE stack', async () => {
   const { spawn } = await import('node:child_process');
   const { cli, root } = await import('./cli-helpers.js');
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, '--help'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, 'inspect', 'sim:fedorenko'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.destroy();
   let stderr = '';
   child.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
