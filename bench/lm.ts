@@ -4,7 +4,8 @@
  * Workload: untrained GPT-2-shaped and GPT2-XL-shaped models (seed 0) on the Pereira2018 sentences
  * with passage context (METHODS §3.6, Appendix A): the 168 shared passes (one per passage, 9,225
  * tokens), all hidden states, pooled three ways. GPT2-XL runs on the first 40 passes by default
- * (`--lm-xl-passes=N|all`), to keep the bench short.
+ * (`--lm-xl-passes=N|all`), to keep the bench short. `--lm-threads=N` sets the thread count of both
+ * (default: brainmap's BLAS threads, all cores).
  *
  * Reference: bench/lm_torch.py, Hugging Face `GPT2Model(config)` with `output_hidden_states`, one
  * pass at a time, same token ids, torch.set_num_threads = brainmap's BLAS threads, run right before
@@ -25,7 +26,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pereiraPassages, pereiraRowLabels } from '../src/data/pereira-design.js';
-import { type Backend, getBackend } from '../src/linalg/index.js';
+import { type Backend, getBackend, setBlasThreads } from '../src/linalg/index.js';
 import { untrainedConfig } from '../src/features/lm/config.js';
 import { DEFAULT_LM_RULES, extractLmFeatures, planPasses, tokenizeSamples } from '../src/features/lm/extract.js';
 import { Gpt2Model } from '../src/features/lm/gpt2.js';
@@ -143,7 +144,13 @@ export async function benchLm(argv: readonly string[] = process.argv.slice(2)): 
   }
   const xlArg = argv.find((a) => a.startsWith('--lm-xl-passes='))?.split('=')[1];
   const record = argv.includes('--lm-record');
+  const threadArg = argv.find((a) => a.startsWith('--lm-threads='))?.split('=')[1];
   const backend = getBackend('auto');
+  if (threadArg !== undefined) {
+    const t = Number(threadArg);
+    if (!Number.isInteger(t) || t < 1) throw new Error(`--lm-threads: expected a positive integer, got '${threadArg}'`);
+    setBlasThreads(t);
+  }
   const threads = backend.getThreads();
   const tokens = tokenizeSamples(texts, blocks, r50kTokenizer(), DEFAULT_LM_RULES);
   const passes = planPasses(blocks, tokens, DEFAULT_LM_RULES);
@@ -175,15 +182,16 @@ export async function benchLm(argv: readonly string[] = process.argv.slice(2)): 
       if (tr && (tr.tokens !== bm.tokens || tr.passes !== bm.passes)) {
         note = ` (recorded PyTorch figure is for ${tr.passes} passes / ${tr.tokens} tokens)`;
       }
+      if (tr && tr.threads !== threads) note += ` (PyTorch was recorded on ${tr.threads} thread${tr.threads === 1 ? '' : 's'}, brainmap ran on ${threads}: compare per CPU-second, or rerun with --lm-threads=${tr.threads})`;
     }
     const bmTps = bm.tokens / bm.forward;
     const head = `  ${shape.padEnd(8)} ${bm.passes} passes, ${bm.tokens} tokens${nPasses < passes.length ? ` (first ${nPasses} of ${passes.length} passes)` : ''}:`;
     if (tr) {
       const trTps = tr.tokens / tr.forward;
-      const src = 'python' in py ? 'PyTorch' : `PyTorch (recorded ${ref?.date})`;
+      const src = 'python' in py ? 'PyTorch' : `PyTorch (recorded ${ref?.date}, ${tr.threads} thread${tr.threads === 1 ? '' : 's'})`;
       console.log(`${head} brainmap ${fmt(bmTps)} tokens/s, ${src} ${fmt(trTps)} tokens/s → ${fmt(bmTps / trTps, 2)}×${note}`);
       console.log(`  ${''.padEnd(8)} per CPU-second (all threads): brainmap ${fmt(bm.tokens / bm.forwardCpu)}, PyTorch ${fmt(tr.tokens / tr.forwardCpu)} tokens → ${fmt((bm.tokens / bm.forwardCpu) / (tr.tokens / tr.forwardCpu), 2)}×`);
-      console.log(`  ${''.padEnd(8)} weights: brainmap ${fmt(bm.init, 2)} s (all ${untrainedConfig(model).nLayer} blocks; ${fmt(bm.initCpu, 1)} CPU-s), GPT2Model(config) ${fmt(tr.init, 2)} s (${fmt(tr.initCpu, 1)} CPU-s) → ${fmt(tr.init / bm.init, 2)}× faster`);
+      console.log(`  ${''.padEnd(8)} weights: brainmap ${fmt(bm.init, 2)} s (all ${untrainedConfig(model).nLayer} blocks; ${fmt(bm.initCpu, 1)} CPU-s), GPT2Model(config) ${fmt(tr.init, 2)} s (${fmt(tr.initCpu, 1)} CPU-s) → brainmap ${fmt(tr.init / bm.init, 2)}× as fast (${fmt(tr.initCpu / bm.initCpu, 2)}× per CPU-second)`);
     } else {
       console.log(`${head} brainmap ${fmt(bmTps)} tokens/s (${fmt(bm.tokens / bm.forwardCpu)} per CPU-second), weights ${fmt(bm.init, 2)} s${note}`);
     }

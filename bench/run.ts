@@ -9,6 +9,7 @@
  *   npm run bench -- --no-lm   skip the language-model forward-pass figures
  *   npm run bench -- --lm-xl-passes=all   GPT2-XL on all 168 Pereira passes (default: the first 40)
  *   npm run bench -- --lm-record          write this run's PyTorch figures to bench/lm-reference.json
+ *   npm run bench -- --lm-threads=N       brainmap and PyTorch on N threads (default: all cores)
  *   (the LM rows compare with PyTorch from $BRAINMAP_PYTHON, ./.venv/bin/python or python3; see bench/lm.ts)
  */
 import { getBackend } from '../src/linalg/index.js';
