@@ -2,10 +2,11 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import cliProgress from 'cli-progress';
+import { InputError } from '../data/errors.js';
 import { readExperiment } from '../pipeline/sweep/experiment.js';
 import { parallelism, runLocal, type RunProgress } from '../pipeline/sweep/local.js';
 import { planExperiment, type SweepJob, type SweepPlan } from '../pipeline/sweep/plan.js';
-import { checkRedis, DEFAULT_ATTEMPTS, DEFAULT_BACKOFF_MS, DEFAULT_QUEUE_NAME, enqueuePlan } from '../pipeline/sweep/queue.js';
+import { checkRedis, DEFAULT_ATTEMPTS, DEFAULT_BACKOFF_MS, DEFAULT_QUEUE_NAME, enqueuePlan, redactUrl } from '../pipeline/sweep/queue.js';
 import { DEFAULT_STALE_MS, ResultStore } from '../pipeline/sweep/store.js';
 import { num, table } from './format.js';
 import { backendOption, intArg, positiveIntArg } from './options.js';
@@ -62,29 +63,46 @@ function jobRow(j: SweepJob, status: string, withSelect: boolean): string[] {
   return row;
 }
 
-/** The plan as a table: key, dataset, features, split, estimator, seed, [select,] status. */
-export function formatPlan(plan: SweepPlan, done: Set<string>, storeRoot: string): string {
+/**
+ * The plan as a table: key, dataset, features, split, estimator, seed, [select,] status. `broken`
+ * lists store entries that are there but unusable (a run moves them aside and computes them).
+ */
+export function formatPlan(plan: SweepPlan, done: Set<string>, storeRoot: string, broken: Set<string> = new Set()): string {
   const withSelect = plan.jobs.some((j) => j.select !== null) && plan.experiment.select.length > 1;
   const header = ['job key', 'dataset', 'features', 'split', 'estimator', 'seed', ...(withSelect ? ['select'] : []), 'status'];
-  const rows = plan.jobs.map((j) => jobRow(j, done.has(j.key) ? 'done' : 'pending', withSelect));
+  const rows = plan.jobs.map((j) => jobRow(j, done.has(j.key) ? 'done' : broken.has(j.key) ? 'broken (will be recomputed)' : 'pending', withSelect));
   const nDone = plan.jobs.filter((j) => done.has(j.key)).length;
+  const nBroken = plan.jobs.filter((j) => broken.has(j.key)).length;
   return [
     table(header, rows),
     '',
-    `${plan.experiment.name}: ${plan.jobs.length} jobs, ${nDone} done, ${plan.jobs.length - nDone} pending  ·  store ${storeRoot}`,
+    `${plan.experiment.name}: ${plan.jobs.length} jobs, ${nDone} done, ${plan.jobs.length - nDone} pending${nBroken ? ` (${nBroken} of them broken in the store)` : ''}  ·  store ${storeRoot}`,
   ].join('\n') + '\n';
 }
 
+/** A stored job's dataset R² and r, or why there is none ('missing', 'unreadable'). */
+function storedScore(store: ResultStore, key: string): { r2: number | null; r: number | null } | 'missing' | 'unreadable' {
+  if (!store.isDone(key)) return 'missing';
+  try {
+    const d = (JSON.parse(store.readText(key, 'score.json')) as { dataset?: { r2?: unknown; r?: unknown } } | null)?.dataset;
+    const val = (v: unknown) => (typeof v === 'number' ? v : v === null ? null : undefined);
+    const r2 = val(d?.r2);
+    const r = val(d?.r);
+    return r2 === undefined || r === undefined ? 'unreadable' : { r2, r };
+  } catch {
+    return 'unreadable';
+  }
+}
+
 function resultsTable(plan: SweepPlan, store: ResultStore, limit = 200): string {
-  const done = store.doneKeys();
   const rows: string[][] = [];
   for (const j of plan.jobs.slice(0, limit)) {
-    if (!done.has(j.key)) {
-      rows.push([j.datasetName, j.features, j.split, j.estimator, String(j.seed), '—', '—', 'missing']);
+    const s = storedScore(store, j.key);
+    if (typeof s === 'string') {
+      rows.push([j.datasetName, j.features, j.split, j.estimator, String(j.seed), '—', '—', s]);
       continue;
     }
-    const s = JSON.parse(store.readText(j.key, 'score.json')) as { dataset: { r2: number; r: number } };
-    rows.push([j.datasetName, j.features, j.split, j.estimator, String(j.seed), num(s.dataset.r2), num(s.dataset.r), j.key.slice(0, 12)]);
+    rows.push([j.datasetName, j.features, j.split, j.estimator, String(j.seed), num(s.r2), num(s.r), j.key.slice(0, 12)]);
   }
   const more = plan.jobs.length > limit ? `\n… and ${plan.jobs.length - limit} more (see ${store.root}/jobs/<key>/score.json)` : '';
   return table(['dataset', 'features', 'split', 'estimator', 'seed', 'R²', 'r', 'key'], rows, ['l', 'l', 'l', 'l', 'r', 'r', 'r', 'l']) + more + '\n';
@@ -94,10 +112,10 @@ export async function runRunCommand(file: string, opts: RunCommandOptions): Prom
   const experiment = readExperiment(file);
   const root = storePath(opts.store, experiment.store);
   if (opts.dryRun) {
-    // A dry run reads the store if there is one and creates nothing.
+    // A dry run checks everything a run would, reads the store if there is one, and writes nothing.
     const plan = await planExperiment(experiment);
-    const done = existsSync(root) ? ResultStore.open(root).doneKeys() : new Set<string>();
-    process.stdout.write(formatPlan(plan, done, root));
+    const scan = existsSync(root) ? ResultStore.openReadOnly(root).scan(plan.jobs.map((j) => j.key)) : { done: new Set<string>(), broken: [] };
+    process.stdout.write(formatPlan(plan, scan.done, root, new Set(scan.broken.map((b) => b.key))));
     return;
   }
   // Fail fast, before loading datasets: the store must be writable and Redis reachable.
@@ -110,12 +128,13 @@ export async function runRunCommand(file: string, opts: RunCommandOptions): Prom
     process.stdout.write(
       `${experiment.name}: ${s.total} jobs — ${s.done} already in the store, ${s.added + s.readded} enqueued, ${s.queued} already queued` +
       `${s.retried ? `, ${s.retried} failed jobs re-queued` : ''}${s.dead ? `, ${s.dead} in the failed set (--retry-failed to run them again)` : ''}\n` +
-      `queue ${opts.queue} (${opts.queueName}); start workers with: brainmap worker --queue ${opts.queue} --store ${root}\n`,
+      `queue ${redactUrl(opts.queue)} (${opts.queueName}); start workers with: brainmap worker --queue ${redactUrl(opts.queue)} --store ${root}` +
+      `${redactUrl(opts.queue) !== opts.queue ? ' (the password is shown as ***: give the real one)' : ''}\n`,
     );
     return;
   }
 
-  const done = store.doneKeys();
+  const done = store.scan(plan.jobs.map((j) => j.key)).done;
   const par = parallelism({ workers: opts.workers, threads: opts.threads, jobs: plan.jobs.filter((j) => !done.has(j.key)).length });
   const tty = process.stderr.isTTY === true;
   process.stderr.write(`${experiment.name}: ${plan.jobs.length} jobs  ·  store ${root}  ·  ${par.workers} workers × ${par.blasThreads} BLAS thread${par.blasThreads > 1 ? 's' : ''}\n`);
@@ -166,6 +185,11 @@ export async function runRunCommand(file: string, opts: RunCommandOptions): Prom
     (bar as cliProgress.SingleBar | null)?.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+  }
+  for (const q of summary.quarantined) process.stderr.write(`${root}/jobs/${q.key}: broken result (${q.problem}); moved to ${q.to} and computed again\n`);
+  if (summary.fatal !== null) {
+    const finished = summary.alreadyDone + summary.computed + summary.byOthers;
+    throw new InputError(`${summary.fatal}; the run stopped (${finished} of ${summary.total} jobs are in the store; run the same command again once the store can be written)`);
   }
   if (summary.interrupted) {
     process.stderr.write(`interrupted: ${summary.alreadyDone + summary.computed + summary.byOthers} of ${summary.total} jobs done\n`);

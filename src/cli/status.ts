@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { inputError } from '../data/errors.js';
 import { readExperiment } from '../pipeline/sweep/experiment.js';
 import { planExperiment, type SweepPlan } from '../pipeline/sweep/plan.js';
-import { DEFAULT_QUEUE_NAME, queueStatus } from '../pipeline/sweep/queue.js';
+import { DEFAULT_QUEUE_NAME, queueStatus, redactUrl } from '../pipeline/sweep/queue.js';
 import { storeStatus } from '../pipeline/sweep/status.js';
 import { ResultStore } from '../pipeline/sweep/store.js';
 import { table } from './format.js';
@@ -31,17 +31,36 @@ export async function runStatusCommand(file: string | undefined, opts: StatusCom
   const root = resolve(opts.store ?? experiment?.store ?? 'brainmap-store');
   const out: string[] = [];
   let plan: SweepPlan | undefined;
-  if (experiment) plan = await planExperiment(experiment);
+  // Counting needs the jobs' keys only; feature specs are checked by `run` (dry runs too).
+  if (experiment) plan = await planExperiment(experiment, { validate: false });
   if (!existsSync(root)) {
     if (!opts.queue) throw inputError(root, 'store', 'no such results store; give --store <dir> (the path used by `brainmap run` or `brainmap worker`)');
     out.push(`store ${root}: does not exist yet`);
   } else {
-    const s = storeStatus(ResultStore.open(root), plan);
-    out.push(`store ${s.root}: ${s.done} jobs done, ${s.running.length} being computed, ${s.failures.length} failed`);
-    for (const e of s.experiments) out.push(`  experiment ${e.name}: ${e.done}/${e.total} done${e.done === e.total ? '' : `, ${e.total - e.done} pending`}`);
+    // Reading only: a store on a read-only file system can be inspected.
+    const s = storeStatus(ResultStore.openReadOnly(root), plan);
+    const extra = [
+      s.broken.length ? `${s.broken.length} broken (the next run moves them to quarantine/ and computes them again)` : '',
+      s.quarantined ? `${s.quarantined} in quarantine/` : '',
+      s.staleLocks.length ? `${s.staleLocks.length} stale lock${s.staleLocks.length > 1 ? 's' : ''} (owner gone; taken over by the next run)` : '',
+    ].filter((x) => x !== '');
+    out.push(`store ${s.root}: ${s.done} jobs done, ${s.running.length} being computed, ${s.failures.length} failed${extra.map((x) => `, ${x}`).join('')}`);
+    const names = s.experiments.map((e) => e.name);
+    for (const e of s.experiments) {
+      const twin = names.filter((n) => n === e.name).length > 1;
+      out.push(`  experiment ${e.name}${twin && e.file ? ` (${e.file})` : ''}: ${e.done}/${e.total} done${e.done === e.total ? '' : `, ${e.total - e.done} pending`}`);
+    }
+    if (s.broken.length > 0) {
+      out.push('', 'broken entries (jobs/<key>):');
+      out.push(table(['job key', 'problem'], s.broken.map((b) => [b.key, b.problem])));
+    }
     if (s.running.length > 0) {
       out.push('', 'being computed (store locks):');
       out.push(table(['job key', 'host', 'pid', 'since', 'heartbeat'], s.running.map((r) => [r.key, r.owner?.host ?? '?', String(r.owner?.pid ?? '?'), r.owner?.time ?? '?', `${r.ageSeconds} s ago`])));
+    }
+    if (s.staleLocks.length > 0) {
+      out.push('', 'stale locks (nothing is computing these jobs):');
+      out.push(table(['job key', 'host', 'pid', 'since', 'why'], s.staleLocks.map((r) => [r.key, r.owner?.host ?? '?', String(r.owner?.pid ?? '?'), r.owner?.time ?? '?', r.why])));
     }
     if (s.failures.length > 0) {
       out.push('', 'failed in the store (last error):');
@@ -51,7 +70,7 @@ export async function runStatusCommand(file: string | undefined, opts: StatusCom
   if (opts.queue) {
     const q = await queueStatus(opts.queue, opts.queueName);
     const c = q.counts;
-    out.push('', `queue ${opts.queue} (${opts.queueName}): waiting ${c.waiting + c.prioritized}, active ${c.active}, delayed (retry backoff) ${c.delayed}, completed ${c.completed}, failed ${c.failed}; ${q.workers} worker connection(s)`);
+    out.push('', `queue ${redactUrl(opts.queue)} (${opts.queueName}): waiting ${c.waiting + c.prioritized}, active ${c.active}, delayed (retry backoff) ${c.delayed}, completed ${c.completed}, failed ${c.failed}; ${q.workers} worker connection(s)`);
     if (q.dead.length > 0) {
       out.push('', 'dead letters (failed every attempt; `brainmap run <experiment> --queue … --retry-failed` runs them again):');
       out.push(table(['job key', 'dataset', 'features', 'split', 'attempts', 'failed at', 'last error'], q.dead.map((d) => [d.key, d.dataset, d.features, d.split, String(d.attempts), d.finishedOn ?? '', d.error])));

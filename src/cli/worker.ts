@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { parallelism } from '../pipeline/sweep/local.js';
-import { DEFAULT_LOCK_DURATION_MS, DEFAULT_QUEUE_NAME, DEFAULT_STALLED_INTERVAL_MS, startQueueWorker, type WorkerEvent } from '../pipeline/sweep/queue.js';
+import { DEFAULT_LOCK_DURATION_MS, DEFAULT_QUEUE_NAME, DEFAULT_STALLED_INTERVAL_MS, redactUrl, startQueueWorker, type WorkerEvent } from '../pipeline/sweep/queue.js';
 import { DEFAULT_STALE_MS } from '../pipeline/sweep/store.js';
 import { num } from './format.js';
 import { backendOption, intArg } from './options.js';
@@ -45,9 +45,13 @@ function stamp(): string {
   return new Date().toISOString().replace('T', ' ').replace(/\.\d+Z$/, '');
 }
 
+/** After a second signal, the worker exits within this long whatever happens (ms). */
+const FORCED_EXIT_MS = 10_000;
+
 export async function runWorkerCommand(opts: WorkerCommandOptions): Promise<void> {
   const par = parallelism({ workers: opts.workers, threads: opts.threads });
   const log = (line: string) => process.stderr.write(`${stamp()} ${line}\n`);
+  const queue = redactUrl(opts.queue);
   const handle = await startQueueWorker({
     url: opts.queue,
     store: resolve(opts.store),
@@ -62,18 +66,30 @@ export async function runWorkerCommand(opts: WorkerCommandOptions): Promise<void
     exitWhenDrained: opts.exitWhenDrained,
     onEvent: (e: WorkerEvent) => {
       switch (e.type) {
-        case 'ready': log(`worker ${e.id} on ${opts.queue} (${opts.queueName}), store ${resolve(opts.store)}, ${par.workers} × ${par.blasThreads} BLAS thread(s)`); break;
+        case 'ready': log(`worker ${e.id} on ${queue} (${opts.queueName}), store ${resolve(opts.store)}, ${par.workers} × ${par.blasThreads} BLAS thread(s)`); break;
         case 'completed': log('skipped' in e.outcome ? `${e.job.key} already in the store` : `${e.job.key} ${e.job.features} ${e.job.split} seed ${e.job.seed}: R² ${num(e.outcome.r2)} (${e.outcome.seconds.toFixed(1)} s)`); break;
-        case 'failed': log(`${e.job.key} failed (attempt ${e.attempt} of ${e.attempts}${e.attempt >= e.attempts ? ', giving up: see brainmap status' : ', will retry'}): ${e.error}`); break;
+        case 'failed': log(`${e.job.key} failed (attempt ${e.attempt} of ${e.attempts}${!e.final ? ', will retry' : e.attempt < e.attempts ? ', not retried: the same input gives the same error; see brainmap status' : ', giving up: see brainmap status'}): ${e.error}`); break;
         case 'waiting-for-lock': log(`${e.job.key} is locked by another process; waiting for it`); break;
+        case 'quarantined': log(`${e.key}: broken result in the store (${e.problem}); moved to ${e.to}, computing it again`); break;
+        case 'connection': log(e.state === 'lost' ? `lost the connection to Redis at ${queue} (${e.reason}); reconnecting — running jobs go on and are saved to the store` : `connection to Redis at ${queue} restored`); break;
+        case 'store-error': log(`error: ${e.error}; ${e.job.key} goes back to the queue and this worker stops`); break;
         case 'error': log(`queue error: ${e.error}`); break;
         case 'closing': log(e.force ? 'stopping now; running jobs go back to the queue' : 'stopping after the running jobs (signal again to stop now)'); break;
+        case 'abandoned': log('Redis does not answer; closing the connections without it (finished jobs are in the store; an unacknowledged job is retried by another worker and found done)'); break;
       }
     },
   });
   let signals = 0;
   const onSignal = () => {
     signals++;
+    if (signals === 2) {
+      // Stopping now must not depend on Redis or on a job's thread: exit regardless after a while.
+      setTimeout(() => {
+        log(`could not stop cleanly within ${FORCED_EXIT_MS / 1000} s; exiting`);
+        process.exit(130);
+      }, FORCED_EXIT_MS).unref();
+    }
+    if (signals > 2) process.exit(130);
     void handle.shutdown(signals > 1);
   };
   process.on('SIGINT', onSignal);
@@ -82,4 +98,8 @@ export async function runWorkerCommand(opts: WorkerCommandOptions): Promise<void
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   log(`stopped: ${s.completed} jobs completed, ${s.failed} failed attempts`);
+  // Nothing may keep the process alive now (a reconnect timer of a client Redis never answered).
+  const code = s.fatal !== null ? 2 : 0;
+  await new Promise<void>((r) => process.stderr.write('', () => r()));
+  process.exit(code);
 }

@@ -205,8 +205,8 @@ test('store: claims are exclusive, stale claims of dead processes are taken over
   assert.equal(store.tryClaim(key, 60_000), null);
   assert.ok(store.tryClaim(key, 5_000) ?? (() => { throw new Error('expected takeover'); })());
   // Commits: the first wins, the second is discarded; the folder is complete with `done`.
-  assert.equal(store.commit(key, { 'score.json': '{"a":1}\n', 'job.json': '{}\n' }), true);
-  assert.equal(store.commit(key, { 'score.json': '{"a":2}\n', 'job.json': '{}\n' }), false);
+  assert.equal(store.commit(key, { 'score.json': '{"a":1}\n', 'job.json': '{}\n', 'units.csv': 'unit\n' }), true);
+  assert.equal(store.commit(key, { 'score.json': '{"a":2}\n', 'job.json': '{}\n', 'units.csv': 'unit\n' }), false);
   assert.equal(readFileSync(join(dir, 's', 'jobs', key, 'score.json'), 'utf8'), '{"a":1}\n');
   assert.ok(existsSync(join(dir, 's', 'jobs', key, 'done')));
   assert.deepEqual([...store.doneKeys()], [key]);

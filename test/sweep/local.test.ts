@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { manifestFileName } from '../../src/pipeline/sweep/store.js';
 import { brainmap, brainmapChild, doneKeys, exited, tmp, waitFor, writeExperiment } from './helpers.js';
 
 // 12 jobs of a fraction of a second each: WP at 6 σ (one job per σ) × 2 split schemes.
@@ -18,7 +19,7 @@ function jobJson(store: string, key: string): { computed: { pid: number; run: st
   return JSON.parse(readFileSync(join(store, 'jobs', key, 'job.json'), 'utf8')) as { computed: { pid: number; run: string } };
 }
 
-test('a local run killed midway resumes: the rerun computes only the missing jobs, and results equal an uninterrupted run', { timeout: 150_000 }, async (t) => {
+test('a local run killed midway resumes: the rerun computes only the missing jobs, and results equal an uninterrupted run', { timeout: 600_000 }, async (t) => {
   const dir = tmp('resume');
   const exp = writeExperiment(dir, 'resume.yaml', EXPERIMENT);
   const store = join(dir, 'store');
@@ -63,7 +64,7 @@ test('a local run killed midway resumes: the rerun computes only the missing job
       assert.equal(readFileSync(join(store, 'jobs', k, f), 'utf8'), readFileSync(join(ref, 'jobs', k, f), 'utf8'), `${k}/${f}`);
     }
   }
-  assert.ok(existsSync(join(store, 'experiments', 'resume.json')));
+  assert.ok(existsSync(join(store, 'experiments', manifestFileName('resume', exp))));
   // The results table lists every job with its score.
   assert.match(full.stdout, /^sim:fedorenko +wp:sigma=2\.5 +contiguous +ridge +42 +-?\d\.\d{4} +-?\d\.\d{4} +[0-9a-f]{12}$/m);
   t.diagnostic(`kill-and-resume test took ${((Date.now() - t0) / 1000).toFixed(1)} s`);

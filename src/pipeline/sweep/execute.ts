@@ -1,8 +1,9 @@
 /**
- * Computing one job: load the dataset (cached per process/thread), check its content is what was
- * planned, score the spec, and commit score.json, units.csv and job.json to the store.
+ * Computing one job: load the dataset (cached per process/thread), check its content and every
+ * input file are what was planned, score the spec, and return the files of its store entry
+ * (score.json, units.csv, job.json). Computing runs on a pool thread; committing the files to the
+ * store (commitComputed) happens on the calling thread, which owns every write to the store.
  */
-import { statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
@@ -12,8 +13,8 @@ import { loadDataset } from '../../io/dataset.js';
 import { getBackend, setBlasThreads, type BackendPreference } from '../../linalg/index.js';
 import { specScoreToJson, unitScoresCsv } from '../results.js';
 import { scoreSpec } from '../score-spec.js';
-import { ALGORITHM_VERSION, datasetHash, fileHash, packageVersion, type SweepJob } from './plan.js';
-import { ResultStore } from './store.js';
+import { ALGORITHM_VERSION, cachedFileHash, datasetHash, packageVersion, type SweepJob } from './plan.js';
+import type { ResultStore } from './store.js';
 
 /** Settings shared by every job a thread runs. */
 export interface ExecuteSettings {
@@ -26,6 +27,16 @@ export interface ExecuteSettings {
   runId: string;
 }
 
+/** A computed job, not yet in the store. */
+export interface ComputedJob {
+  key: string;
+  seconds: number;
+  r2: number;
+  r: number;
+  /** The entry's files: score.json, units.csv, job.json. */
+  files: Record<string, string>;
+}
+
 export interface ExecuteOutcome {
   key: string;
   /** false when another process committed the job first. */
@@ -36,44 +47,45 @@ export interface ExecuteOutcome {
 }
 
 const datasets = new Map<string, { dataset: Dataset; hash: string }>();
-const fileHashes = new Map<string, { size: number; mtimeMs: number; hash: string }>();
-const stores = new Map<string, ResultStore>();
 let threadsSet = 0;
 
-async function cachedDataset(spec: string): Promise<{ dataset: Dataset; hash: string }> {
-  let d = datasets.get(spec);
+async function cachedDataset(spec: string, fresh = false): Promise<{ dataset: Dataset; hash: string }> {
+  let d = fresh ? undefined : datasets.get(spec);
   if (!d) {
     const dataset = await loadDataset(spec);
     d = { dataset, hash: datasetHash(dataset) };
+    datasets.delete(spec);
     if (datasets.size >= 4) datasets.delete(datasets.keys().next().value as string);
     datasets.set(spec, d);
   }
   return d;
 }
 
-function cachedFileHash(path: string): string {
-  let st;
-  try {
-    st = statSync(path);
-  } catch {
-    return fileHash(path, 'features');
+/** The dataset of a job, reloaded once when the cached copy is not the planned content. */
+async function plannedDataset(job: SweepJob): Promise<Dataset> {
+  let d = await cachedDataset(job.dataset);
+  if (d.hash !== job.datasetHash) d = await cachedDataset(job.dataset, true);
+  if (d.hash !== job.datasetHash) {
+    throw inputError(job.dataset, 'dataset', `content differs from the planned dataset (hash ${d.hash.slice(0, 12)}…, planned ${job.datasetHash.slice(0, 12)}…); every worker must read the same data`);
   }
-  const c = fileHashes.get(path);
-  if (c && c.size === st.size && c.mtimeMs === st.mtimeMs) return c.hash;
-  const hash = fileHash(path, 'features');
-  fileHashes.set(path, { size: st.size, mtimeMs: st.mtimeMs, hash });
-  return hash;
+  return d.dataset;
 }
 
-/** Computes a job and commits it to the store (the caller holds the job's claim). */
-export async function executeJob(job: SweepJob, s: ExecuteSettings): Promise<ExecuteOutcome> {
+/** Checks that every input file still has its planned content (see SweepJob.fileStats). */
+function checkInputFiles(job: SweepJob): void {
+  for (const [path, want] of Object.entries(job.featureFiles)) {
+    const { hash, stat } = cachedFileHash(path, 'features');
+    if (hash === want) continue;
+    const planned = job.fileStats?.[path];
+    const when = planned && planned.host === stat.host ? ' (it was changed after the plan was made)' : '';
+    throw inputError(path, 'features', `content differs from the planned file (hash ${hash.slice(0, 12)}…, planned ${want.slice(0, 12)}…)${when}; plan again to use the new content`);
+  }
+}
+
+/** Computes a job (the caller holds the job's claim and commits the result). */
+export async function computeJob(job: SweepJob, s: ExecuteSettings): Promise<ComputedJob> {
   const started = new Date();
   const t0 = performance.now();
-  let store = stores.get(s.store);
-  if (!store) {
-    store = ResultStore.open(s.store);
-    stores.set(s.store, store);
-  }
   // Language-model features are cached beside the results, so every worker sharing the store
   // shares the cache (unless BRAINMAP_CACHE says otherwise).
   process.env.BRAINMAP_CACHE ??= join(s.store, 'features');
@@ -83,14 +95,8 @@ export async function executeJob(job: SweepJob, s: ExecuteSettings): Promise<Exe
   }
   const backend = getBackend(s.backend);
   backend.setThreads(s.blasThreads);
-  const { dataset, hash } = await cachedDataset(job.dataset);
-  if (hash !== job.datasetHash) {
-    throw inputError(job.dataset, 'dataset', `content differs from the planned dataset (hash ${hash.slice(0, 12)}…, planned ${job.datasetHash.slice(0, 12)}…); every worker must read the same data`);
-  }
-  for (const [path, want] of Object.entries(job.featureFiles)) {
-    const got = cachedFileHash(path);
-    if (got !== want) throw inputError(path, 'features', `content differs from the planned file (hash ${got.slice(0, 12)}…, planned ${want.slice(0, 12)}…)`);
-  }
+  const dataset = await plannedDataset(job);
+  checkInputFiles(job);
   const scored = await scoreSpec(dataset, job.features, {
     split: job.split,
     seed: job.seed,
@@ -120,12 +126,23 @@ export async function executeJob(job: SweepJob, s: ExecuteSettings): Promise<Exe
       seconds: Math.round(seconds * 1000) / 1000,
     },
   };
-  const committed = store.commit(job.key, {
-    'score.json': JSON.stringify(json, null, 2) + '\n',
-    'units.csv': unitScoresCsv(scored.result),
-    'job.json': JSON.stringify(record, null, 2) + '\n',
-  });
-  return { key: job.key, committed, seconds, r2: json.dataset.r2, r: json.dataset.r };
+  return {
+    key: job.key,
+    seconds,
+    r2: json.dataset.r2,
+    r: json.dataset.r,
+    files: {
+      'score.json': JSON.stringify(json, null, 2) + '\n',
+      'units.csv': unitScoresCsv(scored.result),
+      'job.json': JSON.stringify(record, null, 2) + '\n',
+    },
+  };
+}
+
+/** Commits a computed job to the store (a StoreWriteError when the store cannot take it). */
+export function commitComputed(store: ResultStore, c: ComputedJob): ExecuteOutcome {
+  const committed = store.commit(c.key, c.files);
+  return { key: c.key, committed, seconds: c.seconds, r2: c.r2, r: c.r };
 }
 
 /** A one-line description of an error for logs, failure records and the queue's failed set. */

@@ -1,14 +1,16 @@
 /**
  * Local parallel execution: the pending jobs of a plan on a pool of worker threads, with
- * workers × BLAS threads ≤ cores. Jobs already in the store are skipped; jobs claimed by another
- * live process are deferred and picked up when that process finishes or dies.
+ * workers × BLAS threads ≤ cores. Jobs already in the store are skipped (broken entries are moved
+ * to quarantine/ and computed again); jobs claimed by another live process are deferred and
+ * picked up when that process finishes or dies. The first failure to write the store (no space,
+ * read-only, …) stops the run: every later result could not be kept either.
  */
 import { availableParallelism, hostname } from 'node:os';
 import type { BackendPreference } from '../../linalg/index.js';
-import { errorLine, type ExecuteOutcome } from './execute.js';
+import { commitComputed, errorLine, type ExecuteOutcome } from './execute.js';
 import type { SweepJob, SweepPlan } from './plan.js';
 import { JobPool, PoolTerminatedError } from './pool.js';
-import { DEFAULT_STALE_MS, ResultStore, type Claim } from './store.js';
+import { DEFAULT_STALE_MS, ResultStore, StoreWriteError, type Claim, type Quarantined } from './store.js';
 
 export interface ParallelismSettings {
   workers: number;
@@ -63,6 +65,10 @@ export interface RunSummary {
   byOthers: number;
   failed: { job: SweepJob; error: string }[];
   interrupted: boolean;
+  /** The store write that failed and stopped the run (no space, read-only, …), or null. */
+  fatal: string | null;
+  /** Broken store entries moved to quarantine/ (their jobs were computed again). */
+  quarantined: Quarantined[];
   runId: string;
   seconds: number;
 }
@@ -77,9 +83,9 @@ export async function runLocal(plan: SweepPlan, storePath: string, opts: LocalRu
   const runId = opts.runId ?? `${hostname()}-${process.pid}-${new Date().toISOString()}`;
   const staleMs = opts.staleMs ?? DEFAULT_STALE_MS;
   store.removeStaleLocksOfDoneJobs(staleMs);
-  const done = store.doneKeys();
+  const { done, quarantined } = store.verify(plan.jobs.map((j) => j.key));
   const queue = plan.jobs.filter((j) => !done.has(j.key));
-  const summary: RunSummary = { total: plan.jobs.length, alreadyDone: plan.jobs.length - queue.length, computed: 0, byOthers: 0, failed: [], interrupted: false, runId, seconds: 0 };
+  const summary: RunSummary = { total: plan.jobs.length, alreadyDone: plan.jobs.length - queue.length, computed: 0, byOthers: 0, failed: [], interrupted: false, fatal: null, quarantined, runId, seconds: 0 };
   const progress = (running: number) => opts.onProgress?.({ total: summary.total, done: summary.alreadyDone + summary.computed + summary.byOthers, computed: summary.computed, failed: summary.failed.length, running });
   progress(0);
   if (queue.length === 0) return { ...summary, seconds: (Date.now() - t0) / 1000 };
@@ -98,11 +104,23 @@ export async function runLocal(plan: SweepPlan, storePath: string, opts: LocalRu
     aborted = true;
     void pool.terminate();
   };
+  const stop = (err: StoreWriteError) => {
+    summary.fatal ??= err.message;
+    onAbort();
+  };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
 
   const launch = (job: SweepJob, claim: Claim) => {
     const promise = pool.run(job).then(
-      (outcome) => {
+      (computed) => {
+        if (summary.fatal !== null) return; // the store cannot take it
+        let outcome: ExecuteOutcome;
+        try {
+          outcome = commitComputed(store, computed);
+        } catch (err) {
+          if (err instanceof StoreWriteError) return stop(err);
+          throw err;
+        }
         if (outcome.committed) summary.computed++;
         else summary.byOthers++;
         opts.onJob?.({ type: 'computed', job, outcome });
@@ -127,12 +145,21 @@ export async function runLocal(plan: SweepPlan, storePath: string, opts: LocalRu
     while (!aborted && (queue.length > 0 || inflight.size > 0 || deferred.length > 0)) {
       while (!aborted && inflight.size < opts.workers && queue.length > 0) {
         const job = queue.shift() as SweepJob;
-        if (store.isDone(job.key)) {
+        if (store.entryProblem(job.key) === null) {
           summary.byOthers++;
           progress(inflight.size);
           continue;
         }
-        const claim = store.tryClaim(job.key, staleMs);
+        let claim: Claim | null;
+        try {
+          claim = store.tryClaim(job.key, staleMs);
+        } catch (err) {
+          if (err instanceof StoreWriteError) {
+            stop(err);
+            break;
+          }
+          throw err;
+        }
         if (!claim) {
           deferred.push(job);
           opts.onJob?.({ type: 'deferred', job });

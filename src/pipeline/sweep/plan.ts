@@ -5,20 +5,30 @@
  *   key = sha256(canonical JSON of {
  *     algorithm: ALGORITHM_VERSION, brainmap: package.json version,
  *     dataset: datasetHash (y bytes + sample table + unit table + design + shuffle order + name),
- *     features: the concrete spec text, files: { path → sha256 of content } for `file:` terms,
+ *     features: the concrete spec text,
+ *     files: { path → sha256 of content } of every input file the features read (termInputFiles:
+ *       `file:` terms, `glove:path=`, `pereira-glove:dir=`'s vectors and sentences, and an `lm:`
+ *       model folder's config, weights and tokenizer files),
  *     split, seed, estimator, alphas, select (null when the spec has no grid)
  *   }) — first 32 hex digits.
  *
  * Not in the key: the dataset's path/source (the same content read from another mount point is
  * the same job), the backend, BLAS threads and unit batch (they do not change results beyond
  * rounding), and the experiment's name (a store can be shared by many experiments).
+ *
+ * Planning also checks every feature spec on every dataset (validate.ts), so a sweep with a spec
+ * that can only fail stops before anything runs.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { Dataset } from '../../data/dataset.js';
 import { InputError, inputError } from '../../data/errors.js';
+import { registerBuiltinFeatures } from '../../features/builtin.js';
 import { expandGrid } from '../../features/grid.js';
-import { parseFeatureSpec } from '../../features/spec.js';
+import { isUntrainedName, SafetensorsModel } from '../../features/lm/index.js';
+import { parseFeatureSpec, type FeatureTerm } from '../../features/spec.js';
 import { loadDataset } from '../../io/dataset.js';
 import { hashFileInto } from '../../io/fsutil.js';
 import { DEFAULT_ALPHAS, type Estimator } from '../../regression/ridge.js';
@@ -54,8 +64,13 @@ export interface SweepJob {
   datasetName: string;
   /** Concrete feature spec (one feature space; a grid unless the entry was expanded). */
   features: string;
-  /** sha256 of each `file:` term's content, by path. */
+  /** sha256 of the content of every input file the features read (termInputFiles), by path. */
   featureFiles: Record<string, string>;
+  /**
+   * Size, mtime and host of each input file when it was hashed: a worker on that host that sees
+   * the same size and mtime trusts the hash instead of reading the file again.
+   */
+  fileStats?: Record<string, FileStat>;
   split: SplitScheme;
   seed: number;
   estimator: Estimator;
@@ -72,6 +87,7 @@ export interface SweepPlan {
 }
 
 import { datasetHash } from '../../data/hash.js';
+import { SpecChecker } from './validate.js';
 
 export { datasetHash };
 
@@ -82,13 +98,85 @@ export function fileHash(path: string, field: string): string {
   return h.digest('hex');
 }
 
-/** Paths of the `file:` terms of a spec. */
+/** What identifies a file's version cheaply (with the host it was seen on). */
+export interface FileStat {
+  size: number;
+  mtimeMs: number;
+  host: string;
+}
+
+const hashCache = new Map<string, { size: number; mtimeMs: number; ino: number; hash: string }>();
+
+/**
+ * sha256 of a file's content, cached by absolute path, size, mtime and inode for the life of the
+ * process (a model's weights are read once per run, however many jobs use them).
+ */
+export function cachedFileHash(path: string, field = 'features'): { hash: string; stat: FileStat } {
+  const abs = resolve(path);
+  let st;
+  try {
+    st = statSync(abs);
+  } catch {
+    return { hash: fileHash(path, field), stat: { size: -1, mtimeMs: -1, host: hostname() } }; // fileHash names the problem
+  }
+  const stat = { size: st.size, mtimeMs: st.mtimeMs, host: hostname() };
+  const c = hashCache.get(abs);
+  if (c && c.size === st.size && c.mtimeMs === st.mtimeMs && c.ino === st.ino) return { hash: c.hash, stat };
+  const hash = fileHash(path, field);
+  hashCache.set(abs, { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, hash });
+  return { hash, stat };
+}
+
+const LM_TOKENIZER_FILES = ['tokenizer.json', 'vocab.json', 'merges.txt'];
+const modelFiles = new Map<string, string[]>();
+
+/** The files a Hugging Face model folder contributes: config.json, the weights, the tokenizer files. */
+function lmModelFiles(dir: string): string[] {
+  let files = modelFiles.get(dir);
+  if (!files) {
+    files = [join(dir, 'config.json'), ...SafetensorsModel.open(dir).files, ...LM_TOKENIZER_FILES.map((f) => join(dir, f)).filter((p) => existsSync(p))];
+    modelFiles.set(dir, files);
+  }
+  return files;
+}
+
+/**
+ * The files a feature term reads: a `file:` path, `glove:path=`, the vectors and sentence lists in
+ * a `pereira-glove:dir=` folder, a pretrained `lm:` model folder's config, weight and tokenizer
+ * files. Features computed from the dataset alone read none.
+ */
+export function termInputFiles(term: FeatureTerm): string[] {
+  switch (term.name) {
+    case 'file':
+      return [term.params.path];
+    case 'glove':
+      return term.params.path ? [term.params.path] : [];
+    case 'pereira-glove': {
+      const dir = term.params.dir;
+      if (!dir) return [];
+      return ['243', '384'].flatMap((e) => [join(dir, `glove_sentence_vectors_${e}.txt`), join(dir, `stimuli_${e}sentences.txt`)]).filter((p) => existsSync(p));
+    }
+    case 'lm': {
+      const model = term.positional[0];
+      return model === undefined || isUntrainedName(model) ? [] : lmModelFiles(model);
+    }
+    default:
+      return [];
+  }
+}
+
+/** Every input file of a spec (all bands and grid values), each once. */
 export function featureFilePaths(spec: string): string[] {
-  return parseFeatureSpec(spec).bands.flatMap((b) => b.terms.filter((t) => t.name === 'file').map((t) => t.params.path));
+  registerBuiltinFeatures();
+  const out = new Set<string>();
+  for (const s of expandGrid(parseFeatureSpec(spec)).specs) {
+    for (const b of s.bands) for (const t of b.terms) for (const p of termInputFiles(t)) out.add(p);
+  }
+  return [...out];
 }
 
 /** The key of a job (see the module comment). */
-export function jobKey(job: Omit<SweepJob, 'key' | 'dataset' | 'datasetName'>): string {
+export function jobKey(job: Omit<SweepJob, 'key' | 'dataset' | 'datasetName' | 'fileStats'>): string {
   const canonical = JSON.stringify({
     algorithm: ALGORITHM_VERSION,
     brainmap: packageVersion(),
@@ -111,17 +199,24 @@ export interface PlanOptions {
   load?: (spec: string) => Promise<Dataset>;
   /** Called once per dataset after it is loaded and hashed. */
   onDataset?: (spec: string, hash: string, ms: number) => void;
+  /**
+   * Check every feature spec on every dataset (validate.ts) before returning (default true):
+   * a spec that can only fail is an InputError "<experiment>: features[i]: …".
+   */
+  validate?: boolean;
 }
 
 /**
  * Plans an experiment into jobs: datasets × features (expanded entries give one job per grid
  * value) × splits × estimators × seeds × select (select only multiplies specs that have a grid).
- * Loads each dataset once to hash it. Jobs with equal keys (the same fit listed twice) appear once.
+ * Loads each dataset once to hash it and check the feature specs on it. Jobs with equal keys (the
+ * same fit listed twice) appear once.
  */
 export async function planExperiment(exp: Experiment, opts: PlanOptions = {}): Promise<SweepPlan> {
   const load = opts.load ?? loadDataset;
   const where = exp.file || exp.name;
   const datasets: { spec: string; hash: string; name: string }[] = [];
+  const checker = opts.validate === false ? null : new SpecChecker();
   for (const [i, spec] of exp.datasets.entries()) {
     const t0 = Date.now();
     let d: Dataset;
@@ -134,29 +229,37 @@ export async function planExperiment(exp: Experiment, opts: PlanOptions = {}): P
     const hash = datasetHash(d);
     opts.onDataset?.(spec, hash, Date.now() - t0);
     datasets.push({ spec, hash, name: d.name });
+    if (checker) {
+      for (const [k, f] of exp.features.entries()) {
+        try {
+          await checker.check(f.spec, d, hash);
+        } catch (err) {
+          if (err instanceof InputError) throw inputError(where, `features[${k}]`, `${err.message.replace(/^--features: /, '')}${exp.datasets.length > 1 ? ` (on datasets[${i}])` : ''}`);
+          throw err;
+        }
+      }
+    }
   }
-  const fileHashes = new Map<string, string>();
-  const features: { spec: string; files: Record<string, string>; hasGrid: boolean }[] = [];
+  registerBuiltinFeatures();
+  const features: { spec: string; files: Record<string, string>; stats: Record<string, FileStat>; hasGrid: boolean }[] = [];
   for (const [i, f] of exp.features.entries()) {
     const parsed = parseFeatureSpec(f.spec);
     const { axis, specs } = expandGrid(parsed);
     const concrete = f.expand && axis ? specs.map((s) => ({ text: s.text, hasGrid: false })) : [{ text: parsed.text, hasGrid: axis !== null }];
     for (const c of concrete) {
       const files: Record<string, string> = {};
-      for (const p of featureFilePaths(c.text)) {
-        let h = fileHashes.get(p);
-        if (h === undefined) {
-          try {
-            h = fileHash(p, 'features');
-          } catch (err) {
-            if (err instanceof InputError) throw inputError(where, `features[${i}]`, err.message);
-            throw err;
-          }
-          fileHashes.set(p, h);
+      const stats: Record<string, FileStat> = {};
+      try {
+        for (const p of featureFilePaths(c.text)) {
+          const h = cachedFileHash(p, 'features');
+          files[p] = h.hash;
+          stats[p] = h.stat;
         }
-        files[p] = h;
+      } catch (err) {
+        if (err instanceof InputError) throw inputError(where, `features[${i}]`, err.message.replace(/^--features: /, ''));
+        throw err;
       }
-      features.push({ spec: c.text, files, hasGrid: c.hasGrid });
+      features.push({ spec: c.text, files, stats, hasGrid: c.hasGrid });
     }
   }
   const alphas = exp.alphas ?? [...DEFAULT_ALPHAS];
@@ -172,7 +275,7 @@ export async function planExperiment(exp: Experiment, opts: PlanOptions = {}): P
               const key = jobKey(base);
               if (seen.has(key)) continue;
               seen.add(key);
-              jobs.push({ key, dataset: d.spec, datasetName: d.name, ...base });
+              jobs.push({ key, dataset: d.spec, datasetName: d.name, ...base, fileStats: f.stats });
             }
           }
         }

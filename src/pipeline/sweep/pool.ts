@@ -1,14 +1,15 @@
 /**
  * A pool of worker threads that compute jobs (thread.ts), one job per thread at a time. The
- * calling thread stays free for progress, lock heartbeats and queue lock renewal.
+ * calling thread stays free for progress, lock heartbeats and queue lock renewal, and commits the
+ * computed results to the store itself.
  */
 import { Worker } from 'node:worker_threads';
 import { InputError } from '../../data/errors.js';
-import type { ExecuteOutcome, ExecuteSettings } from './execute.js';
+import type { ComputedJob, ExecuteSettings } from './execute.js';
 import type { SweepJob } from './plan.js';
 
 export type ThreadReply =
-  | { id: number; ok: true; outcome: ExecuteOutcome }
+  | { id: number; ok: true; computed: ComputedJob }
   | { id: number; ok: false; error: { name: string; message: string; input: boolean } };
 
 /** Raised for the jobs of a pool that was terminated. */
@@ -22,7 +23,7 @@ export class PoolTerminatedError extends Error {
 interface Pending {
   id: number;
   job: SweepJob;
-  resolve: (o: ExecuteOutcome) => void;
+  resolve: (o: ComputedJob) => void;
   reject: (e: Error) => void;
 }
 
@@ -62,9 +63,9 @@ export class JobPool {
   }
 
   /** Computes a job on a pool thread (the caller holds the job's claim). */
-  run(job: SweepJob): Promise<ExecuteOutcome> {
+  run(job: SweepJob): Promise<ComputedJob> {
     if (this.terminated) return Promise.reject(new PoolTerminatedError());
-    return new Promise<ExecuteOutcome>((resolve, reject) => {
+    return new Promise<ComputedJob>((resolve, reject) => {
       this.queue.push({ id: this.nextId++, job, resolve, reject });
       this.dispatch();
     });
@@ -79,7 +80,7 @@ export class JobPool {
       if (!p || p.id !== reply.id) return;
       slot.current = null;
       if (reply.ok) {
-        p.resolve(reply.outcome);
+        p.resolve(reply.computed);
       } else {
         const e = reply.error.input ? new InputError(reply.error.message) : Object.assign(new Error(reply.error.message), { name: reply.error.name });
         p.reject(e);

@@ -3,18 +3,26 @@
  * (BullMQ job id = store key, so adding twice is a no-op); `startQueueWorker` processes them on a
  * thread pool into a shared store. Failed attempts are retried with exponential backoff; jobs that
  * fail every attempt stay in BullMQ's failed set (the dead-letter list) with their last error.
- * A worker that dies mid-job stops renewing the job's lock; after lockDuration another worker's
- * stalled-job check (every stalledInterval) puts the job back in the queue.
+ * Deterministic input errors (a bad file, a dataset that differs from the plan) fail at once,
+ * without retries. A worker that dies mid-job stops renewing the job's lock; after lockDuration
+ * another worker's stalled-job check (every stalledInterval) puts the job back in the queue.
+ *
+ * A worker outlives Redis outages (it reconnects by itself, reporting one line per change of the
+ * connection's state) and stops within seconds of being asked, whatever Redis does: results are
+ * committed to the store, which is the record of what is done; a job whose completion Redis could
+ * not be told about is found in the store when it comes round again.
+ *
+ * Redis URLs are shown with the password replaced by *** (redactUrl) in every message.
  */
 import { hostname } from 'node:os';
-import { Queue, WaitingError, Worker, type Job } from 'bullmq';
+import { Queue, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import { inputError } from '../../data/errors.js';
+import { InputError, inputError } from '../../data/errors.js';
 import type { BackendPreference } from '../../linalg/index.js';
-import { errorLine, type ExecuteOutcome } from './execute.js';
+import { commitComputed, errorLine, type ExecuteOutcome } from './execute.js';
 import type { SweepJob, SweepPlan } from './plan.js';
 import { JobPool, PoolTerminatedError } from './pool.js';
-import { DEFAULT_STALE_MS, ResultStore, type Claim } from './store.js';
+import { DEFAULT_STALE_MS, ResultStore, StoreWriteError, type Claim } from './store.js';
 
 export const DEFAULT_QUEUE_NAME = 'brainmap';
 export const DEFAULT_ATTEMPTS = 3;
@@ -30,6 +38,30 @@ export interface QueueJobData {
   experiment: string;
 }
 
+/**
+ * A Redis URL with its password replaced by `***` (user name and everything else kept as given),
+ * for messages and logs: `redis://user:pw@host:6379` → `redis://user:***@host:6379`.
+ */
+export function redactUrl(url: string): string {
+  return url.replace(/^([^/]*\/\/[^/@:]*):[^/]*@/, '$1:***@');
+}
+
+/** Removes a URL's password from any text (an error message that quotes it, say). */
+function scrub(text: string, url: string): string {
+  const pw = /^[^/]*\/\/[^/@:]*:([^/]*)@/.exec(url)?.[1] ?? '';
+  let out = text.split(url).join(redactUrl(url));
+  if (pw !== '') {
+    out = out.split(pw).join('***');
+    try {
+      const decoded = decodeURIComponent(pw);
+      if (decoded !== '') out = out.split(decoded).join('***');
+    } catch {
+      // not percent-encoded
+    }
+  }
+  return out;
+}
+
 /** Validates a --queue URL: redis://[user:pass@]host:port[/db] or rediss://…. */
 export function parseQueueUrl(url: string): URL {
   const expected = 'expected redis://host:port (or rediss://host:port for TLS), e.g. redis://127.0.0.1:6379';
@@ -37,9 +69,9 @@ export function parseQueueUrl(url: string): URL {
   try {
     u = new URL(url);
   } catch {
-    throw inputError(url, 'queue', expected);
+    throw inputError(redactUrl(url), 'queue', expected);
   }
-  if ((u.protocol !== 'redis:' && u.protocol !== 'rediss:') || u.hostname === '') throw inputError(url, 'queue', expected);
+  if ((u.protocol !== 'redis:' && u.protocol !== 'rediss:') || u.hostname === '') throw inputError(redactUrl(url), 'queue', expected);
   return u;
 }
 
@@ -66,14 +98,17 @@ export async function checkRedis(url: string, timeoutMs = 5000): Promise<{ versi
       new Promise<never>((_, reject) => { timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${timeoutMs / 1000} s`), { code: 'ETIMEDOUT' })), timeoutMs); }),
     ]);
     const version = /redis_version:([\d.]+)/.exec(info)?.[1] ?? '0.0.0';
-    if (versionLess(version, MIN_REDIS_VERSION)) throw inputError(url, 'queue', `Redis ${version} is too old; brainmap's queue (BullMQ) needs Redis ≥ ${MIN_REDIS_VERSION} (6.2+ recommended)`);
+    if (versionLess(version, MIN_REDIS_VERSION)) throw inputError(redactUrl(url), 'queue', `Redis ${version} is too old; brainmap's queue (BullMQ) needs Redis ≥ ${MIN_REDIS_VERSION} (6.2+ recommended)`);
     return { version };
   } catch (err) {
     if (err instanceof Error && err.name === 'InputError') throw err;
     const cause = lastError ?? err; // ioredis rejects with "Connection is closed."; the socket error says why
     const code = (cause as { code?: unknown }).code;
-    const msg = cause instanceof Error ? cause.message : String(cause);
-    throw inputError(url, 'queue', `cannot connect to Redis (${typeof code === 'string' && !msg.includes(code) ? `${code}: ` : ''}${msg}); is redis-server running there and reachable from this machine?`);
+    const msg = scrub(cause instanceof Error ? cause.message : String(cause), url);
+    if (/WRONGPASS|NOAUTH|invalid password|invalid username-password/i.test(msg)) {
+      throw inputError(redactUrl(url), 'queue', `Redis refused the credentials (${msg.replace(/\.$/, '')}); give the password as redis://:<password>@host:port`);
+    }
+    throw inputError(redactUrl(url), 'queue', `cannot connect to Redis (${typeof code === 'string' && !msg.includes(code) ? `${code}: ` : ''}${msg}); is redis-server running there and reachable from this machine?`);
   } finally {
     clearTimeout(timer);
     client.disconnect();
@@ -83,6 +118,29 @@ export async function checkRedis(url: string, timeoutMs = 5000): Promise<{ versi
 function connection(url: string) {
   // Workers need maxRetriesPerRequest: null (BullMQ blocks on Redis calls).
   return { url, maxRetriesPerRequest: null };
+}
+
+/** For short-lived clients (enqueue, status): a command fails instead of waiting for Redis forever. */
+function clientConnection(url: string) {
+  return { url, maxRetriesPerRequest: 2 };
+}
+
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNABORTED']);
+
+/** Whether an error is about reaching Redis (rather than about a job or a command). */
+export function isConnectionError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && CONNECTION_CODES.has(code)) return true;
+  const msg = err instanceof Error ? err.message : String(err);
+  return /Connection is closed|connect E[A-Z]+|Socket closed unexpectedly|Stream isn't writeable|read ECONNRESET|write EPIPE|max retries per request/i.test(msg);
+}
+
+/** The reason of a connection error in a few words, e.g. "ECONNREFUSED". */
+function connectionReason(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string') return code;
+  const msg = err instanceof Error ? err.message : String(err);
+  return msg.split('\n')[0].replace(/\.$/, '');
 }
 
 export interface EnqueueOptions {
@@ -112,11 +170,13 @@ export interface EnqueueSummary {
 /** Enqueues the plan's jobs that are not done in the store (idempotent: job id = store key). */
 export async function enqueuePlan(plan: SweepPlan, store: ResultStore, opts: EnqueueOptions): Promise<EnqueueSummary> {
   await checkRedis(opts.url);
-  const queue = new Queue<QueueJobData>(opts.queueName ?? DEFAULT_QUEUE_NAME, { connection: connection(opts.url) });
+  const queue = new Queue<QueueJobData>(opts.queueName ?? DEFAULT_QUEUE_NAME, { connection: clientConnection(opts.url) });
+  let lost: unknown = null;
+  queue.on('error', (e) => { lost ??= e; });
   const summary: EnqueueSummary = { total: plan.jobs.length, done: 0, added: 0, queued: 0, dead: 0, retried: 0, readded: 0 };
   try {
     store.removeStaleLocksOfDoneJobs();
-    const done = store.doneKeys();
+    const { done } = store.verify(plan.jobs.map((j) => j.key));
     const toAdd: SweepJob[] = [];
     for (const job of plan.jobs) {
       if (done.has(job.key)) {
@@ -157,10 +217,32 @@ export async function enqueuePlan(plan: SweepPlan, store: ResultStore, opts: Enq
       })));
     }
     summary.added = toAdd.length - summary.readded;
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    throw inputError(redactUrl(opts.url), 'queue', `lost the connection to Redis while enqueueing (${scrub(connectionReason(lost ?? err), opts.url)}); run the same command again`);
   } finally {
-    await queue.close();
+    await closeOrDisconnect(queue, 2000);
   }
   return summary;
+}
+
+/** Closes a BullMQ queue or worker, cutting its connections if Redis does not answer within `ms`. */
+async function closeOrDisconnect(q: { close(): Promise<void>; disconnect(): Promise<void> }, ms: number): Promise<boolean> {
+  const closed = await within(q.close().then(() => true, () => true), ms);
+  if (closed) return true;
+  await within(q.disconnect().catch(() => undefined), 1000);
+  return false;
+}
+
+/** Resolves with the promise's value, or undefined when it takes longer than `ms`. */
+async function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((r) => { timer = setTimeout(() => r(undefined), ms); });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export interface QueueWorkerOptions {
@@ -180,20 +262,36 @@ export interface QueueWorkerOptions {
   staleMs?: number;
   /** Exit once the queue has no waiting, delayed or active jobs. */
   exitWhenDrained?: boolean;
+  /**
+   * When stopping: how long to wait for Redis to take the last acknowledgements before cutting
+   * the connections (ms; default 5000 while connected, at most 1000 while Redis is unreachable).
+   */
+  closeGraceMs?: number;
   onEvent?: (e: WorkerEvent) => void;
 }
 
 export type WorkerEvent =
   | { type: 'ready'; id: string }
   | { type: 'completed'; job: SweepJob; outcome: ExecuteOutcome | { skipped: true } }
-  | { type: 'failed'; job: SweepJob; error: string; attempt: number; attempts: number }
+  /** `final`: no retry follows (last attempt, or a deterministic input error). */
+  | { type: 'failed'; job: SweepJob; error: string; attempt: number; attempts: number; final: boolean }
   | { type: 'waiting-for-lock'; job: SweepJob }
+  | { type: 'quarantined'; key: string; problem: string; to: string }
+  /** The connection to Redis was lost (with why) or is back. One event per change. */
+  | { type: 'connection'; state: 'lost'; reason: string }
+  | { type: 'connection'; state: 'restored' }
+  /** The store cannot be written: the job goes back to the queue and the worker stops. */
+  | { type: 'store-error'; job: SweepJob; error: string }
   | { type: 'error'; error: string }
-  | { type: 'closing'; force: boolean };
+  | { type: 'closing'; force: boolean }
+  /** Redis did not answer while stopping; its connections were cut. */
+  | { type: 'abandoned' };
 
 export interface WorkerSummary {
   completed: number;
   failed: number;
+  /** The store error that stopped the worker, or null. */
+  fatal: string | null;
 }
 
 export interface QueueWorkerHandle {
@@ -201,7 +299,8 @@ export interface QueueWorkerHandle {
   finished: Promise<WorkerSummary>;
   /**
    * Stops: force=false finishes the running jobs first; force=true stops computing now and puts
-   * the running jobs back in the queue for other workers.
+   * the running jobs back in the queue for other workers. Either way the worker stops within
+   * seconds of its jobs ending, whether or not Redis answers.
    */
   shutdown(force: boolean): Promise<void>;
 }
@@ -221,40 +320,93 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
     unitBatch: opts.unitBatch ?? 4096,
     runId: `worker ${id}`,
   });
-  const summary: WorkerSummary = { completed: 0, failed: 0 };
+  const summary: WorkerSummary = { completed: 0, failed: 0, fatal: null };
   let forced = false;
+  let stopping = false;
   const emit = (e: WorkerEvent) => opts.onEvent?.(e);
   const claims = new Set<Claim>();
 
+  // Connection state: one event per change, whatever BullMQ and ioredis repeat.
+  let connected = true;
+  let lastError = '';
+  const onError = (err: unknown) => {
+    if (isConnectionError(err)) {
+      if (connected && !stopping) emit({ type: 'connection', state: 'lost', reason: scrub(connectionReason(err), opts.url) });
+      connected = false;
+      return;
+    }
+    if (stopping) return;
+    const line = scrub(errorLine(err).split('\n')[0], opts.url);
+    if (line !== lastError) emit({ type: 'error', error: line });
+    lastError = line;
+  };
+  const onReady = () => {
+    if (!connected && !stopping) emit({ type: 'connection', state: 'restored' });
+    connected = true;
+    lastError = '';
+  };
+
+  // Running processors, so that stopping can wait for exactly them.
+  let running = 0;
+  let idleWaiters: (() => void)[] = [];
+  const whenIdle = () => (running === 0 ? Promise.resolve() : new Promise<void>((r) => idleWaiters.push(r)));
+
+  /** Puts a job back in the queue without using an attempt (bounded: Redis may be gone). */
+  const handBack = async (bjob: Job<QueueJobData>, token?: string): Promise<never> => {
+    await within(bjob.moveToWait(token).catch(() => undefined), 2000);
+    throw new WaitingError();
+  };
+
+  let shutdown: (force: boolean) => Promise<void> = async () => undefined;
+
   const processor = async (bjob: Job<QueueJobData>, token?: string): Promise<ExecuteOutcome | { skipped: true }> => {
+    running++;
     const job = bjob.data.job;
     let claim: Claim | null = null;
-    let warned = false;
-    while (!(claim = store.tryClaim(job.key, staleMs))) {
-      if (store.isDone(job.key)) return { skipped: true };
-      if (forced) break;
-      if (!warned) emit({ type: 'waiting-for-lock', job });
-      warned = true;
-      await sleep(1000);
-    }
     try {
-      if (forced) throw new PoolTerminatedError();
-      if (store.isDone(job.key)) return { skipped: true };
-      claims.add(claim as Claim);
-      return await pool.run(job);
+      let warned = false;
+      for (;;) {
+        const v = store.verifiedDone(job.key);
+        if (v.quarantined) emit({ type: 'quarantined', ...v.quarantined });
+        if (v.done) return { skipped: true };
+        // Stopping: a job not started yet goes back at once (graceful stops finish only running jobs).
+        if (forced || closing || summary.fatal !== null) return await handBack(bjob, token);
+        if ((claim = store.tryClaim(job.key, staleMs))) break;
+        if (!warned) emit({ type: 'waiting-for-lock', job });
+        warned = true;
+        await sleep(1000);
+      }
+      claims.add(claim);
+      if (store.entryProblem(job.key) === null) return { skipped: true };
+      const computed = await pool.run(job);
+      return commitComputed(store, computed);
     } catch (err) {
-      if (err instanceof PoolTerminatedError) {
-        // Release: back to the queue for another worker, without using up an attempt.
-        await bjob.moveToWait(token);
-        throw new WaitingError();
+      if (err instanceof WaitingError) throw err;
+      if (err instanceof PoolTerminatedError) return await handBack(bjob, token);
+      if (err instanceof StoreWriteError) {
+        // Nothing this worker computes can be kept: the job goes back, the worker stops.
+        if (summary.fatal === null) {
+          summary.fatal = err.message;
+          emit({ type: 'store-error', job, error: err.message });
+          void shutdown(false);
+        }
+        return await handBack(bjob, token);
       }
       const error = errorLine(err);
       store.recordFailure(job, error);
+      // A deterministic input problem gives the same error on every attempt: fail it now.
+      if (err instanceof InputError) throw new UnrecoverableError(error);
       throw new Error(error);
     } finally {
       if (claim) {
         claim.release();
         claims.delete(claim);
+      }
+      running--;
+      if (running === 0) {
+        const w = idleWaiters;
+        idleWaiters = [];
+        for (const r of w) r();
       }
     }
   };
@@ -276,17 +428,20 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
   worker.on('failed', (bjob, err) => {
     if (!bjob) return;
     summary.failed++;
-    emit({ type: 'failed', job: bjob.data.job, error: err.message, attempt: bjob.attemptsMade, attempts: bjob.opts.attempts ?? 1 });
+    const attempts = bjob.opts.attempts ?? 1;
+    const final = err.name === 'UnrecoverableError' || bjob.attemptsMade >= attempts;
+    emit({ type: 'failed', job: bjob.data.job, error: err.message, attempt: bjob.attemptsMade, attempts, final });
   });
-  worker.on('error', (err) => emit({ type: 'error', error: errorLine(err) }));
+  worker.on('error', onError);
 
-  const counter = opts.exitWhenDrained ? new Queue(queueName, { connection: connection(opts.url) }) : null;
+  const counter = opts.exitWhenDrained ? new Queue(queueName, { connection: clientConnection(opts.url) }) : null;
+  counter?.on('error', onError);
   let closing: Promise<void> | null = null;
   let resolveFinished: (s: WorkerSummary) => void = () => undefined;
   const finished = new Promise<WorkerSummary>((r) => { resolveFinished = r; });
   let drainTimer: NodeJS.Timeout | undefined;
 
-  const shutdown = (force: boolean): Promise<void> => {
+  shutdown = (force: boolean): Promise<void> => {
     if (force && !forced) {
       forced = true;
       emit({ type: 'closing', force: true });
@@ -296,10 +451,22 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
       if (!force) emit({ type: 'closing', force: false });
       clearInterval(drainTimer);
       closing = (async () => {
-        await worker.close();
+        // Stop fetching jobs; BullMQ's close also waits for the running jobs to be acknowledged.
+        const closed = worker.close().then(() => true, () => true);
+        // The running jobs end (finished and committed to the store, or handed back when forced).
+        await whenIdle();
+        stopping = true;
+        // Give Redis a moment to take the acknowledgements; when it does not answer, cut the
+        // connections: what was computed is in the store, and a job Redis still holds as active
+        // is taken back by another worker's stalled check and found done in the store.
+        const grace = Math.min(opts.closeGraceMs ?? 5000, connected ? Infinity : 1000);
+        if (!(await within(closed, grace))) {
+          emit({ type: 'abandoned' });
+          await within(worker.disconnect().catch(() => undefined), 1000);
+        }
         await pool.close();
         for (const c of claims) c.release();
-        await counter?.close();
+        if (counter) await closeOrDisconnect(counter, 1000);
         resolveFinished(summary);
       })();
     }
@@ -313,16 +480,20 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
       busy = true;
       counter.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children')
         .then((c) => {
-          if (Object.values(c).every((n) => n === 0) && pool.load === 0) void shutdown(false);
+          if (Object.values(c).every((n) => n === 0) && pool.load === 0 && running === 0) void shutdown(false);
         })
         .catch(() => undefined)
         .finally(() => { busy = false; });
     }, 1000);
   }
-  void worker.run().catch((err: unknown) => emit({ type: 'error', error: errorLine(err) }));
+  void worker.run().catch((err: unknown) => onError(err));
   await worker.waitUntilReady();
+  const backend = worker.getBackend();
+  for (const c of await Promise.all([backend.client, backend.blockingClient].map((p) => Promise.resolve(p).catch(() => undefined)))) {
+    (c as { on?: (ev: string, f: () => void) => void } | undefined)?.on?.('ready', onReady);
+  }
   emit({ type: 'ready', id });
-  return { finished, shutdown };
+  return { finished, shutdown: (force) => shutdown(force) };
 }
 
 export interface QueueStatus {
@@ -335,7 +506,9 @@ export interface QueueStatus {
 /** Counts of the queue and its failed jobs (up to `maxDead`). */
 export async function queueStatus(url: string, queueName = DEFAULT_QUEUE_NAME, maxDead = 100): Promise<QueueStatus> {
   await checkRedis(url);
-  const queue = new Queue<QueueJobData>(queueName, { connection: connection(url) });
+  const queue = new Queue<QueueJobData>(queueName, { connection: clientConnection(url) });
+  let lost: unknown = null;
+  queue.on('error', (e) => { lost ??= e; });
   try {
     const c = await queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized');
     const failed = await queue.getFailed(0, maxDead - 1);
@@ -353,7 +526,9 @@ export async function queueStatus(url: string, queueName = DEFAULT_QUEUE_NAME, m
       })),
       workers,
     };
+  } catch (err) {
+    throw inputError(redactUrl(url), 'queue', `lost the connection to Redis while reading the queue (${scrub(connectionReason(lost ?? err), url)})`);
   } finally {
-    await queue.close();
+    await closeOrDisconnect(queue, 2000);
   }
 }

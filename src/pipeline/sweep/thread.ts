@@ -1,10 +1,10 @@
 /**
- * Worker-thread entry: runs jobs posted by a JobPool (pool.ts) one at a time and answers each
- * with its outcome or error. Set-up (BLAS threads, backend) comes in every message.
+ * Worker-thread entry: computes jobs posted by a JobPool (pool.ts) one at a time and answers each
+ * with the computed result or the error. Set-up (BLAS threads, backend) comes in every message.
  */
 import { parentPort } from 'node:worker_threads';
 import { InputError } from '../../data/errors.js';
-import { executeJob, type ExecuteSettings } from './execute.js';
+import { computeJob, type ExecuteSettings } from './execute.js';
 import type { SweepJob } from './plan.js';
 import type { ThreadReply } from './pool.js';
 
@@ -12,8 +12,8 @@ if (!parentPort) throw new Error('thread.ts must run in a worker thread');
 const port = parentPort;
 
 port.on('message', (msg: { id: number; job: SweepJob; settings: ExecuteSettings }) => {
-  executeJob(msg.job, msg.settings).then(
-    (outcome) => port.postMessage({ id: msg.id, ok: true, outcome } satisfies ThreadReply),
+  computeJob(msg.job, msg.settings).then(
+    (computed) => port.postMessage({ id: msg.id, ok: true, computed } satisfies ThreadReply),
     (err: unknown) => port.postMessage({
       id: msg.id,
       ok: false,

@@ -1,0 +1,114 @@
+/** Shared helpers of the fault tests: the CLI with an injected file-system fault, store snapshots. */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { cli, exited, root, sleep } from '../sweep/helpers.js';
+
+export { brainmap, brainmapChild, doneKeys, exited, freePort, hasRedisServer, root, sleep, startRedis, tmp, waitFor, writeExperiment } from '../sweep/helpers.js';
+
+/** The preload that makes file-system calls under chosen folders fail (see the file). */
+export const FS_FAULTS = fileURLToPath(new URL('./fixtures/fs-faults.mjs', import.meta.url));
+
+export interface Fault {
+  /** errno code: ENOSPC (writes fail, files get created) or EROFS (every change fails). */
+  code: 'ENOSPC' | 'EROFS';
+  /** Folders (absolute) whose contents the fault applies to. */
+  paths: string[];
+  /** File that receives one line per injected failure. */
+  log: string;
+  /** Paths matching this are spared. */
+  spare?: RegExp;
+}
+
+/** Runs the CLI to completion, optionally with a file-system fault injected. */
+export function brainmapWithFault(args: string[], fault: Fault | null, opts: { timeout?: number } = {}) {
+  const env = { ...process.env };
+  const pre: string[] = [];
+  if (fault) {
+    pre.push('--import', FS_FAULTS);
+    Object.assign(env, { BRAINMAP_FAULT_CODE: fault.code, BRAINMAP_FAULT_PATHS: fault.paths.join(':'), BRAINMAP_FAULT_LOG: fault.log, BRAINMAP_FAULT_SPARE: fault.spare?.source ?? '' });
+  }
+  return spawnSync(process.execPath, ['--import', 'tsx', ...pre, cli, ...args], { encoding: 'utf8', cwd: root, env, timeout: opts.timeout ?? 180_000 });
+}
+
+/** Lines of the fault log (one per injected failure). */
+export function faultLog(path: string): string[] {
+  return existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter((l) => l !== '') : [];
+}
+
+/** No stack trace line ("    at …") in a CLI's stderr. */
+export function assertNoStack(stderr: string, what = 'stderr'): void {
+  assert.doesNotMatch(stderr, /^ {4}at /m, `${what} has a stack trace:\n${stderr}`);
+}
+
+/** Every file and folder under `dir` with its content (files) and mtime: equal snapshots = nothing written. */
+export function snapshot(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const visit = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const p = join(d, e.name);
+      const rel = relative(dir, p);
+      const mtime = statSync(p).mtimeMs;
+      if (e.isDirectory()) {
+        out.set(`${rel}/`, `dir ${mtime}`);
+        visit(p);
+      } else {
+        out.set(rel, `${mtime} ${readFileSync(p).toString('base64')}`);
+      }
+    }
+  };
+  out.set('./', `dir ${statSync(dir).mtimeMs}`);
+  visit(dir);
+  return out;
+}
+
+/** A CLI child process with stderr and stdout kept apart. */
+export function cliChild(args: string[]): ChildProcess & { stdout_: () => string; stderr_: () => string } {
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (b: Buffer) => { out += b.toString(); });
+  child.stderr?.on('data', (b: Buffer) => { err += b.toString(); });
+  return Object.assign(child, { stdout_: () => out, stderr_: () => err });
+}
+
+/**
+ * Waits for a child to exit, at most `boundMs` (a liveness bound: generous, so that only a process
+ * that does not stop at all fails it). Resolves with the exit status, or 'alive' when it is still
+ * running (it is then killed).
+ */
+export async function exitsWithin(child: ChildProcess, boundMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null } | 'alive'> {
+  const r = await Promise.race([exited(child), sleep(boundMs).then(() => 'alive' as const)]);
+  if (r === 'alive') {
+    child.kill('SIGKILL');
+    await exited(child);
+  }
+  return r;
+}
+
+/**
+ * A private redis-server on 127.0.0.1:`port` (no persistence; `password` sets requirepass),
+ * started as a child process; stop() kills it. Used to take Redis away and bring it back.
+ */
+export async function redisOn(port: number, password?: string): Promise<{ url: string; stop: () => Promise<void> }> {
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'];
+  if (password) args.push('--requirepass', password);
+  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  child.stdout?.on('data', (b: Buffer) => { log += b.toString(); });
+  child.stderr?.on('data', (b: Buffer) => { log += b.toString(); });
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exited(child);
+    }
+  };
+  for (let i = 0; i < 400 && !/Ready to accept connections/.test(log) && child.exitCode === null; i++) await sleep(25);
+  if (!/Ready to accept connections/.test(log)) {
+    await stop();
+    throw new Error(`redis-server did not start on port ${port}: ${log}`);
+  }
+  return { url: `redis://${password ? `:${encodeURIComponent(password)}@` : ''}127.0.0.1:${port}`, stop };
+}
