@@ -20,9 +20,10 @@ setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
 async function collect(): Promise<void> {
-  // WeakRefs are cleared only after the current job; let it end, then collect twice.
-  for (let k = 0; k < 3; k++) {
-    await new Promise((r) => setImmediate(r));
+  // WeakRefs are cleared only after the current job; let it end (and a few event-loop turns: with
+  // setImmediate alone, a third of runs still saw the last extraction alive), then collect.
+  for (let k = 0; k < 5; k++) {
+    await new Promise((r) => setTimeout(r, 20));
     gc();
   }
 }
