@@ -4,7 +4,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cli, exited, root, sleep } from '../sweep/helpers.js';
+import { cli, exited, hasRedisServer, root, sleep } from '../sweep/helpers.js';
 
 export { brainmap, brainmapChild, doneKeys, exited, freePort, hasRedisServer, root, sleep, startRedis, tmp, waitFor, writeExperiment } from '../sweep/helpers.js';
 
@@ -93,6 +93,7 @@ export async function exitsWithin(child: ChildProcess, boundMs: number): Promise
  * started as a child process; stop() kills it. Used to take Redis away and bring it back.
  */
 export async function redisOn(port: number, password?: string): Promise<{ url: string; stop: () => Promise<void> }> {
+  if (!hasRedisServer()) throw new Error('redis-server is not installed: the queue fault tests need it (apt-get install redis-server, as the README installs)');
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'];
   if (password) args.push('--requirepass', password);
   const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });

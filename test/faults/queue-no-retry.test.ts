@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { writeNpy } from '../../src/io/npy.js';
-import { assertNoStack, brainmap, cliChild, exitsWithin, hasRedisServer, startRedis, tmp, writeExperiment } from './helpers.js';
+import { assertNoStack, brainmap, cliChild, exitsWithin, startRedis, tmp, writeExperiment } from './helpers.js';
 
-test('queue: a deterministic input error fails the job at once instead of being retried --attempts times', { timeout: 600_000, skip: hasRedisServer() ? false : 'redis-server is not installed' }, async (t) => {
+test('queue: a deterministic input error fails the job at once instead of being retried --attempts times', { timeout: 600_000 }, async (t) => {
   const redis = await startRedis();
   const dir = tmp('no-retry');
   const children: ReturnType<typeof cliChild>[] = [];

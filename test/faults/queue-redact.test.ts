@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { assertNoStack, brainmap, cliChild, exitsWithin, freePort, hasRedisServer, redisOn, tmp, writeExperiment } from './helpers.js';
+import { assertNoStack, brainmap, cliChild, exitsWithin, freePort, redisOn, tmp, writeExperiment } from './helpers.js';
 
 const PASSWORD = 'pw-9c1f-secret';
 
-test('queue: the Redis password never appears in output (run --queue, worker, status, errors)', { timeout: 600_000, skip: hasRedisServer() ? false : 'redis-server is not installed' }, async (t) => {
+test('queue: the Redis password never appears in output (run --queue, worker, status, errors)', { timeout: 600_000 }, async (t) => {
   const port = await freePort();
   const redis = await redisOn(port, PASSWORD);
   const dir = tmp('redact');

@@ -5,9 +5,8 @@ import { join } from 'node:path';
 import { parseExperiment } from '../../src/pipeline/sweep/experiment.js';
 import { planExperiment } from '../../src/pipeline/sweep/plan.js';
 import { ResultStore } from '../../src/pipeline/sweep/store.js';
-import { assertNoStack, brainmap, cliChild, doneKeys, exitsWithin, freePort, hasRedisServer, redisOn, sleep, tmp, waitFor, writeExperiment } from './helpers.js';
+import { assertNoStack, brainmap, cliChild, doneKeys, exitsWithin, freePort, redisOn, sleep, tmp, waitFor, writeExperiment } from './helpers.js';
 
-const skip = hasRedisServer() ? false : 'redis-server is not installed';
 // Liveness bound: a worker asked to stop must be gone well within this (it used to stay for minutes).
 const STOP_BOUND_MS = 15_000;
 
@@ -21,7 +20,7 @@ function connectionLines(stderr: string): { lost: string[]; restored: string[]; 
   };
 }
 
-test('queue worker, idle: Redis goes away, comes back and goes away again — one line per change, and SIGTERM stops it within seconds', { timeout: 300_000, skip }, async (t) => {
+test('queue worker, idle: Redis goes away, comes back and goes away again — one line per change, and SIGTERM stops it within seconds', { timeout: 300_000 }, async (t) => {
   const dir = tmp('sigterm-idle');
   const port = await freePort();
   let redis = await redisOn(port);
@@ -53,7 +52,7 @@ test('queue worker, idle: Redis goes away, comes back and goes away again — on
   assert.match(err, /stopped: 0 jobs completed/);
 });
 
-test('queue worker, busy: Redis goes away mid-job; SIGTERM finishes the running job into the store (or hands back one still waiting) and exits; twice stops at once', { timeout: 900_000, skip }, async (t) => {
+test('queue worker, busy: Redis goes away mid-job; SIGTERM finishes the running job into the store (or hands back one still waiting) and exits; twice stops at once', { timeout: 900_000 }, async (t) => {
   const dir = tmp('sigterm-busy');
   const exp = writeExperiment(dir, 'busy.yaml', 'name: busy\ndatasets: [sim:fedorenko:units=0.2]\nfeatures: [wp:sigma=1]\nsplits: [contiguous, shuffled]\n');
   const store = join(dir, 'store');

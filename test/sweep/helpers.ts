@@ -78,6 +78,8 @@ export function hasRedisServer(): boolean {
  * it accepts connections. stop() kills it and waits for it to exit.
  */
 export async function startRedis(): Promise<{ url: string; port: number; stop: () => Promise<void> }> {
+  // A missing server is a missing installation step, never a skipped test.
+  if (!hasRedisServer()) throw new Error('redis-server is not installed: the queue tests need it (apt-get install redis-server, as the README installs)');
   const port = await freePort();
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--protected-mode', 'yes'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';

@@ -9,7 +9,7 @@ import { scoreSpec } from '../../src/pipeline/score-spec.js';
 import { parseExperiment } from '../../src/pipeline/sweep/experiment.js';
 import { planExperiment, type SweepJob } from '../../src/pipeline/sweep/plan.js';
 import { writeNpy } from '../../src/io/npy.js';
-import { brainmap, brainmapChild, doneKeys, exited, freePort, hasRedisServer, startRedis, tmp, waitFor, writeExperiment } from './helpers.js';
+import { brainmap, brainmapChild, doneKeys, exited, freePort, startRedis, tmp, waitFor, writeExperiment } from './helpers.js';
 
 // 50 good jobs: OASM at 2 σ (slow enough to be killed mid-job) and WP at 23 σ, one job per σ,
 // × 2 split schemes; plus 2 jobs that always fail (their feature file changes after planning, so
@@ -48,7 +48,7 @@ function lockOwners(store: string): { key: string; pid: number }[] {
   return out;
 }
 
-test('queue: two workers on a real Redis, one SIGKILLed mid-job — every job completes, the killed one elsewhere; failures end in the dead-letter list', { timeout: 900_000, skip: hasRedisServer() ? false : 'redis-server is not installed' }, async (t) => {
+test('queue: two workers on a real Redis, one SIGKILLed mid-job — every job completes, the killed one elsewhere; failures end in the dead-letter list', { timeout: 900_000 }, async (t) => {
   const t0 = Date.now();
   const redis = await startRedis();
   const children: ReturnType<typeof brainmapChild>[] = [];
