@@ -28,6 +28,11 @@ export interface SampleTable {
   experiment: string[];
   /** Outer-fold label (design `labels`), or null when the design does not use it. */
   fold: string[] | null;
+  /**
+   * Repeat label of each row, when rows are repeated presentations of a stimulus (dataset folders'
+   * optional `repeat` column); absent otherwise. Used by the split-half noise ceiling.
+   */
+  repeat?: string[];
 }
 
 /** One row per unit (voxel, electrode, fROI). All arrays have length `nUnits`. */

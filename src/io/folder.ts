@@ -3,13 +3,17 @@
  *
  *   y.npy        samples × units responses (float32 or float64, finite), required
  *   samples.csv  one row per sample, required; column `block` required; optional columns `fold`,
- *                `text`, `stimulus_id`, `position`, `experiment`; other columns are ignored
+ *                `text`, `stimulus_id`, `position`, `experiment`, `repeat`; other columns are ignored
  *   units.csv    one row per unit, optional; optional columns `id`, `subject`, `network`, and
  *                `x`, `y`, `z` (all three or none)
  *
  * Defaults: stimulus_id = row index, text '', position = 0-based index within the block (blocks
  * are contiguous runs of rows), experiment '', fold = the block label (leave one block out),
  * unit id = column index, subject 'all', network '', no coordinates. Design: labels.
+ *
+ * `repeat` labels repeated presentations of a stimulus (rows sharing experiment and stimulus_id);
+ * with it, (experiment, stimulus_id, repeat) must be unique instead of (experiment, stimulus_id).
+ * It feeds the split-half noise ceiling (src/pipeline/ceiling.ts).
  */
 import { basename, join, resolve } from 'node:path';
 import type { Dataset } from '../data/dataset.js';
@@ -70,13 +74,16 @@ function readSamples(file: string, t: CsvTable, n: number): Dataset['samples'] {
 
   const experiment = csvColumn(t, 'experiment') ?? new Array<string>(n).fill('');
   const stimulusId = csvColumn(t, 'stimulus_id') ?? Array.from({ length: n }, (_, r) => String(r));
+  const repeat = csvColumn(t, 'repeat');
   const seen = new Map<string, number>();
   for (let r = 0; r < n; r++) {
     if (stimulusId[r] === '') throw inputError(file, 'stimulus_id', `line ${t.lines[r]} has an empty stimulus id`);
-    const key = `${experiment[r]}\u0000${stimulusId[r]}`;
+    if (repeat !== null && repeat[r] === '') throw inputError(file, 'repeat', `line ${t.lines[r]} has an empty repeat label`);
+    const key = `${experiment[r]}\u0000${stimulusId[r]}${repeat !== null ? `\u0000${repeat[r]}` : ''}`;
     const prev = seen.get(key);
     if (prev !== undefined) {
       const where = experiment[r] === '' ? '' : ` of experiment '${experiment[r]}'`;
+      if (repeat !== null) throw inputError(file, 'repeat', `stimulus '${stimulusId[r]}'${where} has repeat '${repeat[r]}' on lines ${t.lines[prev]} and ${t.lines[r]}; expected each repeat of a stimulus once`);
       throw inputError(file, 'stimulus_id', `'${stimulusId[r]}' appears on lines ${t.lines[prev]} and ${t.lines[r]}${where}; expected unique stimulus ids within an experiment`);
     }
     seen.set(key, r);
@@ -104,6 +111,7 @@ function readSamples(file: string, t: CsvTable, n: number): Dataset['samples'] {
     position,
     experiment,
     fold,
+    ...(repeat !== null ? { repeat } : {}),
   };
 }
 

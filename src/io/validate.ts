@@ -78,10 +78,11 @@ export function validateDataset(d: Dataset, source: string): void {
     const p = s.position[r];
     if (!Number.isInteger(p) || p < 0) throw fail('samples.position', `row ${r} has position ${p}, expected an integer ≥ 0`);
   }
-  // Stimulus ids unique within an experiment.
+  // Stimulus ids unique within an experiment (and repeat, when rows are repeated presentations).
+  if (s.repeat !== undefined) lengthCheck('samples.repeat', s.repeat.length, n, 'one per row of y');
   const seenIds = new Map<string, number>();
   for (let r = 0; r < n; r++) {
-    const key = `${s.experiment[r]}\u0000${s.stimulusId[r]}`;
+    const key = `${s.experiment[r]}\u0000${s.stimulusId[r]}${s.repeat !== undefined ? `\u0000${s.repeat[r]}` : ''}`;
     const prev = seenIds.get(key);
     if (prev !== undefined) {
       const exp = s.experiment[r] === '' ? '' : ` in experiment '${s.experiment[r]}'`;
