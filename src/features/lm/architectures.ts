@@ -20,11 +20,12 @@ import { join } from 'node:path';
 import { InputError, inputError } from '../../data/errors.js';
 import { readText } from '../../io/fsutil.js';
 import type { Backend } from '../../linalg/backend.js';
-import { BERT_MODEL_TYPES, BertModel } from './bert.js';
-import { GptNeoxModel } from './gpt-neox.js';
-import { T5EncoderModel } from './t5.js';
+import { BERT_MODEL_TYPES, BertModel, parseBertConfig } from './bert.js';
+import { parseGpt2Config } from './config.js';
+import { GptNeoxModel, parseGptNeoxConfig } from './gpt-neox.js';
+import { parseT5Config, T5EncoderModel } from './t5.js';
 import { Gpt2Model, SafetensorsGpt2Weights } from './gpt2.js';
-import { LLAMA_MODEL_TYPES, LlamaModel } from './llama.js';
+import { LLAMA_MODEL_TYPES, LlamaModel, parseLlamaConfig } from './llama.js';
 
 /** model_type values brainmap runs. */
 export const SUPPORTED_MODEL_TYPES: readonly string[] = ['gpt2', 'gpt_neox', ...LLAMA_MODEL_TYPES, ...BERT_MODEL_TYPES, 't5'];
@@ -38,12 +39,13 @@ export interface ArchitectureModel {
   readonly hiddenSize: number;
   /** Causal (decoder) models see only earlier tokens. */
   readonly causal: boolean;
+  /** The safetensors files the weights come from (what a weights hash covers). */
+  readonly weightFiles: readonly string[];
   /** result[s][l]: hidden state l of sequence s, T_s × hiddenSize row-major float32. */
   hiddenStates(sequences: readonly (readonly number[])[], backend: Backend): Promise<Float32Array[][]>;
 }
 
-/** Reads `model_type` from `<dir>/config.json` (InputError naming the file when missing). */
-export function readModelType(dir: string): string {
+function readConfigJson(dir: string): { raw: unknown; path: string } {
   const path = join(dir, 'config.json');
   if (!existsSync(path)) throw inputError(path, 'config', 'no such file; expected the model\'s config.json');
   let raw: unknown;
@@ -53,9 +55,55 @@ export function readModelType(dir: string): string {
     if (err instanceof InputError) throw err;
     throw inputError(path, 'config', `is not valid JSON (${(err as Error).message})`);
   }
+  return { raw, path };
+}
+
+/** Reads `model_type` from `<dir>/config.json` (InputError naming the file when missing). */
+export function readModelType(dir: string): string {
+  const { raw, path } = readConfigJson(dir);
   const mt = (raw as { model_type?: unknown } | null)?.model_type;
   if (typeof mt !== 'string' || mt === '') throw inputError(path, 'model_type', `missing; expected one of ${SUPPORTED_MODEL_TYPES.join(', ')}`);
   return mt;
+}
+
+/** What the lm feature needs to know of a model before running it. */
+export interface ArchitectureShape {
+  modelType: string;
+  /** Blocks L (L + 1 hidden states). */
+  nLayer: number;
+  /** Width of the hidden states. */
+  hiddenSize: number;
+  nHead: number;
+  vocabSize: number;
+  causal: boolean;
+}
+
+/**
+ * The shape of a Hugging Face folder's model from its config.json alone (no weights read); an
+ * unsupported model_type is the one-line error of `checkModelType`.
+ */
+export function readArchitectureShape(dir: string): ArchitectureShape {
+  const modelType = readModelType(dir);
+  const { raw, path } = readConfigJson(dir);
+  checkModelType(modelType, path);
+  if (modelType === 'gpt2') {
+    const c = parseGpt2Config(raw, path);
+    return { modelType, nLayer: c.nLayer, hiddenSize: c.nEmbd, nHead: c.nHead, vocabSize: c.vocabSize, causal: true };
+  }
+  if (modelType === 'gpt_neox') {
+    const c = parseGptNeoxConfig(raw, path);
+    return { modelType, nLayer: c.nLayer, hiddenSize: c.hiddenSize, nHead: c.nHead, vocabSize: c.vocabSize, causal: true };
+  }
+  if ((BERT_MODEL_TYPES as readonly string[]).includes(modelType)) {
+    const c = parseBertConfig(raw, path);
+    return { modelType, nLayer: c.nLayer, hiddenSize: c.hiddenSize, nHead: c.nHead, vocabSize: c.vocabSize, causal: false };
+  }
+  if (modelType === 't5') {
+    const c = parseT5Config(raw, path);
+    return { modelType, nLayer: c.nLayer, hiddenSize: c.dModel, nHead: c.nHead, vocabSize: c.vocabSize, causal: false };
+  }
+  const c = parseLlamaConfig(raw, path);
+  return { modelType, nLayer: c.nLayer, hiddenSize: c.hiddenSize, nHead: c.nHead, vocabSize: c.vocabSize, causal: true };
 }
 
 /** Throws the one-line error for a model_type brainmap does not run. */
@@ -74,6 +122,7 @@ class Gpt2Architecture implements ArchitectureModel {
   }
   get nLayer(): number { return this.weights.config.nLayer; }
   get hiddenSize(): number { return this.weights.config.nEmbd; }
+  get weightFiles(): readonly string[] { return this.weights.st.files; }
   async hiddenStates(sequences: readonly (readonly number[])[], backend: Backend): Promise<Float32Array[][]> {
     const d = this.hiddenSize;
     const offsets = [0];
@@ -94,6 +143,7 @@ class LlamaArchitecture implements ArchitectureModel {
   }
   get modelType(): string { return this.model.config.modelType; }
   get nLayer(): number { return this.model.config.nLayer; }
+  get weightFiles(): readonly string[] { return this.model.st.files; }
   get hiddenSize(): number { return this.model.config.hiddenSize; }
   hiddenStates(sequences: readonly (readonly number[])[], backend: Backend): Promise<Float32Array[][]> {
     return this.model.hiddenStates(sequences, backend);
@@ -108,6 +158,7 @@ class GptNeoxArchitecture implements ArchitectureModel {
     this.model = new GptNeoxModel(dir);
   }
   get nLayer(): number { return this.model.config.nLayer; }
+  get weightFiles(): readonly string[] { return this.model.st.files; }
   get hiddenSize(): number { return this.model.config.hiddenSize; }
   hiddenStates(sequences: readonly (readonly number[])[], backend: Backend): Promise<Float32Array[][]> {
     return this.model.hiddenStates(sequences, backend);
@@ -122,6 +173,7 @@ class BertArchitecture implements ArchitectureModel {
   }
   get modelType(): string { return this.model.config.modelType; }
   get nLayer(): number { return this.model.config.nLayer; }
+  get weightFiles(): readonly string[] { return this.model.st.files; }
   get hiddenSize(): number { return this.model.config.hiddenSize; }
   hiddenStates(sequences: readonly (readonly number[])[], backend: Backend): Promise<Float32Array[][]> {
     return this.model.hiddenStates(sequences, backend);
@@ -136,6 +188,7 @@ class T5Architecture implements ArchitectureModel {
     this.model = new T5EncoderModel(dir);
   }
   get nLayer(): number { return this.model.config.nLayer; }
+  get weightFiles(): readonly string[] { return this.model.st.files; }
   get hiddenSize(): number { return this.model.config.dModel; }
   hiddenStates(sequences: readonly (readonly number[])[], backend: Backend): Promise<Float32Array[][]> {
     return this.model.hiddenStates(sequences, backend);

@@ -24,8 +24,7 @@ import { describeFsError, readBytes } from '../../io/fsutil.js';
 import { encodeNpy, parseNpy } from '../../io/npy.js';
 import { getBackend } from '../../linalg/index.js';
 import type { Backend } from '../../linalg/backend.js';
-import { DEFAULT_LM_RULES, extractLmFeatures, LM_POOLINGS, type LmFeatures, type LmPooling, type LmRules } from './extract.js';
-import { Gpt2Model } from './gpt2.js';
+import { DEFAULT_LM_RULES, extractLmFeatures, LM_POOLINGS, specialTokensOf, type LmFeatures, type LmPooling, type LmRules } from './extract.js';
 import { openLmModel, type LmModel } from './model.js';
 
 /**
@@ -39,10 +38,14 @@ export interface LmManifest {
   format: 'brainmap-lm-features';
   version: number;
   key: string;
-  model: { spec: string; kind: 'pretrained' | 'untrained'; weightsHash: string; seed: number | null; nLayer: number; nEmbd: number; nHead: number; vocabSize: number };
+  model: { spec: string; kind: 'pretrained' | 'untrained'; weightsHash: string; seed: number | null; modelType?: string; nLayer: number; nEmbd: number; nHead: number; vocabSize: number };
   tokenizer: { kind: string; source: string };
   dataset: { name: string; source: string; nSamples: number; textHash: string };
-  rules: { context: LmRules['context']; window: number; currentText: string; bos: false; poolings: readonly LmPooling[] };
+  rules: {
+    context: LmRules['context']; window: number; currentText: string; bos: false; poolings: readonly LmPooling[];
+    /** The tokenizer's special tokens around each input (absent: none, as GPT-2): removed before pooling. */
+    specialTokens?: { prefix: number[]; suffix: number[] };
+  };
   layers: number;
   dim: number;
   /** `files[layer][pool]` = file name inside the folder. */
@@ -87,6 +90,16 @@ function atomicWrite(path: string, bytes: Uint8Array | string): void {
   }
 }
 
+/** The manifest's record of the special tokens (only when the tokenizer adds some). */
+function specialsOf(model: LmModel): { currentText?: string; specialTokens?: { prefix: number[]; suffix: number[] } } {
+  const sp = specialTokensOf(model.tokenizer);
+  if (sp.prefix.length + sp.suffix.length === 0) return {};
+  return {
+    currentText: "txt.rstrip() if the context is empty else ' ' + txt.rstrip(); context and current tokenised separately; last `window` − (number of special tokens) tokens kept, special tokens added around them as the tokenizer's post-processor does and removed before pooling",
+    specialTokens: { prefix: [...sp.prefix], suffix: [...sp.suffix] },
+  };
+}
+
 /** The manifest describing extracted features. */
 export function lmManifest(key: string, model: LmModel, dataset: Pick<Dataset, 'name' | 'source'>, textHash: string, rules: LmRules, f: LmFeatures): LmManifest {
   return {
@@ -94,7 +107,7 @@ export function lmManifest(key: string, model: LmModel, dataset: Pick<Dataset, '
     version: LM_CACHE_VERSION,
     key,
     model: {
-      spec: model.spec, kind: model.kind, weightsHash: model.weightsHash, seed: model.seed,
+      spec: model.spec, kind: model.kind, weightsHash: model.weightsHash, seed: model.seed, modelType: model.config.modelType,
       nLayer: model.config.nLayer, nEmbd: model.config.nEmbd, nHead: model.config.nHead, vocabSize: model.config.vocabSize,
     },
     tokenizer: { kind: model.tokenizer.kind, source: model.tokenizer.source },
@@ -105,6 +118,7 @@ export function lmManifest(key: string, model: LmModel, dataset: Pick<Dataset, '
       currentText: "txt.rstrip() if the context is empty else ' ' + txt.rstrip(); context and current tokenised separately; last `window` tokens kept",
       bos: false,
       poolings: LM_POOLINGS,
+      ...specialsOf(model),
     },
     layers: f.nLayers,
     dim: f.dim,
@@ -382,9 +396,8 @@ function extract(c: EntryContext, opts: GetLmFeaturesOptions): Promise<Extractio
   const running = inflight.get(c.key);
   if (running) return running;
   const job = (async () => {
-    const weights = openLmModel(c.modelSpec, c.seed).weights;
-    const gm = new Gpt2Model(weights, opts.backend ?? getBackend());
-    const features = await extractLmFeatures(gm, c.model.tokenizer, c.dataset.samples.text, c.dataset.samples.block, { rules: c.rules, onProgress: opts.onProgress });
+    const runner = openLmModel(c.modelSpec, c.seed).open(opts.backend ?? getBackend());
+    const features = await extractLmFeatures(runner, c.model.tokenizer, c.dataset.samples.text, c.dataset.samples.block, { rules: c.rules, onProgress: opts.onProgress });
     let manifest = lmManifest(c.key, c.model, c.dataset, c.textHash, c.rules, features);
     if (c.useDisk) manifest = writeLmFeatures(c.dir, features, manifest);
     remember(c.key, features, manifest);

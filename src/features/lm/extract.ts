@@ -9,15 +9,79 @@
  *  - one vector per layer per sample, pooled over the current text's tokens only: the last token,
  *    the mean or the sum.
  *
+ * Models other than GPT-2 (the paper's model zoo, `LLM_v2.py`; METHODS §3.6 "Other models"):
+ *  - the tokenizer's special tokens are put around the kept tokens as its post-processor does
+ *    (transformers' `build_inputs_with_special_tokens` / `tokenizer(text)`: `[CLS] … [SEP]`,
+ *    `<s> … </s>`, `<|begin_of_text|> …`, `… </s>`), and removed again before pooling: pooling covers
+ *    the last `nCurrent` non-special tokens, so `last` is the last non-special token of the
+ *    current text;
+ *  - the tokens kept are the last `window − len(tokenizer('')['input_ids'])` (512 − number of
+ *    special tokens), so that input with special tokens is at most `window` long.
+ * GPT-2's tokenizer adds no special tokens, so both rules give the GPT-2 rules above.
+ *
  * Speed-up with identical results: causal attention makes the hidden states of a prefix
  * independent of the tokens after it, so consecutive samples of a block whose token sequences are
  * prefixes of one another and fit in the window share one forward pass over the longest of them.
  * Samples whose sequence would be truncated (or whose separate tokenisation is not a prefix of
- * the next one) get their own pass, exactly as in the paper's code.
+ * the next one, e.g. because the tokenizer appends an end token) get their own pass, exactly as
+ * in the paper's code. Bidirectional models (BERT family, T5 encoder) always get one pass per
+ * sample.
  */
 import { InputError } from '../../data/errors.js';
 import type { Gpt2Model } from './gpt2.js';
 import type { Tokenizer } from './tokenizer.js';
+
+/** Special tokens a tokenizer's post-processor puts around one text, and the ids that count as special. */
+export interface SpecialTokens {
+  /** Ids before the text (e.g. [CLS], <s>, <|begin_of_text|>). */
+  prefix: readonly number[];
+  /** Ids after the text (e.g. [SEP], </s>). */
+  suffix: readonly number[];
+  /** Every special id (transformers' `all_special_ids`): such ids inside the text are not pooled either. */
+  ids: ReadonlySet<number>;
+}
+
+/** A tokenizer that may add special tokens (`specialTokens` absent: none, as GPT-2). */
+export interface LmTokenizer extends Tokenizer {
+  specialTokens?(): SpecialTokens;
+}
+
+/** What extraction needs of a model: its depth, width and a batched forward pass. */
+export interface LmRunner {
+  /** Blocks L (L + 1 hidden states). */
+  readonly nLayer: number;
+  /** Width of the hidden states. */
+  readonly dim: number;
+  /** Causal models may share passes between samples whose inputs are prefixes of one another. */
+  readonly causal: boolean;
+  /** Longest input the model takes (learned absolute positions), or null when unlimited. */
+  readonly maxPositions: number | null;
+  /** Runs sequences at once; `onState(layer, state)` gets each hidden state as (Σ T_s) × dim rows. */
+  forwardBatch(seqs: ReadonlyArray<ArrayLike<number>>, onState: (layer: number, state: Float32Array) => void): Promise<void>;
+}
+
+/** A GPT-2 model seen as an LmRunner. */
+export function gpt2Runner(model: Gpt2Model): LmRunner {
+  return {
+    nLayer: model.config.nLayer,
+    dim: model.config.nEmbd,
+    causal: true,
+    maxPositions: model.config.nPositions,
+    forwardBatch: (seqs, onState) => model.forwardBatch(seqs, onState),
+  };
+}
+
+function isRunner(m: Gpt2Model | LmRunner): m is LmRunner {
+  return typeof (m as LmRunner).dim === 'number';
+}
+
+const NO_SPECIALS: SpecialTokens = { prefix: [], suffix: [], ids: new Set() };
+
+/** The tokenizer's special tokens (none for GPT-2's). */
+export function specialTokensOf(tokenizer: Tokenizer): SpecialTokens {
+  const t = tokenizer as LmTokenizer;
+  return typeof t.specialTokens === 'function' ? t.specialTokens() : NO_SPECIALS;
+}
 
 export type LmPooling = 'last' | 'mean' | 'sum';
 export const LM_POOLINGS: readonly LmPooling[] = ['last', 'mean', 'sum'];
@@ -34,7 +98,7 @@ export const DEFAULT_LM_RULES: LmRules = { context: 'block', window: 512 };
 
 /** One sample's token sequence. */
 export interface SampleTokens {
-  /** The model input (context + current, truncated to the window). */
+  /** The model input (special prefix + context + current, truncated to the window, + special suffix). */
   ids: number[];
   /** Context tokens before truncation. */
   nContext: number;
@@ -44,6 +108,8 @@ export interface SampleTokens {
   nPooled: number;
   /** The untruncated sequence was longer than the window. */
   truncated: boolean;
+  /** Positions in `ids` pooled over: the last nPooled non-special tokens (ascending). */
+  rows: number[];
 }
 
 /** Python's `str.rstrip()` (whitespace as `str.isspace`, close to JS's trimEnd). */
@@ -66,11 +132,16 @@ export function contextGroups(blocks: readonly string[], context: LmContext): Ar
 
 /**
  * Token sequences of every sample under the rules (texts and blocks in dataset order). Untruncated
- * sequences are returned too (`full`), for planning shared passes.
+ * sequences (with the special tokens) are returned too (`full`), for planning shared passes.
  */
 export function tokenizeSamples(texts: readonly string[], blocks: readonly string[], tokenizer: Tokenizer, rules: LmRules = DEFAULT_LM_RULES): { samples: SampleTokens[]; full: number[][] } {
   if (texts.length !== blocks.length) throw new RangeError(`lm: ${texts.length} texts but ${blocks.length} block labels`);
   if (!Number.isInteger(rules.window) || rules.window < 1) throw new RangeError(`lm: window must be a positive integer, got ${rules.window}`);
+  const sp = specialTokensOf(tokenizer);
+  const nSpecial = sp.prefix.length + sp.suffix.length;
+  // 512 − len(tokenizer('')['input_ids']) tokens of text.
+  const keep = rules.window - nSpecial;
+  if (keep < 1) throw new RangeError(`lm: a ${rules.window}-token window leaves no room for text next to the tokenizer's ${nSpecial} special tokens`);
   const samples: SampleTokens[] = [];
   const full: number[][] = [];
   for (const [start, end] of contextGroups(blocks, rules.context)) {
@@ -84,9 +155,17 @@ export function tokenizeSamples(texts: readonly string[], blocks: readonly strin
         throw new InputError(`sample ${i}: text: ${JSON.stringify(texts[i])} has no tokens; lm features pool over the sample's own tokens, so every sample needs text`);
       }
       const all = contextIds.concat(curIds);
-      const ids = all.length > rules.window ? all.slice(all.length - rules.window) : all;
-      samples.push({ ids, nContext: contextIds.length, nCurrent: curIds.length, nPooled: Math.min(curIds.length, ids.length), truncated: all.length > rules.window });
-      full.push(all);
+      const kept = all.length > keep ? all.slice(all.length - keep) : all;
+      const ids = nSpecial === 0 ? kept : [...sp.prefix, ...kept, ...sp.suffix];
+      // The last nCurrent non-special tokens of the text (fewer when truncation cut into it).
+      const rows: number[] = [];
+      for (let t = sp.prefix.length + kept.length - 1; t >= sp.prefix.length && rows.length < curIds.length; t--) {
+        if (nSpecial === 0 || !sp.ids.has(ids[t])) rows.push(t);
+      }
+      rows.reverse();
+      if (rows.length === 0) throw new InputError(`sample ${i}: text: ${JSON.stringify(texts[i])} has only special tokens; lm features pool over the sample's own non-special tokens`);
+      samples.push({ ids, nContext: contextIds.length, nCurrent: curIds.length, nPooled: rows.length, truncated: all.length > keep, rows });
+      full.push(nSpecial === 0 ? all : [...sp.prefix, ...all, ...sp.suffix]);
       context += cur;
       if (i + 1 < end) contextIds = tokenizer.encode(context);
     }
@@ -97,7 +176,8 @@ export function tokenizeSamples(texts: readonly string[], blocks: readonly strin
 /** One forward pass and the samples it serves (each sample: the end position of its tokens). */
 export interface PlannedPass {
   ids: number[];
-  samples: Array<{ sample: number; end: number; nPooled: number }>;
+  /** Per sample served: its length `end` in this pass, and the positions pooled (`rows`, nPooled of them). */
+  samples: Array<{ sample: number; end: number; nPooled: number; rows: readonly number[] }>;
 }
 
 function isPrefix(a: readonly number[], b: readonly number[]): boolean {
@@ -107,9 +187,9 @@ function isPrefix(a: readonly number[], b: readonly number[]): boolean {
 }
 
 /**
- * Forward passes for all samples: with `share` (default), consecutive samples of a context group
- * whose untruncated sequences fit the window and extend one another share one pass; otherwise one
- * pass per sample.
+ * Forward passes for all samples: with `share` (default; only valid for causal models),
+ * consecutive samples of a context group whose untruncated sequences fit the window and extend one
+ * another share one pass; otherwise one pass per sample.
  */
 export function planPasses(blocks: readonly string[], tokens: { samples: SampleTokens[]; full: number[][] }, rules: LmRules, share = true): PlannedPass[] {
   const passes: PlannedPass[] = [];
@@ -118,14 +198,14 @@ export function planPasses(blocks: readonly string[], tokens: { samples: SampleT
     const flush = (): void => {
       if (run.length === 0) return;
       const lastIds = tokens.full[run[run.length - 1]];
-      passes.push({ ids: lastIds, samples: run.map((i) => ({ sample: i, end: tokens.full[i].length, nPooled: tokens.samples[i].nPooled })) });
+      passes.push({ ids: lastIds, samples: run.map((i) => ({ sample: i, end: tokens.full[i].length, nPooled: tokens.samples[i].nPooled, rows: tokens.samples[i].rows })) });
       run = [];
     };
     for (let i = start; i < end; i++) {
       const s = tokens.samples[i];
       if (!share || s.truncated) {
         flush();
-        passes.push({ ids: s.ids, samples: [{ sample: i, end: s.ids.length, nPooled: s.nPooled }] });
+        passes.push({ ids: s.ids, samples: [{ sample: i, end: s.ids.length, nPooled: s.nPooled, rows: s.rows }] });
         continue;
       }
       if (run.length > 0 && !isPrefix(tokens.full[run[run.length - 1]], tokens.full[i])) flush();
@@ -152,7 +232,7 @@ export interface LmFeatures {
 
 export interface ExtractOptions {
   rules?: LmRules;
-  /** Share forward passes where results are identical (default true). */
+  /** Share forward passes where results are identical (default true; never for bidirectional models). */
   share?: boolean;
   /**
    * Passes are run together, their token rows stacked, up to this many rows per batch (default
@@ -165,17 +245,17 @@ export interface ExtractOptions {
 
 /**
  * Features of every sample (texts and block labels in dataset order) at every layer, under all
- * three poolings.
+ * three poolings. `model`: a GPT-2 model or any LmRunner.
  */
-export async function extractLmFeatures(model: Gpt2Model, tokenizer: Tokenizer, texts: readonly string[], blocks: readonly string[], opts: ExtractOptions = {}): Promise<LmFeatures> {
+export async function extractLmFeatures(model: Gpt2Model | LmRunner, tokenizer: Tokenizer, texts: readonly string[], blocks: readonly string[], opts: ExtractOptions = {}): Promise<LmFeatures> {
   const rules = opts.rules ?? DEFAULT_LM_RULES;
-  const cfg = model.config;
-  if (rules.window > cfg.nPositions) throw new InputError(`lm: the ${rules.window}-token window exceeds the model's n_positions ${cfg.nPositions}`);
+  const runner = isRunner(model) ? model : gpt2Runner(model);
+  if (runner.maxPositions !== null && rules.window > runner.maxPositions) throw new InputError(`lm: the ${rules.window}-token window exceeds the model's n_positions ${runner.maxPositions}`);
   const tokens = tokenizeSamples(texts, blocks, tokenizer, rules);
-  const passes = planPasses(blocks, tokens, rules, opts.share ?? true);
+  const passes = planPasses(blocks, tokens, rules, (opts.share ?? true) && runner.causal);
   const n = texts.length;
-  const d = cfg.nEmbd;
-  const L = cfg.nLayer + 1;
+  const d = runner.dim;
+  const L = runner.nLayer + 1;
   const pooled: Record<LmPooling, Float32Array[]> = {
     last: Array.from({ length: L }, () => new Float32Array(n * d)),
     mean: Array.from({ length: L }, () => new Float32Array(n * d)),
@@ -194,15 +274,16 @@ export async function extractLmFeatures(model: Gpt2Model, tokenizer: Tokenizer, 
     const offsets: number[] = [];
     let off = 0;
     for (const pass of batch) { offsets.push(off); off += pass.ids.length; }
-    await model.forwardBatch(batch.map((pass) => pass.ids), (layer, state) => {
+    await runner.forwardBatch(batch.map((pass) => pass.ids), (layer, state) => {
       batch.forEach((pass, b) => {
-        for (const { sample, end: e, nPooled } of pass.samples) {
-          const end = offsets[b] + e;
+        for (const { sample, nPooled, rows } of pass.samples) {
+          const base = offsets[b];
           const o = sample * d;
-          pooled.last[layer].set(state.subarray((end - 1) * d, end * d), o);
+          const lastRow = base + rows[rows.length - 1];
+          pooled.last[layer].set(state.subarray(lastRow * d, (lastRow + 1) * d), o);
           acc.fill(0);
-          for (let t = end - nPooled; t < end; t++) {
-            const r = t * d;
+          for (const t0 of rows) {
+            const r = (base + t0) * d;
             for (let j = 0; j < d; j++) acc[j] += state[r + j];
           }
           const sum = pooled.sum[layer];

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { Tokenizer as HfTokenizerImpl } from '@huggingface/tokenizers';
 import { InputError, inputError } from '../../data/errors.js';
 import { readText } from '../../io/fsutil.js';
+import type { SpecialTokens } from './extract.js';
 import type { Tokenizer } from './tokenizer.js';
 
 /** Token ids with a flag per id: added by the post-processor / a special token (true) or text (false). */
@@ -46,6 +47,7 @@ export class HfTokenizer implements Tokenizer {
   /** Ids of the added tokens marked `special` in tokenizer.json. */
   readonly specialIds: ReadonlySet<number>;
   private readonly impl: HfTokenizerImpl;
+  private specials: SpecialTokens | undefined;
 
   constructor(tokenizerJson: Record<string, unknown>, config: Record<string, unknown>, source: string) {
     this.source = source;
@@ -91,6 +93,39 @@ export class HfTokenizer implements Tokenizer {
   /** Number of ids of the empty text with special tokens (`len(tokenizer('')['input_ids'])`). */
   specialCount(): number {
     return this.impl.encode('').ids.length;
+  }
+
+  /**
+   * The ids the post-processor puts before and after one text (what transformers'
+   * `build_inputs_with_special_tokens(ids)` adds: `[CLS] … [SEP]`, `<s> … </s>`, a BOS, an EOS, or
+   * nothing), found by post-processing a placeholder token; and every special id (the added
+   * tokens marked special, e.g. [UNK] and [PAD] too, as transformers' `all_special_ids`).
+   */
+  specialTokens(): SpecialTokens {
+    if (this.specials) return this.specials;
+    const pp = this.impl.post_processor;
+    let prefix: number[] = [];
+    let suffix: number[] = [];
+    if (pp) {
+      const placeholder = '\u{10FFFF}brainmap-text\u{10FFFF}';
+      const out = pp.post_process([placeholder], null, true).tokens;
+      const at = out.indexOf(placeholder);
+      if (at < 0 || out.lastIndexOf(placeholder) !== at) throw inputError(this.source, 'post_processor', 'does not keep the text as one piece; expected special tokens before and/or after the text');
+      const toId = (t: string): number => {
+        const id = this.impl.token_to_id(t);
+        if (id === undefined) throw inputError(this.source, 'post_processor', `adds the token ${JSON.stringify(t)}, which has no id`);
+        return id;
+      };
+      prefix = out.slice(0, at).map(toId);
+      suffix = out.slice(at + 1).map(toId);
+    }
+    const empty: number[] = this.impl.encode('').ids;
+    const around = [...prefix, ...suffix];
+    if (empty.length !== around.length || empty.some((id: number, i: number) => id !== around[i])) {
+      throw inputError(this.source, 'post_processor', `adds ${JSON.stringify(around)} around a text but ${JSON.stringify(empty)} to the empty text; expected the same special tokens`);
+    }
+    this.specials = { prefix, suffix, ids: new Set([...this.specialIds, ...prefix, ...suffix]) };
+    return this.specials;
   }
 }
 

@@ -1,10 +1,12 @@
 /**
- * The `lm` feature family: hidden states of a GPT-2 model, pooled per sample (METHODS §3.6).
+ * The `lm` feature family: hidden states of a language model, pooled per sample (METHODS §3.6).
  *
  *   lm:<model>:layer=<k|all>:pool=<last|mean|sum>[:context=block|none][:seed=N]
  *
- * <model> is a Hugging Face GPT-2 folder or an untrained name (gpt2-untrained, gpt2-medium-untrained,
- * gpt2-large-untrained, gpt2-xl-untrained; `seed`, default 0, picks the initialisation).
+ * <model> is a Hugging Face folder of a supported architecture (config.json `model_type` gpt2,
+ * gpt_neox, llama, mistral, qwen2, qwen3, bert, roberta, xlm-roberta or t5; see architectures.ts)
+ * or an untrained GPT-2 name (gpt2-untrained, gpt2-medium-untrained, gpt2-large-untrained,
+ * gpt2-xl-untrained; `seed`, default 0, picks the initialisation).
  * `layer=all` is a grid over 0 … n_layer of that model. All layers are extracted once and cached
  * (see cache.ts).
  */
@@ -23,7 +25,8 @@ export { UntrainedGpt2Weights, fillNormal, normalTensor, INIT_CHUNK } from './in
 export { SafetensorsFile, SafetensorsModel, parseSafetensorsHeader, toFloat32, type TensorInfo, type SafetensorsDtype } from './safetensors.js';
 export { ByteLevelBpe, loadTokenizer, r50kTokenizer, readTokenizerJson, readVocabMerges, bytesToUnicode, GPT2_PATTERN, type Tokenizer } from './tokenizer.js';
 export { extractLmFeatures, tokenizeSamples, planPasses, contextGroups, LM_POOLINGS, DEFAULT_LM_RULES, type LmFeatures, type LmPooling, type LmContext, type LmRules, type SampleTokens, type PlannedPass, type ExtractOptions } from './extract.js';
-export { openLmModel, lmModelConfig, isUntrainedName, hashFiles, type LmModel } from './model.js';
+export { openLmModel, lmModelConfig, isUntrainedName, hashFiles, architectureRunner, type LmModel, type LmShape } from './model.js';
+export { gpt2Runner, specialTokensOf, type LmRunner, type LmTokenizer, type SpecialTokens } from './extract.js';
 export { ByteLru } from './memo.js';
 export { getLmFeatures, getLmLayer, clearLmMemo, setLmMemoLimit, lmMemoStats, defaultLmMemoBytes, lmCacheRoot, lmCacheKey, datasetTextHash, writeLmFeatures, readLmFeatures, lmManifest, layerFileName, LM_CACHE_VERSION, type LmManifest, type LmFeaturesResult, type LmLayerResult, type LmMemoStats, type GetLmFeaturesOptions } from './cache.js';
 
@@ -54,7 +57,7 @@ export function lmTermSettings(term: FeatureTerm): { model: string; layer: numbe
 export function registerLmFeature(): void {
   registerFeature({
     name: 'lm',
-    summary: 'GPT-2 hidden states (HF folder or gpt2[-medium|-large|-xl]-untrained), pooled over each sample\'s tokens with block context (§3.6)',
+    summary: 'language-model hidden states (HF folder: gpt2, gpt_neox, llama, mistral, qwen2, qwen3, bert, roberta, xlm-roberta, t5; or gpt2[-medium|-large|-xl]-untrained), pooled over each sample\'s tokens with block context (§3.6)',
     params: LM_PARAMS,
     async build(term, { dataset }): Promise<Matrix64> {
       const s = lmTermSettings(term);

@@ -1,6 +1,13 @@
 /**
- * Resolving a model spec (a Hugging Face folder, or an untrained name such as `gpt2-xl-untrained`)
- * to weights, tokenizer and a content key for caches.
+ * Resolving a model spec (a Hugging Face folder of any supported architecture, or an untrained
+ * GPT-2 name such as `gpt2-untrained`) to its shape, tokenizer, a runner of its forward pass and a
+ * content key for caches.
+ *
+ *  - GPT-2 folders and the untrained GPT-2 names run as before (src/features/lm/gpt2.ts, init.ts;
+ *    tokenizer: the folder's tokenizer.json or vocab.json + merges.txt, else r50k_base);
+ *  - every other folder runs the forward pass of its config.json `model_type`
+ *    (src/features/lm/architectures.ts) with its tokenizer.json (@huggingface/tokenizers), whose
+ *    special tokens are added and removed as the paper's LLM_v2.py does (extract.ts).
  */
 import { statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -8,18 +15,35 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { inputError } from '../../data/errors.js';
 import { describeFsError, hashFileInto } from '../../io/fsutil.js';
-import { type Gpt2Config, readGpt2Config, untrainedConfig, untrainedShapeName } from './config.js';
-import { type Gpt2Weights, SafetensorsGpt2Weights } from './gpt2.js';
+import type { Backend } from '../../linalg/backend.js';
+import { openArchitecture, readArchitectureShape, readModelType, type ArchitectureModel } from './architectures.js';
+import { GPT2_SHAPES, type Gpt2Config, untrainedConfig, untrainedShapeName } from './config.js';
+import { type LmRunner, gpt2Runner } from './extract.js';
+import { Gpt2Model, SafetensorsGpt2Weights } from './gpt2.js';
+import { loadHfTokenizer } from './hf-tokenizer.js';
 import { UntrainedGpt2Weights } from './init.js';
 import { loadTokenizer, type Tokenizer } from './tokenizer.js';
+
+/** What the lm feature and the cache manifest need to know of a model before running it. */
+export interface LmShape {
+  /** config.json `model_type` ('gpt2' for the untrained GPT-2 names). */
+  modelType: string;
+  /** Blocks L (L + 1 hidden states). */
+  nLayer: number;
+  /** Width d of the hidden states. */
+  nEmbd: number;
+  nHead: number;
+  vocabSize: number;
+  /** Causal (decoder) or bidirectional (encoder). */
+  causal: boolean;
+}
 
 /** A model ready for extraction. */
 export interface LmModel {
   /** The spec as given (folder path or untrained name). */
   spec: string;
   kind: 'pretrained' | 'untrained';
-  config: Gpt2Config;
-  weights: Gpt2Weights;
+  config: LmShape;
   tokenizer: Tokenizer;
   /** Untrained: the seed; pretrained: null. */
   seed: number | null;
@@ -28,6 +52,8 @@ export interface LmModel {
    * (pretrained), or `untrained:<shape>:seed=<n>:init=v1` (untrained).
    */
   weightsHash: string;
+  /** Opens the weights (read lazily, held only by the returned runner) and the forward pass on `backend`. */
+  open(backend: Backend): LmRunner;
 }
 
 const hashMemo = new Map<string, string>();
@@ -60,15 +86,58 @@ export function isUntrainedName(spec: string): boolean {
   return untrainedShapeName(spec) !== null;
 }
 
-/** The config of a model spec without loading weights (for `layer=all` grids). */
-export function lmModelConfig(spec: string): Gpt2Config {
-  return isUntrainedName(spec) ? untrainedConfig(spec) : readGpt2Config(spec);
+const UNTRAINED_NAMES = Object.keys(GPT2_SHAPES).map((s) => `${s}-untrained`).join(', ');
+
+/** Throws the one-line error for a spec that is neither a folder nor an untrained name. */
+function checkFolder(dir: string): void {
+  let st;
+  try {
+    st = statSync(dir);
+  } catch {
+    throw inputError(dir, 'model', `no such folder, and not an untrained model name (${UNTRAINED_NAMES})`);
+  }
+  if (!st.isDirectory()) throw inputError(dir, 'model', 'expected a Hugging Face model folder (config.json + model.safetensors)');
+}
+
+function gpt2Shape(c: Gpt2Config): LmShape {
+  return { modelType: 'gpt2', nLayer: c.nLayer, nEmbd: c.nEmbd, nHead: c.nHead, vocabSize: c.vocabSize, causal: true };
+}
+
+/** The shape of a model spec without loading weights (for `layer=all` grids and checks). */
+export function lmModelConfig(spec: string): LmShape {
+  if (isUntrainedName(spec)) return gpt2Shape(untrainedConfig(spec));
+  checkFolder(spec);
+  const s = readArchitectureShape(spec);
+  return { modelType: s.modelType, nLayer: s.nLayer, nEmbd: s.hiddenSize, nHead: s.nHead, vocabSize: s.vocabSize, causal: s.causal };
+}
+
+/** An architecture's hidden states as an LmRunner (states of all sequences stacked per layer). */
+export function architectureRunner(arch: ArchitectureModel, backend: Backend): LmRunner {
+  return {
+    nLayer: arch.nLayer,
+    dim: arch.hiddenSize,
+    causal: arch.causal,
+    // Learned positions are checked by the forward pass itself (BERT family); the rest has none.
+    maxPositions: null,
+    async forwardBatch(seqs, onState): Promise<void> {
+      const states = await arch.hiddenStates(seqs.map((s) => Array.from(s)), backend);
+      const d = arch.hiddenSize;
+      const R = seqs.reduce((a, s) => a + s.length, 0);
+      for (let l = 0; l <= arch.nLayer; l++) {
+        const out = new Float32Array(R * d);
+        let off = 0;
+        for (const st of states) { out.set(st[l], off); off += st[l].length; }
+        onState(l, out);
+      }
+    },
+  };
 }
 
 /**
- * Opens a model: an untrained name (seeded initialisation, r50k_base tokenizer) or a Hugging
- * Face GPT-2 folder (safetensors weights; its tokenizer files, else r50k_base). `seed` only
- * applies to untrained models (InputError otherwise).
+ * Opens a model: an untrained name (seeded initialisation, r50k_base tokenizer), a Hugging Face
+ * GPT-2 folder (safetensors weights; its tokenizer files, else r50k_base), or a folder of another
+ * supported architecture (safetensors weights and tokenizer.json). `seed` only applies to
+ * untrained models (InputError otherwise).
  */
 export function openLmModel(spec: string, seed?: number): LmModel {
   if (isUntrainedName(spec)) {
@@ -77,20 +146,35 @@ export function openLmModel(spec: string, seed?: number): LmModel {
     return {
       spec,
       kind: 'untrained',
-      config,
-      weights: new UntrainedGpt2Weights(config, s),
+      config: gpt2Shape(config),
       tokenizer: loadTokenizer(null),
       seed: s,
       weightsHash: `untrained:${untrainedShapeName(spec)}:seed=${s}:init=v1`,
+      open: (backend) => gpt2Runner(new Gpt2Model(new UntrainedGpt2Weights(config, s), backend)),
     };
   }
-  if (seed !== undefined) throw inputError(spec, 'seed', 'seed applies only to untrained models (gpt2-untrained, gpt2-medium-untrained, gpt2-large-untrained, gpt2-xl-untrained)');
-  const weights = new SafetensorsGpt2Weights(spec);
-  const tokenizer = loadTokenizer(spec);
-  const tokFiles = ['tokenizer.json', 'vocab.json', 'merges.txt'].map((f) => join(spec, f)).filter((p) => existsSync(p));
-  const weightsHash = hashFiles([join(spec, 'config.json'), ...weights.st.files, ...tokFiles]);
-  if (tokenizer.kind === 'r50k_base' && weights.config.vocabSize < 50257) {
-    throw inputError(spec, 'tokenizer', `no tokenizer.json or vocab.json + merges.txt, and the fallback r50k_base needs vocab_size ≥ 50257 (config has ${weights.config.vocabSize})`);
+  if (seed !== undefined) throw inputError(spec, 'seed', `seed applies only to untrained models (${UNTRAINED_NAMES})`);
+  checkFolder(spec);
+  if (readModelType(spec) === 'gpt2') {
+    const weights = new SafetensorsGpt2Weights(spec);
+    const tokenizer = loadTokenizer(spec);
+    const tokFiles = ['tokenizer.json', 'vocab.json', 'merges.txt'].map((f) => join(spec, f)).filter((p) => existsSync(p));
+    const weightsHash = hashFiles([join(spec, 'config.json'), ...weights.st.files, ...tokFiles]);
+    if (tokenizer.kind === 'r50k_base' && weights.config.vocabSize < 50257) {
+      throw inputError(spec, 'tokenizer', `no tokenizer.json or vocab.json + merges.txt, and the fallback r50k_base needs vocab_size ≥ 50257 (config has ${weights.config.vocabSize})`);
+    }
+    return {
+      spec, kind: 'pretrained', config: gpt2Shape(weights.config), tokenizer, seed: null, weightsHash,
+      open: (backend) => gpt2Runner(new Gpt2Model(new SafetensorsGpt2Weights(spec), backend)),
+    };
   }
-  return { spec, kind: 'pretrained', config: weights.config, weights, tokenizer, seed: null, weightsHash };
+  const arch = openArchitecture(spec);
+  const shape = lmModelConfig(spec);
+  const tokenizer = loadHfTokenizer(spec);
+  const tokFiles = ['tokenizer.json', 'tokenizer_config.json'].map((f) => join(spec, f)).filter((p) => existsSync(p));
+  const weightsHash = hashFiles([join(spec, 'config.json'), ...arch.weightFiles, ...tokFiles]);
+  return {
+    spec, kind: 'pretrained', config: shape, tokenizer, seed: null, weightsHash,
+    open: (backend) => architectureRunner(openArchitecture(spec), backend),
+  };
 }

@@ -18,7 +18,7 @@ import { InputError, inputError } from '../../data/errors.js';
 import { registerBuiltinFeatures } from '../../features/builtin.js';
 import { datasetVocabulary } from '../../features/embeddings.js';
 import { expandGrid } from '../../features/grid.js';
-import { isUntrainedName, lmTermSettings, loadTokenizer, SafetensorsGpt2Weights } from '../../features/lm/index.js';
+import { isUntrainedName, lmTermSettings, openLmModel } from '../../features/lm/index.js';
 import { buildTerm, getFeature } from '../../features/registry.js';
 import { checkParams, parseFeatureSpec, type FeatureTerm } from '../../features/spec.js';
 import { describeFsError } from '../../io/fsutil.js';
@@ -56,21 +56,17 @@ export class SpecChecker {
   private checkLm(term: FeatureTerm): void {
     const s = lmTermSettings(term);
     if (isUntrainedName(s.model)) return;
-    if (s.seed !== undefined) throw inputError(s.model, 'seed', 'seed applies only to untrained models (gpt2-untrained, gpt2-medium-untrained, gpt2-large-untrained, gpt2-xl-untrained)');
-    let err = this.models.get(s.model);
+    let err = this.models.get(`${s.model}\u0000${s.seed ?? ''}`);
     if (err === undefined) {
       err = null;
       try {
-        const weights = new SafetensorsGpt2Weights(s.model);
-        const tokenizer = loadTokenizer(s.model);
-        if (tokenizer.kind === 'r50k_base' && weights.config.vocabSize < 50257) {
-          throw inputError(s.model, 'tokenizer', `no tokenizer.json or vocab.json + merges.txt, and the fallback r50k_base needs vocab_size ≥ 50257 (config has ${weights.config.vocabSize})`);
-        }
+        // Config, weight headers and tokenizer of any supported architecture (nothing is run).
+        openLmModel(s.model, s.seed);
       } catch (e) {
         if (!(e instanceof InputError)) throw e;
         err = e;
       }
-      this.models.set(s.model, err);
+      this.models.set(`${s.model}\u0000${s.seed ?? ''}`, err);
     }
     if (err) throw err;
   }
