@@ -17,6 +17,7 @@ const COMMANDS: ReadonlyArray<readonly [string, () => Promise<Register>]> = [
   ['audit', async () => (await import('./audit.js')).registerAuditCommand],
   ['partition', async () => (await import('./partition.js')).registerPartitionCommand],
   ['inspect', async () => (await import('./inspect.js')).registerInspectCommand],
+  ['ceiling', async () => (await import('./ceiling.js')).registerCeilingCommand],
   ['run', async () => (await import('./run.js')).registerRunCommand],
   ['worker', async () => (await import('./worker.js')).registerWorkerCommand],
   ['status', async () => (await import('./status.js')).registerStatusCommand],

@@ -36,6 +36,8 @@ export interface ScoreCommandOptions {
   compat?: 'paper';
   protocol: 'paper' | 'brainscore';
   ceiling?: string;
+  normalise?: 'ceiling';
+  ceilingMethod: 'auto' | 'split-half' | 'subject-pool';
   out?: string;
   json?: boolean;
 }
@@ -62,7 +64,9 @@ export function registerScoreCommand(program: Command): void {
     .option('--gap <n>', 'drop the training samples within n samples of a held-out sample of the same block (story/run), in outer and inner folds, so autocorrelation cannot leak across the boundary', intInRange(0), 0)
     .addOption(new Option('--protocol <name>', "paper: this paper's method (default); brainscore: Brain-Score's linear-shuffle protocol (10 shuffled 90/10 splits, OLS on raw features, median r over units, ceiling-normalised)").choices(['paper', 'brainscore']).default('paper'))
     .option('--ceiling <value>', "with --protocol brainscore: 'published' (default: only on the assembly it was computed on, else the raw score and why), 'none', or a number")
-    .option('--out <dir>', 'also write score.json and units.csv (per-unit R², r, α) here')
+    .addOption(new Option('--normalise <what>', "ceiling: also report scores divided by each unit's noise ceiling (r / c, R² / c²; units with c ≤ 0 left out), see brainmap ceiling").choices(['ceiling']))
+    .addOption(new Option('--ceiling-method <name>', 'with --normalise ceiling: split-half (samples.csv repeat column), subject-pool (≥ 3 subjects), or auto (split-half when there are repeats)').choices(['auto', 'split-half', 'subject-pool']).default('auto'))
+    .option('--out <dir>', 'also write score.json and units.csv (per-unit R², r, α) here; with --normalise ceiling also ceilings.csv')
     .option('--json', 'print one JSON object instead of a table')
     .action(runScoreCommand);
 }
@@ -77,7 +81,14 @@ export async function runScoreCommand(opts: ScoreCommandOptions): Promise<void> 
   const backend = getBackend(opts.backend);
   if (opts.threads !== undefined) backend.setThreads(Math.max(1, opts.threads));
   const dataset = await loadDataset(opts.dataset, { stimuli: opts.stimuli });
-  if (opts.protocol === 'brainscore') return runBrainScoreProtocol(dataset, opts, backend);
+  if (opts.protocol === 'brainscore') {
+    if (opts.normalise) throw new InputError("--normalise: applies to --protocol paper; the Brain-Score protocol normalises with --ceiling");
+    return runBrainScoreProtocol(dataset, opts, backend);
+  }
+  // The ceilings come first: a dataset that has none fails before the fit.
+  const ceilings = opts.normalise === 'ceiling'
+    ? await (await import('../pipeline/ceiling.js')).computeCeilings(dataset, { method: opts.ceilingMethod, experiments: opts.experiment, backend })
+    : null;
   const progress = new DelayedProgress('fitting');
   let scored: SpecScore;
   try {
@@ -99,14 +110,23 @@ export async function runScoreCommand(opts: ScoreCommandOptions): Promise<void> 
   } finally {
     progress.stop();
   }
+  if (ceilings !== null) {
+    const { normaliseScores, normalisedToJson } = await import('../pipeline/ceiling.js');
+    const normalised = normaliseScores(scored.result, ceilings, opts.compat === 'paper' ? 'zero' : 'omit');
+    scored.ceiling = normalisedToJson(normalised);
+    if (normalised.nExcluded > 0) scored.warnings.push(`${normalised.nExcluded} unit(s) have a noise ceiling ≤ 0 or undefined; they are left out of the ceiling-normalised scores`);
+  }
   // If writing still fails, the result is printed anyway and the failure is one error line.
   let writeError: unknown = null;
   if (opts.out) {
-    try { writeScore(opts.out, scored); } catch (err) { writeError = err; }
+    try {
+      writeScore(opts.out, scored);
+      if (ceilings !== null) writeFileAtomic(join(opts.out, 'ceilings.csv'), (await import('../pipeline/ceiling.js')).ceilingsCsv(ceilings));
+    } catch (err) { writeError = err; }
   }
   const json = specScoreToJson(scored);
   if (opts.json) process.stdout.write(JSON.stringify(json, null, 2) + '\n');
-  else process.stdout.write(formatSpecScore(json) + (opts.out && writeError === null ? `wrote ${opts.out}/score.json and ${opts.out}/units.csv\n` : ''));
+  else process.stdout.write(formatSpecScore(json) + (opts.out && writeError === null ? `wrote ${opts.out}/score.json${ceilings !== null ? `, ${opts.out}/ceilings.csv` : ''} and ${opts.out}/units.csv\n` : ''));
   if (writeError !== null) throw writeFailure(opts.out as string, '--out', writeError);
 }
 
@@ -134,6 +154,13 @@ export function formatSpecScore(json: ScoreJson): string {
   lines.push(table(['subject', 'units', 'R²', 'r'], json.subjects.map((s) => [s.subject, String(s.n_units), num(s.r2), num(s.r)]), ['l', 'r', 'r', 'r']));
   lines.push('');
   lines.push(`dataset  R² ${num(json.dataset.r2)} ± ${num(json.dataset.r2_sem)}   r ${num(json.dataset.r)} ± ${num(json.dataset.r_sem)}   (mean ± SEM over subjects; subject values are unit means clipped at 0)`);
+  if (json.ceiling) {
+    const c = json.ceiling;
+    lines.push('');
+    lines.push(`ceiling-normalised (${c.method} ceiling; ${c.rule}):`);
+    lines.push(table(['subject', 'ceiling', 'excluded', 'R²/c²', 'r/c'], c.subjects.map((s) => [s.subject, num(s.ceiling), String(s.n_units_excluded), num(s.r2), num(s.r)]), ['l', 'r', 'r', 'r', 'r']));
+    lines.push(`dataset  R²/c² ${num(c.dataset.r2)} ± ${num(c.dataset.r2_sem)}   r/c ${num(c.dataset.r)} ± ${num(c.dataset.r_sem)}   (ceiling: median over the subject's units with c > 0)`);
+  }
   if (json.n_constant_units > 0) lines.push(`note: ${json.n_constant_units} unit(s) are constant on the test folds; their R² is undefined and counted as 0`);
   lines.push(...json.warnings.map(warningLine));
   if (json.n_undefined_r > 0) {

@@ -295,3 +295,69 @@ export function normaliseScores(result: ScoreResult, ceilings: CeilingResult, un
     nExcluded: subjectCeilings.reduce((a, s) => a + s.nExcluded, 0),
   };
 }
+
+/** `brainmap ceiling --json` and ceiling.json: the per-subject and dataset summary (snake_case). */
+export interface CeilingJson {
+  dataset: string;
+  method: CeilingMethod;
+  /** Median over all units with a ceiling > 0 (in units of r). */
+  ceiling: number | null;
+  n_units_undefined: number;
+  experiments: { experiment: string; n_stimuli: number; n_repeats: number | null; n_splits: number; pool_sizes: number[]; n_units: number; n_units_undefined: number; ceiling: number | null }[];
+  subjects: { subject: string; n_units: number; n_units_undefined: number; ceiling: number | null; reliability: number | null }[];
+}
+
+const finite = (v: number): number | null => (Number.isFinite(v) ? v : null);
+
+export function ceilingsToJson(res: CeilingResult): CeilingJson {
+  return {
+    dataset: res.dataset,
+    method: res.method,
+    ceiling: finite(res.ceiling),
+    n_units_undefined: res.nUndefined,
+    experiments: res.experiments.map((e) => {
+      const ok = Array.from(e.ceiling).filter((c) => c > 0);
+      return { experiment: e.experiment, n_stimuli: e.nStimuli, n_repeats: e.nRepeats, n_splits: e.nSplits, pool_sizes: e.poolSizes, n_units: e.ceiling.length, n_units_undefined: e.ceiling.length - ok.length, ceiling: finite(median(ok)) };
+    }),
+    subjects: res.subjects.map((s) => ({ subject: s.subject, n_units: s.nUnits, n_units_undefined: s.nUndefined, ceiling: finite(s.ceiling), reliability: s.reliability === null ? null : finite(s.reliability) })),
+  };
+}
+
+/** ceilings.csv: one row per experiment and unit; empty cells where a value is undefined or not computed by the method. */
+export function ceilingsCsv(res: CeilingResult): string {
+  const cell = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '' : String(v));
+  const q = (s: string) => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+  const lines = ['experiment,unit,subject,ceiling,r_half,reliability'];
+  for (const e of res.experiments) {
+    e.unitIds.forEach((id, i) => lines.push([q(e.experiment), q(id), q(e.subjects[i]), cell(e.ceiling[i]), cell(e.rHalf?.[i]), cell(e.reliability?.[i])].join(',')));
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** The `ceiling` block of score.json under `--normalise ceiling` (snake_case). */
+export interface NormalisedJson {
+  method: CeilingMethod;
+  /** How each unit's score is divided by its ceiling c (in units of r). */
+  rule: string;
+  n_units_excluded: number;
+  subjects: { subject: string; ceiling: number | null; n_units_excluded: number; r2: number | null; r: number | null }[];
+  dataset: { r2: number | null; r2_sem: number | null; r: number | null; r_sem: number | null };
+}
+
+export const NORMALISE_RULE = 'r / c and R² / c² per unit, c = the unit\'s ceiling in r; units with c ≤ 0 or undefined left out; subject means clipped at 0, then the mean over subjects';
+
+export function normalisedToJson(n: NormalisedScores): NormalisedJson {
+  return {
+    method: n.method,
+    rule: NORMALISE_RULE,
+    n_units_excluded: n.nExcluded,
+    subjects: n.subjectCeilings.map((s) => ({
+      subject: s.subject,
+      ceiling: finite(s.ceiling),
+      n_units_excluded: s.nExcluded,
+      r2: finite(n.r2.subjects.find((x) => x.subject === s.subject)?.value ?? NaN),
+      r: finite(n.r.subjects.find((x) => x.subject === s.subject)?.value ?? NaN),
+    })),
+    dataset: { r2: finite(n.r2.mean), r2_sem: finite(n.r2.sem), r: finite(n.r.mean), r_sem: finite(n.r.sem) },
+  };
+}

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { ScoreResult } from './score.js';
 import { median } from '../scoring/aggregate.js';
 import type { SpecScore } from './score-spec.js';
+import type { NormalisedJson } from './ceiling.js';
 
 /** The JSON form of a score (what `brainmap score --json` prints). Per-unit arrays are not included. */
 export interface ScoreJson {
@@ -29,6 +30,8 @@ export interface ScoreJson {
   };
   /** What looks off with the fit, in words (src/pipeline/warnings.ts); empty when nothing does. */
   warnings: string[];
+  /** With `--normalise ceiling`: ceiling-normalised scores and the per-subject ceilings (docs/method.md §9.3). */
+  ceiling?: NormalisedJson;
 }
 
 /** Median, or null when every value is NaN (JSON has no NaN). */
@@ -62,6 +65,7 @@ export function specScoreToJson(scored: SpecScore): ScoreJson {
     n_undefined_r: result.nUndefinedR,
     grid: grid && { term: grid.axis.term, param: grid.axis.param, select: grid.select, curve: grid.curve, curve_clipped: grid.curveClipped, chosen: grid.chosen },
     warnings: scored.warnings,
+    ...(scored.ceiling ? { ceiling: scored.ceiling } : {}),
   };
 }
 

@@ -1,3 +1,4 @@
+import type { NormalisedJson } from './ceiling.js';
 import type { Dataset } from '../data/dataset.js';
 import { datasetHash } from '../data/hash.js';
 import { expandGrid, type GridAxis } from '../features/grid.js';
@@ -44,6 +45,8 @@ export interface SpecScore {
   };
   /** What looks off with the fit (constant feature columns, α at the grid's edge, a poor grid choice). */
   warnings: string[];
+  /** Set by `score --normalise ceiling` (src/pipeline/ceiling.ts): the normalised scores, as written to score.json. */
+  ceiling?: NormalisedJson;
 }
 
 export interface SpecScoreOptions extends Omit<ScoreOptions, 'onProgress'> {

@@ -390,6 +390,17 @@ export function buildReportModel(folder: ResultsFolder, title = 'brainmap report
       entries,
     ) });
     for (const fig of scoreFigures(group, label)) blocks.push({ kind: 'figure', figure: fig });
+    for (const s of group) {
+      if (!s.ceiling) continue;
+      const c = s.ceiling;
+      blocks.push({ kind: 'table', title: `Noise ceiling (${c.method}) and ceiling-normalised scores — ${s.features}, ${s.split ?? '?'} (${s.file})`, table: {
+        columns: ['subject', 'ceiling (median r)', 'units left out', 'R²/c²', 'r/c'],
+        rows: [
+          ...c.subjects.map((x) => [x.subject, fixed(x.ceiling, 3), x.nExcluded, fixed(x.r2), fixed(x.r, 3)]),
+          ['mean over subjects', '', c.nExcluded, fixed(c.mean.r2), fixed(c.mean.r, 3)],
+        ],
+      } });
+    }
     sections.push({ id: `scores-${sections.length + 1}`, title: `Scores — ${label}`, intro: null, blocks });
   }
 

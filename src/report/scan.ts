@@ -11,7 +11,7 @@ import { parseCsv, type CsvTable } from '../io/csv.js';
 import { describeFsError } from '../io/fsutil.js';
 import type {
   AuditAnalysis, AuditLeak, AuditRow, DatasetRef, DemoSummary, GridCurve, MissingNote, PartitionAnalysis, PartitionPart, PartitionSignificance,
-  PartitionSubject, PartitionUnit, ResultsFolder, ScoreAnalysis, ScoreUnit, SubjectScore,
+  PartitionSubject, PartitionUnit, ResultsFolder, ScoreAnalysis, ScoreCeiling, ScoreUnit, SubjectScore,
 } from './types.js';
 
 type Obj = Record<string, unknown>;
@@ -223,8 +223,25 @@ function scoreFromJson(value: unknown, f: FieldReader, prefix = ''): Omit<ScoreA
     const clipped = f.bool(g, 'curve_clipped', p('grid.curve_clipped'), false) ?? true;
     grid = { term: f.str(g, 'term', p('grid.term'), false) ?? '', param: f.str(g, 'param', p('grid.param'), false) ?? 'value', select: f.str(g, 'select', p('grid.select'), false) ?? '', curve, clipped };
   }
+  let ceiling: ScoreCeiling | null = null;
+  const c = f.obj(root.ceiling, p('ceiling'), false);
+  if (c) {
+    const cd = f.obj(c.dataset, p('ceiling.dataset'));
+    ceiling = {
+      method: f.str(c, 'method', p('ceiling.method')) ?? '?',
+      nExcluded: f.num(c, 'n_units_excluded', p('ceiling.n_units_excluded'), false),
+      subjects: (f.arr(c.subjects, p('ceiling.subjects')) ?? []).flatMap((v, k) => {
+        const o = f.obj(v, p(`ceiling.subjects[${k}]`));
+        const subject = f.str(o, 'subject', p(`ceiling.subjects[${k}].subject`));
+        if (!o || subject === null) return [];
+        const at = (key: string) => p(`ceiling.subjects[${k}].${key}`);
+        return [{ subject, ceiling: f.num(o, 'ceiling', at('ceiling')), nExcluded: f.num(o, 'n_units_excluded', at('n_units_excluded'), false), r2: f.num(o, 'r2', at('r2')), r: f.num(o, 'r', at('r'), false) }];
+      }),
+      mean: { r2: f.num(cd, 'r2', p('ceiling.dataset.r2')), r: f.num(cd, 'r', p('ceiling.dataset.r'), false) },
+    };
+  }
   return {
-    kind: 'score', dataset, features, split, settings, subjects, grid,
+    kind: 'score', dataset, features, split, settings, subjects, grid, ceiling,
     mean: { r2: f.num(ds, 'r2', p('dataset.r2')), r: f.num(ds, 'r', p('dataset.r'), false), r2Sem: f.num(ds, 'r2_sem', p('dataset.r2_sem'), false), rSem: f.num(ds, 'r_sem', p('dataset.r_sem'), false) },
   };
 }

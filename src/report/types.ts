@@ -73,6 +73,16 @@ export interface ScoreAnalysis {
   unitsFile: string | null;
   /** What the analysis shows, when a demo summary says so. */
   meaning: string | null;
+  /** score.json's `ceiling` block (score --normalise ceiling), when present. */
+  ceiling?: ScoreCeiling | null;
+}
+
+/** Per-subject noise ceilings and ceiling-normalised scores of a score (docs/method.md §9). */
+export interface ScoreCeiling {
+  method: string;
+  nExcluded: number | null;
+  subjects: { subject: string; ceiling: number | null; nExcluded: number | null; r2: number | null; r: number | null }[];
+  mean: { r2: number | null; r: number | null };
 }
 
 export interface PartitionSubject {
