@@ -59,3 +59,5 @@ export { unitSignificance, averageByLabel, combineSeeds, type Blocking, type Sig
 export { partitionFeatures, partitionJson, partitionCsv, type PartitionResult, type PartitionJson } from './pipeline/partition.js';
 export { brainScoreLinearShuffle, brainScoreSplits, shuffleSplits, publishedCeiling, BRAINSCORE_CEILINGS, type BrainScoreResult, type PublishedCeiling } from './pipeline/brainscore.js';
 export { auditFeatures, defaultSimpleFeatures, type AuditJson, type AuditRow, type AuditPartition } from './pipeline/audit.js';
+export { computeCeilings, ceilingMethodFor, normaliseScores, ceilingsToJson, ceilingsCsv, normalisedToJson, type CeilingMethod, type CeilingOptions, type CeilingResult, type ExperimentCeilings, type SubjectCeiling, type NormalisedScores, type CeilingJson, type NormalisedJson } from './pipeline/ceiling.js';
+export { spearmanBrown, halfSplits, splitHalfReliability, fitSaturating, extrapolateUnit, saturating, type HalfSplit, type SplitHalfUnit, type SaturatingFit } from './scoring/ceiling.js';

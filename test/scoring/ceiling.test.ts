@@ -172,3 +172,11 @@ test('split-half needs the same repeats for every stimulus', async () => {
   writeFileSync(join(dir, 'samples.csv'), csv.join('\n'));
   await assert.rejects(computeCeilings(readDatasetFolder(dir)), { message: `${dir}/samples.csv: repeat: stimulus 's1' of experiment 'a' has repeats 1, 2, 3, 4; expected the same repeats as stimulus 's0' (1, 3, 4, 7)` });
 });
+
+test('the library exports the ceiling calls (src/index.ts)', async () => {
+  const lib = await import('../../src/index.js');
+  assert.equal(lib.computeCeilings, computeCeilings);
+  assert.equal(lib.normaliseScores, normaliseScores);
+  assert.equal(lib.spearmanBrown, spearmanBrown);
+  assert.equal(typeof lib.ceilingsToJson, 'function');
+});
