@@ -76,24 +76,6 @@ export function halfSplits(nRepeats: number, maxSplits = 100, seed = 0): HalfSpl
   return out;
 }
 
-/** Pearson r of two equal-length vectors (two-pass; NaN when either is constant). */
-export function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number {
-  const n = x.length;
-  let mx = 0;
-  let my = 0;
-  for (let i = 0; i < n; i++) { mx += x[i]; my += y[i]; }
-  mx /= n; my /= n;
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (let i = 0; i < n; i++) {
-    const a = x[i] - mx;
-    const b = y[i] - my;
-    sxy += a * b; sxx += a * a; syy += b * b;
-  }
-  return sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : NaN;
-}
-
 /** Split-half statistics of one unit (§9.1). */
 export interface SplitHalfUnit {
   /** Mean over splits of Pearson r between the half means across stimuli (NaN when any r is undefined). */
@@ -117,20 +99,39 @@ export function splitHalfReliability(y: { rows: number; cols: number; data: Floa
   if (!Number.isInteger(nStim)) throw new RangeError(`splitHalfReliability: ${rows.length} rows are not stimuli × ${nRepeats} repeats`);
   const h = splits[0].a.length;
   const sumR = new Float64Array(u);
-  const ma = new Float64Array(nStim);
-  const mb = new Float64Array(nStim);
-  for (const { a, b } of splits) {
-    for (let j = 0; j < u; j++) {
-      for (let s = 0; s < nStim; s++) {
-        let sa = 0;
-        let sb = 0;
-        for (let i = 0; i < a.length; i++) sa += y.data[rows[s * nRepeats + a[i]] * u + j];
-        for (let i = 0; i < b.length; i++) sb += y.data[rows[s * nRepeats + b[i]] * u + j];
-        ma[s] = sa / a.length;
-        mb[s] = sb / b.length;
+  // Half means as stimuli × units matrices, read row by row (y is row-major).
+  const ma = new Float64Array(nStim * u);
+  const mb = new Float64Array(nStim * u);
+  const halfMeans = (out: Float64Array, half: Int32Array) => {
+    out.fill(0);
+    for (let s = 0; s < nStim; s++) {
+      const o = s * u;
+      for (let i = 0; i < half.length; i++) {
+        const base = rows[s * nRepeats + half[i]] * u;
+        for (let j = 0; j < u; j++) out[o + j] += y.data[base + j];
       }
-      sumR[j] += pearson(ma, mb);
+      for (let j = 0; j < u; j++) out[o + j] /= half.length;
     }
+  };
+  const mx = new Float64Array(u);
+  const my = new Float64Array(u);
+  const sxy = new Float64Array(u);
+  const sxx = new Float64Array(u);
+  const syy = new Float64Array(u);
+  for (const { a, b } of splits) {
+    halfMeans(ma, a);
+    halfMeans(mb, b);
+    mx.fill(0); my.fill(0); sxy.fill(0); sxx.fill(0); syy.fill(0);
+    for (let s = 0; s < nStim; s++) for (let j = 0; j < u; j++) { mx[j] += ma[s * u + j]; my[j] += mb[s * u + j]; }
+    for (let j = 0; j < u; j++) { mx[j] /= nStim; my[j] /= nStim; }
+    for (let s = 0; s < nStim; s++) {
+      for (let j = 0; j < u; j++) {
+        const p = ma[s * u + j] - mx[j];
+        const q = mb[s * u + j] - my[j];
+        sxy[j] += p * q; sxx[j] += p * p; syy[j] += q * q;
+      }
+    }
+    for (let j = 0; j < u; j++) sumR[j] += sxx[j] > 0 && syy[j] > 0 ? sxy[j] / Math.sqrt(sxx[j] * syy[j]) : NaN;
   }
   return Array.from(sumR, (sum) => {
     const rHalf = sum / splits.length;
