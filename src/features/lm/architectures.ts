@@ -26,6 +26,7 @@ import { GptNeoxModel, parseGptNeoxConfig } from './gpt-neox.js';
 import { parseT5Config, T5EncoderModel } from './t5.js';
 import { Gpt2Model, SafetensorsGpt2Weights } from './gpt2.js';
 import { LLAMA_MODEL_TYPES, LlamaModel, parseLlamaConfig } from './llama.js';
+import type { TensorSource } from './untrained.js';
 
 /** model_type values brainmap runs. */
 export const SUPPORTED_MODEL_TYPES: readonly string[] = ['gpt2', 'gpt_neox', ...LLAMA_MODEL_TYPES, ...BERT_MODEL_TYPES, 't5'];
@@ -138,8 +139,8 @@ class Gpt2Architecture implements ArchitectureModel {
 class LlamaArchitecture implements ArchitectureModel {
   readonly causal = true;
   private readonly model: LlamaModel;
-  constructor(dir: string) {
-    this.model = new LlamaModel(dir);
+  constructor(dir: string, source?: TensorSource) {
+    this.model = new LlamaModel(dir, source);
   }
   get modelType(): string { return this.model.config.modelType; }
   get nLayer(): number { return this.model.config.nLayer; }
@@ -154,8 +155,8 @@ class GptNeoxArchitecture implements ArchitectureModel {
   readonly modelType = 'gpt_neox';
   readonly causal = true;
   private readonly model: GptNeoxModel;
-  constructor(dir: string) {
-    this.model = new GptNeoxModel(dir);
+  constructor(dir: string, source?: TensorSource) {
+    this.model = new GptNeoxModel(dir, source);
   }
   get nLayer(): number { return this.model.config.nLayer; }
   get weightFiles(): readonly string[] { return this.model.st.files; }
@@ -168,8 +169,8 @@ class GptNeoxArchitecture implements ArchitectureModel {
 class BertArchitecture implements ArchitectureModel {
   readonly causal = false;
   private readonly model: BertModel;
-  constructor(dir: string) {
-    this.model = new BertModel(dir);
+  constructor(dir: string, source?: TensorSource) {
+    this.model = new BertModel(dir, source);
   }
   get modelType(): string { return this.model.config.modelType; }
   get nLayer(): number { return this.model.config.nLayer; }
@@ -184,8 +185,8 @@ class T5Architecture implements ArchitectureModel {
   readonly modelType = 't5';
   readonly causal = false;
   private readonly model: T5EncoderModel;
-  constructor(dir: string) {
-    this.model = new T5EncoderModel(dir);
+  constructor(dir: string, source?: TensorSource) {
+    this.model = new T5EncoderModel(dir, source);
   }
   get nLayer(): number { return this.model.config.nLayer; }
   get weightFiles(): readonly string[] { return this.model.st.files; }
@@ -195,13 +196,19 @@ class T5Architecture implements ArchitectureModel {
   }
 }
 
-/** Opens a Hugging Face model folder with the forward pass of its model_type. */
-export function openArchitecture(dir: string): ArchitectureModel {
+/**
+ * Opens a Hugging Face model folder with the forward pass of its model_type; `source` replaces
+ * the folder's safetensors weights (untrained models; not for gpt2, see init.ts).
+ */
+export function openArchitecture(dir: string, source?: TensorSource): ArchitectureModel {
   const modelType = readModelType(dir);
   checkModelType(modelType, join(dir, 'config.json'));
-  if (modelType === 'gpt2') return new Gpt2Architecture(dir);
-  if (modelType === 'gpt_neox') return new GptNeoxArchitecture(dir);
-  if ((BERT_MODEL_TYPES as readonly string[]).includes(modelType)) return new BertArchitecture(dir);
-  if (modelType === 't5') return new T5Architecture(dir);
-  return new LlamaArchitecture(dir);
+  if (modelType === 'gpt2') {
+    if (source) throw new RangeError('openArchitecture: gpt2 weights come from SafetensorsGpt2Weights or UntrainedGpt2Weights');
+    return new Gpt2Architecture(dir);
+  }
+  if (modelType === 'gpt_neox') return new GptNeoxArchitecture(dir, source);
+  if ((BERT_MODEL_TYPES as readonly string[]).includes(modelType)) return new BertArchitecture(dir, source);
+  if (modelType === 't5') return new T5Architecture(dir, source);
+  return new LlamaArchitecture(dir, source);
 }

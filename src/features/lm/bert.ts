@@ -17,6 +17,7 @@ import type { Backend } from '../../linalg/backend.js';
 import { matrix } from '../../linalg/matrix.js';
 import { geluErf } from './gpt-neox.js';
 import { SafetensorsModel } from './safetensors.js';
+import type { TensorSource } from './untrained.js';
 
 export type BertModelType = 'bert' | 'roberta' | 'xlm-roberta';
 export const BERT_MODEL_TYPES: readonly BertModelType[] = ['bert', 'roberta', 'xlm-roberta'];
@@ -187,12 +188,13 @@ export async function fullAttentionGemm(
 export class BertModel {
   readonly dir: string;
   readonly config: BertConfig;
-  readonly st: SafetensorsModel;
+  readonly st: TensorSource;
 
-  constructor(dir: string) {
+  /** `source`: where the weights come from (default: the folder's safetensors; untrained.ts for generated ones). */
+  constructor(dir: string, source?: TensorSource) {
     this.dir = dir;
     this.config = readBertConfig(dir);
-    this.st = SafetensorsModel.open(dir);
+    this.st = source ?? SafetensorsModel.open(dir);
   }
 
   /** Stored name: bare (XxxModel) or under `bert.` / `roberta.` (task heads). */

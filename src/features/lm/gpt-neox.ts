@@ -18,6 +18,7 @@ import type { Backend } from '../../linalg/backend.js';
 import { matrix } from '../../linalg/matrix.js';
 import { applyRope, ropeInvFreq } from './llama.js';
 import { SafetensorsModel } from './safetensors.js';
+import type { TensorSource } from './untrained.js';
 
 export interface GptNeoxConfig {
   nLayer: number;
@@ -154,12 +155,13 @@ export function geluErf(x: Float32Array): void {
 export class GptNeoxModel {
   readonly dir: string;
   readonly config: GptNeoxConfig;
-  readonly st: SafetensorsModel;
+  readonly st: TensorSource;
 
-  constructor(dir: string) {
+  /** `source`: where the weights come from (default: the folder's safetensors; untrained.ts for generated ones). */
+  constructor(dir: string, source?: TensorSource) {
     this.dir = dir;
     this.config = readGptNeoxConfig(dir);
-    this.st = SafetensorsModel.open(dir);
+    this.st = source ?? SafetensorsModel.open(dir);
   }
 
   /** Stored name: bare (GPTNeoXModel) or under `gpt_neox.` (GPTNeoXForCausalLM). */

@@ -6,7 +6,9 @@
  * <model> is a Hugging Face folder of a supported architecture (config.json `model_type` gpt2,
  * gpt_neox, llama, mistral, qwen2, qwen3, bert, roberta, xlm-roberta or t5; see architectures.ts)
  * or an untrained GPT-2 name (gpt2-untrained, gpt2-medium-untrained, gpt2-large-untrained,
- * gpt2-xl-untrained; `seed`, default 0, picks the initialisation).
+ * gpt2-xl-untrained; `seed`, default 0, picks the initialisation). `lm:<folder>:untrained[:seed=N]`
+ * is the folder's architecture and tokenizer with seeded weights by transformers' init rules
+ * (untrained.ts).
  * `layer=all` is a grid over 0 … n_layer of that model. All layers are extracted once and cached
  * (see cache.ts).
  */
@@ -25,16 +27,19 @@ export { UntrainedGpt2Weights, fillNormal, normalTensor, INIT_CHUNK } from './in
 export { SafetensorsFile, SafetensorsModel, parseSafetensorsHeader, toFloat32, type TensorInfo, type SafetensorsDtype } from './safetensors.js';
 export { ByteLevelBpe, loadTokenizer, r50kTokenizer, readTokenizerJson, readVocabMerges, bytesToUnicode, GPT2_PATTERN, type Tokenizer } from './tokenizer.js';
 export { extractLmFeatures, tokenizeSamples, planPasses, contextGroups, LM_POOLINGS, DEFAULT_LM_RULES, type LmFeatures, type LmPooling, type LmContext, type LmRules, type SampleTokens, type PlannedPass, type ExtractOptions } from './extract.js';
-export { openLmModel, lmModelConfig, isUntrainedName, hashFiles, architectureRunner, type LmModel, type LmShape } from './model.js';
+export { openLmModel, lmModelConfig, isUntrainedName, untrainedFolder, hashFiles, architectureRunner, type LmModel, type LmShape } from './model.js';
+export { UntrainedTensors, initRules, fnv1a32, type TensorSource, type InitRule } from './untrained.js';
 export { gpt2Runner, specialTokensOf, type LmRunner, type LmTokenizer, type SpecialTokens } from './extract.js';
 export { ByteLru } from './memo.js';
 export { getLmFeatures, getLmLayer, clearLmMemo, setLmMemoLimit, lmMemoStats, defaultLmMemoBytes, lmCacheRoot, lmCacheKey, datasetTextHash, writeLmFeatures, readLmFeatures, lmManifest, layerFileName, LM_CACHE_VERSION, type LmManifest, type LmFeaturesResult, type LmLayerResult, type LmMemoStats, type GetLmFeaturesOptions } from './cache.js';
 
 const LM_PARAMS = ['layer', 'pool', 'context', 'seed'] as const;
 
+/** The model spec of a term: `<folder>`, `<untrained name>`, or `<folder>:untrained` (lm:<folder>:untrained:…). */
 function modelOf(term: FeatureTerm): string {
+  if (term.positional.length === 2 && term.positional[1] === 'untrained') return `${term.positional[0]}:untrained`;
   if (term.positional.length !== 1) {
-    throw new InputError(`--features: "${term.text}": expected lm:<model folder or gpt2[-medium|-large|-xl]-untrained>:layer=<k>:pool=<last|mean|sum>`);
+    throw new InputError(`--features: "${term.text}": expected lm:<model folder or gpt2[-medium|-large|-xl]-untrained>[:untrained]:layer=<k>:pool=<last|mean|sum>`);
   }
   return term.positional[0];
 }

@@ -27,6 +27,7 @@ import { readText } from '../../io/fsutil.js';
 import type { Backend } from '../../linalg/backend.js';
 import { matrix } from '../../linalg/matrix.js';
 import { SafetensorsModel } from './safetensors.js';
+import type { TensorSource } from './untrained.js';
 
 export type LlamaModelType = 'llama' | 'mistral' | 'qwen2' | 'qwen3';
 export const LLAMA_MODEL_TYPES: readonly LlamaModelType[] = ['llama', 'mistral', 'qwen2', 'qwen3'];
@@ -268,12 +269,13 @@ interface LlamaBlock {
 export class LlamaModel {
   readonly dir: string;
   readonly config: LlamaConfig;
-  readonly st: SafetensorsModel;
+  readonly st: TensorSource;
 
-  constructor(dir: string) {
+  /** `source`: where the weights come from (default: the folder's safetensors; untrained.ts for generated ones). */
+  constructor(dir: string, source?: TensorSource) {
     this.dir = dir;
     this.config = readLlamaConfig(dir);
-    this.st = SafetensorsModel.open(dir);
+    this.st = source ?? SafetensorsModel.open(dir);
   }
 
   /** Tensor `name` of the base model, stored bare (XxxModel) or under `model.` (XxxForCausalLM). */

@@ -7,7 +7,9 @@
  *    tokenizer: the folder's tokenizer.json or vocab.json + merges.txt, else r50k_base);
  *  - every other folder runs the forward pass of its config.json `model_type`
  *    (src/features/lm/architectures.ts) with its tokenizer.json (@huggingface/tokenizers), whose
- *    special tokens are added and removed as the paper's LLM_v2.py does (extract.ts).
+ *    special tokens are added and removed as the paper's LLM_v2.py does (extract.ts);
+ *  - `<folder>:untrained` is the folder's architecture and tokenizer with seeded weights drawn by
+ *    transformers' `_init_weights` rules (untrained.ts; GPT-2 folders: init.ts), no weight files read.
  */
 import { statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -17,12 +19,13 @@ import { inputError } from '../../data/errors.js';
 import { describeFsError, hashFileInto } from '../../io/fsutil.js';
 import type { Backend } from '../../linalg/backend.js';
 import { openArchitecture, readArchitectureShape, readModelType, type ArchitectureModel } from './architectures.js';
-import { GPT2_SHAPES, type Gpt2Config, untrainedConfig, untrainedShapeName } from './config.js';
+import { GPT2_SHAPES, type Gpt2Config, readGpt2Config, untrainedConfig, untrainedShapeName } from './config.js';
 import { type LmRunner, gpt2Runner } from './extract.js';
 import { Gpt2Model, SafetensorsGpt2Weights } from './gpt2.js';
 import { loadHfTokenizer } from './hf-tokenizer.js';
 import { UntrainedGpt2Weights } from './init.js';
 import { loadTokenizer, type Tokenizer } from './tokenizer.js';
+import { initRules, UntrainedTensors } from './untrained.js';
 
 /** What the lm feature and the cache manifest need to know of a model before running it. */
 export interface LmShape {
@@ -88,6 +91,13 @@ export function isUntrainedName(spec: string): boolean {
 
 const UNTRAINED_NAMES = Object.keys(GPT2_SHAPES).map((s) => `${s}-untrained`).join(', ');
 
+const UNTRAINED_SUFFIX = ':untrained';
+
+/** The folder of an untrained-architecture spec `<folder>:untrained`, else null. */
+export function untrainedFolder(spec: string): string | null {
+  return spec.endsWith(UNTRAINED_SUFFIX) && spec.length > UNTRAINED_SUFFIX.length ? spec.slice(0, -UNTRAINED_SUFFIX.length) : null;
+}
+
 /** Throws the one-line error for a spec that is neither a folder nor an untrained name. */
 function checkFolder(dir: string): void {
   let st;
@@ -106,8 +116,9 @@ function gpt2Shape(c: Gpt2Config): LmShape {
 /** The shape of a model spec without loading weights (for `layer=all` grids and checks). */
 export function lmModelConfig(spec: string): LmShape {
   if (isUntrainedName(spec)) return gpt2Shape(untrainedConfig(spec));
-  checkFolder(spec);
-  const s = readArchitectureShape(spec);
+  const dir = untrainedFolder(spec) ?? spec;
+  checkFolder(dir);
+  const s = readArchitectureShape(dir);
   return { modelType: s.modelType, nLayer: s.nLayer, nEmbd: s.hiddenSize, nHead: s.nHead, vocabSize: s.vocabSize, causal: s.causal };
 }
 
@@ -134,6 +145,39 @@ export function architectureRunner(arch: ArchitectureModel, backend: Backend): L
 }
 
 /**
+ * `<folder>:untrained`: the folder's config and tokenizer, seeded weights by transformers' init
+ * rules. The weights hash covers config.json and the tokenizer files (and the seed).
+ */
+function openUntrainedFolder(spec: string, dir: string, seed: number): LmModel {
+  checkFolder(dir);
+  const shape = lmModelConfig(spec);
+  const base = { spec, kind: 'untrained' as const, config: shape, seed };
+  const configPath = join(dir, 'config.json');
+  if (shape.modelType === 'gpt2') {
+    const config = readGpt2Config(dir);
+    const tokenizer = loadTokenizer(dir);
+    if (tokenizer.kind === 'r50k_base' && config.vocabSize < 50257) {
+      throw inputError(dir, 'tokenizer', `no tokenizer.json or vocab.json + merges.txt, and the fallback r50k_base needs vocab_size ≥ 50257 (config has ${config.vocabSize})`);
+    }
+    const tokFiles = ['tokenizer.json', 'vocab.json', 'merges.txt'].map((f) => join(dir, f)).filter((p) => existsSync(p));
+    return {
+      ...base, tokenizer,
+      weightsHash: `untrained:gpt2:${hashFiles([configPath, ...tokFiles])}:seed=${seed}:init=v1`,
+      open: (backend) => gpt2Runner(new Gpt2Model(new UntrainedGpt2Weights(config, seed), backend)),
+    };
+  }
+  const tokenizer = loadHfTokenizer(dir);
+  const rules = initRules(dir, shape.modelType);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw inputError(spec, 'seed', `expected an integer in 0 … 4294967295, got ${seed}`);
+  const tokFiles = ['tokenizer.json', 'tokenizer_config.json'].map((f) => join(dir, f)).filter((p) => existsSync(p));
+  return {
+    ...base, tokenizer,
+    weightsHash: `untrained:${shape.modelType}:${hashFiles([configPath, ...tokFiles])}:seed=${seed}:init=hf-v1`,
+    open: (backend) => architectureRunner(openArchitecture(dir, new UntrainedTensors(rules, seed, configPath)), backend),
+  };
+}
+
+/**
  * Opens a model: an untrained name (seeded initialisation, r50k_base tokenizer), a Hugging Face
  * GPT-2 folder (safetensors weights; its tokenizer files, else r50k_base), or a folder of another
  * supported architecture (safetensors weights and tokenizer.json). `seed` only applies to
@@ -153,7 +197,9 @@ export function openLmModel(spec: string, seed?: number): LmModel {
       open: (backend) => gpt2Runner(new Gpt2Model(new UntrainedGpt2Weights(config, s), backend)),
     };
   }
-  if (seed !== undefined) throw inputError(spec, 'seed', `seed applies only to untrained models (${UNTRAINED_NAMES})`);
+  const folder = untrainedFolder(spec);
+  if (folder !== null) return openUntrainedFolder(spec, folder, seed ?? 0);
+  if (seed !== undefined) throw inputError(spec, 'seed', `seed applies only to untrained models (${UNTRAINED_NAMES}, or <folder>:untrained)`);
   checkFolder(spec);
   if (readModelType(spec) === 'gpt2') {
     const weights = new SafetensorsGpt2Weights(spec);

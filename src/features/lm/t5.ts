@@ -17,6 +17,7 @@ import { matrix } from '../../linalg/matrix.js';
 import { fullAttentionGemm } from './bert.js';
 import { rmsNorm } from './llama.js';
 import { SafetensorsModel } from './safetensors.js';
+import type { TensorSource } from './untrained.js';
 
 export interface T5Config {
   nLayer: number;
@@ -108,12 +109,13 @@ function geluTanh(x: Float32Array): void {
 export class T5EncoderModel {
   readonly dir: string;
   readonly config: T5Config;
-  readonly st: SafetensorsModel;
+  readonly st: TensorSource;
 
-  constructor(dir: string) {
+  /** `source`: where the weights come from (default: the folder's safetensors; untrained.ts for generated ones). */
+  constructor(dir: string, source?: TensorSource) {
     this.dir = dir;
     this.config = readT5Config(dir);
-    this.st = SafetensorsModel.open(dir);
+    this.st = source ?? SafetensorsModel.open(dir);
   }
 
   private tensor(name: string, shape: readonly number[]): Float32Array {

@@ -158,6 +158,10 @@ export function termInputFiles(term: FeatureTerm): string[] {
     }
     case 'lm': {
       const model = term.positional[0];
+      if (model !== undefined && term.positional[1] === 'untrained') {
+        // Untrained weights: only the config and tokenizer files are read.
+        return [join(model, 'config.json'), ...['tokenizer.json', 'tokenizer_config.json', ...LM_TOKENIZER_FILES].filter((f, i, a) => a.indexOf(f) === i).map((f) => join(model, f)).filter((p) => existsSync(p))];
+      }
       return model === undefined || isUntrainedName(model) ? [] : lmModelFiles(model);
     }
     default:
