@@ -34,13 +34,13 @@ export function registerFeaturesCommand(program: Command): void {
   const features = program.command('features').description('extract feature spaces to files');
   features
     .command('lm')
-    .description('GPT-2 hidden states of every layer, pooled per sample with block context (docs/method.md §3.6): one .npy per layer and pooling + manifest.json')
-    .requiredOption('--model <dir|name>', 'a Hugging Face GPT-2 folder (config.json + model.safetensors), or gpt2-untrained, gpt2-medium-untrained, gpt2-large-untrained, gpt2-xl-untrained')
+    .description('language-model hidden states of every layer, pooled per sample with block context (docs/method.md §3.6): one .npy per layer and pooling + manifest.json')
+    .requiredOption('--model <dir|name>', 'a Hugging Face folder (config.json + safetensors + tokenizer; model_type gpt2, gpt_neox, llama, mistral, qwen2, qwen3, bert, roberta, xlm-roberta or t5), <folder>:untrained (its architecture with seeded HF initialisation), or gpt2-untrained, gpt2-medium-untrained, gpt2-large-untrained, gpt2-xl-untrained')
     .requiredOption('--dataset <spec>', 'dataset: a Brain-Score .nc assembly, name:path, a dataset folder, or sim:pereira|fedorenko|blank')
     .requiredOption('--out <dir>', 'folder for layer<k>_<pool>.npy (samples × d, float32) and manifest.json')
     .option('--pool <list>', 'poolings to write: last, mean, sum (comma-separated)', poolList, [...LM_POOLINGS])
     .addOption(new Option('--context <rule>', 'previous samples of the same block as context, or none').choices(['block', 'none']).default('block'))
-    .option('--seed <n>', 'initialisation seed (untrained models only; default 0)', seedArg())
+    .option('--seed <n>', 'initialisation seed (untrained models only: gpt2*-untrained, <folder>:untrained; default 0)', seedArg())
     .option('--no-cache', 'neither read nor write the feature cache ($BRAINMAP_CACHE or ./.brainmap-cache)')
     .addOption(backendOption())
     .option('--threads <n>', 'BLAS threads (default: all cores)', positiveIntArg())

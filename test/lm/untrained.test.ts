@@ -52,7 +52,7 @@ for (const name of Object.keys(REF.models)) {
           continue;
         }
         for (let i = 0; i < n; i++) {
-          const row = ref.shape.length === 2 ? Math.floor(i / cols) : -1;
+          const row: number = ref.shape.length === 2 ? Math.floor(i / cols) : -1;
           if (ref.zero_rows.includes(row)) { assert.equal(x[i], 0, `${name}: ${tensor} row ${row} is 0`); continue; }
           sum += x[i];
           sq += x[i] * x[i];
