@@ -12,7 +12,7 @@ function hashStrings(h: ReturnType<typeof createHash>, tag: string, values: read
 
 /**
  * Content hash of a dataset (sha256 hex): the y bytes (float64, row-major) with its shape, the
- * sample table, the unit table (with coordinates), the fold design, the shuffle order and the
+ * sample table (with repeat labels when present), the unit table (with coordinates), the fold design, the shuffle order and the
  * name (it appears in results). The source path is not included.
  */
 export function datasetHash(d: Dataset): string {
@@ -26,6 +26,8 @@ export function datasetHash(d: Dataset): string {
   hashStrings(h, 'position', Array.from(s.position, String));
   hashStrings(h, 'experiment', s.experiment);
   hashStrings(h, 'fold', s.fold ?? ['(none)']);
+  // Only when present, so that the hashes (and store keys) of datasets without repeats stay as they were.
+  if (s.repeat) hashStrings(h, 'repeat', s.repeat);
   const u = d.units;
   hashStrings(h, 'unit_id', u.id);
   hashStrings(h, 'subject', u.subject);

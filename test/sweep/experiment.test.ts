@@ -143,7 +143,14 @@ test('planning: a key changes with the dataset content, the spec, the seed, the 
   const d = await loadDataset('sim:fedorenko:units=0.2');
   const h = datasetHash(d);
   d.samples.text[0] += ' more';
-  assert.notEqual(datasetHash(d), h);
+  const h2 = datasetHash(d);
+  assert.notEqual(h2, h);
+  // Repeat labels (split-half ceilings) are part of the content when a dataset has them.
+  d.samples.repeat = d.samples.text.map(() => '1');
+  const h3 = datasetHash(d);
+  assert.notEqual(h3, h2);
+  d.samples.repeat[1] = '2';
+  assert.notEqual(datasetHash(d), h3);
 });
 
 test('parallelism: workers × BLAS threads ≤ cores', () => {
