@@ -22,8 +22,8 @@ export interface ScoreJson {
   /** Present when the spec had a grid: the whole curve and the choice (§5.6). */
   grid: null | {
     term: string; param: string; select: string;
-    /** Per grid value: r2/r unclipped subject means (METHODS §5.8), r2_clipped/r_clipped as the dataset score (§5.5). */
-    curve: { value: number; r2: number; r: number; r2_clipped: number; r_clipped: number }[];
+    /** Per grid value: r2/r unclipped subject means (METHODS §5.8) and their SEM over subjects, r2_clipped/r_clipped as the dataset score (§5.5). */
+    curve: { value: number; r2: number; r: number; r2_sem?: number; r_sem?: number; r2_clipped: number; r_clipped: number }[];
     /** false: `curve` r2/r are unclipped (files written before this field hold clipped values). */
     curve_clipped: boolean;
     chosen: { experiment: string; values: number[]; values_r: number[] }[];

@@ -21,6 +21,9 @@ export interface CurvePoint {
   value: number;
   r2: number;
   r: number;
+  /** SEM over subjects of the unclipped subject means behind `r2` / `r` (the report's band; 0 with one subject). */
+  r2_sem: number;
+  r_sem: number;
   r2_clipped: number;
   r_clipped: number;
 }
@@ -56,8 +59,10 @@ export interface SpecScoreOptions extends Omit<ScoreOptions, 'onProgress'> {
 
 /** A grid value's curve point: unclipped (§5.8) and clipped (§5.5) subject-mean aggregates. */
 export function curvePoint(fit: ScoreResult, value: number): CurvePoint {
-  const unclipped = (m: 'r2' | 'r') => aggregateScores(fit.experiments.map((e) => ({ experiment: e.experiment, subjects: e.subjects, scores: e[m] })), { clip: false }).mean;
-  return { value, r2: unclipped('r2'), r: unclipped('r'), r2_clipped: fit.r2.mean, r_clipped: fit.r.mean };
+  const unclipped = (m: 'r2' | 'r') => aggregateScores(fit.experiments.map((e) => ({ experiment: e.experiment, subjects: e.subjects, scores: e[m] })), { clip: false });
+  const r2 = unclipped('r2');
+  const r = unclipped('r');
+  return { value, r2: r2.mean, r: r.mean, r2_sem: r2.sem, r_sem: r.sem, r2_clipped: fit.r2.mean, r_clipped: fit.r.mean };
 }
 
 /**

@@ -295,3 +295,50 @@ export class Chromium {
     }
   }
 }
+
+/**
+ * Page script (an expression) that measures every drawn figure of a report for the checks of
+ * overlap.ts: per `figure.fig`, the SVG's box, every visible SVG <text> with its vega role and
+ * getBoundingClientRect() (rotation included), every rule the figure draws as a mark (mean and
+ * reference lines, error bars), and each axis with its title. Evaluates to `FigureLayout[]`.
+ */
+export const FIGURE_LAYOUT_SCRIPT = String.raw`(() => {
+  const box = (el) => { const r = el.getBoundingClientRect(); return { x: r.x + window.scrollX, y: r.y + window.scrollY, width: r.width, height: r.height }; };
+  const roleOf = (el, stop) => {
+    for (let g = el.parentElement; g && g !== stop; g = g.parentElement) {
+      const m = /(?:^|\s)role-([\w-]+)/.exec(g.getAttribute('class') || '');
+      if (m) return m[1];
+    }
+    return '';
+  };
+  const visible = (el) => {
+    for (let e = el; e && e.tagName !== 'svg'; e = e.parentElement) {
+      if (e.getAttribute('opacity') === '0' || e.getAttribute('visibility') === 'hidden' || e.getAttribute('display') === 'none') return false;
+    }
+    return true;
+  };
+  return Array.from(document.querySelectorAll('figure.fig')).map((f) => {
+    const id = f.id.replace(/^fig-/, '');
+    const svg = f.querySelector('.chart svg');
+    if (!svg) return { id, svg: { x: 0, y: 0, width: 0, height: 0 }, texts: [], rules: [], axes: [] };
+    const texts = Array.from(svg.querySelectorAll('text'))
+      .filter((t) => (t.textContent || '').trim() !== '' && visible(t))
+      .map((t) => Object.assign({ text: t.textContent, role: roleOf(t, svg) }, box(t)))
+      .filter((t) => t.width > 0 && t.height > 0);
+    // A rule's box is its stroke: getBoundingClientRect() of a <line> has no thickness.
+    const rules = Array.from(svg.querySelectorAll('g.mark-rule.role-mark line, g.mark-rule.role-mark path')).filter(visible).map((l) => {
+      const b = box(l);
+      const w = parseFloat(l.getAttribute('stroke-width') || '1') || 1;
+      if (b.height < w) { b.y -= (w - b.height) / 2; b.height = w; }
+      if (b.width < w) { b.x -= (w - b.width) / 2; b.width = w; }
+      return b;
+    });
+    // Axes that draw something readable (vega-lite's grid-only axes are aria-hidden).
+    const axes = Array.from(svg.querySelectorAll('g.role-axis')).filter((a) => a.getAttribute('aria-hidden') !== 'true').map((a) => {
+      const label = a.getAttribute('aria-label') || '';
+      const title = a.querySelector('g.role-axis-title text');
+      return { orient: /^Y-axis/.test(label) ? 'left' : /^X-axis/.test(label) ? 'bottom' : label || 'axis', title: title ? (title.textContent || '') : '' };
+    });
+    return { id, svg: box(svg), texts, rules, axes };
+  });
+})()`;

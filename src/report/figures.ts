@@ -128,7 +128,7 @@ function meanRow(features: string, split: string, file: string, m: { r2: number 
 
 const fixed = (v: number | null | undefined, d = 4) => (isNum(v) ? v.toFixed(d) : '–');
 
-function barsFigure(id: string, title: string, subtitle: string, caption: string, entries: { features: string; split: string; file: string; sourceId: string; mean: ScoreAnalysis['mean']; subjects: SubjectScore[] }[]): Figure {
+function barsFigure(id: string, title: string, subtitle: string, caption: string, entries: { features: string; split: string; file: string; sourceId: string; mean: ScoreAnalysis['mean']; subjects: SubjectScore[] }[], xTitle?: string): Figure {
   const categories: string[] = [];
   for (const e of entries) if (!categories.includes(e.features)) categories.push(e.features);
   const rows: Row[] = [];
@@ -143,7 +143,7 @@ function barsFigure(id: string, title: string, subtitle: string, caption: string
       if (!entries.some((e) => e.features === f && e.split === split)) rows.push({ kind: 'missing', features: f, split });
     }
   }
-  const opts = { title, subtitle, categories };
+  const opts = { title, subtitle, categories, xTitle };
   return {
     id, type: 'subject-bars', title, caption, sources: [...new Set(entries.map((e) => e.sourceId))], rows,
     specs: { r2: subjectBarsSpec('r2', opts), r: subjectBarsSpec('r', opts) }, ...FIGURE_SIZES['subject-bars'], table,
@@ -237,8 +237,8 @@ function partitionFigures(p: PartitionAnalysis, notes: MissingNote[]): Figure[] 
     const title = `Ω per subject: how much of B's score A already explains — ${ds}`;
     figs.push({
       id: `${p.id}-omega`, type: 'omega', title, sources: [p.id], rows: omegaRows, ...FIGURE_SIZES.omega,
-      caption: `${ab}. Ω = 100·(1 − clip((R²(A|B) − R²(A)) / R²(B), 0, 1)) per subject from unit-clipped subject R² (docs/method.md §5.7); 100 % means A explains everything B explains. Dashed line: mean Ω as written in the file.`,
-      specs: { r2: omegaSpec({ title: 'Ω per subject (% of B’s explained variance that A also explains)', subtitle: `${ds} · ${ab}`, subjects, mean: n(p.omegaMean), yTitle: 'Ω (%)', yMax: 100 }) },
+      caption: `Ω = 100·(1 − clip((R²(A|B) − R²(A)) / R²(B), 0, 1)) per subject from unit-clipped subject R² (docs/method.md §5.7); 100 % means A explains everything B explains. The mean line is the file's mean Ω.`,
+      specs: { r2: omegaSpec({ title: 'Ω per subject (% of B’s explained variance that A also explains)', subtitle: `${ds} · ${ab}`, subjects, mean: n(p.omegaMean), yTitle: 'Ω (%)', yMax: 100, values: Object.fromEntries(omegaRows.map((r) => [r.subject, `${(r.omega as number).toFixed(1)} %`])) }) },
       table: { columns: ['subject', 'R² A', 'R² B', 'R² A|B', 'Ω (%)'], rows: p.subjects.map((s) => [s.subject, fixed(s.r2A), fixed(s.r2B), fixed(s.r2Joint), fixed(s.omega, 1)]) },
     });
   } else notes.push({ file: p.file, problem: 'no Ω per subject in the file: the Ω figure is not drawn' });
@@ -249,8 +249,8 @@ function partitionFigures(p: PartitionAnalysis, notes: MissingNote[]): Figure[] 
     const subtitle = `${ds} · ${ab} · paired one-sided t-test on squared errors${sig.blocking ? ` (blocking: ${sig.blocking})` : ''}, BH-FDR within subject at q = ${sig.alpha ?? 0.05}`;
     figs.push({
       id: `${p.id}-significance`, type: 'significance', title: 'Units where B adds significant variance beyond A', sources: [p.id], rows: sigRows, ...FIGURE_SIZES.significance,
-      caption: `${ab}. Percentage of each subject's units where A|B predicts held-out data significantly better than A (docs/method.md §6.1). Dashed line: mean over subjects.`,
-      specs: { r2: significanceSpec({ title: 'Units where B adds significant variance beyond A', subtitle, subjects: sigRows.map((s) => s.subject), mean: n(sig.meanPercent), yTitle: '% of units significant', yMax: Math.max(10, Math.ceil(Math.max(...sigRows.map((s) => s.percent as number), n(sig.meanPercent) ?? 0) * 1.25 / 5) * 5) }) },
+      caption: `Percentage of each subject's units where A|B predicts held-out data significantly better than A (docs/method.md §6.1); the mean line is the mean over subjects.`,
+      specs: { r2: significanceSpec({ title: 'Units where B adds significant variance beyond A', subtitle, subjects: sigRows.map((s) => s.subject), mean: n(sig.meanPercent), yTitle: '% of units significant', values: Object.fromEntries(sigRows.map((r) => [r.subject, `${(r.percent as number).toFixed(1)} %`])), yMax: Math.max(10, Math.ceil(Math.max(...sigRows.map((s) => s.percent as number), n(sig.meanPercent) ?? 0) * 1.25 / 5) * 5) }) },
       table: { columns: ['subject', 'units', '% significant'], rows: sig.subjects.map((s) => [s.subject, s.nUnits, fixed(s.percent, 1)]) },
     });
   } else if (sig && isNum(sig.meanPercent)) {
@@ -269,16 +269,74 @@ function partitionFigures(p: PartitionAnalysis, notes: MissingNote[]): Figure[] 
       const rows = us.map((u) => ({ unit: u.unit, subject: u.subject, experiment: u.experiments.join('+'), a: u.r2A, b: u.r2B }));
       const hist = us.length > SCATTER_MAX_UNITS;
       const subjectsN = new Set(us.map((u) => u.subject)).size;
-      const opts = { title: `Unit-wise R²: baseline A vs feature B`, subtitle: `${ds} · ${us.length} units${hist ? ' (2-D histogram)' : ''}`, xTitle: `R² of A (${p.a.features})`, yTitle: `R² of B (${p.b.features})`, domain: [lo, hi] as [number, number], colourBySubject: subjectsN <= 10 };
+      const opts = { title: `Unit-wise R²: baseline A vs feature B`, subtitle: `${ds}${p.split ? ` · ${p.split} splits` : ''} · ${us.length} units${hist ? ' (2-D histogram)' : ''}`, xTitle: `R² of A (${p.a.features})`, yTitle: `R² of B (${p.b.features})`, domain: [lo, hi] as [number, number], colourBySubject: subjectsN <= 10 };
       const multi = us.some((u) => u.experiments.length > 1);
       figs.push({
         id: `${p.id}-units`, type: hist ? 'unit-hist2d' : 'unit-scatter', title: opts.title, sources: [p.id], rows, ...FIGURE_SIZES[hist ? 'unit-hist2d' : 'unit-scatter'],
-        caption: `${ab}. One ${hist ? 'count per bin' : 'dot per unit'}; units above the dashed diagonal are predicted better by B than by A.${multi ? ' Units recorded in two experiments are averaged over them (docs/method.md §5.8).' : ''} From ${p.unitsFile}.`,
+        caption: `One ${hist ? 'count per bin' : 'dot per unit'}; units above the dashed diagonal are predicted better by B than by A.${multi ? ' Units recorded in two experiments are averaged over them (docs/method.md §5.8).' : ''} From ${p.unitsFile}.`,
         specs: { r2: hist ? unitHist2dSpec(opts) : unitScatterSpec(opts) }, table: null,
       });
     }
   }
   return figs;
+}
+
+/** Feature terms that are the paper's simple features (position, length, word rate; docs/method.md §3.2–3.4). */
+const SIMPLE_TERMS = new Set(['sp', 'sl', 'wp', 'wn', 'pwr', 'ramps']);
+
+const termNames = (features: string) => features.split(/[+|]/).map((t) => t.trim().split(':')[0]).filter(Boolean);
+
+/** 'OASM' or 'simple' when a score's features are OASM alone or simple features alone (no grid), else null. */
+export function referenceKind(s: ScoreAnalysis): 'OASM' | 'simple' | null {
+  if (s.grid) return null;
+  const names = termNames(s.features);
+  if (names.length === 0) return null;
+  if (names.every((t) => t === 'oasm')) return 'OASM';
+  if (names.every((t) => SIMPLE_TERMS.has(t))) return 'simple';
+  return null;
+}
+
+/**
+ * The rows of a grid-curve figure: per split and grid value the mean ± SEM over subjects; the chosen
+ * value(s) (R² and r chosen separately, counted over outer folds and experiments) on the curve; and,
+ * for a layer grid, OASM and simple-feature dataset scores of the same dataset and split as references.
+ */
+export function gridCurveRows(list: ScoreAnalysis[], references: ScoreAnalysis[]): { rows: Row[]; references: string[] } {
+  const rows: Row[] = [];
+  for (const s of list) {
+    const split = s.split ?? '?';
+    for (const c of s.grid!.curve) {
+      const r2 = n(c.r2);
+      const r = n(c.r);
+      const r2Sem = n(c.r2Sem);
+      const rSem = n(c.rSem);
+      rows.push({
+        kind: 'curve', value: c.value, split, features: s.features, file: s.file, r2, r, r2_sem: r2Sem, r_sem: rSem,
+        r2_lo: r2 !== null && r2Sem !== null ? r2 - r2Sem : null, r2_hi: r2 !== null && r2Sem !== null ? r2 + r2Sem : null,
+        r_lo: r !== null && rSem !== null ? r - rSem : null, r_hi: r !== null && rSem !== null ? r + rSem : null,
+      });
+    }
+    for (const m of ['r2', 'r'] as const) {
+      const values = s.grid!.chosen.flatMap((c) => (m === 'r2' ? c.values : c.valuesR));
+      const counts = new Map<number, number>();
+      for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+      for (const [value, folds] of counts) {
+        const point = s.grid!.curve.find((c) => c.value === value);
+        if (!point) continue;
+        rows.push({ kind: 'chosen', value, split, r2: m === 'r2' ? n(point.r2) : null, r: m === 'r' ? n(point.r) : null, folds, of: values.length });
+      }
+    }
+  }
+  const names: string[] = [];
+  const splits = new Set(list.map((s) => s.split ?? '?'));
+  for (const ref of references) {
+    const kind = referenceKind(ref);
+    if (!kind || !splits.has(ref.split ?? '?')) continue;
+    const name = `${kind} (${ref.features})`;
+    if (!names.includes(name)) names.push(name);
+    rows.push({ kind: 'ref', ref: name, split: ref.split ?? '?', r2: n(ref.mean.r2), r: n(ref.mean.r), file: ref.file });
+  }
+  return { rows, references: names };
 }
 
 function scoreFigures(group: ScoreAnalysis[], dsLabel: string): Figure[] {
@@ -288,15 +346,27 @@ function scoreFigures(group: ScoreAnalysis[], dsLabel: string): Figure[] {
   for (const s of group) if (s.grid && s.grid.curve.length) pairs.set(pairKey(s), [...(pairs.get(pairKey(s)) ?? []), s]);
   for (const list of pairs.values()) {
     const g = list[0].grid!;
-    const rows = list.flatMap((s) => s.grid!.curve.map((c) => ({ value: c.value, split: s.split ?? '?', r2: n(c.r2), r: n(c.r), features: s.features, file: s.file })));
+    const layer = g.param === 'layer';
+    const { rows, references } = gridCurveRows(list, layer ? group : []);
     const axisTitle = paramTitle(g.param, g.term);
-    const opts = { title: `Score across ${g.param === 'sigma' ? 'σ' : g.param}: ${list[0].features}`, subtitle: `${dsLabel} · ${list.map((s) => s.split).join(' vs ')}`, axisTitle };
+    const hasSem = rows.some((r) => r.kind === 'curve' && r.r2_sem !== null);
+    const hasChosen = rows.some((r) => r.kind === 'chosen');
+    const what = [hasSem ? 'band: ± SEM over subjects' : null, hasChosen ? '◆ value chosen for the score' : null, references.length ? 'horizontal lines: reference scores' : null].filter(Boolean).join(' · ');
+    const opts = {
+      title: `Score across ${g.param === 'sigma' ? 'σ' : g.param}: ${list[0].features}`,
+      subtitle: `${dsLabel} · ${list.map((s) => s.split).join(' vs ')}${what ? ` · ${what}` : ''}`,
+      axisTitle, integer: layer, references, sem: hasSem,
+    };
     const missing = ['shuffled', 'contiguous'].filter((sp) => !list.some((s) => s.split === sp));
+    const refFiles = [...new Set(rows.filter((r) => r.kind === 'ref').map((r) => String(r.file)))];
     figs.push({
-      id: `${list[0].id}-curve`, type: 'grid-curve', title: opts.title, sources: list.map((s) => s.id), rows, ...FIGURE_SIZES['grid-curve'],
-      caption: `Every grid value fitted and scored (${list.some((s) => s.grid!.clipped) ? 'mean over subjects of per-subject unit means clipped at 0, as in the dataset score (docs/method.md §5.5; written by an older brainmap, before the curve followed §5.8)' : 'mean over subjects of per-subject unit means, unclipped — docs/method.md §5.8'}); selection of the reported value: ${g.select || 'not recorded'}.${missing.length ? ` No ${missing.join('/')} run of this grid was found.` : ''}`,
+      id: `${list[0].id}-curve`, type: 'grid-curve', title: opts.title, sources: [...list.map((s) => s.id), ...group.filter((s) => refFiles.includes(s.file)).map((s) => s.id)], rows, ...FIGURE_SIZES['grid-curve'],
+      caption: `Every grid value fitted and scored (${list.some((s) => s.grid!.clipped) ? 'mean over subjects of per-subject unit means clipped at 0, as in the dataset score (docs/method.md §5.5; written by an older brainmap, before the curve followed §5.8)' : 'mean over subjects of per-subject unit means, unclipped — docs/method.md §5.8'})${hasSem ? '' : '; the file has no SEM per grid value (written by an older brainmap), so no band'}. Selection of the reported value: ${g.select || 'not recorded'}${hasChosen ? ' (diamonds: the value(s) chosen, per outer fold and experiment; hover for how many folds)' : ''}.${references.length ? ' Reference lines: dataset scores (subject means clipped at 0, §5.5) of OASM and the simple features on the same data, coloured by split.' : ''}${missing.length ? ` No ${missing.join('/')} run of this grid was found.` : ''}`,
       specs: { r2: gridCurveSpec('r2', opts), r: gridCurveSpec('r', opts) },
-      table: { columns: ['split', axisTitle, 'R²', 'r'], rows: rows.map((r) => [r.split, r.value, fixed(r.r2), fixed(r.r, 3)]) },
+      table: {
+        columns: ['split', axisTitle, 'R²', 'R² SEM', 'r', 'r SEM'],
+        rows: rows.filter((r) => r.kind === 'curve').map((r) => [String(r.split), r.value as number, fixed(r.r2 as number | null), fixed(r.r2_sem as number | null), fixed(r.r as number | null, 3), fixed(r.r_sem as number | null, 3)]),
+      },
     });
   }
   // Glass brains: every score with unit coordinates.
@@ -317,7 +387,35 @@ function scoreFigures(group: ScoreAnalysis[], dsLabel: string): Figure[] {
   return figs;
 }
 
-function auditSection(a: AuditAnalysis, partitions: PartitionAnalysis[], notes: MissingNote[]): ReportSection {
+/** The audit row ids (`features-shuffled`, `simple+features-contiguous`, …) without their split: the bar's category. */
+const AUDIT_CATEGORY: Record<string, string> = {
+  features: 'features', oasm: 'OASM', simple: 'simple', 'simple+features': 'simple | features (banded)', 'oasm+features': 'OASM | features (banded)',
+};
+
+/**
+ * Short bar labels for an audit's rows (the specs can be long: they are named once in the subtitle),
+ * and what each name stands for. Rows with ids this report does not know keep their features.
+ */
+export function auditCategories(a: AuditAnalysis): { labels: string[]; legend: string } {
+  const base = (id: string) => id.replace(/-(shuffled|contiguous)$/, '');
+  const labels = a.rows.map((r) => {
+    const known = AUDIT_CATEGORY[base(r.id)];
+    return known ?? (r.banded ? `${r.features} (banded)` : r.features);
+  });
+  const spec = (k: string) => a.rows.find((r) => base(r.id) === k)?.features;
+  const legend = [['features', spec('features') ?? a.features], ['OASM', spec('oasm')], ['simple', spec('simple')]]
+    .filter((x): x is [string, string] => typeof x[1] === 'string' && x[1] !== '').map(([k, v]) => `${k} = ${v}`).join(' · ');
+  return { labels, legend };
+}
+
+/** The scores an audit wrote beside its audit.json (`<row id>/score.json`): drawn in the audit's section only. */
+export function auditScores(a: AuditAnalysis, scores: ScoreAnalysis[]): ScoreAnalysis[] {
+  const dir = a.file.includes('/') ? a.file.slice(0, a.file.lastIndexOf('/') + 1) : '';
+  const files = new Set(a.rows.map((r) => `${dir}${r.id}/score.json`));
+  return scores.filter((s) => files.has(s.file));
+}
+
+function auditSection(a: AuditAnalysis, partitions: PartitionAnalysis[], scores: ScoreAnalysis[], notes: MissingNote[]): ReportSection {
   const blocks: ReportSection['blocks'] = [];
   const ds = datasetLabel(a.dataset.name, a.dataset.hash);
   if (a.verdicts.length) blocks.push({ kind: 'table', title: 'Verdicts', table: { columns: ['check', 'verdict'], rows: a.verdicts.map((v) => [v.line, v.verdict]) } });
@@ -331,8 +429,12 @@ function auditSection(a: AuditAnalysis, partitions: PartitionAnalysis[], notes: 
   }
   if (a.rows.length) {
     blocks.push({ kind: 'table', title: 'Rows', table: { columns: ['row', 'features', 'split', 'banded', 'R²', 'SEM', 'r', 'verdict'], rows: a.rows.map((r) => [r.label, r.features, r.split ?? '–', r.banded === null ? '–' : r.banded ? 'yes' : 'no', fixed(r.r2), fixed(r.r2Sem), fixed(r.r, 3), r.verdict ?? '–']) } });
-    const entries = a.rows.map((r) => ({ features: r.banded ? `${r.features} (banded)` : r.features, split: r.split ?? '?', file: a.file, sourceId: a.id, mean: { r2: r.r2, r: r.r, r2Sem: r.r2Sem, rSem: null }, subjects: r.subjects }));
-    blocks.push({ kind: 'figure', figure: barsFigure(`${a.id}-bars`, `Audit scores per feature set — ${a.dataset.name}`, `${ds} · bars: mean over subjects ± SEM, dots: subjects`, 'Every row of the audit: mean over subjects (bar) ± SEM, one dot per subject, shuffled and contiguous side by side.', entries) });
+    const { labels, legend } = auditCategories(a);
+    const entries = a.rows.map((r, k) => ({ features: labels[k], split: r.split ?? '?', file: a.file, sourceId: a.id, mean: { r2: r.r2, r: r.r, r2Sem: r.r2Sem, rSem: null }, subjects: r.subjects }));
+    const sources = [a.id, ...scores.map((s) => s.id)];
+    const fig = barsFigure(`${a.id}-bars`, `Audit scores per feature set — ${a.dataset.name}`, `${ds}${legend ? ` · ${legend}` : ''} · bars: mean over subjects ± SEM, dots: subjects`, 'Every row of the audit (the scores it wrote beside audit.json are these numbers: they are not drawn again), shuffled and contiguous side by side; banded rows fit both feature sets, one ridge penalty per band.', entries, 'audit row');
+    fig.sources = [...new Set([...fig.sources, ...sources])];
+    blocks.push({ kind: 'figure', figure: fig });
   } else notes.push({ file: a.file, problem: 'no rows in the file: no audit score figure' });
   if (a.partitions.length) {
     blocks.push({ kind: 'table', title: 'Partitions', table: {
@@ -345,6 +447,8 @@ function auditSection(a: AuditAnalysis, partitions: PartitionAnalysis[], notes: 
       if (pa) for (const fig of partitionFigures(pa, notes)) blocks.push({ kind: 'figure', figure: fig });
     }
   }
+  // Curves (a grid in the features) and glass brains of the audit's own scores.
+  for (const fig of scoreFigures(scores, a.dataset.name)) blocks.push({ kind: 'figure', figure: fig });
   return { id: a.id, title: `Audit of ${a.dataset.name}${a.features ? ` — ${a.features}` : ''}`, intro: `From ${a.file}.`, blocks };
 }
 
@@ -356,7 +460,11 @@ export function buildReportModel(folder: ResultsFolder, title = 'brainmap report
 
   // Scores, grouped by dataset (name + content hash).
   const groups = new Map<string, ScoreAnalysis[]>();
+  // An audit's own scores are its rows: drawn once, in the audit's section.
+  const byAudit = new Map(folder.audits.map((a) => [a.id, auditScores(a, folder.scores)]));
+  const inAudit = new Set([...byAudit.values()].flat().map((s) => s.id));
   for (const s of folder.scores) {
+    if (inAudit.has(s.id)) continue;
     const k = `${s.dataset.name}\u0000${s.dataset.hash ?? s.dataset.source ?? ''}`;
     groups.set(k, [...(groups.get(k) ?? []), s]);
   }
@@ -410,7 +518,7 @@ export function buildReportModel(folder: ResultsFolder, title = 'brainmap report
     const blocks = partitionFigures(p, notes).map((figure) => ({ kind: 'figure' as const, figure }));
     sections.push({ id: `partition-${p.id}`, title: `Partition — ${p.dataset.name}: A = ${p.a.features}, B = ${p.b.features}`, intro: `From ${p.file}.`, blocks });
   }
-  for (const a of folder.audits) sections.push(auditSection(a, folder.partitions, notes));
+  for (const a of folder.audits) sections.push(auditSection(a, folder.partitions, byAudit.get(a.id) ?? [], notes));
   for (const s of folder.summaries) {
     sections.push({ id: s.id, title: `Demo summary (${s.file})`, intro: 'The rows of brainmap demo, with what each one shows.', blocks: [{ kind: 'table', title: 'Rows', table: {
       columns: ['dataset', 'analysis', 'features', 'split', 'R²', 'SEM', 'r', 'what it shows'],

@@ -2,7 +2,7 @@
  * The self-contained HTML report: one file that opens offline. vega and vega-lite are inlined from
  * node_modules, every figure's rows and Vega-Lite specs are embedded as JSON, and a small page
  * script draws each figure with a vega View (SVG renderer), shows hover tooltips, switches R² / r,
- * and writes what it drew into `#report-status` (figures drawn, marks per figure, errors) so that a
+ * and writes what it drew into `#report-status` (a JSON script element, never shown: figures drawn, marks per figure, errors) so that a
  * headless browser can check the page.
  */
 import { readFileSync } from 'node:fs';
@@ -68,6 +68,19 @@ function sectionHtml(s: ReportSection, model: ReportModel): string {
   return `<section id="${escapeHtml(s.id)}"><h2>${escapeHtml(s.title)}</h2>${s.intro ? `<p class="intro">${escapeHtml(s.intro)}</p>` : ''}\n${blocks.join('\n')}</section>`;
 }
 
+/** Hex digits of a dataset hash shown in the manifest (the whole hash is the cell's title, shown on hover). */
+export const HASH_SHOWN = 12;
+
+/** A dataset hash as a manifest cell: the first HASH_SHOWN hex digits, the full hash in `title`. */
+export function hashHtml(hash: string | null): string {
+  if (!hash) return '<code>missing</code>';
+  const e = escapeHtml(hash);
+  return `<code class="hash" title="${e}" data-hash="${e}">${escapeHtml(hash.slice(0, HASH_SHOWN))}</code>`;
+}
+
+/** Fixed manifest column widths (a fixed table layout), so that long paths wrap inside their own column. */
+const MANIFEST_COLUMNS = '<colgroup><col style="width:11%"><col style="width:15%"><col style="width:6%"><col style="width:13%"><col style="width:9.5em"><col style="width:16%"><col style="width:24%"><col style="width:12%"></colgroup>';
+
 const CSS = `
 body{font-family:'DejaVu Sans','Liberation Sans',Arial,Helvetica,sans-serif;margin:0;color:#222;background:#fafafa;font-size:14px;line-height:1.45}
 header{background:#1f2d3d;color:#fff;padding:14px 28px;position:sticky;top:0;z-index:5;display:flex;gap:24px;align-items:center;flex-wrap:wrap}
@@ -89,10 +102,10 @@ table.data{border-collapse:collapse;background:#fff;font-size:12.5px;margin:6px 
 table.data th,table.data td{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}
 table.data th{background:#f0f0f0;font-weight:600}
 table.small{font-size:11.5px}
-table.manifest td:nth-child(5) code{word-break:break-all;font-size:11px}
-table.manifest td:nth-child(5){max-width:150px}
-table.manifest td:nth-child(7){min-width:280px}
-table.manifest td:nth-child(4){max-width:220px}
+table.manifest{table-layout:fixed;width:100%;max-width:1440px}
+table.manifest td{overflow-wrap:anywhere;word-break:break-word}
+table.manifest td code{word-break:break-all;white-space:normal}
+table.manifest code.hash{word-break:normal;white-space:nowrap;cursor:help}
 .missing-box{background:#fff7e6;border:1px solid #f0c36d;border-radius:6px;padding:8px 16px;margin:16px 0}
 .missing-box h2{border:0;margin:4px 0;font-size:16px}
 ul.missing li{margin:3px 0}
@@ -100,7 +113,6 @@ code{font-size:12px;background:#f1f1f1;padding:0 3px;border-radius:3px}
 .ok-box{background:#eef7ee;border:1px solid #9fcf9f;border-radius:6px;padding:8px 16px;margin:16px 0}
 #tip{position:fixed;pointer-events:none;background:rgba(255,255,255,.97);border:1px solid #999;border-radius:4px;padding:4px 8px;font-size:12px;box-shadow:0 2px 6px rgba(0,0,0,.2);display:none;z-index:10;max-width:420px}
 #tip td{padding:0 6px 0 0}#tip td.k{color:#666}
-#report-status{font-size:11px;color:#888;white-space:pre-wrap;word-break:break-all}
 `;
 
 /** The page script (plain ES2019, runs in any current browser). */
@@ -194,8 +206,8 @@ export function renderReportHtml(model: ReportModel, opts: { generated?: Date } 
   const nav = `<nav><ul>${model.sections.map((s) => `<li><a href="#${escapeHtml(s.id)}">${escapeHtml(s.title)}</a></li>`).join('')}<li><a href="#manifest">Manifest: settings and data hashes</a></li></ul></nav>`;
   const manifest = `<section id="manifest"><h2>Manifest: the exact settings and data behind every number</h2>
 <p class="intro">One row per result file. Dataset hash: SHA-256 of the dataset's content (recordings, sample and unit tables, fold design, name), as written by brainmap. File paths are relative to <code>${escapeHtml(model.root)}</code>.</p>
-<table class="data manifest"><thead><tr><th>id</th><th>file</th><th>kind</th><th>dataset</th><th>dataset hash</th><th>features</th><th>settings</th><th>units</th></tr></thead><tbody>
-${model.manifest.map((m) => `<tr id="m-${escapeHtml(m.id)}"><td>${escapeHtml(m.id)}</td><td><code>${escapeHtml(m.file)}</code></td><td>${m.kind}</td><td>${escapeHtml(m.dataset)}${m.source && m.source !== m.dataset ? `<br><span class="src">${escapeHtml(m.source)}</span>` : ''}</td><td><code>${escapeHtml(m.datasetHash ?? 'missing')}</code></td><td>${escapeHtml(m.features)}${m.split ? ` · ${escapeHtml(m.split)}` : ''}</td><td>${escapeHtml(m.settings)}</td><td>${m.unitsFile ? `<code>${escapeHtml(m.unitsFile)}</code>` : '–'}</td></tr>`).join('\n')}
+<table class="data manifest">${MANIFEST_COLUMNS}<thead><tr><th>id</th><th>file</th><th>kind</th><th>dataset</th><th>dataset hash</th><th>features</th><th>settings</th><th>units</th></tr></thead><tbody>
+${model.manifest.map((m) => `<tr id="m-${escapeHtml(m.id)}"><td>${escapeHtml(m.id)}</td><td><code>${escapeHtml(m.file)}</code></td><td>${m.kind}</td><td>${escapeHtml(m.dataset)}${m.source && m.source !== m.dataset ? `<br><span class="src">${escapeHtml(m.source)}</span>` : ''}</td><td>${hashHtml(m.datasetHash)}</td><td>${escapeHtml(m.features)}${m.split ? ` · ${escapeHtml(m.split)}` : ''}</td><td>${escapeHtml(m.settings)}</td><td>${m.unitsFile ? `<code>${escapeHtml(m.unitsFile)}</code>` : '–'}</td></tr>`).join('\n')}
 </tbody></table></section>`;
   const figData = { figures: model.figures.map((f) => ({ id: f.id, type: f.type, specs: f.specs, rows: f.rows })) };
   return `<!doctype html>
@@ -211,7 +223,7 @@ ${nav}
 ${model.sections.map((s) => sectionHtml(s, model)).join('\n')}
 ${manifest}
 <p class="intro">Hover over a bar, dot or cell for its values. Drawn with vega and vega-lite (BSD-3-Clause), inlined.</p>
-<pre id="report-status"></pre>
+<script type="application/json" id="report-status"></script>
 </main>
 <div id="tip"></div>
 <script>${scriptSource(lib.vega)}</script>

@@ -217,11 +217,20 @@ function scoreFromJson(value: unknown, f: FieldReader, prefix = ''): Omit<ScoreA
     const curve = (f.arr(g.curve, p('grid.curve')) ?? []).flatMap((c, k) => {
       const o = f.obj(c, p(`grid.curve[${k}]`));
       const value = f.num(o, 'value', p(`grid.curve[${k}].value`));
-      return o && value !== null ? [{ value, r2: f.num(o, 'r2', p(`grid.curve[${k}].r2`)), r: f.num(o, 'r', p(`grid.curve[${k}].r`), false) }] : [];
+      return o && value !== null ? [{
+        value, r2: f.num(o, 'r2', p(`grid.curve[${k}].r2`)), r: f.num(o, 'r', p(`grid.curve[${k}].r`), false),
+        // SEM over subjects per grid value: written since the curve figure draws a band (older files have none).
+        r2Sem: f.num(o, 'r2_sem', p(`grid.curve[${k}].r2_sem`), false), rSem: f.num(o, 'r_sem', p(`grid.curve[${k}].r_sem`), false),
+      }] : [];
+    });
+    const nums = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is number => typeof x === 'number' && Number.isFinite(x)) : []);
+    const chosen = (f.arr(g.chosen, p('grid.chosen'), false) ?? []).flatMap((c, k) => {
+      const o = f.obj(c, p(`grid.chosen[${k}]`), false);
+      return o ? [{ experiment: typeof o.experiment === 'string' ? o.experiment : '', values: nums(o.values), valuesR: nums(o.values_r ?? o.values) }] : [];
     });
     // Files without `curve_clipped` were written when the curve held clipped subject means.
     const clipped = f.bool(g, 'curve_clipped', p('grid.curve_clipped'), false) ?? true;
-    grid = { term: f.str(g, 'term', p('grid.term'), false) ?? '', param: f.str(g, 'param', p('grid.param'), false) ?? 'value', select: f.str(g, 'select', p('grid.select'), false) ?? '', curve, clipped };
+    grid = { term: f.str(g, 'term', p('grid.term'), false) ?? '', param: f.str(g, 'param', p('grid.param'), false) ?? 'value', select: f.str(g, 'select', p('grid.select'), false) ?? '', curve, clipped, chosen };
   }
   let ceiling: ScoreCeiling | null = null;
   const c = f.obj(root.ceiling, p('ceiling'), false);

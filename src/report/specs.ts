@@ -52,6 +52,38 @@ export function wrapText(text: string, maxWidth: number, size: number, bold = fa
   return lines.length ? lines : [''];
 }
 
+/**
+ * Breaks an axis label (a feature spec such as `lm:gpt2-untrained:layer=4:pool=last`) into lines no
+ * wider than `maxWidth` px at `size` px, after `:`, `+`, `|`, `,` and spaces, and inside a part that
+ * is wider than a line by itself — so that no label has to be cut off with an ellipsis.
+ */
+export function wrapLabel(label: string, maxWidth: number, size: number): string[] {
+  const w = (x: string) => textWidth(x, size) ?? 0.6 * size * x.length;
+  const parts = label.match(/[^:+|, ]+[:+|, ]*|[:+|, ]+/g) ?? [label];
+  const pieces: string[] = [];
+  for (const part of parts) {
+    if (w(part.trimEnd()) <= maxWidth) { pieces.push(part); continue; }
+    let cur = '';
+    for (const ch of part) {
+      if (cur && w(cur + ch) > maxWidth) { pieces.push(cur); cur = ''; }
+      cur += ch;
+    }
+    if (cur) pieces.push(cur);
+  }
+  const lines: string[] = [];
+  let line = '';
+  for (const piece of pieces) {
+    if (line && w((line + piece).trimEnd()) > maxWidth) { lines.push(line.trimEnd()); line = piece; } else line += piece;
+  }
+  if (line.trim()) lines.push(line.trimEnd());
+  return lines.length ? lines : [label];
+}
+
+/** A vega expression for `labelExpr` that draws each label as the lines given (others unchanged). */
+export function labelLinesExpr(lines: Record<string, string[]>): string {
+  return `(${JSON.stringify(lines)})[datum.label] || datum.label`;
+}
+
 function base(type: FigureType, title: string, subtitle?: string) {
   const { width, height } = FIGURE_SIZES[type];
   const titleLines = wrapText(title, width - 30, 14, true);
@@ -85,6 +117,8 @@ export interface SubjectBarsOptions {
   subtitle?: string;
   /** x categories in display order. */
   categories: string[];
+  /** Title of the x axis (default 'feature set'). */
+  xTitle?: string;
 }
 
 /**
@@ -92,14 +126,18 @@ export interface SubjectBarsOptions {
  * contiguous side by side. Rows: `{kind: 'mean'|'subject'|'missing', features, split, <m>, <m>_lo, <m>_hi, …}`.
  */
 export function subjectBarsSpec(m: Metric, o: SubjectBarsOptions): TopLevelSpec {
-  const perCat = Math.max(60, (FIGURE_SIZES['subject-bars'].width - 160) / Math.max(1, o.categories.length));
-  const x = { field: 'features', type: 'nominal' as const, sort: o.categories, title: 'feature set', axis: { labelAngle: 0, labelLimit: perCat - 8, labelFontSize: 11 } };
+  const perCat = Math.max(60, (FIGURE_SIZES['subject-bars'].width - 170) / Math.max(1, o.categories.length));
+  // Long feature specs are broken into lines (never cut off): at most 4 lines of 11 px, else 10 px.
+  let size = 11;
+  let lines = Object.fromEntries(o.categories.map((c) => [c, wrapLabel(c, perCat - 10, size)]));
+  if (Object.values(lines).some((l) => l.length > 4)) { size = 10; lines = Object.fromEntries(o.categories.map((c) => [c, wrapLabel(c, perCat - 10, size)])); }
+  const x = { field: 'features', type: 'nominal' as const, sort: o.categories, title: o.xTitle ?? 'feature set', axis: { labelAngle: 0, labelLimit: 0, labelFontSize: size, labelExpr: labelLinesExpr(lines), labelLineHeight: size + 2 } };
   const xOffset = { field: 'split', type: 'nominal' as const, scale: { domain: SPLIT_DOMAIN } };
   const color = { field: 'split', type: 'nominal' as const, title: 'split', scale: { domain: SPLIT_DOMAIN, range: SPLIT_COLORS } };
   return {
     ...base('subject-bars', o.title, o.subtitle),
     layer: [
-      { mark: { type: 'rule', color: '#888', strokeDash: [2, 2] }, encoding: { y: { datum: 0, type: 'quantitative' } } },
+      { data: { values: [{}] }, mark: { type: 'rule', color: '#888', strokeDash: [2, 2] }, encoding: { y: { datum: 0, type: 'quantitative' } } },
       {
         transform: [{ filter: "datum.kind === 'mean'" }],
         mark: { type: 'bar', opacity: 0.85 },
@@ -141,28 +179,66 @@ export interface CurveOptions {
   subtitle?: string;
   /** The grid axis (σ, layer, …). */
   axisTitle: string;
+  /** Whole-number grid values (layers): integer ticks. */
+  integer?: boolean;
+  /** Names of the reference scores drawn as horizontal lines (rows of kind 'ref'), in legend order. */
+  references?: string[];
+  /** Whether the rows carry a SEM per grid value (the band; files from older brainmaps have none). */
+  sem?: boolean;
 }
 
-/** Score across the grid axis, one line per split. Rows: `{value, split, r2, r, features}`. */
+const REF_DASHES = [[7, 3], [2, 2], [9, 3, 2, 3], [4, 4]];
+
+/**
+ * Score across the grid axis, one line per split, with a band of ± SEM over subjects, a diamond at
+ * the value(s) chosen for the reported score, and horizontal reference lines (other feature sets'
+ * scores on the same data, e.g. OASM and the simple features next to a layer curve).
+ * Rows: `{kind: 'curve', value, split, r2, r, r2_lo, r2_hi, r_lo, r_hi, …}`,
+ * `{kind: 'chosen', value, split, r2, r, folds, of}` and `{kind: 'ref', ref, split, r2, r}`.
+ */
 export function gridCurveSpec(m: Metric, o: CurveOptions): TopLevelSpec {
-  const color = { field: 'split', type: 'nominal' as const, title: 'split', scale: { domain: SPLIT_DOMAIN, range: SPLIT_COLORS } };
-  const encoding = {
-    x: { field: 'value', type: 'quantitative' as const, title: o.axisTitle, scale: { zero: false } },
-    y: { field: m, type: 'quantitative' as const, title: `${metricTitle(m)} (mean over subjects)` },
-    color,
-  };
-  return {
-    ...base('grid-curve', o.title, o.subtitle),
-    transform: [{ filter: `isValid(datum.${m})` }],
-    layer: [
-      { mark: { type: 'rule', color: '#888', strokeDash: [2, 2] }, encoding: { y: { datum: 0, type: 'quantitative' } } },
-      { mark: { type: 'line', strokeWidth: 2 }, encoding },
-      {
-        mark: { type: 'point', filled: true, size: 40 },
-        encoding: { ...encoding, tooltip: [{ field: 'split', title: 'split' }, { field: 'value', title: o.axisTitle }, { field: m, title: metricTitle(m), format: fmt(m) }, { field: 'file', title: 'file' }] },
+  const color = { field: 'split', type: 'nominal' as const, title: 'split', scale: { domain: SPLIT_DOMAIN, range: SPLIT_COLORS }, legend: { symbolOpacity: 1 } };
+  const x = { field: 'value', type: 'quantitative' as const, title: o.axisTitle, scale: { zero: false }, axis: o.integer ? { format: 'd', tickMinStep: 1 } : {} };
+  const y = { field: m, type: 'quantitative' as const, title: `${metricTitle(m)} (mean${o.sem === false ? '' : ' ± SEM'} over subjects)` };
+  const refs = o.references ?? [];
+  const layer: unknown[] = [
+    { data: { values: [{}] }, mark: { type: 'rule', color: '#888', strokeDash: [2, 2] }, encoding: { y: { datum: 0, type: 'quantitative' } } },
+    {
+      transform: [{ filter: `datum.kind === 'curve' && isValid(datum.${m}_lo)` }],
+      mark: { type: 'area', opacity: 0.18 },
+      encoding: { x, y: { field: `${m}_lo`, type: 'quantitative' }, y2: { field: `${m}_hi` }, color },
+    },
+    { transform: [{ filter: "datum.kind === 'curve'" }], mark: { type: 'line', strokeWidth: 2 }, encoding: { x, y, color } },
+    {
+      transform: [{ filter: "datum.kind === 'curve'" }],
+      mark: { type: 'point', filled: true, size: 40 },
+      encoding: {
+        x, y, color,
+        tooltip: [{ field: 'split', title: 'split' }, { field: 'value', title: o.axisTitle }, { field: m, title: `mean ${metricTitle(m)}`, format: fmt(m) }, { field: `${m}_sem`, title: 'SEM', format: fmt(m) }, { field: 'file', title: 'file' }],
       },
-    ],
-  } as TopLevelSpec;
+    },
+    {
+      transform: [{ filter: "datum.kind === 'chosen'" }],
+      mark: { type: 'point', shape: 'diamond', filled: false, size: 220, strokeWidth: 2.2, opacity: 1 },
+      encoding: {
+        x, y, color,
+        tooltip: [{ field: 'split', title: 'split' }, { field: 'value', title: `chosen ${o.axisTitle}` }, { field: 'folds', title: 'chosen in folds' }, { field: 'of', title: 'of folds' }, { field: m, title: metricTitle(m), format: fmt(m) }],
+      },
+    },
+  ];
+  if (refs.length) {
+    layer.push({
+      transform: [{ filter: "datum.kind === 'ref'" }],
+      mark: { type: 'rule', strokeWidth: 1.6, opacity: 0.9 },
+      encoding: {
+        y: { field: m, type: 'quantitative' },
+        color,
+        strokeDash: { field: 'ref', type: 'nominal', title: 'reference (dataset score)', scale: { domain: refs, range: refs.map((_, k) => REF_DASHES[k % REF_DASHES.length]) }, legend: { symbolType: 'stroke', symbolStrokeWidth: 2, symbolSize: 300, labelLimit: 220 } },
+        tooltip: [{ field: 'ref', title: 'reference' }, { field: 'split', title: 'split' }, { field: m, title: metricTitle(m), format: fmt(m) }, { field: 'file', title: 'file' }],
+      },
+    });
+  }
+  return { ...base('grid-curve', o.title, o.subtitle), transform: [{ filter: `isValid(datum.${m})` }], layer } as TopLevelSpec;
 }
 
 export interface PerSubjectOptions {
@@ -172,6 +248,8 @@ export interface PerSubjectOptions {
   mean: number | null;
   yTitle: string;
   yMax?: number;
+  /** Each subject's value as printed under its label (e.g. `{"1": "98.5 %"}`); none when absent. */
+  values?: Record<string, string>;
 }
 
 /** Ω per subject with the mean as a dashed line. Rows: `{subject, omega, r2_a, r2_b, r2_joint}`. */
@@ -186,22 +264,31 @@ export function significanceSpec(o: PerSubjectOptions): TopLevelSpec {
   return perSubjectBars('significance', 'percent', '#2a9d8f', o, [{ field: 'n_units', title: 'units' }]);
 }
 
+/** Up to this many subjects, each subject's value is printed under its label. */
+export const VALUE_LABELS_MAX_SUBJECTS = 12;
+
+/**
+ * One bar per subject and the mean as a dashed line. Each subject's value is printed as a second
+ * line of its axis label (not on the bar, where the mean line would run through it).
+ */
 function perSubjectBars(type: FigureType, field: string, colour: string, o: PerSubjectOptions, extra: { field: string; title: string; format?: string }[]): TopLevelSpec {
-  const x = { field: 'subject', type: 'nominal' as const, sort: o.subjects, title: 'subject', axis: { labelAngle: 0 } };
+  const values = o.values && o.subjects.length <= VALUE_LABELS_MAX_SUBJECTS ? o.values : null;
+  const lines: Record<string, string[]> = {};
+  if (values) for (const s of o.subjects) lines[s] = [s, values[s] ?? '–'];
+  const short = o.yTitle.split(' (')[0];
+  const x = {
+    field: 'subject', type: 'nominal' as const, sort: o.subjects, title: values ? `subject (${short} under each)` : 'subject',
+    axis: { labelAngle: 0, labelLimit: 0, ...(values ? { labelExpr: labelLinesExpr(lines), labelLineHeight: 14 } : {}) },
+  };
   const y = { field, type: 'quantitative' as const, title: o.yTitle, scale: o.yMax !== undefined ? { domain: [0, o.yMax] } : { zero: true } };
   const layer: unknown[] = [
     {
       mark: { type: 'bar', color: colour, opacity: 0.85 },
-      encoding: { x, y, tooltip: [{ field: 'subject', title: 'subject' }, { field, title: o.yTitle.split(' (')[0], format: '.1f' }, ...extra] },
-    },
-    {
-      // the value on each bar
-      mark: { type: 'text', baseline: 'bottom', dy: -2, fontSize: 10, color: '#333' },
-      encoding: { x, y: { field, type: 'quantitative' as const }, text: { field, type: 'quantitative', format: '.1f' } },
+      encoding: { x, y, tooltip: [{ field: 'subject', title: 'subject' }, { field, title: short, format: '.1f' }, ...extra] },
     },
   ];
   if (o.mean !== null && Number.isFinite(o.mean)) {
-    layer.push({ mark: { type: 'rule', color: '#222', strokeDash: [5, 3], strokeWidth: 1.5 }, encoding: { y: { datum: o.mean, type: 'quantitative' } } });
+    layer.push({ data: { values: [{}] }, mark: { type: 'rule', color: '#222', strokeDash: [5, 3], strokeWidth: 1.5 }, encoding: { y: { datum: o.mean, type: 'quantitative' } } });
   }
   const subtitle = [o.subtitle, o.mean !== null && Number.isFinite(o.mean) ? `dashed line: mean ${o.mean.toFixed(1)} %` : null].filter(Boolean).join(' · ');
   return { ...base(type, o.title, subtitle), layer } as TopLevelSpec;

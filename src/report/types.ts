@@ -48,9 +48,12 @@ export interface GridCurve {
   term: string;
   param: string;
   select: string;
-  curve: { value: number; r2: number | null; r: number | null }[];
+  /** Per grid value: the mean over subjects and, when the file has them, its SEM over subjects. */
+  curve: { value: number; r2: number | null; r: number | null; r2Sem: number | null; rSem: number | null }[];
   /** True when the curve holds subject means clipped at 0 (score.json files from before `curve_clipped`). */
   clipped: boolean;
+  /** The value chosen per outer fold and experiment for R² (`values`) and for r (`valuesR`); empty when not recorded. */
+  chosen: { experiment: string; values: number[]; valuesR: number[] }[];
 }
 
 /** A single feature space scored on one dataset under one split scheme (score.json). */

@@ -25,6 +25,15 @@ function unclippedMean(subjects: readonly string[], values: ArrayLike<number>): 
   return means.reduce((a, b) => a + b, 0) / means.length;
 }
 
+/** SEM over subjects (sample SD / √n) of the same unclipped subject means: the report's band. */
+function unclippedSem(subjects: readonly string[], values: ArrayLike<number>): number {
+  const per = new Map<string, number[]>();
+  subjects.forEach((s, j) => per.set(s, [...(per.get(s) ?? []), Number.isNaN(values[j]) ? 0 : values[j]]));
+  const means = [...per.values()].map((v) => v.reduce((a, b) => a + b, 0) / v.length);
+  const m = means.reduce((a, b) => a + b, 0) / means.length;
+  return Math.sqrt(means.reduce((a, x) => a + (x - m) ** 2, 0) / (means.length - 1) / means.length);
+}
+
 test('grid curve: unclipped subject means (§5.8), clipped ones beside them (§5.5); the report says which', { timeout: 300_000 }, async () => {
   const d = simulateDataset('fedorenko', { units: 0.2 });
   // OASM under contiguous folds predicts nothing: subject means of R² fall just below 0.
@@ -38,6 +47,9 @@ test('grid curve: unclipped subject means (§5.8), clipped ones beside them (§5
     assert.ok(Math.abs(point.r2 - unclippedMean(e.subjects, e.r2)) < 1e-12, `σ ${v}: R² ${point.r2}`);
     assert.ok(Math.abs(point.r - unclippedMean(e.subjects, e.r)) < 1e-12, `σ ${v}: r ${point.r}`);
     assert.equal(point.r2_clipped, alone.result.r2.mean);
+    assert.ok(Math.abs(point.r2_sem - unclippedSem(e.subjects, e.r2)) < 1e-12, `σ ${v}: R² SEM ${point.r2_sem}`);
+    assert.ok(Math.abs(point.r_sem - unclippedSem(e.subjects, e.r)) < 1e-12, `σ ${v}: r SEM ${point.r_sem}`);
+    assert.ok(point.r2_sem > 0);
   }
   assert.ok(grid.grid!.curve.some((c) => c.r2 < 0), `a negative (unclipped) point: ${grid.grid!.curve.map((c) => c.r2).join(', ')}`);
 

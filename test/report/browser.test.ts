@@ -9,9 +9,10 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { CHROMIUM, Chromium, type PageCheck } from '../../src/report/browser.js';
+import { CHROMIUM, Chromium, FIGURE_LAYOUT_SCRIPT, type PageCheck } from '../../src/report/browser.js';
 import { writeReport, type ReportModel } from '../../src/report/index.js';
-import { pngHeader, writePartialResults, writeSimulatedResults } from './helpers.js';
+import { layoutProblems, type FigureLayout } from '../../src/report/overlap.js';
+import { pngHeader, writeAuditResults, writePartialResults, writeSimulatedResults, writeSyntheticResults } from './helpers.js';
 
 /** Screenshots go to the test's temp dir; set BRAINMAP_REPORT_SHOTS=<dir> to keep copies to look at. */
 function saveShot(path: string, png: Buffer): void {
@@ -32,6 +33,22 @@ function assertDrawn(check: PageCheck, model: ReportModel, metric: string): void
   assert.equal(status.figures, model.figures.length);
   assert.equal(status.rendered, model.figures.length, 'every figure drew');
   for (const f of model.figures) assert.ok((status.marks[f.id] ?? 0) > 0, `${f.id} (${f.type}) has marks: ${status.marks[f.id]}`);
+}
+
+/**
+ * The figures check themselves: in every drawn figure no two SVG text boxes overlap (beyond 1 px),
+ * no text is crossed by a mean or reference line or reaches outside the figure, no label is cut off
+ * with '…', and every axis has a title. Also: the page shows no raw status JSON.
+ */
+async function assertLayout(browser: Chromium, model: ReportModel, metric: string): Promise<void> {
+  const layouts = await browser.evaluate<FigureLayout[]>(FIGURE_LAYOUT_SCRIPT);
+  assert.deepEqual(layouts.map((l) => l.id), model.figures.map((f) => f.id), 'every figure measured');
+  for (const l of layouts) assert.ok(l.texts.length > 0 && l.svg.width > 0, `${l.id}: drawn with text`);
+  const problems = layouts.flatMap((l) => layoutProblems(l));
+  assert.deepEqual(problems, [], `${metric}: figure layout problems:\n${problems.join('\n')}`);
+  const shown = await browser.evaluate<string>('document.body.innerText');
+  assert.ok(!/"state"\s*:|"marks"\s*:|"rendered"\s*:/.test(shown), 'no raw status JSON on the page');
+  assert.equal(await browser.evaluate<string>("getComputedStyle(document.getElementById('report-status')).display"), 'none');
 }
 
 test('the report of a demo-like folder draws every figure in headless Chromium, R² and r', { timeout: 240000 }, async (t) => {
@@ -55,6 +72,7 @@ test('the report of a demo-like folder draws every figure in headless Chromium, 
   await browser.open(html);
   const check = await browser.waitForReport();
   assertDrawn(check, model, 'r2');
+  await assertLayout(browser, model, 'r2');
   const shot = await browser.screenshot();
   const shotPath = join(dir, 'report.png');
   saveShot(shotPath, shot);
@@ -65,6 +83,7 @@ test('the report of a demo-like folder draws every figure in headless Chromium, 
   // the R² / r toggle redraws every figure that has an r variant
   await browser.evaluate("document.querySelector('input[name=metric][value=r]').click()");
   assertDrawn(await browser.waitForReport(), model, 'r');
+  await assertLayout(browser, model, 'r');
   saveShot(join(dir, 'report-r.png'), await browser.screenshot({ maxHeight: 2000 }));
 
   // hover (a real mouse move over a subject dot): the tooltip shows the subject and its value
@@ -99,10 +118,47 @@ test('the report of a folder with missing and partial results renders and lists 
   browser = await Chromium.launch({ userDataDir: profile });
   await browser.open(html);
   assertDrawn(await browser.waitForReport(), model, 'r2');
+  await assertLayout(browser, model, 'r2');
   const listed = await browser.evaluate<string[]>("Array.from(document.querySelectorAll('#missing li')).map((li) => li.textContent)");
   assert.equal(listed.length, model.notes.length);
   assert.ok(listed.some((l) => /broken\/score\.json: unreadable JSON/.test(l)), listed.join('\n'));
   assert.ok(listed.some((l) => /lonely\/score\.json: no contiguous counterpart/.test(l)));
   assert.ok(listed.some((l) => /partition-no-units\/partition\.json: no units\.csv/.test(l)));
   saveShot(join(dir, 'report.png'), await browser.screenshot({ maxHeight: 3000 }));
+});
+
+test('every figure type, an audit of a layer grid and long feature specs: figures pass their self-checks, R² and r', { timeout: 180000 }, async (t) => {
+  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium), as .ci/run does`);
+  const dir = mkdtempSync(join(tmpdir(), 'brainmap-report-e2e-layout-'));
+  const profile = join(dir, 'chromium-profile');
+  mkdirSync(profile);
+  let browser: Chromium | null = null;
+  t.after(() => {
+    browser?.kill();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  writeSyntheticResults(join(dir, 'results'));
+  writeAuditResults(join(dir, 'results', 'lm-audit'));
+  const { html, model } = await writeReport(join(dir, 'results'));
+  const types = new Set(model.figures.map((f) => f.type));
+  assert.equal(types.size, 7, `every figure type: ${[...types].join(', ')}`);
+  assert.ok(model.figures.some((f) => f.type === 'grid-curve' && f.rows.some((r) => r.kind === 'ref')), 'a layer curve with reference lines');
+  browser = await Chromium.launch({ userDataDir: profile });
+  await browser.open(html);
+  assertDrawn(await browser.waitForReport(), model, 'r2');
+  await assertLayout(browser, model, 'r2');
+  saveShot(join(dir, 'report.png'), await browser.screenshot({ maxHeight: 6000 }));
+  await browser.evaluate("document.querySelector('input[name=metric][value=r]').click()");
+  assertDrawn(await browser.waitForReport(), model, 'r');
+  await assertLayout(browser, model, 'r');
+  // the manifest: hashes shortened to 12 hex digits, the whole hash on hover, paths inside their column
+  const cells = await browser.evaluate<{ shown: string; title: string; height: number; fontSize: number }[]>(`Array.from(document.querySelectorAll('table.manifest code.hash')).map((c) => ({ shown: c.textContent, title: c.title, height: c.getBoundingClientRect().height, fontSize: parseFloat(getComputedStyle(c).fontSize) }))`);
+  assert.ok(cells.length > 0);
+  for (const c of cells) {
+    assert.match(c.title, /^[0-9a-f]{64}$/);
+    assert.equal(c.shown, c.title.slice(0, 12));
+    assert.ok(c.height < 1.8 * c.fontSize, `a hash on one line: ${JSON.stringify(c)}`);
+  }
+  const spill = await browser.evaluate<string[]>(`Array.from(document.querySelectorAll('table.manifest td')).filter((td) => td.scrollWidth > td.clientWidth + 1 || Array.from(td.children).some((c) => c.getBoundingClientRect().right > td.getBoundingClientRect().right + 1)).map((td) => td.textContent)`);
+  assert.deepEqual(spill, [], 'no manifest cell spills into the next column');
 });

@@ -208,3 +208,69 @@ function crc32(data: Uint8Array): number {
   }
   return (c ^ 0xffffffff) >>> 0;
 }
+
+/**
+ * An audit of a language-model layer grid as `brainmap audit --out` writes it: audit.json with all
+ * seven rows (two banded) and both partitions, the five scores beside it (`<row id>/score.json`, the
+ * features' with a layer curve, its SEM per layer and the layers chosen per fold) and the partition
+ * folders. Long feature specs, as real ones are.
+ */
+export function writeAuditResults(dir: string): void {
+  const features = 'lm:gpt2-untrained:layer=0,2,4,6,8,10,12:pool=last';
+  const layers = [0, 2, 4, 6, 8, 10, 12];
+  const subjects = ['1', '2', '3', '4', '5'];
+  const hash = 'c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00';
+  const grid = (split: 'shuffled' | 'contiguous'): ScoreJson['grid'] => ({
+    term: features, param: 'layer', select: 'validation',
+    curve: layers.map((value) => {
+      const r2 = (split === 'shuffled' ? 0.06 : 0.02) + 0.004 * value - 0.0003 * value * value;
+      return { value, r2, r: Math.sqrt(Math.max(r2, 0)) + 0.01, r2_sem: 0.006, r_sem: 0.015, r2_clipped: Math.max(r2, 0), r_clipped: Math.sqrt(Math.max(r2, 0)) + 0.01 };
+    }),
+    curve_clipped: false,
+    chosen: [{ experiment: '', values: [6, 6, 8, 6, 4], values_r: [6, 8, 8, 6, 6] }],
+  });
+  const rows: Record<string, unknown>[] = [];
+  const score = (id: string, f: string, split: 'shuffled' | 'contiguous', level: number, g: ScoreJson['grid'] = null) => {
+    const json = scoreJson({ dataset: 'sim:fedorenko', hash, features: f, split, level, subjects, grid: g });
+    write(join(dir, id, 'score.json'), JSON.stringify(json, null, 2));
+    write(join(dir, id, 'units.csv'), scoreUnitsCsv(20, level, false, subjects));
+    return json;
+  };
+  const simple = 'wp:sigma=4.7';
+  const oasm = 'oasm:sigma=2';
+  for (const [id, f, split, level, g, banded] of [
+    ['features-shuffled', features, 'shuffled', 0.07, grid('shuffled'), false],
+    ['features-contiguous', features, 'contiguous', 0.03, grid('contiguous'), false],
+    ['oasm-shuffled', oasm, 'shuffled', 0.11, null, false],
+    ['oasm-contiguous', oasm, 'contiguous', 0, null, false],
+    ['simple-contiguous', simple, 'contiguous', 0.14, null, false],
+    ['simple+features-contiguous', `${simple} | ${features}`, 'contiguous', 0.145, null, true],
+    ['oasm+features-shuffled', `${oasm} | ${features}`, 'shuffled', 0.12, null, true],
+  ] as const) {
+    const json = banded ? scoreJson({ dataset: 'sim:fedorenko', hash, features: f, split, level, subjects }) : score(id, f, split, level, g);
+    rows.push({
+      id, label: id.replace(/-/g, ', '), features: f, split, banded, r2: json.dataset.r2, r2_sem: json.dataset.r2_sem, r: json.dataset.r,
+      subjects: json.subjects.map((s) => ({ subject: s.subject, r2: s.r2, r: s.r })), verdict: 'fixture', warnings: [],
+    });
+  }
+  const parts = [{ id: 'simple', a: simple, split: 'contiguous' as const }, { id: 'oasm', a: oasm, split: 'shuffled' as const }];
+  for (const p of parts) {
+    const fx = partitionFixture(100, subjects);
+    // Ω per subject close to its mean (the mean line runs across every bar top).
+    fx.json.subjects = subjects.map((subject, k) => ({ subject, r2_a: 0.14, r2_b: 0.03, r2_joint: 0.145, omega: k === 2 ? 98.5 : 100 }));
+    fx.json.omega_mean = 99.7;
+    fx.json.split = p.split;
+    write(join(dir, `partition-${p.id}`, 'partition.json'), JSON.stringify(fx.json, null, 2));
+    write(join(dir, `partition-${p.id}`, 'units.csv'), fx.csv);
+  }
+  write(join(dir, 'audit.json'), JSON.stringify({
+    kind: 'audit', dataset: 'sim:fedorenko', source: 'sim:fedorenko (fixture)', dataset_hash: hash, features,
+    settings: { seed: 42, select: 'validation', banded_iter: 100, banded_seed: 0, simple, oasm, backend: 'native', compat: null, inner_zscore: true },
+    rows,
+    leak: { shuffled_r2: 0.07, contiguous_r2: 0.03, difference: 0.04, sem: 0.01, p: 0.004, flagged: true, verdict: 'leak' },
+    partitions: parts.map((p) => ({ id: p.id, split: p.split, a: p.a, b: features, omega_mean: 99.7, subjects: subjects.map((subject) => ({ subject, r2_a: 0.14, r2_b: 0.03, r2_joint: 0.145, omega: 99.7 })), percent_significant: 1.2, verdict: 'A explains B' })),
+    brainscore: null,
+    verdicts: [{ line: 'Leak', verdict: 'shuffled folds leak' }],
+    warnings: [],
+  }, null, 2));
+}
