@@ -26,6 +26,7 @@ import { brainScoreLinearShuffle, type BrainScoreResult } from './brainscore.js'
 import { partitionCsv, partitionFeatures, partitionJson, type PartitionResult } from './partition.js';
 import { ResultWriteError, specScoreToJson, writeFileAtomic, writeScore } from './results.js';
 import { scoreSpec, type SpecScore } from './score-spec.js';
+import { seedsOfSpec } from './seeds.js';
 import type { SelectMode } from './select.js';
 import { DEFAULT_BANDED_ITER } from '../regression/banded-defaults.js';
 
@@ -194,8 +195,8 @@ export async function auditFeatures(dataset: Dataset, features: string, opts: Au
   const spec = parseFeatureSpec(features);
   const oldWaySkipped = opts.brainscore === false
     ? 'not run (--no-brainscore)'
-    : spec.bands.length > 1 || expandGrid(spec).axis
-      ? `not run: Brain-Score's protocol fits one feature space, and ${features} has ${spec.bands.length > 1 ? 'bands' : 'a grid'} (choose the layer or σ and audit it alone)`
+    : spec.bands.length > 1 || expandGrid(spec).axis || seedsOfSpec(features)
+      ? `not run: Brain-Score's protocol fits one feature space, and ${features} has ${spec.bands.length > 1 ? 'bands' : expandGrid(spec).axis ? 'a grid' : 'several seeds'} (choose the layer or σ and audit it alone)`
       : null;
   if (oldWaySkipped === null) {
     const [x] = await buildFeatureSpec(spec, { dataset });

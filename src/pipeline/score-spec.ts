@@ -8,6 +8,7 @@ import { parseFeatureSpec, type FeatureSpec } from '../features/spec.js';
 import { hstack, type Matrix64 } from '../linalg/matrix.js';
 import { aggregateScores } from '../scoring/aggregate.js';
 import { scoreFeatures, type ScoreOptions, type ScoreResult } from './score.js';
+import { scoreOverSeeds, seedsOfSpec } from './seeds.js';
 import { selectOverGrid, type SelectMode } from './select.js';
 import { alphaEdgeWarnings, constantColumnWarnings, gridSelectionWarnings, type TermColumns } from './warnings.js';
 
@@ -50,6 +51,11 @@ export interface SpecScore {
   warnings: string[];
   /** Set by `score --normalise ceiling` (src/pipeline/ceiling.ts): the normalised scores, as written to score.json. */
   ceiling?: NormalisedJson;
+  /**
+   * A spec with `seeds=a-b` (src/pipeline/seeds.ts): the seeds and each seed's own score and
+   * choices; `result` and `grid` then hold the mean over seeds.
+   */
+  seeds?: { values: number[]; perSeed: { seed: number; r2: number; r: number; chosen: NonNullable<SpecScore['grid']>['chosen'] }[] };
 }
 
 export interface SpecScoreOptions extends Omit<ScoreOptions, 'onProgress'> {
@@ -72,6 +78,9 @@ export function curvePoint(fit: ScoreResult, value: number): CurvePoint {
  */
 export async function scoreSpec(dataset: Dataset, specText: string, opts: SpecScoreOptions): Promise<SpecScore> {
   registerBuiltinFeatures();
+  // lm:…:seeds=a-b: each seed scored (and its grid selected) alone, then averaged.
+  const seeds = seedsOfSpec(specText);
+  if (seeds) return scoreOverSeeds(dataset, specText, seeds, opts, scoreSpec);
   const spec = parseFeatureSpec(specText);
   const { axis, specs } = expandGrid(spec);
   const fits: ScoreResult[] = [];

@@ -1,14 +1,15 @@
 /**
  * The `lm` feature family: hidden states of a language model, pooled per sample (METHODS §3.6).
  *
- *   lm:<model>:layer=<k|all>:pool=<last|mean|sum>[:context=block|none][:seed=N]
+ *   lm:<model>:layer=<k|all>:pool=<last|mean|sum>[:context=block|none][:seed=N | :seeds=a-b]
  *
  * <model> is a Hugging Face folder of a supported architecture (config.json `model_type` gpt2,
  * gpt_neox, llama, mistral, qwen2, qwen3, bert, roberta, xlm-roberta or t5; see architectures.ts)
  * or an untrained GPT-2 name (gpt2-untrained, gpt2-medium-untrained, gpt2-large-untrained,
  * gpt2-xl-untrained; `seed`, default 0, picks the initialisation). `lm:<folder>:untrained[:seed=N]`
  * is the folder's architecture and tokenizer with seeded weights by transformers' init rules
- * (untrained.ts).
+ * (untrained.ts). `seeds=a-b` (untrained models) is expanded by scoreSpec: each seed scored with
+ * its own layer choice, then the mean over seeds (src/pipeline/seeds.ts); it is never built here.
  * `layer=all` is a grid over 0 … n_layer of that model. All layers are extracted once and cached
  * (see cache.ts).
  */
@@ -33,7 +34,7 @@ export { gpt2Runner, specialTokensOf, type LmRunner, type LmTokenizer, type Spec
 export { ByteLru } from './memo.js';
 export { getLmFeatures, getLmLayer, clearLmMemo, setLmMemoLimit, lmMemoStats, defaultLmMemoBytes, lmCacheRoot, lmCacheKey, datasetTextHash, writeLmFeatures, readLmFeatures, lmManifest, layerFileName, LM_CACHE_VERSION, type LmManifest, type LmFeaturesResult, type LmLayerResult, type LmMemoStats, type GetLmFeaturesOptions } from './cache.js';
 
-const LM_PARAMS = ['layer', 'pool', 'context', 'seed'] as const;
+const LM_PARAMS = ['layer', 'pool', 'context', 'seed', 'seeds'] as const;
 
 /** The model spec of a term: `<folder>`, `<untrained name>`, or `<folder>:untrained` (lm:<folder>:untrained:…). */
 function modelOf(term: FeatureTerm): string {
@@ -47,6 +48,9 @@ function modelOf(term: FeatureTerm): string {
 /** The lm term's settings, validated (messages name the term). */
 export function lmTermSettings(term: FeatureTerm): { model: string; layer: number; pool: LmPooling; context: LmContext; seed: number | undefined } {
   checkParams(term, LM_PARAMS);
+  if (term.params.seeds !== undefined) {
+    throw new InputError(`--features: "${term.text}": seeds=${term.params.seeds} (the mean over seeds of each seed's score) is computed by score, partition and audit; here give one seed=N`);
+  }
   const model = modelOf(term);
   const cfg = lmModelConfig(model);
   const layer = numberParam(term, 'layer', { min: 0, max: cfg.nLayer, integer: true });
