@@ -3,6 +3,7 @@ import type { Matrix64 } from '../linalg/matrix.js';
 import { takeRows, to32 } from '../linalg/matrix.js';
 import { bandWeightSamples } from '../random/dirichlet.js';
 import { DEFAULT_BANDED_ITER } from './banded-defaults.js';
+import { reducedGammaSearch, REDUCED_MAX_Q } from './banded-reduced.js';
 import { MT19937 } from '../random/mt19937.js';
 import { centreDesign, standardizeDesign, chooseAlphas, DEFAULT_ALPHAS, gatherStandardised, innerErrors, refitPredict, ridgeFilters, stackFilteredLeft, type FoldFit, type InnerFactor, type SpectralFactor, type WorkBuffers } from './ridge.js';
 import type { InnerFold } from './splits.js';
@@ -29,6 +30,12 @@ export interface BandedOptions {
   onUnits?: (done: number) => void;
   /** Use the low-rank (Woodbury) path when it applies (default true); false forces the kernel path. */
   lowRank?: boolean;
+  /**
+   * On the low-rank path with at most REDUCED_MAX_Q narrow columns, run the γ search in the reduced
+   * space (banded-reduced.ts: per-unit validation errors interpolated between exact Chebyshev nodes
+   * in α', no predictions per sample). Default true; false evaluates every sample's predictions.
+   */
+  reduced?: boolean;
   /**
    * Re-standardise every band on each inner training set (z-score, scikit-learn's constant rule)
    * instead of only re-centring it, as FoldFitOptions.innerStandardize does for a single band.
@@ -149,7 +156,7 @@ export async function fitBandedFold(backend: Backend, xtrBands: readonly Matrix6
   const widest = Math.max(...xtrBands.map((m) => m.cols));
   const lowRankQ = nFeatures - widest;
   if (B > 1 && lowRankQ <= LOW_RANK_MAX && opts.lowRank !== false) {
-    return fitBandedFoldLowRank(backend, xtrBands, ytr, xteBands, inner, gammas, { alphas, patience, tol, unitBatch: batch, onUnits: opts.onUnits, innerStandardize: opts.innerStandardize });
+    return fitBandedFoldLowRank(backend, xtrBands, ytr, xteBands, inner, gammas, { alphas, patience, tol, unitBatch: batch, onUnits: opts.onUnits, innerStandardize: opts.innerStandardize, reduced: opts.reduced });
   }
 
   const innerKernels: { fold: InnerFold; k: BandKernels }[] = [];
@@ -233,6 +240,9 @@ interface LowRankFactor {
   ut32: Float32Array;
   /** L_m = X_e,m X_a,mᵀ U (n_e × n_a), float32 (it multiplies the bulk of the work). */
   lm32: Float32Array;
+  /** The same two in float64: U (n_a × n_a, columns are vectors) and L_m (n_e × n_a). */
+  u: Float64Array;
+  lm: Float64Array;
   /** W = Uᵀ Z_a (n_a × q). */
   w: Float64Array;
   /** Z_e (n_e × q). */
@@ -255,7 +265,8 @@ async function lowRankFactor(backend: Backend, trainBands: readonly Matrix64[], 
   const { values, vectors } = await backend.syevd(km);
   for (let i = 0; i < values.length; i++) if (!(values[i] > 0)) values[i] = 0;
   const cross = await backend.gemm(centred[base].e, centred[base].a, { transB: true });
-  const lm32 = Float32Array.from((await backend.gemm(cross, vectors)).data);
+  const lm = (await backend.gemm(cross, vectors)).data;
+  const lm32 = Float32Array.from(lm);
   const others = centred.map((c, b) => ({ ...c, b })).filter((c) => c.b !== base);
   const q = others.reduce((a, c) => a + c.a.cols, 0);
   const za = new Float64Array(na * q);
@@ -271,7 +282,7 @@ async function lowRankFactor(backend: Backend, trainBands: readonly Matrix64[], 
   const w = (await backend.gemm(vectors, { rows: na, cols: q, data: za }, { transA: true })).data;
   const ut32 = new Float32Array(na * na);
   for (let i = 0; i < na; i++) for (let j = 0; j < na; j++) ut32[j * na + i] = vectors.data[i * na + j];
-  return { lambda: values, ut32, lm32, w, ze, zBand, na, ne, q };
+  return { lambda: values, ut32, lm32, u: vectors.data, lm, w, ze, zBand, na, ne, q };
 }
 
 /** In-place Cholesky of a q × q SPD matrix (lower), then solves L Lᵀ X = B for B (q × b) in place. */
@@ -398,7 +409,7 @@ async function rotateTargets(backend: Backend, f: LowRankFactor, y: Matrix64, ro
 }
 
 /** Low-rank banded fit of one outer fold (same contract as the kernel path of fitBandedFold). */
-export async function fitBandedFoldLowRank(backend: Backend, xtrBands: readonly Matrix64[], ytr: Matrix64, xteBands: readonly Matrix64[], inner: readonly InnerFold[], gammas: readonly Float64Array[], opts: { alphas: readonly number[]; patience: number; tol: number; unitBatch: number; onUnits?: (done: number) => void; innerStandardize?: boolean }): Promise<BandedFoldFit> {
+export async function fitBandedFoldLowRank(backend: Backend, xtrBands: readonly Matrix64[], ytr: Matrix64, xteBands: readonly Matrix64[], inner: readonly InnerFold[], gammas: readonly Float64Array[], opts: { alphas: readonly number[]; patience: number; tol: number; unitBatch: number; onUnits?: (done: number) => void; innerStandardize?: boolean; reduced?: boolean }): Promise<BandedFoldFit> {
   const B = xtrBands.length;
   const base = xtrBands.reduce((best, m, b) => (m.cols > xtrBands[best].cols ? b : best), 0);
   const { alphas, patience, tol } = opts;
@@ -413,10 +424,12 @@ export async function fitBandedFoldLowRank(backend: Backend, xtrBands: readonly 
     factors.push({ fold, f: await lowRankFactor(backend, xtrBands.map((x) => takeRows(x, fold.train)), xtrBands.map((x) => takeRows(x, fold.val)), base, opts.innerStandardize ?? false) });
   }
   const search = new GammaSearch(nUnits, patience, tol);
+  const reduced = opts.reduced !== false && factors[0].f.q <= REDUCED_MAX_Q;
+  if (reduced) await reducedGammaSearch(backend, factors.map(({ f }) => f), ytr, inner, gammas, base, alphas, search);
   // Rotated targets do not depend on γ: keep them across samples when they fit in ~256 MB.
   const cacheable = factors.reduce((a, { f }) => a + f.na, 0) * nUnits * 8 < 256 * 2 ** 20;
   const rotated = new Map<string, { yTilde: Float64Array; mean: Float64Array; scale: Float64Array }>();
-  for (let gi = 0; gi < gammas.length; gi++) {
+  for (let gi = 0; gi < (reduced ? 0 : gammas.length); gi++) {
     for (let u0 = 0; u0 < nUnits; u0 += batch) {
       const u1 = Math.min(nUnits, u0 + batch);
       const b = u1 - u0;

@@ -215,3 +215,93 @@ test('innerStandardize: the low-rank path z-scores each inner fold like the kern
   assert.deepEqual(Array.from(fast.gamma), Array.from(slow.gamma));
   for (let j = 0; j < 8; j++) assert.ok(Math.abs(fast.valScore[j] - slow.valScore[j]) < 1e-5, `unit ${j}`);
 });
+
+/** Per band, X_a X_aᵀ and X_v X_aᵀ of train-centred columns (cached per fold). */
+const kernelCache = new Map<Int32Array, { kt: Float64Array; kc: Float64Array }[]>();
+function bandKernelsOf(bandsTr: readonly Matrix64[], train: Int32Array, val: Int32Array): { kt: Float64Array; kc: Float64Array }[] {
+  const hit = kernelCache.get(train);
+  if (hit) return hit;
+  const na = train.length;
+  const nv = val.length;
+  const out = bandsTr.map((x) => {
+    const p = x.cols;
+    const mean = new Float64Array(p);
+    for (const i of train) for (let k = 0; k < p; k++) mean[k] += x.data[i * p + k] / na;
+    const row = (i: number) => Float64Array.from({ length: p }, (_, k) => x.data[i * p + k] - mean[k]);
+    const A = Array.from(train, row);
+    const E = Array.from(val, row);
+    const kt = new Float64Array(na * na);
+    const kc = new Float64Array(nv * na);
+    for (let i = 0; i < na; i++) for (let j = 0; j < na; j++) { let s = 0; for (let k = 0; k < p; k++) s += A[i][k] * A[j][k]; kt[i * na + j] = s; }
+    for (let i = 0; i < nv; i++) for (let j = 0; j < na; j++) { let s = 0; for (let k = 0; k < p; k++) s += E[i][k] * A[j][k]; kc[i * na + j] = s; }
+    return { kt, kc };
+  });
+  kernelCache.set(train, out);
+  return out;
+}
+
+/**
+ * Float64 closed form of the pooled inner-CV R² of every unit at band weights γ and penalty α:
+ * per inner fold, bands centred on its training rows, K(γ) = Σ γ_b X_b X_bᵀ, predictions
+ * mean + C(γ)(K(γ) + αI)⁻¹(y − mean) (Cholesky), errors pooled over folds.
+ */
+function pooledInnerR2(bandsTr: readonly Matrix64[], ytr: Matrix64, inner: readonly { train: Int32Array; val: Int32Array }[], gamma: ArrayLike<number>, alpha: number): Float64Array {
+  const u = ytr.cols;
+  const sse = new Float64Array(u);
+  const sse0 = new Float64Array(u);
+  for (const { train, val } of inner) {
+    const na = train.length;
+    const nv = val.length;
+    const K = new Float64Array(na * na);
+    const C = new Float64Array(nv * na);
+    bandKernelsOf(bandsTr, train, val).forEach(({ kt, kc }, b) => {
+      for (let i = 0; i < K.length; i++) K[i] += gamma[b] * kt[i];
+      for (let i = 0; i < C.length; i++) C[i] += gamma[b] * kc[i];
+    });
+    for (let i = 0; i < na; i++) K[i * na + i] += alpha;
+    for (let j = 0; j < na; j++) {
+      let d = K[j * na + j];
+      for (let k = 0; k < j; k++) d -= K[j * na + k] ** 2;
+      K[j * na + j] = Math.sqrt(d);
+      for (let i = j + 1; i < na; i++) { let s = K[i * na + j]; for (let k = 0; k < j; k++) s -= K[i * na + k] * K[j * na + k]; K[i * na + j] = s / K[j * na + j]; }
+    }
+    for (let t = 0; t < u; t++) {
+      let ym = 0;
+      for (const i of train) ym += ytr.data[i * u + t] / na;
+      const c = Float64Array.from(train, (i) => ytr.data[i * u + t] - ym);
+      for (let i = 0; i < na; i++) { let s = c[i]; for (let k = 0; k < i; k++) s -= K[i * na + k] * c[k]; c[i] = s / K[i * na + i]; }
+      for (let i = na - 1; i >= 0; i--) { let s = c[i]; for (let k = i + 1; k < na; k++) s -= K[k * na + i] * c[k]; c[i] = s / K[i * na + i]; }
+      for (let i = 0; i < nv; i++) {
+        let pred = ym;
+        for (let j = 0; j < na; j++) pred += C[i * na + j] * c[j];
+        const v = ytr.data[val[i] * u + t];
+        sse[t] += (v - pred) ** 2;
+        sse0[t] += (v - ym) ** 2;
+      }
+    }
+  }
+  return Float64Array.from(sse, (s, t) => 1 - s / sse0[t]);
+}
+
+test('reduced γ search (3 narrow columns | a wide band with a null space): every unit gets the best (γ, α) of the float64 closed form, and its score', async () => {
+  // Wide band: 60 columns for ~125 inner training rows (a null space in its kernel); seed 17's
+  // samples include γ_wide ≈ 1e-13 (α' = α/γ_wide up to 5e18). The reduced search interpolates each
+  // unit's validation error in α' between exact nodes; the closed form solves every (γ, α) directly.
+  const { x1: wide, x2: narrow, y, fold } = problem(11, 150, 60, 3, 4);
+  const bandsTr = [takeRows(narrow, fold.train), takeRows(wide, fold.train)];
+  const bandsTe = [takeRows(narrow, fold.test), takeRows(wide, fold.test)];
+  const ytr = takeRows(y, fold.train);
+  const nIter = 12;
+  const fit = await fitBandedFold(backend, bandsTr, ytr, bandsTe, fold.inner, { nIter, seed: 17 });
+  assert.equal(fit.nEvaluated, nIter);
+  const gammas = bandWeightSamples(new MT19937(17), nIter, 2);
+  const alphas = Array.from({ length: 25 }, (_, i) => 2 ** (i - 5));
+  const best = new Float64Array(4).fill(-Infinity);
+  for (const g of gammas) for (const a of alphas) pooledInnerR2(bandsTr, ytr, fold.inner, g, a).forEach((r, t) => { best[t] = Math.max(best[t], r); });
+  for (let t = 0; t < 4; t++) {
+    const chosen = pooledInnerR2(bandsTr, ytr, fold.inner, fit.gamma.subarray(t * 2, t * 2 + 2), fit.alpha[t])[t];
+    assert.ok(Math.abs(fit.valScore[t] - chosen) < 1e-6, `unit ${t}: search score ${fit.valScore[t]} vs float64 ${chosen} at its (γ, α)`);
+    // The search keeps the earlier sample unless a later one gains more than float32 resolution.
+    assert.ok(chosen > best[t] - 1e-6, `unit ${t}: chose R² ${chosen}, the best sample gives ${best[t]}`);
+  }
+});

@@ -1,0 +1,457 @@
+import type { Backend } from '../linalg/backend.js';
+import type { Matrix64 } from '../linalg/matrix.js';
+import { ridgeKernels } from './ridge-kernels.js';
+import type { InnerFold } from './splits.js';
+
+/**
+ * The banded random search (METHODS §4.2) for narrow band(s) + one wide ("base") band, evaluated in
+ * a reduced space instead of forming predictions per (γ, α) sample.
+ *
+ * Predictions are invariant under (γ, α) → (cγ, cα), so with γ_m the base band's weight a sample
+ * is (ρ, α') with ρ_b = γ_b/γ_m per narrow band and α' = α/γ_m. In the base band's eigenbasis U
+ * (K_m = U Λ Uᵀ, per inner fold), with ỹ = Uᵀ y (training targets standardised per unit),
+ * A = X_v,m X_a,mᵀ U (n_v × n_a), W = Uᵀ Z_a (n_a × q: the q narrow columns), H = (Λ + α')⁻¹ and
+ * R = diag(√ρ) per narrow column, Woodbury gives the validation predictions (in y's units,
+ * `scale` the unit's max-abs scale) as
+ *
+ *   ŷ_v = scale · (a + V₀ S m),  a = A H ỹ,  m = Wᵀ H ỹ,  V₀ = Z_e − A H W,
+ *   S = R (I + R Wᵀ H W R)⁻¹ R,
+ *
+ * so with e = v − scale·a (v: validation targets minus the training mean), E₀ = ‖e‖², p = V₀ᵀ e
+ * and m' = scale·m, each unit's validation error is
+ *
+ *   SSE(ρ, α') = E₀(α') − 2 pᵀ S m' + m'ᵀ S V₀ᵀV₀ S m'.
+ *
+ * E₀, p and m' depend on α' only (per unit), S and V₀ᵀV₀ are q × q and the same for every unit.
+ * Those per-unit functions are rational in α' with poles at −λ_i ≤ 0; they are computed exactly
+ * (the same float32 map + float64 error sums as a single ridge fit) at a few Chebyshev nodes in α'
+ * and interpolated at every sample's α' (piecewise: polynomial in α' below the base kernel's
+ * smallest non-zero eigenvalue, in ln α' across its spectrum, in 1/α' above it; the pieces are
+ * sized for a relative interpolation error below ~1e-9, far under the float32 resolution of the
+ * node values). The per-sample work is then one GEMM of (samples × node features) × (node features
+ * × units) per piece, with no n_v × n_a product per sample.
+ */
+
+/** Narrow columns handled by the reduced search (features per node grow as q²). */
+export const REDUCED_MAX_Q = 4;
+
+/** One inner fold's base eigenbasis and narrow columns (what banded.ts's low-rank factor holds). */
+export interface ReducedFactor {
+  /** Eigenvalues of the base kernel (n_a), negatives clamped to 0. */
+  lambda: Float64Array;
+  /** Eigenvectors U (n_a × n_a, row-major, columns are vectors). */
+  u: Float64Array;
+  /** A = X_e,m X_a,mᵀ U (n_e × n_a). */
+  lm: Float64Array;
+  /** W = Uᵀ Z_a (n_a × q). */
+  w: Float64Array;
+  /** Z_e (n_e × q). */
+  ze: Float64Array;
+  /** Band of each narrow column. */
+  zBand: Int32Array;
+  na: number;
+  ne: number;
+  q: number;
+}
+
+/** The search's bookkeeping (banded.ts's GammaSearch). */
+export interface SearchSink {
+  offer(g: number, u0: number, chosen: Int32Array, score: Float64Array): void;
+  done(g: number): boolean;
+}
+
+/** Eigenvalues at or below this fraction of the largest are the base kernel's null space (λ = 0). */
+const NULL_FRACTION = 1e-10;
+
+/** A piece of the α' axis: Chebyshev–Lobatto nodes in the piece's variable. */
+interface Piece {
+  kind: 'linear' | 'log' | 'inverse';
+  /** Interval in the piece's variable (α', ln α' or 1/α'). */
+  lo: number;
+  hi: number;
+  /** Nodes in the piece's variable, and as α'. */
+  t: Float64Array;
+  alpha: Float64Array;
+  /** Barycentric weights. */
+  bw: Float64Array;
+  /** Index of the piece's first node in the global node list. */
+  first: number;
+}
+
+function chebPiece(kind: Piece['kind'], lo: number, hi: number, n: number, first: number): Piece {
+  const t = new Float64Array(n + 1);
+  const bw = new Float64Array(n + 1);
+  for (let k = 0; k <= n; k++) {
+    t[k] = (lo + hi) / 2 + ((hi - lo) / 2) * Math.cos((k * Math.PI) / n);
+    bw[k] = (k % 2 === 0 ? 1 : -1) * (k === 0 || k === n ? 0.5 : 1);
+  }
+  // Exact end points (the formula rounds lo to 0 when lo ≪ hi, i.e. α' = ∞ on the 1/α' piece).
+  t[0] = hi;
+  t[n] = lo;
+  const alpha = Float64Array.from(t, (x) => (kind === 'linear' ? x : kind === 'log' ? Math.exp(x) : 1 / x));
+  return { kind, lo, hi, t, alpha, bw, first };
+}
+
+/** The variable of `piece` at penalty α'. */
+const pieceVar = (p: Piece, a: number): number => (p.kind === 'linear' ? a : p.kind === 'log' ? Math.log(a) : 1 / a);
+
+/** Barycentric interpolation weights of `piece` at variable value x (sum to 1). */
+function baryWeights(p: Piece, x: number, out: Float64Array): void {
+  const n = p.t.length;
+  for (let k = 0; k < n; k++) {
+    if (Math.abs(x - p.t[k]) <= 1e-15 * Math.max(1, Math.abs(x))) { out.fill(0, 0, n); out[k] = 1; return; }
+  }
+  let s = 0;
+  for (let k = 0; k < n; k++) { out[k] = p.bw[k] / (x - p.t[k]); s += out[k]; }
+  for (let k = 0; k < n; k++) out[k] /= s;
+}
+
+/**
+ * Pieces covering [aLo, aHi] given the base spectra's smallest non-null and largest eigenvalues:
+ * polynomial in α' on [aLo, λ_min/2] (the nearest pole, −λ_min, is ≥ 2× the piece's length away;
+ * null-space terms are scaled by α' there, see `scaled`), in ln α' up to 2λ_max (width ≤ 2: poles at
+ * ln λ ± iπ), in 1/α' beyond.
+ */
+export function alphaPieces(aLo: number, aHi: number, lamMin: number, lamMax: number): Piece[] {
+  const pieces: Piece[] = [];
+  let first = 0;
+  const add = (kind: Piece['kind'], lo: number, hi: number, n: number) => { const p = chebPiece(kind, lo, hi, n, first); pieces.push(p); first += p.t.length; };
+  const b1 = Math.min(aHi, lamMin / 2);
+  let a = aLo;
+  if (b1 > a) { add('linear', a, b1, 9); a = b1; }
+  const b2 = Math.min(aHi, 2 * lamMax);
+  if (b2 > a) {
+    const s0 = Math.log(a);
+    const s1 = Math.log(b2);
+    const nPieces = Math.max(1, Math.ceil((s1 - s0) / 2));
+    for (let k = 0; k < nPieces; k++) add('log', s0 + ((s1 - s0) * k) / nPieces, s0 + ((s1 - s0) * (k + 1)) / nPieces, 11);
+    a = b2;
+  }
+  if (aHi > a) add('inverse', 1 / aHi, 1 / a, 9);
+  return pieces;
+}
+
+function pieceOf(pieces: readonly Piece[], a: number): number {
+  for (let k = 0; k < pieces.length; k++) {
+    const p = pieces[k];
+    const x = pieceVar(p, a);
+    const lo = Math.min(p.lo, p.hi);
+    const hi = Math.max(p.lo, p.hi);
+    if (x >= lo - 1e-12 * Math.abs(lo) && x <= hi + 1e-12 * Math.abs(hi)) return k;
+  }
+  throw new RangeError(`banded reduced search: α' = ${a} outside the node grid`);
+}
+
+/** Per fold: the base filter of the A-terms (0 on the null space) and of the W-terms, at α'. */
+function filters(lambda: Float64Array, isNull: Uint8Array, a: number, hA: Float64Array, hW: Float64Array): void {
+  // hA, hW may be longer than lambda (sized for the largest fold); only the first n_a entries are read.
+  for (let i = 0; i < lambda.length; i++) {
+    const h = 1 / ((isNull[i] ? 0 : lambda[i]) + a);
+    hW[i] = h;
+    hA[i] = isNull[i] ? 0 : h;
+  }
+}
+
+/** Number of symmetric pairs (a ≤ b) of q narrow columns. */
+const pairs = (q: number) => (q * (q + 1)) / 2;
+
+/**
+ * Runs the random search over `gammas` on the reduced space and reports every sample to `sink`
+ * (which stops it by its patience rule). `y` holds the outer fold's training targets; fold f's rows
+ * are inner[f].train / inner[f].val of y.
+ */
+export async function reducedGammaSearch(backend: Backend, factors: readonly ReducedFactor[], y: Matrix64, inner: readonly InnerFold[], gammas: readonly Float64Array[], base: number, alphas: readonly number[], sink: SearchSink, opts: { unitBatch?: number; chunk?: number } = {}): Promise<void> {
+  const kernels = ridgeKernels(backend);
+  const nF = factors.length;
+  const q = factors[0].q;
+  const nA = alphas.length;
+  const nUnits = y.cols;
+  const allCols = Int32Array.from({ length: nUnits }, (_, j) => j);
+  const nulls = factors.map((f) => { const mx = Math.max(...f.lambda); return Uint8Array.from(f.lambda, (l) => (l <= NULL_FRACTION * mx ? 1 : 0)); });
+  let lamMin = Infinity;
+  let lamMax = 0;
+  factors.forEach((f, k) => f.lambda.forEach((l, i) => { if (!nulls[k][i]) { lamMin = Math.min(lamMin, l); lamMax = Math.max(lamMax, l); } }));
+  if (!(lamMax > 0)) { lamMin = 1; lamMax = 1; }
+  let gMax = 0;
+  let gMin = Infinity;
+  for (const g of gammas) { gMax = Math.max(gMax, g[base]); gMin = Math.min(gMin, g[base]); }
+  const aMin = Math.min(...alphas);
+  const aMax = Math.max(...alphas);
+  const pieces = alphaPieces(aMin / gMax, Math.max(aMax / gMin, (1.01 * aMin) / gMax), lamMin, lamMax);
+  const nodeAlpha: number[] = [];
+  for (const p of pieces) p.alpha.forEach((a) => nodeAlpha.push(a));
+  const nN = nodeAlpha.length;
+
+  // ---- Node statistics: E₀ pooled over folds (nN × units), p and m' per fold (nF × nN × 2q × units).
+  const e0 = new Float64Array(nN * nUnits);
+  const sse0 = new Float64Array(nUnits);
+  const pm = new Float64Array(nF * nN * 2 * q * nUnits);
+  const naMax = Math.max(...factors.map((f) => f.na));
+  const hA = new Float64Array(naMax);
+  const hW = new Float64Array(naMax);
+  for (let f = 0; f < nF; f++) {
+    const { lambda, u, lm, w, ze, na, ne } = factors[f];
+    const { train, val } = inner[f];
+    // Maps from standardised training targets: E₀ rows A H Uᵀ (float32, every node stacked), and
+    // float64 rows V₀ᵀ A H Uᵀ (q) and α'·Wᵀ H Uᵀ (q) per node. m is interpolated as μ = α'·m: m has a
+    // pole at α' = 0 on the base kernel's null space and vanishes like 1/α' for large α', where the
+    // narrow bands' coefficients S ~ ρ grow (γ_m → 0); μ is bounded and smooth at both ends, and its
+    // coefficients S/α' = R C⁻¹ R/α' stay bounded too.
+    const mapA = new Float32Array(nN * ne * na);
+    const mapQ = new Float64Array(nN * 2 * q * na);
+    const v0t = new Float64Array(nN * q * ne);
+    const ah = new Float64Array(ne * na);
+    for (let j = 0; j < nN; j++) {
+      filters(lambda, nulls[f], nodeAlpha[j], hA, hW);
+      for (let i = 0; i < ne; i++) for (let k = 0; k < na; k++) ah[i * na + k] = lm[i * na + k] * hA[k];
+      // V₀ = Z_e − A H W (ne × q), stored transposed.
+      for (let i = 0; i < ne; i++) {
+        for (let c = 0; c < q; c++) {
+          let s = 0;
+          for (let k = 0; k < na; k++) s += ah[i * na + k] * w[k * q + c];
+          v0t[(j * q + c) * ne + i] = ze[i * q + c] - s;
+        }
+      }
+      // A H Uᵀ and V₀ᵀ A H Uᵀ via (A H) Uᵀ.
+      const ahu = (await backend.gemm({ rows: ne, cols: na, data: ah }, { rows: na, cols: na, data: u }, { transB: true })).data;
+      mapA.set(Float32Array.from(ahu), j * ne * na);
+      for (let c = 0; c < q; c++) {
+        const dst = (j * 2 * q + c) * na;
+        for (let i = 0; i < ne; i++) {
+          const coef = v0t[(j * q + c) * ne + i];
+          if (coef === 0) continue;
+          for (let k = 0; k < na; k++) mapQ[dst + k] += coef * ahu[i * na + k];
+        }
+      }
+      // Wᵀ H Uᵀ: row c = Σ_k w[k, c] h_k u[:, k]ᵀ.
+      const scaleM = nodeAlpha[j];
+      for (let c = 0; c < q; c++) {
+        const dst = (j * 2 * q + q + c) * na;
+        for (let r = 0; r < na; r++) {
+          let s = 0;
+          for (let k = 0; k < na; k++) s += u[r * na + k] * hW[k] * w[k * q + c];
+          mapQ[dst + r] = s * scaleM;
+        }
+      }
+    }
+    await kernels.innerSse({ rows: nN * ne, cols: na, data: mapA }, nN, y, train, val, allCols, e0, sse0);
+    // Standardised training targets (float64) and validation deviations.
+    const ystd = new Float64Array(na * nUnits);
+    const { mean, scale } = await kernels.gather(y, train, allCols, ystd);
+    const vdev = new Float64Array(ne * nUnits);
+    for (let i = 0; i < ne; i++) {
+      const src = val[i] * y.cols;
+      for (let j = 0; j < nUnits; j++) vdev[i * nUnits + j] = y.data[src + j] - mean[j];
+    }
+    const rq = (await backend.gemm({ rows: nN * 2 * q, cols: na, data: mapQ }, { rows: na, cols: nUnits, data: ystd })).data;
+    const vv = (await backend.gemm({ rows: nN * q, cols: ne, data: v0t }, { rows: ne, cols: nUnits, data: vdev })).data;
+    const out = pm.subarray(f * nN * 2 * q * nUnits, (f + 1) * nN * 2 * q * nUnits);
+    for (let j = 0; j < nN; j++) {
+      for (let c = 0; c < q; c++) {
+        const pRow = (j * 2 * q + c) * nUnits;
+        const mRow = (j * 2 * q + q + c) * nUnits;
+        const vRow = (j * q + c) * nUnits;
+        for (let t = 0; t < nUnits; t++) {
+          out[pRow + t] = vv[vRow + t] - scale[t] * rq[pRow + t];
+          out[mRow + t] = scale[t] * rq[mRow + t];
+        }
+      }
+    }
+  }
+
+  // ---- The search, in chunks of samples; per chunk and piece one GEMM (samples × features).
+  const nP = pairs(q);
+  const featPerNode = 1 + nF * 2 * nP;
+  const chunk = Math.max(1, opts.chunk ?? 32);
+  const ub = Math.min(nUnits, Math.max(1, opts.unitBatch ?? 2048));
+  const logAlpha = alphas.map((a) => 1e-10 * Math.log(a));
+  const ia = new Int32Array(nP);
+  const ib = new Int32Array(nP);
+  { let k = 0; for (let a = 0; a < q; a++) for (let b = a; b < q; b++) { ia[k] = a; ib[k] = b; k++; } }
+  for (let g0 = 0; g0 < gammas.length; g0 += chunk) {
+    const g1 = Math.min(gammas.length, g0 + chunk);
+    const nT = (g1 - g0) * nA;
+    // Per sample θ = (g, a): its piece, interpolation weights and per-fold coefficients.
+    const thetaPiece = new Int32Array(nT);
+    const thetaAlpha = new Float64Array(nT);
+    for (let g = g0; g < g1; g++) for (let a = 0; a < nA; a++) {
+      const t = (g - g0) * nA + a;
+      thetaAlpha[t] = alphas[a] / gammas[g][base];
+      thetaPiece[t] = pieceOf(pieces, thetaAlpha[t]);
+    }
+    // coef[t, f, 0..nP) multiplies the PM pair features, [nP..2nP) the MM pair features.
+    const coef = new Float64Array(nT * nF * 2 * nP);
+    for (let f = 0; f < nF; f++) {
+      const { lambda, lm, w, ze, na, ne, zBand } = factors[f];
+      // H_θ W for every θ of the chunk (na × q·nT) → A H W by one GEMM.
+      const hw = new Float64Array(na * q * nT);
+      const wtw = new Float64Array(nT * q * q);
+      for (let t = 0; t < nT; t++) {
+        filters(lambda, nulls[f], thetaAlpha[t], hA, hW);
+        for (let k = 0; k < na; k++) {
+          const hk = hW[k];
+          const hak = hA[k];
+          for (let c = 0; c < q; c++) {
+            const wkc = w[k * q + c];
+            hw[k * q * nT + t * q + c] = hak * wkc;
+            for (let d = 0; d <= c; d++) wtw[t * q * q + c * q + d] += hk * wkc * w[k * q + d];
+          }
+        }
+      }
+      const ahw = (await backend.gemm({ rows: ne, cols: na, data: lm }, { rows: na, cols: q * nT, data: hw })).data;
+      const mq = new Float64Array(q * q);
+      const gq = new Float64Array(q * q);
+      const sq = new Float64Array(q * q);
+      const tq = new Float64Array(q * q);
+      for (let t = 0; t < nT; t++) {
+        const g = g0 + Math.floor(t / nA);
+        const gm = gammas[g][base];
+        // G = V₀ᵀ V₀, V₀ = Z_e − A H W.
+        gq.fill(0);
+        for (let i = 0; i < ne; i++) {
+          for (let c = 0; c < q; c++) {
+            const vc = ze[i * q + c] - ahw[i * q * nT + t * q + c];
+            for (let d = 0; d <= c; d++) gq[c * q + d] += vc * (ze[i * q + d] - ahw[i * q * nT + t * q + d]);
+          }
+        }
+        for (let c = 0; c < q; c++) for (let d = 0; d < c; d++) gq[d * q + c] = gq[c * q + d];
+        // S = R (I + R WᵀHW R)⁻¹ R.
+        const rs = Float64Array.from(zBand, (b) => Math.sqrt(gammas[g][b] / gm));
+        for (let c = 0; c < q; c++) for (let d = 0; d <= c; d++) {
+          const v = rs[c] * wtw[t * q * q + c * q + d] * rs[d] + (c === d ? 1 : 0);
+          mq[c * q + d] = v;
+          mq[d * q + c] = v;
+        }
+        invertSpd(mq, q, sq);
+        for (let c = 0; c < q; c++) for (let d = 0; d < q; d++) sq[c * q + d] *= rs[c] * rs[d];
+        // T = S G S.
+        for (let c = 0; c < q; c++) for (let d = 0; d < q; d++) {
+          let s = 0;
+          for (let k = 0; k < q; k++) for (let l = 0; l < q; l++) s += sq[c * q + k] * gq[k * q + l] * sq[l * q + d];
+          tq[c * q + d] = s;
+        }
+        const dst = (t * nF + f) * 2 * nP;
+        for (let k = 0; k < nP; k++) {
+          const a = ia[k];
+          const b = ib[k];
+          // Σ_ab S_ab p_a m_b over the pair's features (p_a m_b + p_b m_a for a < b), and m'ᵀ T m'.
+          coef[dst + k] = -2 * sq[a * q + b];
+          coef[dst + nP + k] = a === b ? tq[a * q + a] : 2 * tq[a * q + b];
+        }
+      }
+    }
+    // SSE per (θ, unit) for a block of units, piece by piece.
+    const bestScore = new Float64Array((g1 - g0) * nUnits);
+    const bestAlpha = new Int32Array((g1 - g0) * nUnits);
+    for (let u0 = 0; u0 < nUnits; u0 += ub) {
+      const u1 = Math.min(nUnits, u0 + ub);
+      const b = u1 - u0;
+      const sse = new Float64Array(nT * b);
+      for (let k = 0; k < pieces.length; k++) {
+        const piece = pieces[k];
+        const ts: number[] = [];
+        for (let t = 0; t < nT; t++) if (thetaPiece[t] === k) ts.push(t);
+        if (ts.length === 0) continue;
+        const nn = piece.t.length;
+        const width = nn * featPerNode;
+        // Features of the piece's nodes for units [u0, u1).
+        const feat = new Float64Array(width * b);
+        for (let j = 0; j < nn; j++) {
+          const node = piece.first + j;
+          const base0 = j * featPerNode;
+          feat.set(e0.subarray(node * nUnits + u0, node * nUnits + u1), base0 * b);
+          for (let f = 0; f < nF; f++) {
+            const src = (f * nN + node) * 2 * q * nUnits;
+            for (let kk = 0; kk < nP; kk++) {
+              const a = ia[kk];
+              const bb = ib[kk];
+              const pa = src + a * nUnits + u0;
+              const pb = src + bb * nUnits + u0;
+              const ma = src + (q + a) * nUnits + u0;
+              const mb = src + (q + bb) * nUnits + u0;
+              const rowPM = (base0 + 1 + f * 2 * nP + kk) * b;
+              const rowMM = (base0 + 1 + f * 2 * nP + nP + kk) * b;
+              for (let t = 0; t < b; t++) {
+                feat[rowPM + t] = a === bb ? pm[pa + t] * pm[ma + t] : pm[pa + t] * pm[mb + t] + pm[pb + t] * pm[ma + t];
+                feat[rowMM + t] = pm[ma + t] * pm[mb + t];
+              }
+            }
+          }
+        }
+        // Coefficients: weight of node j × (1 for E₀, coef for the pair features, whose m is stored as μ = α'·m).
+        const cm = new Float64Array(ts.length * width);
+        const wts = new Float64Array(nn);
+        ts.forEach((t, r) => {
+          const a = thetaAlpha[t];
+          baryWeights(piece, pieceVar(piece, a), wts);
+          const sPM = 1 / a;
+          const sMM = sPM * sPM;
+          for (let j = 0; j < nn; j++) {
+            const row = r * width + j * featPerNode;
+            cm[row] = wts[j];
+            for (let f = 0; f < nF; f++) {
+              const c0 = (t * nF + f) * 2 * nP;
+              for (let kk = 0; kk < nP; kk++) {
+                cm[row + 1 + f * 2 * nP + kk] = wts[j] * sPM * coef[c0 + kk];
+                cm[row + 1 + f * 2 * nP + nP + kk] = wts[j] * sMM * coef[c0 + nP + kk];
+              }
+            }
+          }
+        });
+        const part = (await backend.gemm({ rows: ts.length, cols: width, data: cm }, { rows: width, cols: b, data: feat })).data;
+        ts.forEach((t, r) => sse.set(part.subarray(r * b, (r + 1) * b), t * b));
+      }
+      // Per sample and unit: the best penalty (chooseAlphas' rule) and its pooled R².
+      for (let g = g0; g < g1; g++) {
+        for (let j = 0; j < b; j++) {
+          const s0 = sse0[u0 + j];
+          let best = -Infinity;
+          let bestA = 0;
+          let bestS = 0;
+          for (let a = 0; a < nA; a++) {
+            const s = s0 > 0 ? 1 - sse[((g - g0) * nA + a) * b + j] / s0 : 0;
+            const keyed = s + logAlpha[a];
+            if (keyed > best) { best = keyed; bestA = a; bestS = s; }
+          }
+          bestScore[(g - g0) * nUnits + u0 + j] = bestS;
+          bestAlpha[(g - g0) * nUnits + u0 + j] = bestA;
+        }
+      }
+    }
+    for (let g = g0; g < g1; g++) {
+      sink.offer(g, 0, bestAlpha.subarray((g - g0) * nUnits, (g - g0 + 1) * nUnits), bestScore.subarray((g - g0) * nUnits, (g - g0 + 1) * nUnits));
+      if (sink.done(g)) return;
+    }
+  }
+}
+
+/** out = m⁻¹ for a small SPD q × q matrix (Cholesky; m is overwritten). */
+function invertSpd(m: Float64Array, q: number, out: Float64Array): void {
+  for (let j = 0; j < q; j++) {
+    let d = m[j * q + j];
+    for (let k = 0; k < j; k++) d -= m[j * q + k] * m[j * q + k];
+    const ljj = Math.sqrt(Math.max(d, 1e-300));
+    m[j * q + j] = ljj;
+    for (let i = j + 1; i < q; i++) {
+      let s = m[i * q + j];
+      for (let k = 0; k < j; k++) s -= m[i * q + k] * m[j * q + k];
+      m[i * q + j] = s / ljj;
+    }
+  }
+  const col = new Float64Array(q);
+  for (let c = 0; c < q; c++) {
+    col.fill(0);
+    col[c] = 1;
+    for (let i = 0; i < q; i++) {
+      let s = col[i];
+      for (let k = 0; k < i; k++) s -= m[i * q + k] * col[k];
+      col[i] = s / m[i * q + i];
+    }
+    for (let i = q - 1; i >= 0; i--) {
+      let s = col[i];
+      for (let k = i + 1; k < q; k++) s -= m[k * q + i] * col[k];
+      col[i] = s / m[i * q + i];
+    }
+    for (let i = 0; i < q; i++) out[i * q + c] = col[i];
+  }
+}
