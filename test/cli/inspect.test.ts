@@ -32,6 +32,8 @@ test('inspect: the real Fedorenko2016 file: 416 words, 52 sentences, 97 electrod
   assert.match(r.stdout, /^units {8}97 in 5 subjects: 1 47, 2 8, 3 9, 4 15, 5 18$/m);
   assert.match(r.stdout, /^ {2}folds {6}13 outer: 32 ×13 samples; 8 inner per outer fold$/m);
   const j = inspectJson(`fedorenko2016:${fedorenko}`);
+  // --dataset, as on every other command, gives the same summary as the positional form.
+  assert.deepEqual(inspectJson('--dataset', `fedorenko2016:${fedorenko}`), j);
   assert.equal(j.samples, 416);
   assert.equal(j.blocks, 52);
   assert.equal(j.units, 97);
@@ -85,6 +87,12 @@ test('inspect: input errors exit 2 with one line', () => {
   const m = brainmap('inspect', `pereira2018:${PEREIRA}::network=MD,language`);
   assert.equal(m.status, 2);
   assert.equal(m.stderr, `error: pereira2018:${PEREIRA}::network=MD,language: network: ${PEREIRA} has no atlas coordinate (it holds one network), so network=MD,language cannot be selected; give one name, which labels its units\n`);
+  const none = brainmap('inspect');
+  assert.equal(none.status, 2);
+  assert.equal(none.stderr, 'error: --dataset: missing; expected a dataset spec (brainmap inspect --dataset <spec>, or brainmap inspect <spec>)\n');
+  const twice = brainmap('inspect', 'sim:blank', '--dataset', 'sim:pereira');
+  assert.equal(twice.status, 2);
+  assert.match(twice.stderr, /^error: --dataset: given twice/);
 });
 
 test('score runs Pereira2018 per experiment and aggregates subjects over experiments', () => {
