@@ -128,7 +128,7 @@ function meanRow(features: string, split: string, file: string, m: { r2: number 
 
 const fixed = (v: number | null | undefined, d = 4) => (isNum(v) ? v.toFixed(d) : '–');
 
-function barsFigure(id: string, title: string, subtitle: string, caption: string, entries: { features: string; split: string; file: string; sourceId: string; mean: ScoreAnalysis['mean']; subjects: SubjectScore[] }[], xTitle?: string): Figure {
+function barsFigure(id: string, title: string, subtitle: string, caption: string, entries: { features: string; split: string; file: string; sourceId: string; mean: ScoreAnalysis['mean']; subjects: SubjectScore[] }[], xTitle?: string, markNotRun = true): Figure {
   const categories: string[] = [];
   for (const e of entries) if (!categories.includes(e.features)) categories.push(e.features);
   const rows: Row[] = [];
@@ -139,6 +139,7 @@ function barsFigure(id: string, title: string, subtitle: string, caption: string
     table.rows.push([e.features, e.split, fixed(mr.r2 as number | null), fixed(mr.r2_sem as number | null), fixed(mr.r as number | null, 3), fixed(mr.r_sem as number | null, 3), e.subjects.length, e.file]);
   }
   for (const f of categories) {
+    if (!markNotRun) break;
     for (const split of ['shuffled', 'contiguous']) {
       if (!entries.some((e) => e.features === f && e.split === split)) rows.push({ kind: 'missing', features: f, split });
     }
@@ -432,7 +433,7 @@ function auditSection(a: AuditAnalysis, partitions: PartitionAnalysis[], scores:
     const { labels, legend } = auditCategories(a);
     const entries = a.rows.map((r, k) => ({ features: labels[k], split: r.split ?? '?', file: a.file, sourceId: a.id, mean: { r2: r.r2, r: r.r, r2Sem: r.r2Sem, rSem: null }, subjects: r.subjects }));
     const sources = [a.id, ...scores.map((s) => s.id)];
-    const fig = barsFigure(`${a.id}-bars`, `Audit scores per feature set — ${a.dataset.name}`, `${ds}${legend ? ` · ${legend}` : ''} · bars: mean over subjects ± SEM, dots: subjects`, 'Every row of the audit (the scores it wrote beside audit.json are these numbers: they are not drawn again), shuffled and contiguous side by side; banded rows fit both feature sets, one ridge penalty per band.', entries, 'audit row');
+    const fig = barsFigure(`${a.id}-bars`, `Audit scores per feature set — ${a.dataset.name}`, `${ds}${legend ? ` · ${legend}` : ''} · bars: mean over subjects ± SEM, dots: subjects`, 'Every row of the audit (the scores it wrote beside audit.json are these numbers: they are not drawn again), shuffled and contiguous side by side; the audit runs the simple features and simple | features under contiguous folds only, OASM | features under shuffled folds only. Banded rows fit both feature sets, one ridge penalty per band.', entries, 'audit row', false);
     fig.sources = [...new Set([...fig.sources, ...sources])];
     blocks.push({ kind: 'figure', figure: fig });
   } else notes.push({ file: a.file, problem: 'no rows in the file: no audit score figure' });

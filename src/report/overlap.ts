@@ -1,7 +1,7 @@
 /**
  * Self-checks of a drawn figure, on boxes measured in a browser (see browser.ts `FIGURE_LAYOUT_SCRIPT`):
- * no two text boxes overlap, no text crosses a reference line, no text leaves the figure, no label is
- * truncated, and every axis has a title. Pure functions on plain boxes, so the checks themselves are
+ * no two text boxes overlap, axis labels keep a gap, no text crosses a reference line, no text leaves
+ * the figure, no label is truncated, and every axis has a title. Pure functions on plain boxes, so the checks themselves are
  * unit-tested on hand-made boxes.
  */
 
@@ -77,6 +77,26 @@ export function textsOnRules(texts: readonly TextBox[], rules: readonly Box[], t
   return out;
 }
 
+/**
+ * Axis labels side by side with less than `minGap` px between them (they touch or nearly do, e.g.
+ * "0.000.020.04"): pairs of axis labels on the same line (overlapping vertically by more than half
+ * the smaller height) whose horizontal gap is under `minGap`.
+ */
+export function crowdedAxisLabels(texts: readonly TextBox[], minGap = 4): [TextBox, TextBox][] {
+  const labels = texts.filter((t) => t.role === 'axis-label');
+  const out: [TextBox, TextBox][] = [];
+  for (let i = 0; i < labels.length; i++) {
+    for (let j = i + 1; j < labels.length; j++) {
+      const [a, b] = [labels[i], labels[j]];
+      const vertical = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
+      if (vertical <= Math.min(a.height, b.height) / 2) continue;
+      const gap = Math.max(a.x, b.x) - Math.min(a.x + a.width, b.x + b.width);
+      if (gap < minGap) out.push([a, b]);
+    }
+  }
+  return out;
+}
+
 /** Texts that reach outside the figure by more than `tolerance` px (clipped in the SVG and the PNG). */
 export function textsOutside(texts: readonly TextBox[], frame: Box, tolerance = 1): TextBox[] {
   return texts.filter((t) => t.x < frame.x - tolerance || t.y < frame.y - tolerance || t.x + t.width > frame.x + frame.width + tolerance || t.y + t.height > frame.y + frame.height + tolerance);
@@ -97,6 +117,7 @@ export function layoutProblems(layout: FigureLayout, tolerance = 1): string[] {
   const q = (t: TextBox) => `"${t.text}" (${t.role}; ${t.x.toFixed(1)},${t.y.toFixed(1)} ${t.width.toFixed(1)}×${t.height.toFixed(1)})`;
   return [
     ...textOverlaps(layout.texts, tolerance).map(([a, b]) => `${layout.id}: text ${q(a)} overlaps ${q(b)}`),
+    ...crowdedAxisLabels(layout.texts).map(([a, b]) => `${layout.id}: axis labels ${q(a)} and ${q(b)} are less than 4 px apart`),
     ...textsOnRules(layout.texts, layout.rules, tolerance).map(([t, r]) => `${layout.id}: text ${q(t)} is crossed by a line at ${r.x.toFixed(1)},${r.y.toFixed(1)} ${r.width.toFixed(1)}×${r.height.toFixed(1)}`),
     ...textsOutside(layout.texts, layout.svg, tolerance).map((t) => `${layout.id}: text ${q(t)} reaches outside the figure`),
     ...truncatedTexts(layout.texts).map((t) => `${layout.id}: text ${q(t)} is truncated`),

@@ -307,6 +307,8 @@ export interface UnitCompareOptions {
 /** Baseline (A) vs feature (B) score per unit, one dot per unit, with the diagonal. Rows: `{unit, subject, experiment, a, b}`. */
 export function unitScatterSpec(o: UnitCompareOptions): TopLevelSpec {
   const scale = { domain: o.domain, nice: false, zero: false };
+  // About six round ticks: vega's default puts a dozen labels on the 480 px figure, packed edge to edge.
+  const axis = { values: niceTicks(o.domain, 6), format: '.2f' };
   return {
     ...base('unit-scatter', o.title, o.subtitle),
     layer: [
@@ -318,8 +320,8 @@ export function unitScatterSpec(o: UnitCompareOptions): TopLevelSpec {
       {
         mark: { type: 'point', filled: true, size: 22, opacity: 0.6, ...(o.colourBySubject ? {} : { color: '#3f6fb0' }) },
         encoding: {
-          x: { field: 'a', type: 'quantitative', title: o.xTitle, scale },
-          y: { field: 'b', type: 'quantitative', title: o.yTitle, scale },
+          x: { field: 'a', type: 'quantitative', title: o.xTitle, scale, axis },
+          y: { field: 'b', type: 'quantitative', title: o.yTitle, scale, axis },
           ...(o.colourBySubject ? { color: { field: 'subject', type: 'nominal', title: 'subject', scale: { scheme: 'tableau10' } } } : {}),
           tooltip: [{ field: 'unit', title: 'unit' }, { field: 'subject', title: 'subject' }, { field: 'experiment', title: 'experiment' }, { field: 'a', title: o.xTitle, format: '.4f' }, { field: 'b', title: o.yTitle, format: '.4f' }],
         },

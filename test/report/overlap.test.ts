@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { intersection, layoutProblems, overlaps, textOverlaps, textsOnRules, textsOutside, truncatedTexts, untitledAxes, type FigureLayout, type TextBox } from '../../src/report/overlap.js';
+import { crowdedAxisLabels, intersection, layoutProblems, overlaps, textOverlaps, textsOnRules, textsOutside, truncatedTexts, untitledAxes, type FigureLayout, type TextBox } from '../../src/report/overlap.js';
 
 const text = (t: string, x: number, y: number, width: number, height = 12, role = 'mark'): TextBox => ({ text: t, role, x, y, width, height });
 
@@ -47,6 +47,16 @@ test('a dashed mean line through a value label is caught; one above or below it 
   assert.deepEqual(textsOnRules([label], [{ x: 125, y: 0, width: 1.5, height: 100 }]), []);
   // a horizontal line that ends before the label starts
   assert.deepEqual(textsOnRules([label], [{ x: 0, y: 46, width: 99, height: 1 }]), []);
+});
+
+test('axis labels packed edge to edge are caught; spaced ones and stacked ones are not', () => {
+  const row = (xs: number[]) => xs.map((x, k) => text(`0.0${k}`, x, 300, 26, 13, 'axis-label'));
+  // "0.000.020.04": 1.5 px between labels (no overlap, but unreadable)
+  assert.equal(crowdedAxisLabels(row([100, 127.5, 155])).length, 2);
+  assert.deepEqual(crowdedAxisLabels(row([100, 140, 180])), []);
+  // y-axis labels stacked 20 px apart, and a mark label next to an axis label, are not axis rows
+  assert.deepEqual(crowdedAxisLabels([text('0.1', 50, 100, 20, 13, 'axis-label'), text('0.2', 50, 80, 20, 13, 'axis-label')]), []);
+  assert.deepEqual(crowdedAxisLabels([text('1', 50, 100, 10, 13, 'axis-label'), text('x', 61, 100, 10, 13, 'mark')]), []);
 });
 
 test('text outside the figure, truncated text and untitled axes are caught', () => {
