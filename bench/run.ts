@@ -11,11 +11,19 @@
  *   npm run bench -- --lm-record          write this run's PyTorch figures to bench/lm-reference.json
  *   npm run bench -- --lm-threads=N       brainmap and PyTorch on N threads (default: all cores)
  *   (the LM rows compare with PyTorch from $BRAINMAP_PYTHON, ./.venv/bin/python or python3; see bench/lm.ts)
+ *   npm run bench -- --no-banded          skip row 5 (banded ridge)
+ *   npm run bench -- --no-himalaya        row 5 without himalaya (the recorded figure is shown)
+ *   npm run bench -- --no-banded-wide     row 5 without its two-wide-band part (no himalaya either)
+ *   npm run bench -- --himalaya-iter=N    γ samples of row 5's two-wide-band comparison (default 5)
+ *   npm run bench -- --banded-record      write this run's himalaya figure to bench/banded-reference.json
+ *   npm run bench -- --banded-units=N     row 5 on N units (quick check; the reported row is 13,500)
+ *   (row 5 compares with himalaya from $BRAINMAP_PYTHON, ./.venv/bin/python or python3; see bench/banded.ts)
  */
 import { getBackend } from '../src/linalg/index.js';
 import { benchLinalg } from './linalg.js';
 import { benchRidge, ISSUE_WORKLOAD } from './ridge.js';
 import { benchLm } from './lm.js';
+import { benchBanded } from './banded.js';
 
 const args = new Set(process.argv.slice(2));
 const backend = getBackend('auto');
@@ -26,6 +34,10 @@ const repeatArg = process.argv.find((a) => a.startsWith('--repeat='));
 console.log('issue 13 rows 1–2: nested-CV ridge');
 await benchRidge(backend, cfg, { repeat: repeatArg ? Number(repeatArg.slice('--repeat='.length)) : 1, noReference: args.has('--no-numpy'), record: args.has('--ridge-record') });
 if (!args.has('--no-lm')) await benchLm();
-// Row 5 of issue 13 (banded ridge, the paper's 1000 γ samples, vs a single ridge fit and himalaya's
-// GroupRidgeCV): not measured yet — it belongs to the banded-ridge work (issue 13 point 2).
-console.log('issue 13 row 5: banded ridge (2 bands, 1000 γ samples) — not benchmarked yet (issue 13 point 2)');
+if (!args.has('--no-banded')) {
+  const value = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const units = value('banded-units');
+  const iter = value('himalaya-iter');
+  console.log('issue 13 row 5: banded ridge');
+  await benchBanded(backend, units ? { ...cfg, units: Number(units) } : cfg, { noHimalaya: args.has('--no-himalaya'), record: args.has('--banded-record'), himalayaIter: iter ? Number(iter) : undefined, wide: !args.has('--no-banded-wide') });
+}

@@ -106,11 +106,23 @@ function baryWeights(p: Piece, x: number, out: Float64Array): void {
   for (let k = 0; k < n; k++) out[k] /= s;
 }
 
+/** Relative interpolation error each piece is sized for (Chebyshev: ~ρ⁻ⁿ, ρ of the Bernstein ellipse). */
+const INTERP_EPS = 1e-10;
+
+/** Chebyshev degree for error INTERP_EPS when the nearest singularity gives ellipse parameter ρ. */
+const degreeFor = (rho: number) => Math.max(4, Math.ceil(Math.log(1 / INTERP_EPS) / Math.log(rho)));
+
+/** Bernstein ρ of an interval [lo, hi] whose nearest singularity lies on the real axis at `sing` < lo. */
+function rhoReal(lo: number, hi: number, sing: number): number {
+  const x = ((lo + hi) / 2 - sing) / ((hi - lo) / 2);
+  return x + Math.sqrt(x * x - 1);
+}
+
 /**
  * Pieces covering [aLo, aHi] given the base spectra's smallest non-null and largest eigenvalues:
- * polynomial in α' on [aLo, λ_min/2] (the nearest pole, −λ_min, is ≥ 2× the piece's length away;
- * null-space terms are scaled by α' there, see `scaled`), in ln α' up to 2λ_max (width ≤ 2: poles at
- * ln λ ± iπ), in 1/α' beyond.
+ * polynomial in α' on [aLo, λ_min/2] (nearest pole −λ_min; null-space terms only reach m, which is
+ * interpolated as α'·m), in ln α' up to 2λ_max (poles at ln λ ± iπ; pieces of width ≤ 4), in 1/α'
+ * beyond (nearest pole −1/λ_max). Each piece's degree gives an error ~INTERP_EPS.
  */
 export function alphaPieces(aLo: number, aHi: number, lamMin: number, lamMax: number): Piece[] {
   const pieces: Piece[] = [];
@@ -118,16 +130,19 @@ export function alphaPieces(aLo: number, aHi: number, lamMin: number, lamMax: nu
   const add = (kind: Piece['kind'], lo: number, hi: number, n: number) => { const p = chebPiece(kind, lo, hi, n, first); pieces.push(p); first += p.t.length; };
   const b1 = Math.min(aHi, lamMin / 2);
   let a = aLo;
-  if (b1 > a) { add('linear', a, b1, 9); a = b1; }
+  if (b1 > a) { add('linear', a, b1, degreeFor(rhoReal(a, b1, -lamMin))); a = b1; }
   const b2 = Math.min(aHi, 2 * lamMax);
   if (b2 > a) {
     const s0 = Math.log(a);
     const s1 = Math.log(b2);
-    const nPieces = Math.max(1, Math.ceil((s1 - s0) / 2));
-    for (let k = 0; k < nPieces; k++) add('log', s0 + ((s1 - s0) * k) / nPieces, s0 + ((s1 - s0) * (k + 1)) / nPieces, 11);
+    const nPieces = Math.max(1, Math.ceil((s1 - s0) / 4));
+    const w = (s1 - s0) / nPieces / 2;
+    const r = Math.PI / w;
+    const n = degreeFor(r + Math.sqrt(r * r + 1));
+    for (let k = 0; k < nPieces; k++) add('log', s0 + ((s1 - s0) * k) / nPieces, s0 + ((s1 - s0) * (k + 1)) / nPieces, n);
     a = b2;
   }
-  if (aHi > a) add('inverse', 1 / aHi, 1 / a, 9);
+  if (aHi > a) add('inverse', 1 / aHi, 1 / a, degreeFor(rhoReal(1 / aHi, 1 / a, -1 / lamMax)));
   return pieces;
 }
 
@@ -160,7 +175,7 @@ const pairs = (q: number) => (q * (q + 1)) / 2;
  * (which stops it by its patience rule). `y` holds the outer fold's training targets; fold f's rows
  * are inner[f].train / inner[f].val of y.
  */
-export async function reducedGammaSearch(backend: Backend, factors: readonly ReducedFactor[], y: Matrix64, inner: readonly InnerFold[], gammas: readonly Float64Array[], base: number, alphas: readonly number[], sink: SearchSink, opts: { unitBatch?: number; chunk?: number } = {}): Promise<void> {
+export async function reducedGammaSearch(backend: Backend, factors: readonly ReducedFactor[], y: Matrix64, inner: readonly InnerFold[], gammas: readonly Float64Array[], base: number, alphas: readonly number[], sink: SearchSink, opts: { unitBatch?: number; firstChunk?: number; chunk?: number } = {}): Promise<void> {
   const kernels = ridgeKernels(backend);
   const nF = factors.length;
   const q = factors[0].q;
@@ -223,16 +238,17 @@ export async function reducedGammaSearch(backend: Backend, factors: readonly Red
           for (let k = 0; k < na; k++) mapQ[dst + k] += coef * ahu[i * na + k];
         }
       }
-      // Wᵀ H Uᵀ: row c = Σ_k w[k, c] h_k u[:, k]ᵀ.
-      const scaleM = nodeAlpha[j];
-      for (let c = 0; c < q; c++) {
-        const dst = (j * 2 * q + q + c) * na;
-        for (let r = 0; r < na; r++) {
-          let s = 0;
-          for (let k = 0; k < na; k++) s += u[r * na + k] * hW[k] * w[k * q + c];
-          mapQ[dst + r] = s * scaleM;
-        }
-      }
+    }
+    // α'·Wᵀ H Uᵀ for every node by one GEMM: U · [α'_j H_j W]_j (n_a × nN·q), rows written transposed.
+    const hwAll = new Float64Array(na * nN * q);
+    for (let j = 0; j < nN; j++) {
+      filters(lambda, nulls[f], nodeAlpha[j], hA, hW);
+      for (let k = 0; k < na; k++) for (let c = 0; c < q; c++) hwAll[k * nN * q + j * q + c] = nodeAlpha[j] * hW[k] * w[k * q + c];
+    }
+    const uhw = (await backend.gemm({ rows: na, cols: na, data: u }, { rows: na, cols: nN * q, data: hwAll })).data;
+    for (let j = 0; j < nN; j++) for (let c = 0; c < q; c++) {
+      const dst = (j * 2 * q + q + c) * na;
+      for (let r = 0; r < na; r++) mapQ[dst + r] = uhw[r * nN * q + j * q + c];
     }
     await kernels.innerSse({ rows: nN * ne, cols: na, data: mapA }, nN, y, train, val, allCols, e0, sse0);
     // Standardised training targets (float64) and validation deviations.
@@ -262,14 +278,21 @@ export async function reducedGammaSearch(backend: Backend, factors: readonly Red
   // ---- The search, in chunks of samples; per chunk and piece one GEMM (samples × features).
   const nP = pairs(q);
   const featPerNode = 1 + nF * 2 * nP;
-  const chunk = Math.max(1, opts.chunk ?? 32);
+  // Samples per chunk: the first as many as the patience rule needs before it can stop, then small
+  // chunks, so that few samples past the stopping point are evaluated.
+  const firstChunk = Math.max(1, opts.firstChunk ?? 51);
+  const chunk = Math.max(1, opts.chunk ?? 8);
   const ub = Math.min(nUnits, Math.max(1, opts.unitBatch ?? 2048));
   const logAlpha = alphas.map((a) => 1e-10 * Math.log(a));
+  const maxWidth = Math.max(...pieces.map((p) => p.t.length)) * featPerNode;
+  const maxT = Math.max(firstChunk, chunk) * nA;
+  const featBuf = new Float64Array(maxWidth * ub);
+  const partBuf = new Float64Array(maxT * ub);
   const ia = new Int32Array(nP);
   const ib = new Int32Array(nP);
   { let k = 0; for (let a = 0; a < q; a++) for (let b = a; b < q; b++) { ia[k] = a; ib[k] = b; k++; } }
-  for (let g0 = 0; g0 < gammas.length; g0 += chunk) {
-    const g1 = Math.min(gammas.length, g0 + chunk);
+  for (let g0 = 0, g1 = 0; g0 < gammas.length; g0 = g1) {
+    g1 = Math.min(gammas.length, g0 + (g0 === 0 ? firstChunk : chunk));
     const nT = (g1 - g0) * nA;
     // Per sample θ = (g, a): its piece, interpolation weights and per-fold coefficients.
     const thetaPiece = new Int32Array(nT);
@@ -340,22 +363,46 @@ export async function reducedGammaSearch(backend: Backend, factors: readonly Red
         }
       }
     }
+    // Per piece: its samples and their coefficient rows — node j's interpolation weight × (1 for E₀,
+    // the pair coefficients for the product features, whose m is stored as μ = α'·m).
+    const plan = pieces.map((piece, k) => {
+      const ts: number[] = [];
+      for (let t = 0; t < nT; t++) if (thetaPiece[t] === k) ts.push(t);
+      const nn = piece.t.length;
+      const width = nn * featPerNode;
+      const cm = new Float64Array(ts.length * width);
+      const wts = new Float64Array(nn);
+      ts.forEach((t, r) => {
+        const a = thetaAlpha[t];
+        baryWeights(piece, pieceVar(piece, a), wts);
+        const sPM = 1 / a;
+        const sMM = sPM * sPM;
+        for (let j = 0; j < nn; j++) {
+          const row = r * width + j * featPerNode;
+          cm[row] = wts[j];
+          for (let f = 0; f < nF; f++) {
+            const c0 = (t * nF + f) * 2 * nP;
+            for (let kk = 0; kk < nP; kk++) {
+              cm[row + 1 + f * 2 * nP + kk] = wts[j] * sPM * coef[c0 + kk];
+              cm[row + 1 + f * 2 * nP + nP + kk] = wts[j] * sMM * coef[c0 + nP + kk];
+            }
+          }
+        }
+      });
+      return { piece, ts, nn, width, cm };
+    });
     // SSE per (θ, unit) for a block of units, piece by piece.
     const bestScore = new Float64Array((g1 - g0) * nUnits);
     const bestAlpha = new Int32Array((g1 - g0) * nUnits);
+    const sseBuf = new Float64Array(nT * ub);
     for (let u0 = 0; u0 < nUnits; u0 += ub) {
       const u1 = Math.min(nUnits, u0 + ub);
       const b = u1 - u0;
-      const sse = new Float64Array(nT * b);
-      for (let k = 0; k < pieces.length; k++) {
-        const piece = pieces[k];
-        const ts: number[] = [];
-        for (let t = 0; t < nT; t++) if (thetaPiece[t] === k) ts.push(t);
+      const sse = sseBuf.subarray(0, nT * b);
+      for (const { piece, ts, nn, width, cm } of plan) {
         if (ts.length === 0) continue;
-        const nn = piece.t.length;
-        const width = nn * featPerNode;
         // Features of the piece's nodes for units [u0, u1).
-        const feat = new Float64Array(width * b);
+        const feat = featBuf.subarray(0, width * b);
         for (let j = 0; j < nn; j++) {
           const node = piece.first + j;
           const base0 = j * featPerNode;
@@ -371,34 +418,15 @@ export async function reducedGammaSearch(backend: Backend, factors: readonly Red
               const mb = src + (q + bb) * nUnits + u0;
               const rowPM = (base0 + 1 + f * 2 * nP + kk) * b;
               const rowMM = (base0 + 1 + f * 2 * nP + nP + kk) * b;
-              for (let t = 0; t < b; t++) {
-                feat[rowPM + t] = a === bb ? pm[pa + t] * pm[ma + t] : pm[pa + t] * pm[mb + t] + pm[pb + t] * pm[ma + t];
-                feat[rowMM + t] = pm[ma + t] * pm[mb + t];
+              if (a === bb) {
+                for (let t = 0; t < b; t++) { feat[rowPM + t] = pm[pa + t] * pm[ma + t]; feat[rowMM + t] = pm[ma + t] * pm[ma + t]; }
+              } else {
+                for (let t = 0; t < b; t++) { feat[rowPM + t] = pm[pa + t] * pm[mb + t] + pm[pb + t] * pm[ma + t]; feat[rowMM + t] = pm[ma + t] * pm[mb + t]; }
               }
             }
           }
         }
-        // Coefficients: weight of node j × (1 for E₀, coef for the pair features, whose m is stored as μ = α'·m).
-        const cm = new Float64Array(ts.length * width);
-        const wts = new Float64Array(nn);
-        ts.forEach((t, r) => {
-          const a = thetaAlpha[t];
-          baryWeights(piece, pieceVar(piece, a), wts);
-          const sPM = 1 / a;
-          const sMM = sPM * sPM;
-          for (let j = 0; j < nn; j++) {
-            const row = r * width + j * featPerNode;
-            cm[row] = wts[j];
-            for (let f = 0; f < nF; f++) {
-              const c0 = (t * nF + f) * 2 * nP;
-              for (let kk = 0; kk < nP; kk++) {
-                cm[row + 1 + f * 2 * nP + kk] = wts[j] * sPM * coef[c0 + kk];
-                cm[row + 1 + f * 2 * nP + nP + kk] = wts[j] * sMM * coef[c0 + nP + kk];
-              }
-            }
-          }
-        });
-        const part = (await backend.gemm({ rows: ts.length, cols: width, data: cm }, { rows: width, cols: b, data: feat })).data;
+        const part = (await backend.gemm({ rows: ts.length, cols: width, data: cm }, { rows: width, cols: b, data: feat }, { c: { rows: ts.length, cols: b, data: partBuf.subarray(0, ts.length * b) } })).data;
         ts.forEach((t, r) => sse.set(part.subarray(r * b, (r + 1) * b), t * b));
       }
       // Per sample and unit: the best penalty (chooseAlphas' rule) and its pooled R².

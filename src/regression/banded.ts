@@ -424,8 +424,8 @@ export async function fitBandedFoldLowRank(backend: Backend, xtrBands: readonly 
     factors.push({ fold, f: await lowRankFactor(backend, xtrBands.map((x) => takeRows(x, fold.train)), xtrBands.map((x) => takeRows(x, fold.val)), base, opts.innerStandardize ?? false) });
   }
   const search = new GammaSearch(nUnits, patience, tol);
-  const reduced = opts.reduced !== false && factors[0].f.q <= REDUCED_MAX_Q;
-  if (reduced) await reducedGammaSearch(backend, factors.map(({ f }) => f), ytr, inner, gammas, base, alphas, search);
+  const reduced = opts.reduced !== false && factors[0].f.q <= REDUCED_MAX_Q && gammas.every((g) => g[base] > 1e-100); // α' = α/γ_m stays finite
+  if (reduced) await reducedGammaSearch(backend, factors.map(({ f }) => f), ytr, inner, gammas, base, alphas, search, { firstChunk: patience + 1 });
   // Rotated targets do not depend on γ: keep them across samples when they fit in ~256 MB.
   const cacheable = factors.reduce((a, { f }) => a + f.na, 0) * nUnits * 8 < 256 * 2 ** 20;
   const rotated = new Map<string, { yTilde: Float64Array; mean: Float64Array; scale: Float64Array }>();

@@ -1,0 +1,149 @@
+/**
+ * Row 5 of issue 13: banded ridge on the ridge bench's workload (bench/ridge.ts: 627 samples,
+ * 13,500 units, 7 contiguous folds, 6 inner, 25 α), measured in one run:
+ *
+ *   (a) narrow + wide: 3 confound-like columns | the 1600 features, the paper's search (1000 γ
+ *       samples, patience 50 / 1e-4), against a single ridge fit on the 1600 features (the same
+ *       scoreFeatures call as bench/ridge.ts row 2) — target ≤ 3×;
+ *   (b) two wide bands: OASM (627 columns, passages of 4 samples, σ = 1) | the 1600 features, n_iter γ
+ *       samples (`--himalaya-iter`, default 5), against himalaya's MultipleKernelRidgeCV
+ *       (solver random_search, the kernel form of GroupRidgeCV; bench/banded_himalaya.py) at the same
+ *       n_iter on the same data — target ≥ 5× faster.
+ *
+ * himalaya runs from $BRAINMAP_PYTHON, ./.venv/bin/python or python3 when it imports there; without
+ * it (or with --no-himalaya) the last recorded figure (bench/banded-reference.json, written by
+ * --banded-record) is printed with its date.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { oasmFromLabels } from '../src/features/oasm.js';
+import { writeNpy } from '../src/io/npy.js';
+import type { Backend } from '../src/linalg/backend.js';
+import type { Matrix64 } from '../src/linalg/matrix.js';
+import { scoreFeatures } from '../src/pipeline/score.js';
+import { PAPER_BANDED_ITER } from '../src/regression/banded-defaults.js';
+import { MT19937 } from '../src/random/mt19937.js';
+import { type RidgeBenchConfig, syntheticRidgeProblem } from './ridge.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const REFERENCE_FILE = join(ROOT, 'bench', 'banded-reference.json');
+
+/** Columns side by side: [a | b] (same rows). */
+function hstack(a: Matrix64, b: Matrix64): Matrix64 {
+  const cols = a.cols + b.cols;
+  const data = new Float64Array(a.rows * cols);
+  for (let i = 0; i < a.rows; i++) {
+    data.set(a.data.subarray(i * a.cols, (i + 1) * a.cols), i * cols);
+    data.set(b.data.subarray(i * b.cols, (i + 1) * b.cols), i * cols + a.cols);
+  }
+  return { rows: a.rows, cols, data };
+}
+
+/** Three confound-like columns (a slow drift, a within-passage position, noise), seeded. */
+export function narrowBand(n: number): Matrix64 {
+  const rng = new MT19937(1);
+  const data = new Float64Array(n * 3);
+  for (let i = 0; i < n; i++) {
+    data[i * 3] = i / n + 0.1 * rng.standardNormal();
+    data[i * 3 + 1] = i % 4;
+    data[i * 3 + 2] = rng.standardNormal();
+  }
+  return { rows: n, cols: 3, data };
+}
+
+/** A python where himalaya imports ($BRAINMAP_PYTHON, ./.venv/bin/python, python3), or null. */
+function findHimalayaPython(): string | null {
+  const env = process.env.BRAINMAP_PYTHON;
+  const candidates = env ? [env] : [join(ROOT, '.venv', 'bin', 'python'), 'python3'];
+  for (const py of candidates) {
+    if (py.includes('/') && !existsSync(py)) continue;
+    const r = spawnSync(py, ['-c', 'import himalaya'], { stdio: 'ignore' });
+    if (!r.error && r.status === 0) return py;
+  }
+  return null;
+}
+
+interface BandedReference { date: string; machine: string; units: number; n_iter: number; himalaya_seconds: number; brainmap_seconds: number; note: string }
+
+function recorded(): BandedReference | null {
+  try {
+    return JSON.parse(readFileSync(REFERENCE_FILE, 'utf8')) as BandedReference;
+  } catch {
+    return null;
+  }
+}
+
+export interface BandedBenchOptions {
+  /** γ samples of the two-wide-band comparison with himalaya (default 5). */
+  himalayaIter?: number;
+  /** Skip himalaya (print the recorded figure). */
+  noHimalaya?: boolean;
+  /** Write this run's himalaya figure to bench/banded-reference.json. */
+  record?: boolean;
+  /** Run (b), the two-wide-band comparison (default true). */
+  wide?: boolean;
+}
+
+const fmt = (s: number) => `${s.toFixed(1)} s`;
+const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
+
+async function timedScore(run: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  await run();
+  return (performance.now() - t0) / 1000;
+}
+
+/** Row 5 (a) and (b); see the module comment. */
+export async function benchBanded(backend: Backend, cfg: RidgeBenchConfig, opts: BandedBenchOptions = {}): Promise<void> {
+  const nIterH = Math.max(1, opts.himalayaIter ?? 5);
+  const { dataset, x } = syntheticRidgeProblem(cfg);
+  const n = cfg.samples;
+  const narrow = narrowBand(n);
+  console.log(`banded ridge: ${n} samples, ${cfg.units} units, ${cfg.folds} contiguous folds, 6 inner, 25 α [${backend.name}]; load average ${load()}`);
+
+  // (a) narrow | wide, the paper's search, against one single ridge fit on the wide band.
+  const single = await timedScore(() => scoreFeatures(dataset, x, { split: 'contiguous', backend }));
+  const joint = hstack(narrow, x);
+  const banded = await timedScore(() => scoreFeatures(dataset, joint, { split: 'contiguous', backend, bands: [narrow.cols, x.cols], bandedIter: PAPER_BANDED_ITER }));
+  console.log(`  (5a) banded 3 | ${x.cols} columns, ${PAPER_BANDED_ITER} γ samples (patience 50): ${fmt(banded)}; single ridge on the ${x.cols} columns: ${fmt(single)}; ratio ${(banded / single).toFixed(2)}× (target ≤ 3×); load average ${load()}`);
+
+  // (b) two wide bands: OASM | wide, n_iter samples, against himalaya at the same n_iter.
+  if (opts.wide === false) return;
+  const passages = Array.from({ length: n }, (_, i) => Math.floor(i / 4));
+  const oasmBand = oasmFromLabels(passages, 1);
+  const wide2 = hstack(oasmBand, x);
+  const ours = await timedScore(() => scoreFeatures(dataset, wide2, { split: 'contiguous', backend, bands: [oasmBand.cols, x.cols], bandedIter: nIterH }));
+  let line = `  (5b) banded OASM (${oasmBand.cols}) | ${x.cols} columns, n_iter ${nIterH}: brainmap ${fmt(ours)}`;
+  const py = opts.noHimalaya ? null : findHimalayaPython();
+  if (py) {
+    const dir = mkdtempSync(join(tmpdir(), 'brainmap-bench-banded-'));
+    try {
+      writeNpy(join(dir, 'y.npy'), Float32Array.from(dataset.y.data), [dataset.y.rows, dataset.y.cols]);
+      writeNpy(join(dir, 'band0.npy'), oasmBand.data, [n, oasmBand.cols]);
+      writeNpy(join(dir, 'band1.npy'), x.data, [n, x.cols]);
+      writeNpy(join(dir, 'folds.npy'), Int32Array.from(dataset.samples.fold!, Number), [n]);
+      const r = spawnSync(py, [join(ROOT, 'bench', 'banded_himalaya.py'), '--folder', dir, '--n-iter', String(nIterH)], { encoding: 'utf8', maxBuffer: 1 << 26 });
+      const m = /himalaya: ([0-9.]+) s fit/.exec(r.stdout ?? '');
+      if (!r.error && r.status === 0 && m) {
+        const h = Number(m[1]);
+        line += `; himalaya MultipleKernelRidgeCV (random_search) ${fmt(h)}; himalaya/brainmap ${(h / ours).toFixed(1)}× (target ≥ 5×); load average ${load()}`;
+        if (opts.record) {
+          const rec: BandedReference = { date: new Date().toISOString().slice(0, 10), machine: `${cpus().length} CPUs, load average ${loadavg()[0].toFixed(1)}`, units: cfg.units, n_iter: nIterH, himalaya_seconds: h, brainmap_seconds: ours, note: 'bench/banded_himalaya.py on the generated OASM | 1600-column workload (fit + predict, all outer folds)' };
+          writeFileSync(REFERENCE_FILE, JSON.stringify(rec, null, 2) + '\n');
+          line += `; recorded in ${REFERENCE_FILE}`;
+        }
+      } else line += `; himalaya failed: ${(r.stderr ?? '').trim().split('\n').slice(-2).join(' | ')}`;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  } else {
+    const rec = recorded();
+    line += rec
+      ? `; himalaya not run (${opts.noHimalaya ? '--no-himalaya' : 'no python with himalaya; set BRAINMAP_PYTHON'}); last recorded ${rec.date} (${rec.machine}, ${rec.units} units, n_iter ${rec.n_iter}): himalaya ${fmt(rec.himalaya_seconds)}, brainmap then ${fmt(rec.brainmap_seconds)}, ${(rec.himalaya_seconds / rec.brainmap_seconds).toFixed(1)}×`
+      : '; himalaya not run and none recorded (bench/banded-reference.json missing)';
+  }
+  console.log(line);
+}
