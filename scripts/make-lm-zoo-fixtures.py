@@ -78,6 +78,12 @@ MODELS = {
                      num_heads=4, relative_attention_num_buckets=8, relative_attention_max_distance=20, layer_norm_epsilon=1e-6,
                      initializer_factor=1.0, feed_forward_proj='gated-gelu', is_encoder_decoder=True, pad_token_id=0, eos_token_id=1,
                      tie_word_embeddings=False, tok='t5'),
+    # RWKV-4 (RwkvModel): 3 blocks with rescale_every=2, so that eval mode's halving of the
+    # hidden state after block 2 and the 2^(block // 2) division of attention.output / feed_forward.value
+    # of block 3 both occur; fed the Llama-3-style ids like the other decoders.
+    'rwkv': dict(model_type='rwkv', architectures=['RwkvModel'], vocab_size=400, hidden_size=32, attention_hidden_size=32,
+                 intermediate_size=48, num_hidden_layers=3, context_length=512, layer_norm_epsilon=1e-5, rescale_every=2,
+                 tie_word_embeddings=False, bos_token_id=0, eos_token_id=1),
 }
 
 ENCODERS = ('bert', 'roberta', 'xlm-roberta')
@@ -100,6 +106,13 @@ def perturb(model, seed):
                 p.copy_(1 + 0.3 * torch.randn(p.shape, generator=g))
             elif name.endswith('.bias'):
                 p.copy_(0.3 * torch.randn(p.shape, generator=g))
+            elif '.ln' in name or name.startswith('ln') or 'pre_ln' in name:  # RWKV's LayerNorms
+                p.copy_(1 + 0.3 * torch.randn(p.shape, generator=g))
+            elif 'time_' in name:  # RWKV's decay, bonus and token-shift mixes
+                p.add_(0.3 * torch.randn(p.shape, generator=g))
+            elif name.endswith('embeddings.weight') and p.abs().max() < 1e-2:
+                # RWKV's embeddings (orthogonal, gain 1e-4·√vocab): scaled up so that pre_ln's eps does not dominate.
+                p.mul_(1000)
 
 
 def hidden_states(model, ids):

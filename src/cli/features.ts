@@ -35,7 +35,7 @@ export function registerFeaturesCommand(program: Command): void {
   features
     .command('lm')
     .description('language-model hidden states of every layer, pooled per sample with block context (docs/method.md §3.6): one .npy per layer and pooling + manifest.json')
-    .requiredOption('--model <dir|name>', 'a Hugging Face folder (config.json + safetensors + tokenizer; model_type gpt2, gpt_neox, llama, mistral, qwen2, qwen3, bert, roberta, xlm-roberta or t5), <folder>:untrained (its architecture with seeded HF initialisation), or gpt2-untrained, gpt2-medium-untrained, gpt2-large-untrained, gpt2-xl-untrained')
+    .requiredOption('--model <dir|name>', 'a Hugging Face folder (config.json + safetensors + tokenizer; model_type gpt2, gpt_neox, llama, mistral, qwen2, qwen3, bert, roberta, xlm-roberta, t5 or rwkv), <folder>:untrained (its architecture with seeded HF initialisation), or gpt2-untrained, gpt2-medium-untrained, gpt2-large-untrained, gpt2-xl-untrained')
     .requiredOption('--dataset <spec>', 'dataset: a Brain-Score .nc assembly, name:path, a dataset folder, or sim:pereira|fedorenko|blank')
     .requiredOption('--out <dir>', 'folder for layer<k>_<pool>.npy (samples × d, float32) and manifest.json')
     .option('--pool <list>', 'poolings to write: last, mean, sum (comma-separated)', poolList, [...LM_POOLINGS])

@@ -19,12 +19,12 @@ test('unsupported or missing model_type: one line naming it and the supported li
     const dir = mkdtempSync(join(tmpdir(), 'brainmap-arch-'));
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ model_type: mt }));
     assert.throws(() => openArchitecture(dir), (e: unknown) => e instanceof InputError
-      && e.message === `${join(dir, 'config.json')}: model_type: "${mt}" is not supported; expected one of gpt2, gpt_neox, llama, mistral, qwen2, qwen3, bert, roberta, xlm-roberta, t5`);
+      && e.message === `${join(dir, 'config.json')}: model_type: "${mt}" is not supported; expected one of gpt2, gpt_neox, llama, mistral, qwen2, qwen3, bert, roberta, xlm-roberta, t5, rwkv`);
   }
   const dir = mkdtempSync(join(tmpdir(), 'brainmap-arch-'));
   writeFileSync(join(dir, 'config.json'), '{}');
   assert.throws(() => openArchitecture(dir), (e: unknown) => e instanceof InputError
-    && e.message === `${join(dir, 'config.json')}: model_type: missing; expected one of gpt2, gpt_neox, llama, mistral, qwen2, qwen3, bert, roberta, xlm-roberta, t5`);
+    && e.message === `${join(dir, 'config.json')}: model_type: missing; expected one of gpt2, gpt_neox, llama, mistral, qwen2, qwen3, bert, roberta, xlm-roberta, t5, rwkv`);
 });
 
 test('llama-family folders dispatch to the Llama forward pass (transformers hidden states)', async () => {

@@ -42,7 +42,7 @@ function specialIds(tok: string): Set<number> {
 
 // The zoo's decoders were fed the Llama-3-style tokenizer's ids (with <|begin_of_text|>), the encoders their own.
 const CASES: Array<[string, string]> = [
-  ['llama', 'llama3'], ['mistral', 'llama3'], ['qwen2', 'llama3'], ['qwen3', 'llama3'], ['gpt_neox', 'llama3'],
+  ['llama', 'llama3'], ['mistral', 'llama3'], ['qwen2', 'llama3'], ['qwen3', 'llama3'], ['gpt_neox', 'llama3'], ['rwkv', 'llama3'],
   ['bert', 'bert'], ['roberta', 'roberta'], ['xlm-roberta', 'xlmr'], ['t5', 't5'], ['t5-gated', 't5'],
 ];
 
@@ -94,7 +94,7 @@ test('an unsupported model_type is one line naming it and the supported list', a
   for (const mt of ['albert', 'xlnet']) {
     const dir = mkdtempSync(join(tmpdir(), 'brainmap-zoo-'));
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ model_type: mt, num_hidden_layers: 2 }));
-    const want = `${join(dir, 'config.json')}: model_type: "${mt}" is not supported; expected one of gpt2, gpt_neox, llama, mistral, qwen2, qwen3, bert, roberta, xlm-roberta, t5`;
+    const want = `${join(dir, 'config.json')}: model_type: "${mt}" is not supported; expected one of gpt2, gpt_neox, llama, mistral, qwen2, qwen3, bert, roberta, xlm-roberta, t5, rwkv`;
     assert.throws(() => expandGrid(parseFeatureSpec(`lm:${dir}:layer=all`)), (e: unknown) => e instanceof InputError && e.message === want);
     await assert.rejects(buildTerm(parseFeatureSpec(`lm:${dir}:layer=0`).bands[0].terms[0], { dataset: textDataset(['x'], ['a']) }), (e: unknown) => e instanceof InputError && e.message === want);
   }

@@ -12,7 +12,10 @@
  *  - bert, roberta, xlm-roberta (bidirectional encoders, post-LayerNorm): the embedding output
  *    after its LayerNorm, then every block's output; no final norm (src/features/lm/bert.ts);
  *  - t5 (the encoder only, as T5EncoderModel): embeddings, blocks 1 … L − 1, and last the final
- *    RMS layer norm's output (src/features/lm/t5.ts).
+ *    RMS layer norm's output (src/features/lm/t5.ts);
+ *  - rwkv (RWKV-4, recurrent): NOT the embeddings but the output of blocks 1 … L (in eval mode's
+ *    rescaling, halved after every rescale_every-th block), and last ln_out's output
+ *    (src/features/lm/rwkv.ts).
  * Every other model_type is refused in one line naming it and the supported list.
  */
 import { existsSync } from 'node:fs';
@@ -26,10 +29,11 @@ import { GptNeoxModel, parseGptNeoxConfig } from './gpt-neox.js';
 import { parseT5Config, T5EncoderModel } from './t5.js';
 import { Gpt2Model, SafetensorsGpt2Weights } from './gpt2.js';
 import { LLAMA_MODEL_TYPES, LlamaModel, parseLlamaConfig } from './llama.js';
+import { parseRwkvConfig, RwkvModel } from './rwkv.js';
 import type { TensorSource } from './untrained.js';
 
 /** model_type values brainmap runs. */
-export const SUPPORTED_MODEL_TYPES: readonly string[] = ['gpt2', 'gpt_neox', ...LLAMA_MODEL_TYPES, ...BERT_MODEL_TYPES, 't5'];
+export const SUPPORTED_MODEL_TYPES: readonly string[] = ['gpt2', 'gpt_neox', ...LLAMA_MODEL_TYPES, ...BERT_MODEL_TYPES, 't5', 'rwkv'];
 
 /** A loaded model of any supported architecture. */
 export interface ArchitectureModel {
@@ -102,6 +106,10 @@ export function readArchitectureShape(dir: string): ArchitectureShape {
   if (modelType === 't5') {
     const c = parseT5Config(raw, path);
     return { modelType, nLayer: c.nLayer, hiddenSize: c.dModel, nHead: c.nHead, vocabSize: c.vocabSize, causal: false };
+  }
+  if (modelType === 'rwkv') {
+    const c = parseRwkvConfig(raw, path);
+    return { modelType, nLayer: c.nLayer, hiddenSize: c.hiddenSize, nHead: 1, vocabSize: c.vocabSize, causal: true };
   }
   const c = parseLlamaConfig(raw, path);
   return { modelType, nLayer: c.nLayer, hiddenSize: c.hiddenSize, nHead: c.nHead, vocabSize: c.vocabSize, causal: true };
@@ -196,6 +204,21 @@ class T5Architecture implements ArchitectureModel {
   }
 }
 
+class RwkvArchitecture implements ArchitectureModel {
+  readonly modelType = 'rwkv';
+  readonly causal = true;
+  readonly model: RwkvModel;
+  constructor(dir: string, source?: TensorSource) {
+    this.model = new RwkvModel(dir, source);
+  }
+  get nLayer(): number { return this.model.config.nLayer; }
+  get weightFiles(): readonly string[] { return this.model.st.files; }
+  get hiddenSize(): number { return this.model.config.hiddenSize; }
+  hiddenStates(sequences: readonly (readonly number[])[], backend: Backend): Promise<Float32Array[][]> {
+    return this.model.hiddenStates(sequences, backend);
+  }
+}
+
 /**
  * Opens a Hugging Face model folder with the forward pass of its model_type; `source` replaces
  * the folder's safetensors weights (untrained models; not for gpt2, see init.ts).
@@ -210,5 +233,6 @@ export function openArchitecture(dir: string, source?: TensorSource): Architectu
   if (modelType === 'gpt_neox') return new GptNeoxArchitecture(dir, source);
   if ((BERT_MODEL_TYPES as readonly string[]).includes(modelType)) return new BertArchitecture(dir, source);
   if (modelType === 't5') return new T5Architecture(dir, source);
+  if (modelType === 'rwkv') return new RwkvArchitecture(dir, source);
   return new LlamaArchitecture(dir, source);
 }

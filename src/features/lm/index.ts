@@ -4,7 +4,7 @@
  *   lm:<model>:layer=<k|all>:pool=<last|mean|sum>[:context=block|none][:seed=N | :seeds=a-b]
  *
  * <model> is a Hugging Face folder of a supported architecture (config.json `model_type` gpt2,
- * gpt_neox, llama, mistral, qwen2, qwen3, bert, roberta, xlm-roberta or t5; see architectures.ts)
+ * gpt_neox, llama, mistral, qwen2, qwen3, bert, roberta, xlm-roberta, t5 or rwkv; see architectures.ts)
  * or an untrained GPT-2 name (gpt2-untrained, gpt2-medium-untrained, gpt2-large-untrained,
  * gpt2-xl-untrained; `seed`, default 0, picks the initialisation). `lm:<folder>:untrained[:seed=N]`
  * is the folder's architecture and tokenizer with seeded weights by transformers' init rules
@@ -66,7 +66,7 @@ export function lmTermSettings(term: FeatureTerm): { model: string; layer: numbe
 export function registerLmFeature(): void {
   registerFeature({
     name: 'lm',
-    summary: 'language-model hidden states (HF folder: gpt2, gpt_neox, llama, mistral, qwen2, qwen3, bert, roberta, xlm-roberta, t5; or gpt2[-medium|-large|-xl]-untrained), pooled over each sample\'s tokens with block context (§3.6)',
+    summary: 'language-model hidden states (HF folder: gpt2, gpt_neox, llama, mistral, qwen2, qwen3, bert, roberta, xlm-roberta, t5, rwkv; or gpt2[-medium|-large|-xl]-untrained), pooled over each sample\'s tokens with block context (§3.6)',
     params: LM_PARAMS,
     async build(term, { dataset }): Promise<Matrix64> {
       const s = lmTermSettings(term);
