@@ -14,8 +14,8 @@ import { FIXTURE } from './helpers.js';
 const ZOO = fileURLToPath(new URL('../fixtures/lm/zoo/', import.meta.url));
 
 test('unsupported or missing model_type: one line naming it and the supported list', () => {
-  assert.deepEqual([...SUPPORTED_MODEL_TYPES], ['gpt2', 'gpt_neox', 'llama', 'mistral', 'qwen2', 'qwen3', 'bert', 'roberta', 'xlm-roberta', 't5']);
-  for (const mt of ['albert', 'xlnet', 'xlm', 'rwkv']) {
+  assert.deepEqual([...SUPPORTED_MODEL_TYPES], ['gpt2', 'gpt_neox', 'llama', 'mistral', 'qwen2', 'qwen3', 'bert', 'roberta', 'xlm-roberta', 't5', 'rwkv']);
+  for (const mt of ['albert', 'xlnet', 'xlm', 'mamba']) {
     const dir = mkdtempSync(join(tmpdir(), 'brainmap-arch-'));
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ model_type: mt }));
     assert.throws(() => openArchitecture(dir), (e: unknown) => e instanceof InputError
