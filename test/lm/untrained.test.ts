@@ -28,7 +28,8 @@ import { getBackend } from '../../src/linalg/index.js';
 import { assertClose, FIXTURE, tempDir, textDataset } from './helpers.js';
 
 const FIX = fileURLToPath(new URL('../fixtures/lm/', import.meta.url));
-type Summary = { kind: 'const'; value: number; shape: number[] } | { kind: 'normal'; mean: number; std: number; n: number; zero_rows: number[]; shape: number[] };
+type Summary = { kind: 'const'; value: number; shape: number[] } | { kind: 'exact'; values: number[]; shape: number[] }
+  | { kind: 'normal'; mean: number; std: number; n: number; zero_rows: number[]; shape: number[]; orthogonal_gain?: number };
 const REF = JSON.parse(readFileSync(join(FIX, 'untrained-init.json'), 'utf8')) as { models: Record<string, Record<string, Summary>> };
 const SEEDS = 20;
 
@@ -51,6 +52,24 @@ for (const name of Object.keys(REF.models)) {
           assert.ok(x.every((v) => v === ref.value), `${name}: ${tensor} is ${ref.value} everywhere`);
           continue;
         }
+        if (ref.kind === 'exact') {
+          // torch's float32 pow may differ from the correctly rounded value by an ulp.
+          ref.values.forEach((v, i) => assert.ok(Math.abs(x[i] - v) <= 2e-7 * Math.max(1, Math.abs(v)), `${name}: ${tensor}[${i}] = ${x[i]}, transformers ${v}`));
+          continue;
+        }
+        if (ref.orthogonal_gain !== undefined) {
+          // W·Wᵀ (rows ≤ cols) or Wᵀ·W is gain²·I, as in every transformers draw.
+          const [r, c] = ref.shape;
+          const g2 = ref.orthogonal_gain ** 2;
+          const [outer, inner, at] = r <= c ? [r, c, (a: number, k: number) => x[a * c + k]] : [c, r, (a: number, k: number) => x[k * c + a]];
+          for (let a = 0; a < outer; a++) {
+            for (let b = 0; b <= a; b++) {
+              let dot = 0;
+              for (let k = 0; k < inner; k++) dot += at(a, k) * at(b, k);
+              assert.ok(Math.abs(dot - (a === b ? g2 : 0)) <= 1e-5 * g2, `${name}: ${tensor} is orthogonal with gain ${ref.orthogonal_gain} (Gram ${a},${b} = ${dot})`);
+            }
+          }
+        }
         for (let i = 0; i < n; i++) {
           const row: number = ref.shape.length === 2 ? Math.floor(i / cols) : -1;
           if (ref.zero_rows.includes(row)) { assert.equal(x[i], 0, `${name}: ${tensor} row ${row} is 0`); continue; }
@@ -59,7 +78,7 @@ for (const name of Object.keys(REF.models)) {
           count++;
         }
       }
-      if (ref.kind === 'const') continue;
+      if (ref.kind !== 'normal') continue;
       const mean = sum / count;
       const std = Math.sqrt((sq - count * mean * mean) / (count - 1));
       const seMean = ref.std * Math.sqrt(1 / count + 1 / ref.n);

@@ -13,6 +13,15 @@
  *    attention q ~ N(0, f·(d_model·d_kv)^−½), k and v ~ N(0, f·d_model^−½), o ~ N(0, f·(n_heads·d_kv)^−½),
  *    the relative attention bias ~ N(0, f·d_model^−½); MLP wi, wi_0, wi_1 ~ N(0, f·d_model^−½),
  *    wo ~ N(0, f·d_ff^−½); layer norm weights f;
+ *  - rwkv (RwkvPreTrainedModel): every linear weight orthogonal (torch.nn.init.orthogonal_) with
+ *    gain √(out/in) when out > in, else 1 (× 0.5 for the vocab × hidden head); the embeddings
+ *    orthogonal with gain 1e-4·√max(vocab, hidden); LayerNorms 1/0; per block i of L and channel
+ *    j of n (attention width A): time_decay_j = −5 + 8·(j/(A−1))^(0.7 + 1.3·i/(L−1)),
+ *    time_first = 1 (transformers writes ones_like(…)), time_mix_key = (j/n)^(1 − i/L),
+ *    time_mix_value = (j/n)^(1 − i/L) + 0.3·i/(L−1), time_mix_receptance = (j/n)^(0.5·(1 − i/L))
+ *    (feed_forward's key and receptance mixes: (j/n)^(1 − i/L)). An orthogonal tensor is built
+ *    whole (the QR of a seeded standard normal matrix, as torch: max(r, c) × min(r, c), R's
+ *    diagonal made positive), so an RWKV embedding table costs one QR of vocab × hidden;
  *  - gpt2 folders use init.ts (GPT-2's scaled c_proj rule) with the folder's config.
  *
  * The random stream (reproducible, independent of the order in which tensors are read): row k of
@@ -27,6 +36,7 @@ import { join } from 'node:path';
 import { InputError, inputError } from '../../data/errors.js';
 import { readText } from '../../io/fsutil.js';
 import { fillNormal } from '../../linalg/nn.js';
+import { parseRwkvConfig } from './rwkv.js';
 
 /** What the forward passes read weights from: a safetensors checkpoint or generated weights. */
 export interface TensorSource {
@@ -43,7 +53,50 @@ export interface TensorSource {
 /** How one tensor is initialised. */
 export type InitRule =
   | { kind: 'normal'; std: number; /** Rows set to 0 (an embedding's padding_idx). */ zeroRows?: readonly number[] }
-  | { kind: 'const'; value: number };
+  | { kind: 'const'; value: number }
+  /** Exact values, one per element (deterministic, e.g. RWKV's time parameters). */
+  | { kind: 'values'; values: Float32Array }
+  /** torch.nn.init.orthogonal_(gain): orthonormal rows or columns (whichever are fewer) times gain. */
+  | { kind: 'orthogonal'; gain: number };
+
+/**
+ * A rows × cols matrix with orthonormal columns (rows ≥ cols) or rows (rows < cols), times gain,
+ * as torch.nn.init.orthogonal_: Q of the QR of a standard normal max × min matrix (row k of the
+ * normal matrix from fillNormal(key + [k])), with R's diagonal positive; Gram–Schmidt applied twice
+ * in float64.
+ */
+export function orthogonalMatrix(rows: number, cols: number, gain: number, key: readonly number[]): Float32Array {
+  const m = Math.max(rows, cols);
+  const n = Math.min(rows, cols);
+  // Columns of the m × n matrix, each of length m (column c = normal row c of an n × m draw... kept as rows of A^T).
+  const a = new Float32Array(m * n);
+  for (let r = 0; r < m; r++) fillNormal(a, r * n, n, [...key, r], 1);
+  const q: Float64Array[] = [];
+  for (let c = 0; c < n; c++) {
+    const v = new Float64Array(m);
+    for (let r = 0; r < m; r++) v[r] = a[r * n + c];
+    for (let pass = 0; pass < 2; pass++) {
+      for (const u of q) {
+        let dot = 0;
+        for (let r = 0; r < m; r++) dot += u[r] * v[r];
+        for (let r = 0; r < m; r++) v[r] -= dot * u[r];
+      }
+    }
+    let norm = 0;
+    for (let r = 0; r < m; r++) norm += v[r] * v[r];
+    norm = Math.sqrt(norm);
+    for (let r = 0; r < m; r++) v[r] /= norm;
+    q.push(v);
+  }
+  const out = new Float32Array(rows * cols);
+  for (let c = 0; c < n; c++) {
+    for (let r = 0; r < m; r++) {
+      if (rows >= cols) out[r * cols + c] = gain * q[c][r];
+      else out[c * cols + r] = gain * q[c][r];
+    }
+  }
+  return out;
+}
 
 /** FNV-1a 32-bit hash of a string's UTF-16 code units (the tensor number of a name). */
 export function fnv1a32(s: string): number {
@@ -80,8 +133,27 @@ export class UntrainedTensors implements TensorSource {
   }
 
   /** Row `row` (cols values) of tensor `name` into out at offset. */
-  private fillRow(rule: InitRule, name: string, row: number, cols: number, out: Float32Array, offset: number): void {
+  private readonly whole = new Map<string, Float32Array>();
+
+  /** A tensor made whole (orthogonal), kept while this source lives. */
+  private wholeTensor(name: string, gain: number, rows: number, cols: number): Float32Array {
+    const k = `${name}\0${rows}x${cols}`;
+    let t = this.whole.get(k);
+    if (!t) {
+      t = orthogonalMatrix(rows, cols, gain, [this.seed, fnv1a32(name)]);
+      this.whole.set(k, t);
+    }
+    return t;
+  }
+
+  private fillRow(rule: InitRule, name: string, row: number, cols: number, out: Float32Array, offset: number, rows = 1): void {
     if (rule.kind === 'const') { out.fill(rule.value, offset, offset + cols); return; }
+    if (rule.kind === 'values') {
+      if (rule.values.length !== rows * cols) throw new RangeError(`${name}: ${rule.values.length} initial values for ${rows} × ${cols}`);
+      out.set(rule.values.subarray(row * cols, (row + 1) * cols), offset);
+      return;
+    }
+    if (rule.kind === 'orthogonal') { out.set(this.wholeTensor(name, rule.gain, rows, cols).subarray(row * cols, (row + 1) * cols), offset); return; }
     if (rule.zeroRows?.includes(row)) { out.fill(0, offset, offset + cols); return; }
     fillNormal(out, offset, cols, [this.seed, fnv1a32(name), row], rule.std);
   }
@@ -91,7 +163,7 @@ export class UntrainedTensors implements TensorSource {
     const cols = shape.length === 0 ? 1 : shape[shape.length - 1];
     const rows = shape.length <= 1 ? 1 : shape.slice(0, -1).reduce((a, b) => a * b, 1);
     const out = new Float32Array(rows * cols);
-    for (let r = 0; r < rows; r++) this.fillRow(rule, name, r, cols, out, r * cols);
+    for (let r = 0; r < rows; r++) this.fillRow(rule, name, r, cols, out, r * cols, rows);
     return out;
   }
 
@@ -101,7 +173,7 @@ export class UntrainedTensors implements TensorSource {
     const out = new Float32Array(rows.length * cols);
     rows.forEach((r, i) => {
       if (!Number.isInteger(r) || r < 0 || r >= shape[0]) throw new RangeError(`${name}: row ${r} is outside 0 … ${shape[0] - 1}`);
-      this.fillRow(rule, name, r, cols, out, i * cols);
+      this.fillRow(rule, name, r, cols, out, i * cols, shape[0]);
     });
     return out;
   }
@@ -165,6 +237,7 @@ export function initRules(dir: string, modelType: string): (name: string) => Ini
       return null;
     };
   }
+  if (modelType === 'rwkv') return rwkvRules(raw, path);
   const r = positive(raw, 'initializer_range', path, 0.02);
   const pad = padRow(raw, modelType);
   const roberta = modelType === 'roberta' || modelType === 'xlm-roberta';
@@ -176,5 +249,47 @@ export function initRules(dir: string, modelType: string): (name: string) => Ini
     if (name === 'embed_tokens.weight' || name === 'embeddings.word_embeddings.weight') return { kind: 'normal', std: r, zeroRows: pad };
     if (name === 'embeddings.position_embeddings.weight' && roberta) return { kind: 'normal', std: r, zeroRows: pad };
     return { kind: 'normal', std: r };
+  };
+}
+
+/** RWKV's _init_weights (module doc), names as src/features/lm/rwkv.ts reads them (bare or under `rwkv.`). */
+function rwkvRules(raw: Json, path: string): (name: string) => InitRule | null {
+  const c = parseRwkvConfig(raw, path);
+  const d = c.hiddenSize;
+  const A = c.attentionSize;
+  const L = c.nLayer;
+  const pow = (n: number, e: number, add = 0): Float32Array => Float32Array.from({ length: n }, (_, j) => Math.fround(j / n) ** e + add);
+  return (full) => {
+    const name = full.startsWith('rwkv.') ? full.slice(5) : full;
+    if (name === 'embeddings.weight') return { kind: 'orthogonal', gain: 1e-4 * Math.sqrt(Math.max(c.vocabSize, d)) };
+    if (full === 'head.weight') return { kind: 'orthogonal', gain: (c.vocabSize > d ? Math.sqrt(c.vocabSize / d) : 1) * 0.5 };
+    if (/^(ln_out|blocks\.\d+\.(ln1|ln2|pre_ln))\.weight$/.test(name)) return { kind: 'const', value: 1 };
+    if (/^(ln_out|blocks\.\d+\.(ln1|ln2|pre_ln))\.bias$/.test(name)) return { kind: 'const', value: 0 };
+    const m = /^blocks\.(\d+)\.(attention|feed_forward)\.(.+)$/.exec(name);
+    if (!m) return null;
+    const i = Number(m[1]);
+    if (i >= L) return null;
+    const r01 = L > 1 ? i / (L - 1) : Number.NaN; // transformers divides by L − 1 (NaN for one block, as there)
+    const r10 = 1 - i / L;
+    const lin = (out: number, inp: number): InitRule => ({ kind: 'orthogonal', gain: (out > inp ? Math.sqrt(out / inp) : 1) * (out === c.vocabSize && inp === d ? 0.5 : 1) });
+    if (m[2] === 'attention') {
+      switch (m[3]) {
+        case 'time_decay': return { kind: 'values', values: Float32Array.from({ length: A }, (_, h) => -5 + 8 * (h / (A - 1)) ** (0.7 + 1.3 * r01)) };
+        case 'time_first': return { kind: 'const', value: 1 };
+        case 'time_mix_key': return { kind: 'values', values: pow(d, r10) };
+        case 'time_mix_value': return { kind: 'values', values: pow(d, r10, 0.3 * r01) };
+        case 'time_mix_receptance': return { kind: 'values', values: pow(d, 0.5 * r10) };
+        case 'key.weight': case 'value.weight': case 'receptance.weight': return lin(A, d);
+        case 'output.weight': return lin(d, A);
+        default: return null;
+      }
+    }
+    switch (m[3]) {
+      case 'time_mix_key': case 'time_mix_receptance': return { kind: 'values', values: pow(d, r10) };
+      case 'key.weight': return lin(c.intermediateSize, d);
+      case 'receptance.weight': return lin(d, d);
+      case 'value.weight': return lin(d, c.intermediateSize);
+      default: return null;
+    }
   };
 }
