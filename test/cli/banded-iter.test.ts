@@ -6,12 +6,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { cliEntry } from '../cli-entry.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
 test('--n-iter: the same default in score, partition and audit, shown with the paper\'s 1000', () => {
   const defaults = ['score', 'partition', 'audit'].map((cmd) => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', `${root}src/cli/main.ts`, cmd, '--help'], { encoding: 'utf8', cwd: root });
+    const r = spawnSync(process.execPath, [...cliEntry(), cmd, '--help'], { encoding: 'utf8', cwd: root });
     assert.equal(r.status, 0, r.stderr);
     // The option's entry, with the lines commander wrapped it onto.
     const lines = r.stdout.split('\n');

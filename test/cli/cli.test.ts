@@ -5,12 +5,13 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cliEntry } from '../cli-entry.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const fedorenko = `${root}../shared/data/fedorenko2016/fedorenko2016.nc`;
 
 function brainmap(...args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', `${root}src/cli/main.ts`, ...args], { encoding: 'utf8', cwd: root });
+  return spawnSync(process.execPath, [...cliEntry(), ...args], { encoding: 'utf8', cwd: root });
 }
 
 test('input errors print one line naming file and field, exit 2, and no stack trace', () => {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeNpy } from '../../src/io/npy.js';
 import type { DatasetSummary } from '../../src/io/inspect.js';
+import { cliEntry } from '../cli-entry.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const shared = fileURLToPath(new URL('../../../shared/data/', import.meta.url));
@@ -16,7 +17,7 @@ const PEREIRA = join(FIX, 'pereira2018-language-profileB.nc');
 const BLANK = join(FIX, 'blank2014-fROI-profileB.nc');
 
 function brainmap(...args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', `${root}src/cli/main.ts`, ...args], { encoding: 'utf8', cwd: root });
+  return spawnSync(process.execPath, [...cliEntry(), ...args], { encoding: 'utf8', cwd: root });
 }
 
 function inspectJson(...args: string[]): DatasetSummary {

@@ -5,9 +5,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cliEntry } from '../cli-entry.js';
 
 export const root = fileURLToPath(new URL('../../', import.meta.url));
-export const cli = join(root, 'src/cli/main.ts');
 
 export interface CliResult {
   status: number | null;
@@ -15,10 +15,10 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `brainmap …args` from the sources (tsx) to completion; resolves with status and output. */
-export function brainmap(args: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+/** Runs `brainmap …args` (the build, or the sources when it is stale: see cli-entry.ts) to completion; resolves with status and output. */
+export function brainmap(args: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; entry?: readonly string[] } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], {
+    const child = spawn(process.execPath, [...(opts.entry ?? cliEntry()), ...args], {
       cwd: opts.cwd ?? root,
       env: { ...process.env, BRAINMAP_DEBUG: '', ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -103,8 +103,9 @@ test('unexpected errors: one line naming the command and asking for a bug report
 
 test('a closed stdout pipe (brainmap … | head) ends the CLI quietly, not with an EPIPE stack', async () => {
   const { spawn } = await import('node:child_process');
-  const { cli, root } = await import('./cli-helpers.js');
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, 'inspect', 'sim:fedorenko'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const { root } = await import('./cli-helpers.js');
+  const { cliEntry } = await import('../cli-entry.js');
+  const child = spawn(process.execPath, [...cliEntry(), 'inspect', 'sim:fedorenko'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.destroy();
   let stderr = '';
   child.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { SOURCE_ENTRY } from '../cli-entry.js';
 import { brainmap, root, tmp } from './cli-helpers.js';
 
 /** Runs the CLI with a module-loading hook; returns the repository-relative src/ files loaded. */
@@ -17,7 +18,7 @@ async function loadedModules(args: string[]): Promise<{ status: number | null; f
   writeFileSync(log, '');
   writeFileSync(join(dir, 'hooks.mjs'), `import { appendFileSync } from 'node:fs';\nexport async function load(url, context, next) {\n  if (url.startsWith('file:')) appendFileSync(${JSON.stringify(log)}, url + '\\n');\n  return next(url, context);\n}\n`);
   writeFileSync(join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(join(dir, 'hooks.mjs')).href)});\n`);
-  const r = await brainmap(args, { env: { NODE_OPTIONS: `--import ${pathToFileURL(join(dir, 'register.mjs')).href}` } });
+  const r = await brainmap(args, { entry: SOURCE_ENTRY, env: { NODE_OPTIONS: `--import ${pathToFileURL(join(dir, 'register.mjs')).href}` } });
   const prefix = pathToFileURL(join(root, 'src')).href + '/';
   const files = [...new Set(readFileSync(log, 'utf8').split('\n').filter((u) => u.startsWith(prefix)).map((u) => u.slice(prefix.length)))].sort();
   return { status: r.status, files };

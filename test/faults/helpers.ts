@@ -4,7 +4,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cli, exited, hasRedisServer, root, sleep } from '../sweep/helpers.js';
+import { cliEntry } from '../cli-entry.js';
+import { exited, hasRedisServer, root, sleep } from '../sweep/helpers.js';
 
 export { brainmap, brainmapChild, doneKeys, exited, freePort, hasRedisServer, root, sleep, startRedis, tmp, waitFor, writeExperiment } from '../sweep/helpers.js';
 
@@ -30,7 +31,7 @@ export function brainmapWithFault(args: string[], fault: Fault | null, opts: { t
     pre.push('--import', FS_FAULTS);
     Object.assign(env, { BRAINMAP_FAULT_CODE: fault.code, BRAINMAP_FAULT_PATHS: fault.paths.join(':'), BRAINMAP_FAULT_LOG: fault.log, BRAINMAP_FAULT_SPARE: fault.spare?.source ?? '' });
   }
-  return spawnSync(process.execPath, ['--import', 'tsx', ...pre, cli, ...args], { encoding: 'utf8', cwd: root, env, timeout: opts.timeout ?? 180_000 });
+  return spawnSync(process.execPath, [...pre, ...cliEntry(), ...args], { encoding: 'utf8', cwd: root, env, timeout: opts.timeout ?? 180_000 });
 }
 
 /** Lines of the fault log (one per injected failure). */
@@ -66,7 +67,7 @@ export function snapshot(dir: string): Map<string, string> {
 
 /** A CLI child process with stderr and stdout kept apart. */
 export function cliChild(args: string[]): ChildProcess & { stdout_: () => string; stderr_: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...cliEntry(), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout?.on('data', (b: Buffer) => { out += b.toString(); });

@@ -12,6 +12,7 @@ import { expandGrid } from '../../src/features/grid.js';
 import { clearLmMemo, getLmFeatures, type LmManifest } from '../../src/features/lm/cache.js';
 import { InputError } from '../../src/data/errors.js';
 import { assertClose, FIXTURE, fixtureExpected, groupBlocks, tempDir, textDataset } from './helpers.js';
+import { cliEntry } from '../cli-entry.js';
 
 const expected = fixtureExpected();
 const texts = expected.samples.map((s) => s.text);
@@ -120,7 +121,7 @@ test('brainmap features lm writes one .npy per layer and pooling, and a manifest
   const q = (s: string) => `"${s.replace(/"/g, '""')}"`;
   writeFileSync(join(data, 'samples.csv'), `block,text\n${texts.map((t, i) => `${blocks[i]},${q(t)}`).join('\n')}\n`);
   const out = tempDir();
-  const r = spawnSync(process.execPath, ['--import', 'tsx', `${root}src/cli/main.ts`, 'features', 'lm', '--model', FIXTURE, '--dataset', data, '--out', out, '--pool', 'last,mean'], {
+  const r = spawnSync(process.execPath, [...cliEntry(), 'features', 'lm', '--model', FIXTURE, '--dataset', data, '--out', out, '--pool', 'last,mean'], {
     encoding: 'utf8', cwd: root, env: { ...process.env, BRAINMAP_CACHE: tempDir() },
   });
   assert.equal(r.status, 0, r.stderr);
@@ -137,7 +138,7 @@ test('brainmap features lm writes one .npy per layer and pooling, and a manifest
   assert.deepEqual(manifest.files[1], { last: 'layer1_last.npy', mean: 'layer1_mean.npy' });
   assert.equal(manifest.dataset.nSamples, 7);
   assert.equal(manifest.rules.window, 512);
-  const bad = spawnSync(process.execPath, ['--import', 'tsx', `${root}src/cli/main.ts`, 'features', 'lm', '--model', 'gpt5-untrained', '--dataset', data, '--out', out], { encoding: 'utf8', cwd: root });
+  const bad = spawnSync(process.execPath, [...cliEntry(), 'features', 'lm', '--model', 'gpt5-untrained', '--dataset', data, '--out', out], { encoding: 'utf8', cwd: root });
   assert.equal(bad.status, 2);
   assert.equal(bad.stderr, 'error: gpt5-untrained: model: no such folder, and not an untrained model name (gpt2-untrained, gpt2-medium-untrained, gpt2-large-untrained, gpt2-xl-untrained)\n');
 });

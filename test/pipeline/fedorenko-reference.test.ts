@@ -13,6 +13,7 @@ import { getBackend } from '../../src/linalg/index.js';
 import { oasm } from '../../src/features/oasm.js';
 import { scoreFeatures } from '../../src/pipeline/score.js';
 import type { Estimator } from '../../src/regression/ridge.js';
+import { cliEntry } from '../cli-entry.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const ncPath = `${root}../shared/data/fedorenko2016/fedorenko2016.nc`;
@@ -77,7 +78,7 @@ for (const [sigma, split, estimator] of cases) {
 }
 
 test('brainmap score --compat paper --json on the real Fedorenko file prints per-subject values and the dataset value', () => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', `${root}src/cli/main.ts`, 'score', '--dataset', ncPath, '--features', 'oasm:sigma=1.8', '--split', 'shuffled', '--compat', 'paper', '--json'], { encoding: 'utf8', cwd: root });
+  const r = spawnSync(process.execPath, [...cliEntry(), 'score', '--dataset', ncPath, '--features', 'oasm:sigma=1.8', '--split', 'shuffled', '--compat', 'paper', '--json'], { encoding: 'utf8', cwd: root });
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout) as { subjects: { subject: string; n_units: number; r2: number; r: number }[]; dataset: { r2: number; r: number } };
   const ref = reference.results['1.8'].shuffled.ridge;

@@ -6,6 +6,7 @@ import type { Dataset } from '../../src/data/dataset.js';
 import { getBackend } from '../../src/linalg/index.js';
 import { applyGap, blockIds, planFolds } from '../../src/regression/splits.js';
 import { scoreFeatures } from '../../src/pipeline/score.js';
+import { cliEntry } from '../cli-entry.js';
 
 /** 24 samples in two blocks (stories) of 12, block design with outer and inner blocks of 6. */
 function design(): Dataset {
@@ -53,9 +54,8 @@ test('scoreFeatures records the gap in its settings and refuses a gap that leave
 });
 
 test('score and partition take --gap <n>, a non-negative integer; anything else is one error line, exit 2', { timeout: 60_000 }, () => {
-  const cli = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
   for (const [cmd, extra, bad] of [['score', ['--features', 'sl'], '1.5'], ['partition', ['--a', 'sl', '--b', 'wn'], '-1']] as const) {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', cli, cmd, '--dataset', 'sim:fedorenko', ...extra, '--gap', bad], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [...cliEntry(), cmd, '--dataset', 'sim:fedorenko', ...extra, '--gap', bad], { encoding: 'utf8' });
     assert.equal(r.status, 2);
     assert.equal(r.stderr, `error: --gap: '${bad}' is invalid; expected a non-negative integer (see brainmap ${cmd} --help)\n`);
   }

@@ -17,6 +17,7 @@ import { oasm } from '../../src/features/oasm.js';
 import { scoreFeatures, type ScoreResult } from '../../src/pipeline/score.js';
 import type { Dataset } from '../../src/data/dataset.js';
 import type { Estimator } from '../../src/regression/ridge.js';
+import { cliEntry } from '../cli-entry.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const ncPath = `${root}../shared/data/fedorenko2016/fedorenko2016.nc`;
@@ -119,7 +120,7 @@ test('constant predictions: r undefined (NaN) and counted, R² of a constant pre
 
     // The CLI says so in the table and in score.json.
     const out = join(tmp, 'out');
-    const cli = spawnSync(process.execPath, ['--import', 'tsx', `${root}src/cli/main.ts`, 'score', '--dataset', tmp, '--features', `file:${join(tmp, 'x.npy')}`, '--out', out], { encoding: 'utf8', cwd: root });
+    const cli = spawnSync(process.execPath, [...cliEntry(), 'score', '--dataset', tmp, '--features', `file:${join(tmp, 'x.npy')}`, '--out', out], { encoding: 'utf8', cwd: root });
     assert.equal(cli.status, 0, cli.stderr);
     assert.match(cli.stdout, /note: r is undefined for 1 unit\(s\) \(a constant prediction or constant responses on a test fold\); left out of the subject means of r/);
     const json = JSON.parse(readFileSync(join(out, 'score.json'), 'utf8')) as { n_undefined_r: number; subjects: { n_undefined_r: number }[] };

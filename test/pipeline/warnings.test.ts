@@ -18,6 +18,7 @@ import { summarise, type ExperimentScores, type ScoreResult } from '../../src/pi
 import { specScoreToJson, writeScore } from '../../src/pipeline/results.js';
 import { alphaEdgeWarnings, columnConstancy, gridSelectionWarnings } from '../../src/pipeline/warnings.js';
 import { buildReportModel, scanResults } from '../../src/report/index.js';
+import { cliEntry } from '../cli-entry.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const backend = getBackend('auto');
@@ -78,7 +79,7 @@ test('sl on single-word samples: warned as constant (value 1, every sample one w
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const r = spawnSync(process.execPath, ['--import', 'tsx', `${root}src/cli/main.ts`, 'score', '--dataset', 'sim:fedorenko:units=0.1', '--features', 'sl'], { encoding: 'utf8', cwd: root });
+  const r = spawnSync(process.execPath, [...cliEntry(), 'score', '--dataset', 'sim:fedorenko:units=0.1', '--features', 'sl'], { encoding: 'utf8', cwd: root });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /\nwarning: feature sl is constant on the training rows: every sample has the same value \(1\)/);
   // A constant feature leaves the intercept: every α scores the same and the largest wins the tie.

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { collectResults, collectedCsv, ID_COLUMNS, LEVEL_COLUMNS, type CollectRow } from '../../src/report/collect.js';
 import { parseCsv } from '../../src/io/csv.js';
+import { cliEntry } from '../cli-entry.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -106,12 +107,12 @@ test('collect: a results store contributes its valid jobs only (not quarantine/ 
 test('brainmap collect: --out writes the CSV; a folder without results is one error line, exit 2', () => {
   const dir = resultsFolder();
   const out = join(dir, 'out', 'all.csv');
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'collect', dir, '--out', out], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [...cliEntry(), 'collect', dir, '--out', out], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   const t = parseCsv(readFileSync(out, 'utf8'), out);
   assert.equal(t.rows.length, 54);
   const empty = mkdtempSync(join(tmpdir(), 'brainmap-collect-empty-'));
-  const e = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'collect', empty], { encoding: 'utf8' });
+  const e = spawnSync(process.execPath, [...cliEntry(), 'collect', empty], { encoding: 'utf8' });
   assert.equal(e.status, 2);
   assert.equal(e.stderr, `error: ${empty}: folder: no score.json, partition.json or audit.json found under it\n`);
 });

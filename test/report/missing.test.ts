@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { writeReport } from '../../src/report/index.js';
 import { writePartialResults } from './helpers.js';
+import { cliEntry } from '../cli-entry.js';
 
 test('a folder of missing, partial and broken results still gives a report that says what is missing', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'brainmap-report-missing-'));
@@ -42,7 +43,7 @@ test('brainmap report: the CLI writes the report, lists what is missing, and ref
   const dir = mkdtempSync(join(tmpdir(), 'brainmap-report-cli-'));
   try {
     writePartialResults(join(dir, 'results'));
-    const cli = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8' });
+    const cli = (args: string[]) => spawnSync(process.execPath, [...cliEntry(), ...args], { encoding: 'utf8' });
     const ok = cli(['report', join(dir, 'results'), '--out', join(dir, 'out', 'r.html')]);
     assert.equal(ok.status, 0, ok.stderr);
     assert.match(ok.stdout, /wrote .*r\.html \(\d+ figures from \d+ result files/);

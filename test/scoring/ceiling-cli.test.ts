@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CeilingJson } from '../../src/pipeline/ceiling.js';
 import type { ScoreJson } from '../../src/pipeline/results.js';
+import { cliEntry } from '../cli-entry.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const FIX = join(root, 'test', 'fixtures', 'ceiling');
@@ -19,7 +20,7 @@ const REF = JSON.parse(readFileSync(join(FIX, 'reference.json'), 'utf8')) as {
 };
 
 function brainmap(...args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', `${root}src/cli/main.ts`, ...args], { encoding: 'utf8', cwd: root });
+  return spawnSync(process.execPath, [...cliEntry(), ...args], { encoding: 'utf8', cwd: root });
 }
 
 const median = (v: number[]) => { const s = [...v].sort((p, q) => p - q); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };

@@ -5,9 +5,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cliEntry } from '../cli-entry.js';
 
 export const root = fileURLToPath(new URL('../../', import.meta.url));
-export const cli = join(root, 'src/cli/main.ts');
 
 export function tmp(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `brainmap-sweep-${prefix}-`));
@@ -21,12 +21,12 @@ export function writeExperiment(dir: string, name: string, text: string): string
 
 /** Runs the CLI to completion. */
 export function brainmap(args: string[], opts: { env?: NodeJS.ProcessEnv; timeout?: number } = {}) {
-  return spawnSync(process.execPath, ['--import', 'tsx', cli, ...args], { encoding: 'utf8', cwd: root, env: { ...process.env, ...opts.env }, timeout: opts.timeout ?? 120_000 });
+  return spawnSync(process.execPath, [...cliEntry(), ...args], { encoding: 'utf8', cwd: root, env: { ...process.env, ...opts.env }, timeout: opts.timeout ?? 120_000 });
 }
 
 /** Starts the CLI as a child process (stdout/stderr collected). */
 export function brainmapChild(args: string[]): ChildProcess & { out: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...cliEntry(), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (b: Buffer) => { out += b.toString(); });
   child.stderr?.on('data', (b: Buffer) => { out += b.toString(); });
