@@ -81,7 +81,12 @@ export function cliChild(args: string[]): ChildProcess & { stdout_: () => string
  * running (it is then killed).
  */
 export async function exitsWithin(child: ChildProcess, boundMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null } | 'alive'> {
-  const r = await Promise.race([exited(child), sleep(boundMs).then(() => 'alive' as const)]);
+  // The bound's timer is cleared when the child exits: a pending 400 s timer kept the test file's
+  // process alive for minutes after its test had passed.
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<'alive'>((resolve) => { timer = setTimeout(() => resolve('alive'), boundMs); });
+  const r = await Promise.race([exited(child), bound]);
+  clearTimeout(timer);
   if (r === 'alive') {
     child.kill('SIGKILL');
     await exited(child);
