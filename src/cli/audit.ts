@@ -7,6 +7,7 @@ import { backendOption, positiveIntArg, seedArg } from './options.js';
 import { DEFAULT_BANDED_ITER, PAPER_BANDED_ITER } from '../regression/banded-defaults.js';
 import { checkOutputDir, writeFailure } from './outpath.js';
 import { ResultWriteError } from '../pipeline/results.js';
+import { helpAfter } from './help.js';
 
 interface AuditCommandOptions {
   dataset: string;
@@ -58,6 +59,7 @@ export function registerAuditCommand(program: Command): void {
     .addOption(backendOption())
     .option('--out <dir>', 'write audit.json and every analysis (score.json, partition.json, units.csv) here')
     .option('--json', 'print audit.json instead of tables')
+    .addHelpText('after', helpAfter('audit', { features: true }))
     .action(async (opts: AuditCommandOptions) => {
       // An unusable --out fails now, not after the fits.
       if (opts.out) checkOutputDir(opts.out, '--out');

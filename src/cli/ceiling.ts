@@ -5,6 +5,7 @@ import type { CeilingJson } from '../pipeline/ceiling.js';
 import { backendOption } from './options.js';
 import { num, table } from './format.js';
 import { checkOutputDir, writeFailure } from './outpath.js';
+import { helpAfter } from './help.js';
 
 export interface CeilingCommandOptions {
   dataset: string;
@@ -27,6 +28,7 @@ export function registerCeilingCommand(program: Command): void {
     .addOption(backendOption())
     .option('--out <dir>', 'also write ceiling.json and ceilings.csv (per unit: ceiling, r_half, reliability) here')
     .option('--json', 'print one JSON object instead of a table')
+    .addHelpText('after', helpAfter('ceiling'))
     .action(runCeilingCommand);
 }
 

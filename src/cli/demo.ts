@@ -8,6 +8,7 @@ import { DelayedProgress } from './progress.js';
 import { checkOutputDir } from './outpath.js';
 import { InputError } from '../data/errors.js';
 import { writeReport } from '../report/index.js';
+import { helpAfter } from './help.js';
 
 export interface DemoCommandOptions {
   out: string;
@@ -22,6 +23,7 @@ export function registerDemoCommand(program: Command): void {
     .option('--out <dir>', 'where to write the results', 'brainmap-demo')
     .option('--dataset <spec...>', `simulated datasets to use (default: ${DEMO_DATASETS.join(' ')})`)
     .addOption(backendOption())
+    .addHelpText('after', helpAfter('demo'))
     .action(runDemoCommand);
 }
 

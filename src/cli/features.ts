@@ -10,6 +10,7 @@ import { layerFileName, type LmManifest } from '../features/lm/cache.js';
 import { DelayedProgress } from './progress.js';
 import { checkOutputDir } from './outpath.js';
 import { backendOption, positiveIntArg, seedArg } from './options.js';
+import { helpAfter } from './help.js';
 
 export interface FeaturesLmOptions {
   model: string;
@@ -44,6 +45,7 @@ export function registerFeaturesCommand(program: Command): void {
     .option('--no-cache', 'neither read nor write the feature cache ($BRAINMAP_CACHE or ./.brainmap-cache)')
     .addOption(backendOption())
     .option('--threads <n>', 'BLAS threads (default: all cores)', positiveIntArg())
+    .addHelpText('after', helpAfter('features lm'))
     .action(runFeaturesLm);
 }
 

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { InputError } from '../data/errors.js';
+import { helpAfter } from './help.js';
 
 export interface InspectCommandOptions {
   /** The dataset as an option, like every other command (the positional form stays). */
@@ -16,6 +17,7 @@ export function registerInspectCommand(program: Command): void {
     .option('--dataset <spec>', 'the dataset, as in score/partition/audit (same as the positional argument)')
     .option('--stimuli <path>', 'stimulus text: Fedorenko2016 or Pereira2018 sentences in analysis order (one per line, e.g. sentences_ordered.txt), Blank2014 per-TR text (.npz, one array per story)')
     .option('--json', 'print one JSON object instead of text')
+    .addHelpText('after', helpAfter('inspect'))
     .action(runInspectCommand);
 }
 

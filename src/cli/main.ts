@@ -74,6 +74,9 @@ export async function main(argv: string[]): Promise<void> {
   let program: Command | undefined;
   let running: Command | undefined;
   try {
+    // The feature-term table of --help comes from the feature registry, loaded only when help is asked for.
+    const args = argv.slice(2);
+    if (args[0] === 'help' || args.includes('--help') || args.includes('-h')) await (await import('./help.js')).loadFeatureTerms();
     program = await buildProgram(commandsFor(argv.slice(2)));
     program.hook('preAction', (_self, action) => { running = action; });
     await program.parseAsync(argv);

@@ -10,6 +10,7 @@ import { num, table, warningLine } from './format.js';
 import { backendOption, intInRange, positiveIntArg, seedArg } from './options.js';
 import { DEFAULT_BANDED_ITER, PAPER_BANDED_ITER } from '../regression/banded-defaults.js';
 import { checkOutputDir, writeFailure } from './outpath.js';
+import { helpAfter } from './help.js';
 
 interface PartitionCommandOptions {
   dataset: string;
@@ -50,6 +51,7 @@ export function registerPartitionCommand(program: Command): void {
     .addOption(backendOption())
     .option('--out <dir>', 'write partition.json and units.csv here')
     .option('--json', 'print JSON instead of tables')
+    .addHelpText('after', helpAfter('partition', { features: true }))
     .action(async (opts: PartitionCommandOptions) => {
       // An unusable --out fails now, not after the fits.
       if (opts.out) checkOutputDir(opts.out, '--out');

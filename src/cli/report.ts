@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { inputError } from '../data/errors.js';
 import { describeFsError } from '../io/fsutil.js';
 import { checkOutputDir, checkOutputFile } from './outpath.js';
+import { helpAfter } from './help.js';
 
 interface ReportCommandOptions {
   out?: string;
@@ -19,6 +20,7 @@ export function registerReportCommand(program: Command): void {
     .option('--out <file>', 'the HTML file to write (default: <results-dir>/report.html)')
     .option('--figures <dir>', 'also write each figure as <id>.svg and <id>.png (and <id>-r.* for Pearson r) into this folder')
     .option('--title <text>', 'title of the report')
+    .addHelpText('after', helpAfter('report'))
     .action(async (dir: string, opts: ReportCommandOptions) => {
       let isDir = false;
       try {

@@ -10,6 +10,7 @@ import { checkRedis, DEFAULT_ATTEMPTS, DEFAULT_BACKOFF_MS, DEFAULT_QUEUE_NAME, e
 import { DEFAULT_STALE_MS, ResultStore } from '../pipeline/sweep/store.js';
 import { num, table } from './format.js';
 import { backendOption, intArg, positiveIntArg } from './options.js';
+import { helpAfter } from './help.js';
 
 export interface RunCommandOptions {
   store?: string;
@@ -53,6 +54,7 @@ export function registerRunCommand(program: Command): void {
     .option('--backoff <ms>', 'with --queue: delay before the first retry, doubling each time', intArg('--backoff'), DEFAULT_BACKOFF_MS)
     .option('--retry-failed', 'with --queue: put jobs of this experiment that are in the failed set back in the queue')
     .option('--lock-stale <s>', 'a job lock not refreshed for this long is taken over (other hosts; a dead process on this host at once)', positiveInt('--lock-stale'), DEFAULT_STALE_MS / 1000)
+    .addHelpText('after', helpAfter('run', { features: true }))
     .action(runRunCommand);
 }
 

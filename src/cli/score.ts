@@ -16,6 +16,7 @@ import { num, table, warningLine } from './format.js';
 import { backendOption, intInRange, positiveIntArg, seedArg } from './options.js';
 import { DEFAULT_BANDED_ITER, PAPER_BANDED_ITER } from '../regression/banded-defaults.js';
 import { checkOutputDir, writeFailure } from './outpath.js';
+import { helpAfter } from './help.js';
 
 export interface ScoreCommandOptions {
   dataset: string;
@@ -68,6 +69,7 @@ export function registerScoreCommand(program: Command): void {
     .addOption(new Option('--ceiling-method <name>', 'with --normalise ceiling: split-half (samples.csv repeat column), subject-pool (≥ 3 subjects), or auto (split-half when there are repeats)').choices(['auto', 'split-half', 'subject-pool']).default('auto'))
     .option('--out <dir>', 'also write score.json and units.csv (per-unit R², r, α) here; with --normalise ceiling also ceilings.csv')
     .option('--json', 'print one JSON object instead of a table')
+    .addHelpText('after', helpAfter('score', { features: true }))
     .action(runScoreCommand);
 }
 

@@ -8,6 +8,7 @@ import { DEFAULT_QUEUE_NAME, queueStatus, redactUrl } from '../pipeline/sweep/qu
 import { storeStatus } from '../pipeline/sweep/status.js';
 import { ResultStore } from '../pipeline/sweep/store.js';
 import { table } from './format.js';
+import { helpAfter } from './help.js';
 
 export interface StatusCommandOptions {
   store?: string;
@@ -23,6 +24,7 @@ export function registerStatusCommand(program: Command): void {
     .option('--store <dir>', "results store (default: the experiment's `store`, else ./brainmap-store)")
     .option('--queue <url>', 'also show this Redis queue')
     .option('--queue-name <name>', 'queue name', DEFAULT_QUEUE_NAME)
+    .addHelpText('after', helpAfter('status'))
     .action(runStatusCommand);
 }
 

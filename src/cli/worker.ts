@@ -6,6 +6,7 @@ import { DEFAULT_STALE_MS } from '../pipeline/sweep/store.js';
 import { num } from './format.js';
 import { backendOption, intArg } from './options.js';
 import { positiveInt } from './run.js';
+import { helpAfter } from './help.js';
 
 export interface WorkerCommandOptions {
   queue: string;
@@ -38,6 +39,7 @@ export function registerWorkerCommand(program: Command): void {
     .option('--max-stalled <n>', 'times a job may lose its worker before it counts as failed', intArg('--max-stalled'), 2)
     .option('--lock-stale <s>', 'a store lock of another host not refreshed for this long is taken over', positiveInt('--lock-stale'), DEFAULT_STALE_MS / 1000)
     .option('--exit-when-drained', 'exit once the queue has no waiting, delayed or running jobs')
+    .addHelpText('after', helpAfter('worker'))
     .action(runWorkerCommand);
 }
 
