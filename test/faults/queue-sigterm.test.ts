@@ -48,7 +48,8 @@ test('queue worker, idle: Redis goes away, comes back and goes away again — on
   assert.equal(c.lost.length, 2, err);
   assert.equal(c.restored.length, 1, err);
   assert.deepEqual(c.raw, [], 'no raw error dumps');
-  assert.match(c.lost[0], /lost the connection to Redis at redis:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\); reconnecting/);
+  // Which error reports the loss depends on timing: a reset of the open connection, or a refused reconnect.
+  assert.match(c.lost[0], /lost the connection to Redis at redis:\/\/127\.0\.0\.1:\d+ \((ECONNREFUSED|ECONNRESET|EPIPE)\); reconnecting/);
   assert.match(err, /stopped: 0 jobs completed/);
 });
 
