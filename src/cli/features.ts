@@ -80,6 +80,7 @@ export async function runFeaturesLm(opts: FeaturesLmOptions): Promise<void> {
   const tokens = f.tokens.context.reduce((a, _, i) => a + f.tokens.current[i], 0);
   process.stdout.write(
     `${manifest.model.spec}: ${f.nLayers} layers × ${opts.pool.length} poolings, ${f.nSamples} samples × ${f.dim} (${tokens} sample tokens, ${f.tokensProcessed} tokens in ${f.passes} forward passes; ${result.from === 'extracted' ? 'extracted' : `from the ${result.from} cache`})\n` +
+    (manifest.perplexity ? `perplexity on the dataset's text: ${manifest.perplexity.value === null ? 'undefined' : manifest.perplexity.value.toPrecision(6)} (exp of the mean NLL over ${manifest.perplexity.tokens} tokens of the samples' own text; in manifest.json)\n` : '') +
     `wrote ${f.nLayers * opts.pool.length} .npy files and manifest.json to ${opts.out}\n`,
   );
 }

@@ -118,6 +118,9 @@ export async function runScoreCommand(opts: ScoreCommandOptions): Promise<void> 
     scored.ceiling = normalisedToJson(normalised);
     if (normalised.nExcluded > 0) scored.warnings.push(`${normalised.nExcluded} unit(s) have a noise ceiling ≤ 0 or undefined; they are left out of the ceiling-normalised scores`);
   }
+  // Causal lm: models' perplexity on the dataset's text, stored with their features.
+  const ppl = (await import('../pipeline/lm-perplexity.js')).specPerplexities(scored.spec, dataset);
+  if (ppl.length > 0) scored.perplexity = ppl;
   // If writing still fails, the result is printed anyway and the failure is one error line.
   let writeError: unknown = null;
   if (opts.out) {
@@ -128,7 +131,7 @@ export async function runScoreCommand(opts: ScoreCommandOptions): Promise<void> 
   }
   const json = specScoreToJson(scored);
   if (opts.json) process.stdout.write(JSON.stringify(json, null, 2) + '\n');
-  else process.stdout.write(formatSpecScore(json) + (opts.out && writeError === null ? `wrote ${opts.out}/score.json${ceilings !== null ? `, ${opts.out}/ceilings.csv` : ''} and ${opts.out}/units.csv\n` : ''));
+  else process.stdout.write(formatSpecScore(json) + ppl.map((p) => `perplexity of ${p.model}${p.seed !== null ? ` (seed ${p.seed})` : ''} on the dataset's text: ${p.perplexity === null ? 'undefined' : p.perplexity.toPrecision(6)} (${p.tokens} tokens)\n`).join('') + (opts.out && writeError === null ? `wrote ${opts.out}/score.json${ceilings !== null ? `, ${opts.out}/ceilings.csv` : ''} and ${opts.out}/units.csv\n` : ''));
   if (writeError !== null) throw writeFailure(opts.out as string, '--out', writeError);
 }
 

@@ -4,12 +4,29 @@ import type { ScoreResult } from './score.js';
 import { median } from '../scoring/aggregate.js';
 import type { SpecScore } from './score-spec.js';
 import type { NormalisedJson } from './ceiling.js';
+import { snakeKeys } from './json-keys.js';
+
+/** score.json `settings`: ScoreResult['settings'] with snake_case keys (files before issue 16.5 have camelCase; readers accept both). */
+export interface ScoreSettingsJson {
+  split: ScoreResult['settings']['split'];
+  seed: number;
+  estimator: ScoreResult['settings']['estimator'];
+  alphas: number[];
+  backend: string;
+  bands: number;
+  banded_iter: number | null;
+  banded_seed: number | null;
+  inner_standardize: boolean;
+  compat?: 'paper' | null;
+  gap?: number;
+}
+import type { LmPerplexityJson } from './lm-perplexity.js';
 
 /** The JSON form of a score (what `brainmap score --json` prints). Per-unit arrays are not included. */
 export interface ScoreJson {
   dataset: { name: string; source: string; hash: string; r2: number; r: number; r2_sem: number; r_sem: number };
   features: string;
-  settings: ScoreResult['settings'];
+  settings: ScoreSettingsJson;
   subjects: { subject: string; n_units: number; n_undefined_r: number; r2: number; r: number; experiments: Record<string, { r2: number; r: number }> }[];
   experiments: { experiment: string; n_samples: number; n_features: number; n_units: number; fold_sizes: number[]; inner_folds: number[]; median_alpha: number | null }[];
   n_constant_units: number;
@@ -32,6 +49,11 @@ export interface ScoreJson {
   warnings: string[];
   /** With `--normalise ceiling`: ceiling-normalised scores and the per-subject ceilings (docs/method.md §9.3). */
   ceiling?: NormalisedJson;
+  /**
+   * When the spec has lm: terms of causal models with an LM head: each model's perplexity on the
+   * dataset's own text (exp of the mean NLL per scored token, docs/method.md "Perplexity").
+   */
+  perplexity?: LmPerplexityJson[];
 }
 
 /** Median, or null when every value is NaN (JSON has no NaN). */
@@ -45,7 +67,7 @@ export function specScoreToJson(scored: SpecScore): ScoreJson {
   return {
     dataset: { name: result.dataset, source: result.source, hash: scored.datasetHash, r2: result.r2.mean, r: result.r.mean, r2_sem: result.r2.sem, r_sem: result.r.sem },
     features,
-    settings: result.settings,
+    settings: snakeKeys<ScoreSettingsJson>(result.settings),
     subjects: result.r2.subjects.map((s, i) => {
       const r = result.r.subjects[i];
       const experiments: Record<string, { r2: number; r: number }> = {};
@@ -66,6 +88,7 @@ export function specScoreToJson(scored: SpecScore): ScoreJson {
     grid: grid && { term: grid.axis.term, param: grid.axis.param, select: grid.select, curve: grid.curve, curve_clipped: grid.curveClipped, chosen: grid.chosen },
     warnings: scored.warnings,
     ...(scored.ceiling ? { ceiling: scored.ceiling } : {}),
+    ...(scored.perplexity && scored.perplexity.length > 0 ? { perplexity: scored.perplexity } : {}),
   };
 }
 

@@ -1,3 +1,4 @@
+import type { LmPerplexityJson } from './lm-perplexity.js';
 import type { NormalisedJson } from './ceiling.js';
 import type { Dataset } from '../data/dataset.js';
 import { datasetHash } from '../data/hash.js';
@@ -51,6 +52,8 @@ export interface SpecScore {
   warnings: string[];
   /** Set by `score --normalise ceiling` (src/pipeline/ceiling.ts): the normalised scores, as written to score.json. */
   ceiling?: NormalisedJson;
+  /** Set by `score` when the spec has lm: terms of causal models (src/pipeline/lm-perplexity.ts). */
+  perplexity?: LmPerplexityJson[];
   /**
    * A spec with `seeds=a-b` (src/pipeline/seeds.ts): the seeds and each seed's own score and
    * choices; `result` and `grid` then hold the mean over seeds.

@@ -31,6 +31,7 @@ import { Gpt2Model, SafetensorsGpt2Weights } from './gpt2.js';
 import { LLAMA_MODEL_TYPES, LlamaModel, parseLlamaConfig } from './llama.js';
 import { parseRwkvConfig, RwkvModel } from './rwkv.js';
 import type { TensorSource } from './untrained.js';
+import { headTensorName, tiedEmbeddings } from './perplexity.js';
 
 /** model_type values brainmap runs. */
 export const SUPPORTED_MODEL_TYPES: readonly string[] = ['gpt2', 'gpt_neox', ...LLAMA_MODEL_TYPES, ...BERT_MODEL_TYPES, 't5', 'rwkv'];
@@ -48,6 +49,24 @@ export interface ArchitectureModel {
   readonly weightFiles: readonly string[];
   /** result[s][l]: hidden state l of sequence s, T_s × hiddenSize row-major float32. */
   hiddenStates(sequences: readonly (readonly number[])[], backend: Backend): Promise<Float32Array[][]>;
+  /**
+   * The LM head of a causal model (perplexity.ts: separate or tied per family), applied to the
+   * last hidden state; null when the folder has none (a base model, not tied) or the model is
+   * bidirectional.
+   */
+  head?(): ArchitectureHead | null;
+}
+
+/** An LM head's shape and weight (vocab × d, read when called). */
+export interface ArchitectureHead {
+  vocabSize: number;
+  weight: () => Float32Array;
+}
+
+/** The head of a causal model: the first present of headNames, or of embedNames when tied. */
+function headOf(st: TensorSource, dir: string, vocabSize: number, d: number, headNames: readonly string[], embedNames: readonly string[]): ArchitectureHead | null {
+  const name = headTensorName(st, tiedEmbeddings(dir), headNames, embedNames);
+  return name === null ? null : { vocabSize, weight: () => st.get(name, [vocabSize, d]) };
 }
 
 function readConfigJson(dir: string): { raw: unknown; path: string } {
@@ -157,6 +176,10 @@ class LlamaArchitecture implements ArchitectureModel {
   hiddenStates(sequences: readonly (readonly number[])[], backend: Backend): Promise<Float32Array[][]> {
     return this.model.hiddenStates(sequences, backend);
   }
+  head(): ArchitectureHead | null {
+    const c = this.model.config;
+    return headOf(this.model.st, this.model.dir, c.vocabSize, c.hiddenSize, ['lm_head.weight'], ['embed_tokens.weight', 'model.embed_tokens.weight']);
+  }
 }
 
 class GptNeoxArchitecture implements ArchitectureModel {
@@ -171,6 +194,10 @@ class GptNeoxArchitecture implements ArchitectureModel {
   get hiddenSize(): number { return this.model.config.hiddenSize; }
   hiddenStates(sequences: readonly (readonly number[])[], backend: Backend): Promise<Float32Array[][]> {
     return this.model.hiddenStates(sequences, backend);
+  }
+  head(): ArchitectureHead | null {
+    const c = this.model.config;
+    return headOf(this.model.st, this.model.dir, c.vocabSize, c.hiddenSize, ['embed_out.weight'], ['embed_in.weight', 'gpt_neox.embed_in.weight']);
   }
 }
 
@@ -216,6 +243,10 @@ class RwkvArchitecture implements ArchitectureModel {
   get hiddenSize(): number { return this.model.config.hiddenSize; }
   hiddenStates(sequences: readonly (readonly number[])[], backend: Backend): Promise<Float32Array[][]> {
     return this.model.hiddenStates(sequences, backend);
+  }
+  head(): ArchitectureHead | null {
+    const c = this.model.config;
+    return headOf(this.model.st, this.model.dir, c.vocabSize, c.hiddenSize, ['head.weight'], ['embeddings.weight', 'rwkv.embeddings.weight']);
   }
 }
 

@@ -29,9 +29,10 @@ import { openLmModel, type LmModel } from './model.js';
 
 /**
  * Bumped whenever extraction would give different numbers for the same inputs, or the cache
- * layout changes (2: sha256 of every file in the manifest).
+ * layout changes (2: sha256 of every file in the manifest; 3: causal models' perplexity in the
+ * manifest).
  */
-export const LM_CACHE_VERSION = 2;
+export const LM_CACHE_VERSION = 3;
 
 /** What `manifest.json` holds (in the cache and in `brainmap features lm --out`). */
 export interface LmManifest {
@@ -56,6 +57,11 @@ export interface LmManifest {
    */
   checksums?: Array<Partial<Record<LmPooling, string>>>;
   tokens: { context: number[]; current: number[]; truncated: number[]; passes: number; processed: number };
+  /**
+   * Causal models with an LM head: perplexity on the samples' own text (exp of the mean NLL per
+   * scored token, docs/method.md), with each sample's Σ NLL (nats) and number of scored tokens.
+   */
+  perplexity?: { value: number | null; tokens: number; nll: number[]; scored: number[] };
   created: string;
 }
 
@@ -127,6 +133,13 @@ export function lmManifest(key: string, model: LmModel, dataset: Pick<Dataset, '
       context: Array.from(f.tokens.context), current: Array.from(f.tokens.current), truncated: Array.from(f.tokens.truncated),
       passes: f.passes, processed: f.tokensProcessed,
     },
+    ...(f.perplexity ? {
+      perplexity: {
+        value: Number.isFinite(f.perplexity.value) ? f.perplexity.value : null,
+        tokens: f.perplexity.tokens.reduce((a, b) => a + b, 0),
+        nll: Array.from(f.perplexity.nll), scored: Array.from(f.perplexity.tokens),
+      },
+    } : {}),
     created: new Date().toISOString(),
   };
 }
@@ -156,6 +169,13 @@ export function writeLmFeatures(dir: string, f: LmFeatures, manifest: LmManifest
   const out: LmManifest = { ...manifest, checksums };
   atomicWrite(join(dir, 'manifest.json'), JSON.stringify(out, null, 1) + '\n');
   return out;
+}
+
+/** The features' perplexity as the manifest records it (none when absent). */
+function perplexityFromManifest(m: LmManifest): Pick<LmFeatures, 'perplexity'> {
+  const p = m.perplexity;
+  if (!p || !Array.isArray(p.nll) || !Array.isArray(p.scored)) return {};
+  return { perplexity: { nll: Float64Array.from(p.nll), tokens: Int32Array.from(p.scored), value: p.value ?? Number.NaN } };
 }
 
 /** Reports one line about a cache entry that cannot be used (default: stderr). */
@@ -241,6 +261,7 @@ export function readLmFeatures(dir: string, key?: string, warn: LmCacheWarn = wa
     nSamples: n, nLayers: manifest.layers, dim: d, pooled,
     tokens: { context: Int32Array.from(manifest.tokens.context), current: Int32Array.from(manifest.tokens.current), truncated: Uint8Array.from(manifest.tokens.truncated) },
     passes: manifest.tokens.passes, tokensProcessed: manifest.tokens.processed,
+    ...perplexityFromManifest(manifest),
   };
   return { features, manifest };
 }
@@ -362,6 +383,7 @@ function fromMemo(key: string): Extraction | null {
     nSamples: manifest.dataset.nSamples, nLayers: manifest.layers, dim: manifest.dim, pooled,
     tokens: { context: Int32Array.from(manifest.tokens.context), current: Int32Array.from(manifest.tokens.current), truncated: Uint8Array.from(manifest.tokens.truncated) },
     passes: manifest.tokens.passes, tokensProcessed: manifest.tokens.processed,
+    ...perplexityFromManifest(manifest),
   };
   return { features, manifest };
 }
@@ -466,4 +488,15 @@ export async function getLmLayer(modelSpec: string, dataset: Pick<Dataset, 'name
   const data = features.pooled[pool][layer];
   if (data === undefined) throw new RangeError(`lm: layer ${layer} is not among the ${features.nLayers} hidden states of ${modelSpec}`);
   return { data, nSamples: features.nSamples, dim: features.dim, from: 'extracted' };
+}
+
+/**
+ * The manifest of an entry already extracted (in the memo or the disk cache), without extracting;
+ * null when there is none. What reports use to show the perplexity stored with the features.
+ */
+export function lmStoredManifest(modelSpec: string, dataset: Pick<Dataset, 'name' | 'source' | 'samples'>, opts: GetLmFeaturesOptions = {}): LmManifest | null {
+  const c = entryContext(modelSpec, dataset, opts);
+  const hit = manifestMemo.get(c.key);
+  if (hit !== undefined) return hit;
+  return c.useDisk ? readManifest(c.dir, c.key, opts.onWarning ?? warnStderr) : null;
 }

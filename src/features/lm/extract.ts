@@ -29,6 +29,7 @@
  */
 import { InputError } from '../../data/errors.js';
 import type { Gpt2Model } from './gpt2.js';
+import { lmHead, perplexityOf, type LmHead, type LmPerplexity } from './perplexity.js';
 import type { Tokenizer } from './tokenizer.js';
 
 /** Special tokens a tokenizer's post-processor puts around one text, and the ids that count as special. */
@@ -58,6 +59,8 @@ export interface LmRunner {
   readonly maxPositions: number | null;
   /** Runs sequences at once; `onState(layer, state)` gets each hidden state as (Σ T_s) × dim rows. */
   forwardBatch(seqs: ReadonlyArray<ArrayLike<number>>, onState: (layer: number, state: Float32Array) => void): Promise<void>;
+  /** The LM head on the last hidden state (causal models with one): perplexity is computed in the same passes. */
+  readonly head?: LmHead | null;
 }
 
 /** A GPT-2 model seen as an LmRunner. */
@@ -68,6 +71,13 @@ export function gpt2Runner(model: Gpt2Model): LmRunner {
     causal: true,
     maxPositions: model.config.nPositions,
     forwardBatch: (seqs, onState) => model.forwardBatch(seqs, onState),
+    // GPT2LMHeadModel's lm_head is tied to wte.
+    head: lmHead(model.config.vocabSize, model.config.nEmbd, () => {
+      const { vocabSize: V, nEmbd: d } = model.config;
+      const w = new Float32Array(V * d);
+      for (let id = 0; id < V; id++) w.set(model.weights.tokenEmbedding(id), id * d);
+      return w;
+    }, model.backend),
   };
 }
 
@@ -228,6 +238,8 @@ export interface LmFeatures {
   /** Forward passes run and tokens pushed through the model. */
   passes: number;
   tokensProcessed: number;
+  /** Causal models with an LM head: the perplexity on the samples' own text (perplexity.ts). */
+  perplexity?: LmPerplexity;
 }
 
 export interface ExtractOptions {
@@ -266,6 +278,9 @@ export async function extractLmFeatures(model: Gpt2Model | LmRunner, tokenizer: 
   opts.onProgress?.(0, total);
   const acc = new Float64Array(d);
   const batchTokens = opts.batchTokens ?? 512;
+  const head = runner.causal ? runner.head ?? null : null;
+  const nll = new Float64Array(n);
+  const scored = new Int32Array(n);
   for (let p0 = 0; p0 < passes.length;) {
     let p1 = p0 + 1;
     let rows = passes[p0].ids.length;
@@ -274,7 +289,26 @@ export async function extractLmFeatures(model: Gpt2Model | LmRunner, tokenizer: 
     const offsets: number[] = [];
     let off = 0;
     for (const pass of batch) { offsets.push(off); off += pass.ids.length; }
+    // Perplexity: the last state at t − 1 predicts each pooled token t ≥ 1 (gathered here, scored after the pass).
+    const predRows: number[] = [];
+    const predSample: number[] = [];
+    const predTarget: number[] = [];
+    let pred: Float32Array | null = null;
     await runner.forwardBatch(batch.map((pass) => pass.ids), (layer, state) => {
+      if (head && layer === runner.nLayer) {
+        batch.forEach((pass, b) => {
+          for (const { sample, rows } of pass.samples) {
+            for (const t of rows) {
+              if (t < 1) continue;
+              predRows.push(offsets[b] + t - 1);
+              predSample.push(sample);
+              predTarget.push(pass.ids[t]);
+            }
+          }
+        });
+        pred = new Float32Array(predRows.length * d);
+        predRows.forEach((r, i) => pred!.set(state.subarray(r * d, (r + 1) * d), i * d));
+      }
       batch.forEach((pass, b) => {
         for (const { sample, nPooled, rows } of pass.samples) {
           const base = offsets[b];
@@ -292,6 +326,10 @@ export async function extractLmFeatures(model: Gpt2Model | LmRunner, tokenizer: 
         }
       });
     });
+    if (head && pred !== null && predRows.length > 0) {
+      const v = await head.nll(pred, predRows.length, Int32Array.from(predTarget));
+      v.forEach((x, i) => { nll[predSample[i]] += x; scored[predSample[i]]++; });
+    }
     done += rows;
     opts.onProgress?.(done, total);
     p0 = p1;
@@ -308,5 +346,6 @@ export async function extractLmFeatures(model: Gpt2Model | LmRunner, tokenizer: 
     },
     passes: passes.length,
     tokensProcessed: total,
+    ...(head ? { perplexity: { nll, tokens: scored, value: perplexityOf(nll, scored) } } : {}),
   };
 }

@@ -26,6 +26,7 @@ import { loadHfTokenizer } from './hf-tokenizer.js';
 import { UntrainedGpt2Weights } from './init.js';
 import { loadTokenizer, type Tokenizer } from './tokenizer.js';
 import { initRules, UntrainedTensors } from './untrained.js';
+import { lmHead } from './perplexity.js';
 
 /** What the lm feature and the cache manifest need to know of a model before running it. */
 export interface LmShape {
@@ -124,7 +125,9 @@ export function lmModelConfig(spec: string): LmShape {
 
 /** An architecture's hidden states as an LmRunner (states of all sequences stacked per layer). */
 export function architectureRunner(arch: ArchitectureModel, backend: Backend): LmRunner {
+  const h = arch.causal && arch.head ? arch.head() : null;
   return {
+    head: h ? lmHead(h.vocabSize, arch.hiddenSize, h.weight, backend) : null,
     nLayer: arch.nLayer,
     dim: arch.hiddenSize,
     causal: arch.causal,
