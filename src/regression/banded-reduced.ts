@@ -27,8 +27,8 @@ import type { InnerFold } from './splits.js';
  * (the same float32 map + float64 error sums as a single ridge fit) at a few Chebyshev nodes in α'
  * and interpolated at every sample's α' (piecewise: polynomial in α' below the base kernel's
  * smallest non-zero eigenvalue, in ln α' across its spectrum, in 1/α' above it; the pieces are
- * sized for a relative interpolation error below ~1e-9, far under the float32 resolution of the
- * node values). The per-sample work is then one GEMM of (samples × node features) × (node features
+ * sized for a relative interpolation error of ~1e-8, under the float32 resolution of the node
+ * values). The per-sample work is then one GEMM of (samples × node features) × (node features
  * × units) per piece, with no n_v × n_a product per sample.
  */
 
@@ -107,7 +107,7 @@ function baryWeights(p: Piece, x: number, out: Float64Array): void {
 }
 
 /** Relative interpolation error each piece is sized for (Chebyshev: ~ρ⁻ⁿ, ρ of the Bernstein ellipse). */
-const INTERP_EPS = 1e-10;
+const INTERP_EPS = 1e-8;
 
 /** Chebyshev degree for error INTERP_EPS when the nearest singularity gives ellipse parameter ρ. */
 const degreeFor = (rho: number) => Math.max(4, Math.ceil(Math.log(1 / INTERP_EPS) / Math.log(rho)));
@@ -212,14 +212,15 @@ export async function reducedGammaSearch(backend: Backend, factors: readonly Red
     // pole at α' = 0 on the base kernel's null space and vanishes like 1/α' for large α', where the
     // narrow bands' coefficients S ~ ρ grow (γ_m → 0); μ is bounded and smooth at both ends, and its
     // coefficients S/α' = R C⁻¹ R/α' stay bounded too.
-    const mapA = new Float32Array(nN * ne * na);
-    const mapQ = new Float64Array(nN * 2 * q * na);
+    // Every row is (something in the eigenbasis) · Uᵀ: build them all, then one GEMM. Per node j,
+    // rows [A H (ne) | V₀ᵀ A H (q) | α' (H W)ᵀ (q)], with V₀ = Z_e − A H W (kept, transposed, for V₀ᵀ v).
+    const per = ne + 2 * q;
+    const pre = new Float64Array(nN * per * na);
     const v0t = new Float64Array(nN * q * ne);
-    const ah = new Float64Array(ne * na);
     for (let j = 0; j < nN; j++) {
       filters(lambda, nulls[f], nodeAlpha[j], hA, hW);
+      const ah = pre.subarray(j * per * na, (j * per + ne) * na);
       for (let i = 0; i < ne; i++) for (let k = 0; k < na; k++) ah[i * na + k] = lm[i * na + k] * hA[k];
-      // V₀ = Z_e − A H W (ne × q), stored transposed.
       for (let i = 0; i < ne; i++) {
         for (let c = 0; c < q; c++) {
           let s = 0;
@@ -227,28 +228,23 @@ export async function reducedGammaSearch(backend: Backend, factors: readonly Red
           v0t[(j * q + c) * ne + i] = ze[i * q + c] - s;
         }
       }
-      // A H Uᵀ and V₀ᵀ A H Uᵀ via (A H) Uᵀ.
-      const ahu = (await backend.gemm({ rows: ne, cols: na, data: ah }, { rows: na, cols: na, data: u }, { transB: true })).data;
-      mapA.set(Float32Array.from(ahu), j * ne * na);
       for (let c = 0; c < q; c++) {
-        const dst = (j * 2 * q + c) * na;
+        const dst = (j * per + ne + c) * na;
         for (let i = 0; i < ne; i++) {
           const coef = v0t[(j * q + c) * ne + i];
           if (coef === 0) continue;
-          for (let k = 0; k < na; k++) mapQ[dst + k] += coef * ahu[i * na + k];
+          for (let k = 0; k < na; k++) pre[dst + k] += coef * ah[i * na + k];
         }
+        const dstM = (j * per + ne + q + c) * na;
+        for (let k = 0; k < na; k++) pre[dstM + k] = nodeAlpha[j] * hW[k] * w[k * q + c];
       }
     }
-    // α'·Wᵀ H Uᵀ for every node by one GEMM: U · [α'_j H_j W]_j (n_a × nN·q), rows written transposed.
-    const hwAll = new Float64Array(na * nN * q);
+    const rows = (await backend.gemm({ rows: nN * per, cols: na, data: pre }, { rows: na, cols: na, data: u }, { transB: true })).data;
+    const mapA = new Float32Array(nN * ne * na);
+    const mapQ = new Float64Array(nN * 2 * q * na);
     for (let j = 0; j < nN; j++) {
-      filters(lambda, nulls[f], nodeAlpha[j], hA, hW);
-      for (let k = 0; k < na; k++) for (let c = 0; c < q; c++) hwAll[k * nN * q + j * q + c] = nodeAlpha[j] * hW[k] * w[k * q + c];
-    }
-    const uhw = (await backend.gemm({ rows: na, cols: na, data: u }, { rows: na, cols: nN * q, data: hwAll })).data;
-    for (let j = 0; j < nN; j++) for (let c = 0; c < q; c++) {
-      const dst = (j * 2 * q + q + c) * na;
-      for (let r = 0; r < na; r++) mapQ[dst + r] = uhw[r * nN * q + j * q + c];
+      mapA.set(rows.subarray(j * per * na, (j * per + ne) * na), j * ne * na);
+      mapQ.set(rows.subarray((j * per + ne) * na, (j + 1) * per * na), j * 2 * q * na);
     }
     await kernels.innerSse({ rows: nN * ne, cols: na, data: mapA }, nN, y, train, val, allCols, e0, sse0);
     // Standardised training targets (float64) and validation deviations.
