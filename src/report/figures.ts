@@ -9,6 +9,7 @@ import {
   type FigureType, type Row,
 } from './specs.js';
 import { pairKey } from './scan.js';
+import { zooBlocks } from './zoo.js';
 import type { AuditAnalysis, Metric, MissingNote, PartitionAnalysis, ResultsFolder, ScoreAnalysis, ScoreUnit, SubjectScore } from './types.js';
 
 export interface Figure {
@@ -128,7 +129,7 @@ function meanRow(features: string, split: string, file: string, m: { r2: number 
 
 const fixed = (v: number | null | undefined, d = 4) => (isNum(v) ? v.toFixed(d) : '–');
 
-function barsFigure(id: string, title: string, subtitle: string, caption: string, entries: { features: string; split: string; file: string; sourceId: string; mean: ScoreAnalysis['mean']; subjects: SubjectScore[] }[], xTitle?: string, markNotRun = true): Figure {
+export function barsFigure(id: string, title: string, subtitle: string, caption: string, entries: { features: string; split: string; file: string; sourceId: string; mean: ScoreAnalysis['mean']; subjects: SubjectScore[] }[], xTitle?: string, markNotRun = true): Figure {
   const categories: string[] = [];
   for (const e of entries) if (!categories.includes(e.features)) categories.push(e.features);
   const rows: Row[] = [];
@@ -499,6 +500,7 @@ export function buildReportModel(folder: ResultsFolder, title = 'brainmap report
       entries,
     ) });
     for (const fig of scoreFigures(group, label)) blocks.push({ kind: 'figure', figure: fig });
+    blocks.push(...zooBlocks(group, label, uniqueFigureId));
     for (const s of group) {
       if (!s.ceiling) continue;
       const c = s.ceiling;

@@ -292,3 +292,37 @@ export function wilcoxonSignedRank(x: ArrayLike<number>, y: ArrayLike<number>, a
 export function compareSubjects(a: ArrayLike<number>, b: ArrayLike<number>): { tTest: TTestResult; wilcoxon: WilcoxonResult } {
   return { tTest: pairedTTest(a, b, 'greater'), wilcoxon: wilcoxonSignedRank(a, b, 'greater') };
 }
+
+/**
+ * Welch's two-sample t-test (unequal variances; scipy `ttest_ind(a, b, equal_var=False)`, NaNs
+ * dropped): t = (ā − b̄)/√(s_a²/n_a + s_b²/n_b), Welch–Satterthwaite degrees of freedom. `n` is
+ * n_a + n_b. NaN t and p when either side has fewer than 2 values or both variances are 0.
+ */
+export function welchTTest(a: ArrayLike<number>, b: ArrayLike<number>, alternative: 'less' | 'greater' | 'two-sided' = 'two-sided'): TTestResult {
+  const moments = (x: ArrayLike<number>): { n: number; mean: number; v: number } => {
+    let n = 0;
+    let mean = 0;
+    let m2 = 0;
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i];
+      if (Number.isNaN(v)) continue;
+      n++;
+      const d = v - mean;
+      mean += d / n;
+      m2 += d * (v - mean);
+    }
+    return { n, mean, v: n > 1 ? m2 / (n - 1) : NaN };
+  };
+  const A = moments(a);
+  const B = moments(b);
+  const n = A.n + B.n;
+  if (A.n < 2 || B.n < 2) return { t: NaN, df: NaN, p: NaN, n };
+  const qa = A.v / A.n;
+  const qb = B.v / B.n;
+  const se2 = qa + qb;
+  const df = (se2 * se2) / ((qa * qa) / (A.n - 1) + (qb * qb) / (B.n - 1));
+  const t = (A.mean - B.mean) / Math.sqrt(se2);
+  if (!Number.isFinite(t)) return { t: NaN, df, p: NaN, n };
+  const p = alternative === 'less' ? studentTCdf(t, df) : alternative === 'greater' ? studentTSf(t, df) : Math.min(1, 2 * studentTSf(Math.abs(t), df));
+  return { t, df, p, n };
+}

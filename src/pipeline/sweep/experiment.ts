@@ -113,6 +113,11 @@ export function resolveFeatureSpec(spec: string, base: string): string {
   const parsed = parseFeatureSpec(spec);
   return parsed.bands.map((band) => band.terms.map((t) => {
     if (t.name === 'file') return `file:${rel(base, t.params.path)}`;
+    // lm:./folder or lm:../folder: a model folder relative to the experiment file.
+    if (t.name === 'lm' && /^\.\.?[\\/]/.test(t.positional[0] ?? '')) {
+      const parts = t.text.split(':');
+      return [parts[0], rel(base, parts[1].trim()), ...parts.slice(2)].join(':');
+    }
     if (t.params.path === undefined && t.params.dir === undefined) return t.text;
     const parts = t.text.split(':');
     return [parts[0], ...parts.slice(1).map((a) => {
