@@ -219,25 +219,7 @@ export async function reducedGammaSearch(backend: Backend, factors: readonly Red
     const v0t = new Float64Array(nN * q * ne);
     for (let j = 0; j < nN; j++) {
       filters(lambda, nulls[f], nodeAlpha[j], hA, hW);
-      const ah = pre.subarray(j * per * na, (j * per + ne) * na);
-      for (let i = 0; i < ne; i++) for (let k = 0; k < na; k++) ah[i * na + k] = lm[i * na + k] * hA[k];
-      for (let i = 0; i < ne; i++) {
-        for (let c = 0; c < q; c++) {
-          let s = 0;
-          for (let k = 0; k < na; k++) s += ah[i * na + k] * w[k * q + c];
-          v0t[(j * q + c) * ne + i] = ze[i * q + c] - s;
-        }
-      }
-      for (let c = 0; c < q; c++) {
-        const dst = (j * per + ne + c) * na;
-        for (let i = 0; i < ne; i++) {
-          const coef = v0t[(j * q + c) * ne + i];
-          if (coef === 0) continue;
-          for (let k = 0; k < na; k++) pre[dst + k] += coef * ah[i * na + k];
-        }
-        const dstM = (j * per + ne + q + c) * na;
-        for (let k = 0; k < na; k++) pre[dstM + k] = nodeAlpha[j] * hW[k] * w[k * q + c];
-      }
+      nodeRows(pre, v0t, j, per, lm, w, ze, hA, hW, nodeAlpha[j], ne, na, q);
     }
     const rows = (await backend.gemm({ rows: nN * per, cols: na, data: pre }, { rows: na, cols: na, data: u }, { transB: true })).data;
     const mapA = new Float32Array(nN * ne * na);
@@ -250,25 +232,10 @@ export async function reducedGammaSearch(backend: Backend, factors: readonly Red
     // Standardised training targets (float64) and validation deviations.
     const ystd = new Float64Array(na * nUnits);
     const { mean, scale } = await kernels.gather(y, train, allCols, ystd);
-    const vdev = new Float64Array(ne * nUnits);
-    for (let i = 0; i < ne; i++) {
-      const src = val[i] * y.cols;
-      for (let j = 0; j < nUnits; j++) vdev[i * nUnits + j] = y.data[src + j] - mean[j];
-    }
+    const vdev = deviations(y, val, mean);
     const rq = (await backend.gemm({ rows: nN * 2 * q, cols: na, data: mapQ }, { rows: na, cols: nUnits, data: ystd })).data;
     const vv = (await backend.gemm({ rows: nN * q, cols: ne, data: v0t }, { rows: ne, cols: nUnits, data: vdev })).data;
-    const out = pm.subarray(f * nN * 2 * q * nUnits, (f + 1) * nN * 2 * q * nUnits);
-    for (let j = 0; j < nN; j++) {
-      for (let c = 0; c < q; c++) {
-        const pRow = (j * 2 * q + c) * nUnits;
-        const mRow = (j * 2 * q + q + c) * nUnits;
-        const vRow = (j * q + c) * nUnits;
-        for (let t = 0; t < nUnits; t++) {
-          out[pRow + t] = vv[vRow + t] - scale[t] * rq[pRow + t];
-          out[mRow + t] = scale[t] * rq[mRow + t];
-        }
-      }
-    }
+    writeNodeStats(pm.subarray(f * nN * 2 * q * nUnits, (f + 1) * nN * 2 * q * nUnits), rq, vv, scale, nN, q, nUnits);
   }
 
   // ---- The search, in chunks of samples; per chunk and piece one GEMM (samples × features).
@@ -307,15 +274,7 @@ export async function reducedGammaSearch(backend: Backend, factors: readonly Red
       const wtw = new Float64Array(nT * q * q);
       for (let t = 0; t < nT; t++) {
         filters(lambda, nulls[f], thetaAlpha[t], hA, hW);
-        for (let k = 0; k < na; k++) {
-          const hk = hW[k];
-          const hak = hA[k];
-          for (let c = 0; c < q; c++) {
-            const wkc = w[k * q + c];
-            hw[k * q * nT + t * q + c] = hak * wkc;
-            for (let d = 0; d <= c; d++) wtw[t * q * q + c * q + d] += hk * wkc * w[k * q + d];
-          }
-        }
+        thetaHW(hw, wtw, t, nT, w, hA, hW, na, q);
       }
       const ahw = (await backend.gemm({ rows: ne, cols: na, data: lm }, { rows: na, cols: q * nT, data: hw })).data;
       const mq = new Float64Array(q * q);
@@ -326,14 +285,7 @@ export async function reducedGammaSearch(backend: Backend, factors: readonly Red
         const g = g0 + Math.floor(t / nA);
         const gm = gammas[g][base];
         // G = V₀ᵀ V₀, V₀ = Z_e − A H W.
-        gq.fill(0);
-        for (let i = 0; i < ne; i++) {
-          for (let c = 0; c < q; c++) {
-            const vc = ze[i * q + c] - ahw[i * q * nT + t * q + c];
-            for (let d = 0; d <= c; d++) gq[c * q + d] += vc * (ze[i * q + d] - ahw[i * q * nT + t * q + d]);
-          }
-        }
-        for (let c = 0; c < q; c++) for (let d = 0; d < c; d++) gq[d * q + c] = gq[c * q + d];
+        gramV0(gq, ze, ahw, t, nT, ne, q);
         // S = R (I + R WᵀHW R)⁻¹ R.
         const rs = Float64Array.from(zBand, (b) => Math.sqrt(gammas[g][b] / gm));
         for (let c = 0; c < q; c++) for (let d = 0; d <= c; d++) {
@@ -403,24 +355,7 @@ export async function reducedGammaSearch(backend: Backend, factors: readonly Red
           const node = piece.first + j;
           const base0 = j * featPerNode;
           feat.set(e0.subarray(node * nUnits + u0, node * nUnits + u1), base0 * b);
-          for (let f = 0; f < nF; f++) {
-            const src = (f * nN + node) * 2 * q * nUnits;
-            for (let kk = 0; kk < nP; kk++) {
-              const a = ia[kk];
-              const bb = ib[kk];
-              const pa = src + a * nUnits + u0;
-              const pb = src + bb * nUnits + u0;
-              const ma = src + (q + a) * nUnits + u0;
-              const mb = src + (q + bb) * nUnits + u0;
-              const rowPM = (base0 + 1 + f * 2 * nP + kk) * b;
-              const rowMM = (base0 + 1 + f * 2 * nP + nP + kk) * b;
-              if (a === bb) {
-                for (let t = 0; t < b; t++) { feat[rowPM + t] = pm[pa + t] * pm[ma + t]; feat[rowMM + t] = pm[ma + t] * pm[ma + t]; }
-              } else {
-                for (let t = 0; t < b; t++) { feat[rowPM + t] = pm[pa + t] * pm[mb + t] + pm[pb + t] * pm[ma + t]; feat[rowMM + t] = pm[ma + t] * pm[mb + t]; }
-              }
-            }
-          }
+          nodeFeatures(feat, pm, node, base0, u0, b, nF, nN, q, nUnits, ia, ib);
         }
         const part = (await backend.gemm({ rows: ts.length, cols: width, data: cm }, { rows: width, cols: b, data: feat }, { c: { rows: ts.length, cols: b, data: partBuf.subarray(0, ts.length * b) } })).data;
         ts.forEach((t, r) => sse.set(part.subarray(r * b, (r + 1) * b), t * b));
@@ -447,6 +382,120 @@ export async function reducedGammaSearch(backend: Backend, factors: readonly Red
       if (sink.done(g)) return;
     }
   }
+}
+
+/*
+ * Hot loops as small synchronous functions (V8 optimises them far better than the same loops
+ * inside the long async search).
+ */
+
+/**
+ * Node j's rows (in the eigenbasis, each later multiplied by Uᵀ): A H (ne × na), V₀ᵀ A H (q × na)
+ * and α'·(H W)ᵀ (q × na) into `pre` at block j (per rows each); V₀ᵀ (q × ne) into v0t block j.
+ */
+function nodeRows(pre: Float64Array, v0t: Float64Array, j: number, per: number, lm: Float64Array, w: Float64Array, ze: Float64Array, hA: Float64Array, hW: Float64Array, alpha: number, ne: number, na: number, q: number): void {
+  const base = j * per * na;
+  for (let i = 0; i < ne; i++) {
+    const row = base + i * na;
+    for (let k = 0; k < na; k++) pre[row + k] = lm[i * na + k] * hA[k];
+  }
+  for (let i = 0; i < ne; i++) {
+    const row = base + i * na;
+    for (let c = 0; c < q; c++) {
+      let s = 0;
+      for (let k = 0; k < na; k++) s += pre[row + k] * w[k * q + c];
+      v0t[(j * q + c) * ne + i] = ze[i * q + c] - s;
+    }
+  }
+  for (let c = 0; c < q; c++) {
+    const dst = base + (ne + c) * na;
+    for (let i = 0; i < ne; i++) {
+      const coef = v0t[(j * q + c) * ne + i];
+      const row = base + i * na;
+      for (let k = 0; k < na; k++) pre[dst + k] += coef * pre[row + k];
+    }
+    const dstM = base + (ne + q + c) * na;
+    for (let k = 0; k < na; k++) pre[dstM + k] = alpha * hW[k] * w[k * q + c];
+  }
+}
+
+/** Validation targets minus the training mean: ne × units. */
+function deviations(y: Matrix64, val: Int32Array, mean: Float64Array): Float64Array {
+  const n = y.cols;
+  const out = new Float64Array(val.length * n);
+  for (let i = 0; i < val.length; i++) {
+    const src = val[i] * n;
+    const dst = i * n;
+    for (let j = 0; j < n; j++) out[dst + j] = y.data[src + j] - mean[j];
+  }
+  return out;
+}
+
+/** p = V₀ᵀ v − scale·(V₀ᵀ A H Ỹ) and m' = scale·(α' Wᵀ H Ỹ) per node, into out (nN × 2q × units). */
+function writeNodeStats(out: Float64Array, rq: Float64Array, vv: Float64Array, scale: Float64Array, nN: number, q: number, nUnits: number): void {
+  for (let j = 0; j < nN; j++) {
+    for (let c = 0; c < q; c++) {
+      const pRow = (j * 2 * q + c) * nUnits;
+      const mRow = (j * 2 * q + q + c) * nUnits;
+      const vRow = (j * q + c) * nUnits;
+      for (let t = 0; t < nUnits; t++) {
+        out[pRow + t] = vv[vRow + t] - scale[t] * rq[pRow + t];
+        out[mRow + t] = scale[t] * rq[mRow + t];
+      }
+    }
+  }
+}
+
+/**
+ * Product features of one node for units [u0, u0 + b) into feat (rows base0 + 1 …): per fold and
+ * pair (a ≤ b) p_a m_b (+ p_b m_a when a ≠ b), then m_a m_b. pm holds fold f's node stats at
+ * src(f) = (f · nN + node) · 2q · nUnits.
+ */
+function nodeFeatures(feat: Float64Array, pm: Float64Array, node: number, base0: number, u0: number, b: number, nF: number, nN: number, q: number, nUnits: number, ia: Int32Array, ib: Int32Array): void {
+  const nP = ia.length;
+  for (let f = 0; f < nF; f++) {
+    const src = (f * nN + node) * 2 * q * nUnits;
+    for (let kk = 0; kk < nP; kk++) {
+      const a = ia[kk];
+      const bb = ib[kk];
+      const pa = src + a * nUnits + u0;
+      const pb = src + bb * nUnits + u0;
+      const ma = src + (q + a) * nUnits + u0;
+      const mb = src + (q + bb) * nUnits + u0;
+      const rowPM = (base0 + 1 + f * 2 * nP + kk) * b;
+      const rowMM = (base0 + 1 + f * 2 * nP + nP + kk) * b;
+      if (a === bb) {
+        for (let t = 0; t < b; t++) { feat[rowPM + t] = pm[pa + t] * pm[ma + t]; feat[rowMM + t] = pm[ma + t] * pm[ma + t]; }
+      } else {
+        for (let t = 0; t < b; t++) { feat[rowPM + t] = pm[pa + t] * pm[mb + t] + pm[pb + t] * pm[ma + t]; feat[rowMM + t] = pm[ma + t] * pm[mb + t]; }
+      }
+    }
+  }
+}
+
+/** Per θ: H_θ W (na × q, column block t of hw, na × q·nT; A-filter) and Wᵀ H_θ W (lower triangle, wtw). */
+function thetaHW(hw: Float64Array, wtw: Float64Array, t: number, nT: number, w: Float64Array, hA: Float64Array, hW: Float64Array, na: number, q: number): void {
+  for (let k = 0; k < na; k++) {
+    const hk = hW[k];
+    const hak = hA[k];
+    for (let c = 0; c < q; c++) {
+      const wkc = w[k * q + c];
+      hw[k * q * nT + t * q + c] = hak * wkc;
+      for (let d = 0; d <= c; d++) wtw[t * q * q + c * q + d] += hk * wkc * w[k * q + d];
+    }
+  }
+}
+
+/** G = V₀ᵀ V₀ (q × q) for θ, V₀ = Z_e − (A H W) with A H W in column block t of ahw (ne × q·nT). */
+function gramV0(gq: Float64Array, ze: Float64Array, ahw: Float64Array, t: number, nT: number, ne: number, q: number): void {
+  gq.fill(0);
+  for (let i = 0; i < ne; i++) {
+    for (let c = 0; c < q; c++) {
+      const vc = ze[i * q + c] - ahw[i * q * nT + t * q + c];
+      for (let d = 0; d <= c; d++) gq[c * q + d] += vc * (ze[i * q + d] - ahw[i * q * nT + t * q + d]);
+    }
+  }
+  for (let c = 0; c < q; c++) for (let d = 0; d < c; d++) gq[d * q + c] = gq[c * q + d];
 }
 
 /** out = m⁻¹ for a small SPD q × q matrix (Cholesky; m is overwritten). */
