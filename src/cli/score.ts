@@ -41,6 +41,7 @@ export interface ScoreCommandOptions {
   ceilingMethod: 'auto' | 'split-half' | 'subject-pool';
   out?: string;
   json?: boolean;
+  affine?: string;
 }
 
 export function registerScoreCommand(program: Command): void {
@@ -69,6 +70,7 @@ export function registerScoreCommand(program: Command): void {
     .addOption(new Option('--ceiling-method <name>', 'with --normalise ceiling: split-half (samples.csv repeat column), subject-pool (≥ 3 subjects), or auto (split-half when there are repeats)').choices(['auto', 'split-half', 'subject-pool']).default('auto'))
     .option('--out <dir>', 'also write score.json and units.csv (per-unit R², r, α) here; with --normalise ceiling also ceilings.csv')
     .option('--json', 'print one JSON object instead of a table')
+    .option('--affine <file>', 'with --out, for units with coordinates (units.csv x, y, z in mm, e.g. Pereira2018): also write r2.nii and r.nii (NIfTI-1, one volume per subject, NaN where no unit) on the grid of this voxel-to-mm affine (16 numbers, row by row)')
     .addHelpText('after', helpAfter('score', { features: true }))
     .action(runScoreCommand);
 }
@@ -76,6 +78,9 @@ export function registerScoreCommand(program: Command): void {
 export async function runScoreCommand(opts: ScoreCommandOptions): Promise<void> {
   // An unusable --out fails now, not after the fit.
   if (opts.out) checkOutputDir(opts.out, '--out');
+  // A NIfTI export that cannot happen fails now, not after the fit.
+  if (opts.affine !== undefined && !opts.out) throw new InputError('--affine: needs --out <dir> (the maps are written beside units.csv)');
+  if (opts.affine !== undefined) (await import('../pipeline/nifti-export.js')).readAffine(opts.affine);
   // The heavy modules load when the command runs, not when the CLI starts (see main.ts).
   const [{ getBackend }, { loadDataset }, { scoreSpec }, { DelayedProgress }] = await Promise.all([
     import('../linalg/index.js'), import('../io/dataset.js'), import('../pipeline/score-spec.js'), import('./progress.js'),
@@ -133,6 +138,10 @@ export async function runScoreCommand(opts: ScoreCommandOptions): Promise<void> 
   if (opts.json) process.stdout.write(JSON.stringify(json, null, 2) + '\n');
   else process.stdout.write(formatSpecScore(json) + ppl.map((p) => `perplexity of ${p.model}${p.seed !== null ? ` (seed ${p.seed})` : ''} on the dataset's text: ${p.perplexity === null ? 'undefined' : p.perplexity.toPrecision(6)} (${p.tokens} tokens)\n`).join('') + (opts.out && writeError === null ? `wrote ${opts.out}/score.json${ceilings !== null ? `, ${opts.out}/ceilings.csv` : ''} and ${opts.out}/units.csv\n` : ''));
   if (writeError !== null) throw writeFailure(opts.out as string, '--out', writeError);
+  if (opts.affine !== undefined && opts.out) {
+    const w = (await import('../pipeline/nifti-export.js')).writeUnitNifti(opts.out, opts.affine);
+    (opts.json ? process.stderr : process.stdout).write(`wrote ${w.files.join(' and ')} (NIfTI-1, ${w.dims.join(' × ')}; volumes: ${w.subjects.join(', ')})\n`);
+  }
 }
 
 /** The readable form of a score (what `brainmap score` prints without --json). */

@@ -9,7 +9,10 @@ import {
   type FigureType, type Row,
 } from './specs.js';
 import { pairKey } from './scan.js';
+import { BRAIN_OUTLINE } from './brain-outline.js';
 import { zooBlocks } from './zoo.js';
+import { formatPercent, formatScore, formatScoreSem } from './numbers.js';
+import { headlineRows } from '../pipeline/demo-headline.js';
 import type { AuditAnalysis, Metric, MissingNote, PartitionAnalysis, ResultsFolder, ScoreAnalysis, ScoreUnit, SubjectScore } from './types.js';
 
 export interface Figure {
@@ -127,7 +130,7 @@ function meanRow(features: string, split: string, file: string, m: { r2: number 
   };
 }
 
-const fixed = (v: number | null | undefined, d = 4) => (isNum(v) ? v.toFixed(d) : '–');
+const fixed = (v: number | null | undefined, d = 4) => formatScore(v, d);
 
 export function barsFigure(id: string, title: string, subtitle: string, caption: string, entries: { features: string; split: string; file: string; sourceId: string; mean: ScoreAnalysis['mean']; subjects: SubjectScore[] }[], xTitle?: string, markNotRun = true): Figure {
   const categories: string[] = [];
@@ -179,32 +182,76 @@ function unitsByKey<T extends { subject: string; unit: string }>(units: T[], fie
   });
 }
 
-/** Lays three orthogonal projections side by side with equal mm scale; returns rows and domains. */
-export function glassBrainRows(units: ScoreUnit[]): { rows: Row[]; xDomain: [number, number]; yDomain: [number, number] } | null {
+type Axis = 'x' | 'y' | 'z';
+
+/** The MNI outline of each panel and the orientation letters at the low and high end of its axes. */
+const GLASS_PANELS: readonly { name: 'sagittal' | 'coronal' | 'axial'; label: string; h: Axis; v: Axis; hEnds: [string, string]; vEnds: [string, string] }[] = [
+  { name: 'sagittal', label: 'sagittal (y, z)', h: 'y', v: 'z', hEnds: ['P', 'A'], vEnds: ['I', 'S'] },
+  { name: 'coronal', label: 'coronal (x, z)', h: 'x', v: 'z', hEnds: ['L', 'R'], vEnds: ['I', 'S'] },
+  { name: 'axial', label: 'axial (x, y)', h: 'x', v: 'y', hEnds: ['L', 'R'], vEnds: ['P', 'A'] },
+];
+
+/** Bounds (mm) of the MNI152 outline on each axis. */
+function outlineBounds(): Record<Axis, [number, number]> {
+  const b: Record<Axis, [number, number]> = { x: [Infinity, -Infinity], y: [Infinity, -Infinity], z: [Infinity, -Infinity] };
+  for (const p of GLASS_PANELS) {
+    for (const [h, v] of BRAIN_OUTLINE.projections[p.name].points) {
+      b[p.h] = [Math.min(b[p.h][0], h), Math.max(b[p.h][1], h)];
+      b[p.v] = [Math.min(b[p.v][0], v), Math.max(b[p.v][1], v)];
+    }
+  }
+  return b;
+}
+
+/**
+ * Whether units' coordinates look like MNI mm (so the MNI152 outline may be drawn under them): at
+ * least 90 % of them within 10 mm of the template's bounding box on every axis.
+ */
+export function looksLikeMni(points: readonly { x: number; y: number; z: number }[]): boolean {
+  if (points.length === 0) return false;
+  const b = outlineBounds();
+  const inside = points.filter((p) => (['x', 'y', 'z'] as const).every((k) => p[k] >= b[k][0] - 10 && p[k] <= b[k][1] + 10)).length;
+  return inside >= 0.9 * points.length;
+}
+
+/**
+ * Lays three orthogonal projections side by side with equal mm scale (sagittal and coronal share
+ * the z range, so their rows line up); returns rows and domains. Rows: units (`kind: 'unit'`), the
+ * panels' boxes and names (`panel`), orientation letters (`orient`: L/R, A/P, S/I at the ends of
+ * each panel's axes) and, when the coordinates look like MNI mm, the MNI152 outline (`outline`,
+ * one closed line per panel, `order` along it).
+ */
+export function glassBrainRows(units: ScoreUnit[]): { rows: Row[]; xDomain: [number, number]; yDomain: [number, number]; outline: boolean } | null {
   const pts = unitsByKey(units.filter((u) => isNum(u.x) && isNum(u.y) && isNum(u.z)), ['r2', 'r', 'x', 'y', 'z']);
   if (pts.length === 0) return null;
-  const range = (k: 'x' | 'y' | 'z') => {
-    let lo = Infinity, hi = -Infinity;
+  const outline = looksLikeMni(pts as unknown as { x: number; y: number; z: number }[]);
+  const ob = outline ? outlineBounds() : null;
+  const range = (k: Axis) => {
+    let lo = ob ? ob[k][0] : Infinity, hi = ob ? ob[k][1] : -Infinity;
     for (const p of pts) { lo = Math.min(lo, p[k] as number); hi = Math.max(hi, p[k] as number); }
     const pad = Math.max(4, (hi - lo) * 0.06);
     return [lo - pad, hi + pad] as [number, number];
   };
   const R = { x: range('x'), y: range('y'), z: range('z') };
-  const span = (k: 'x' | 'y' | 'z') => R[k][1] - R[k][0];
-  const panels: { label: string; h: 'x' | 'y' | 'z'; v: 'x' | 'y' | 'z'; flipH?: boolean }[] = [
-    { label: 'sagittal (y, z)', h: 'y', v: 'z' },
-    { label: 'coronal (x, z)', h: 'x', v: 'z' },
-    { label: 'axial (x, y)', h: 'x', v: 'y' },
-  ];
+  const span = (k: Axis) => R[k][1] - R[k][0];
   const gap = Math.max(8, 0.06 * (span('x') + span('y')));
   const labelRoom = 0.12 * Math.max(span('z'), span('y'));
   const rows: Row[] = [];
   let offset = 0;
   let vMax = 0;
-  for (const p of panels) {
+  for (const p of GLASS_PANELS) {
     const w = span(p.h);
     const hgt = span(p.v);
     rows.push({ kind: 'panel', label: p.label, px: offset, px2: offset + w, py: 0, py2: hgt + labelRoom });
+    if (outline) {
+      BRAIN_OUTLINE.projections[p.name].points.forEach(([h, v], k) => rows.push({ kind: 'outline', panel: p.name, order: k, px: offset + h - R[p.h][0], py: v - R[p.v][0] }));
+    }
+    // Letters just inside the panel: low/high end of the horizontal axis at mid height, of the vertical axis at mid width.
+    const inset = 0.04 * w;
+    rows.push({ kind: 'orient', label: p.hEnds[0], align: 'left', baseline: 'middle', px: offset + inset, py: hgt / 2 });
+    rows.push({ kind: 'orient', label: p.hEnds[1], align: 'right', baseline: 'middle', px: offset + w - inset, py: hgt / 2 });
+    rows.push({ kind: 'orient', label: p.vEnds[0], align: 'center', baseline: 'bottom', px: offset + w / 2, py: 0.02 * hgt });
+    rows.push({ kind: 'orient', label: p.vEnds[1], align: 'center', baseline: 'top', px: offset + w / 2, py: hgt });
     for (const u of pts) {
       rows.push({
         kind: 'unit', px: offset + ((u[p.h] as number) - R[p.h][0]), py: (u[p.v] as number) - R[p.v][0],
@@ -226,7 +273,7 @@ export function glassBrainRows(units: ScoreUnit[]): { rows: Row[]; xDomain: [num
     const extra = (xDomain[1] / aspect - yDomain[1]) / 2;
     yDomain = [-extra, yDomain[1] + extra];
   }
-  return { rows, xDomain, yDomain };
+  return { rows, xDomain, yDomain, outline };
 }
 
 function partitionFigures(p: PartitionAnalysis, notes: MissingNote[]): Figure[] {
@@ -240,7 +287,7 @@ function partitionFigures(p: PartitionAnalysis, notes: MissingNote[]): Figure[] 
     figs.push({
       id: `${p.id}-omega`, type: 'omega', title, sources: [p.id], rows: omegaRows, ...FIGURE_SIZES.omega,
       caption: `Ω = 100·(1 − clip((R²(A|B) − R²(A)) / R²(B), 0, 1)) per subject from unit-clipped subject R² (docs/method.md §5.7); 100 % means A explains everything B explains. The mean line is the file's mean Ω.`,
-      specs: { r2: omegaSpec({ title: 'Ω per subject (% of B’s explained variance that A also explains)', subtitle: `${ds} · ${ab}`, subjects, mean: n(p.omegaMean), yTitle: 'Ω (%)', yMax: 100, values: Object.fromEntries(omegaRows.map((r) => [r.subject, `${(r.omega as number).toFixed(1)} %`])) }) },
+      specs: { r2: omegaSpec({ title: 'Ω per subject (% of B’s explained variance that A also explains)', subtitle: `${ds} · ${ab}`, subjects, mean: n(p.omegaMean), yTitle: 'Ω (%)', yMax: 100, values: Object.fromEntries(omegaRows.map((r) => [r.subject, formatPercent(r.omega)])) }) },
       table: { columns: ['subject', 'R² A', 'R² B', 'R² A|B', 'Ω (%)'], rows: p.subjects.map((s) => [s.subject, fixed(s.r2A), fixed(s.r2B), fixed(s.r2Joint), fixed(s.omega, 1)]) },
     });
   } else notes.push({ file: p.file, problem: 'no Ω per subject in the file: the Ω figure is not drawn' });
@@ -252,13 +299,13 @@ function partitionFigures(p: PartitionAnalysis, notes: MissingNote[]): Figure[] 
     figs.push({
       id: `${p.id}-significance`, type: 'significance', title: 'Units where B adds significant variance beyond A', sources: [p.id], rows: sigRows, ...FIGURE_SIZES.significance,
       caption: `Percentage of each subject's units where A|B predicts held-out data significantly better than A (docs/method.md §6.1); the mean line is the mean over subjects.`,
-      specs: { r2: significanceSpec({ title: 'Units where B adds significant variance beyond A', subtitle, subjects: sigRows.map((s) => s.subject), mean: n(sig.meanPercent), yTitle: '% of units significant', values: Object.fromEntries(sigRows.map((r) => [r.subject, `${(r.percent as number).toFixed(1)} %`])), yMax: Math.max(10, Math.ceil(Math.max(...sigRows.map((s) => s.percent as number), n(sig.meanPercent) ?? 0) * 1.25 / 5) * 5) }) },
+      specs: { r2: significanceSpec({ title: 'Units where B adds significant variance beyond A', subtitle, subjects: sigRows.map((s) => s.subject), mean: n(sig.meanPercent), yTitle: '% of units significant', values: Object.fromEntries(sigRows.map((r) => [r.subject, formatPercent(r.percent as number)])), yMax: Math.max(10, Math.ceil(Math.max(...sigRows.map((s) => s.percent as number), n(sig.meanPercent) ?? 0) * 1.25 / 5) * 5) }) },
       table: { columns: ['subject', 'units', '% significant'], rows: sig.subjects.map((s) => [s.subject, s.nUnits, fixed(s.percent, 1)]) },
     });
   } else if (sig && isNum(sig.meanPercent)) {
     // Only a mean (audit partitions without their folder): say it in the caption of the Ω figure.
     const om = figs.find((f) => f.type === 'omega');
-    if (om) om.caption += ` Units where B adds significant variance beyond A: ${sig.meanPercent.toFixed(1)} % (mean over subjects; per-subject values are not in the file).`;
+    if (om) om.caption += ` Units where B adds significant variance beyond A: ${formatPercent(sig.meanPercent)} (mean over subjects; per-subject values are not in the file).`;
   } else notes.push({ file: p.file, problem: 'no significance results in the file: the % significant figure is not drawn' });
 
   if (p.units) {
@@ -371,18 +418,20 @@ function scoreFigures(group: ScoreAnalysis[], dsLabel: string): Figure[] {
       },
     });
   }
-  // Glass brains: every score with unit coordinates.
-  for (const s of group) {
-    if (!s.units) continue;
-    const gb = glassBrainRows(s.units);
-    if (!gb) continue;
+  // Glass brains: every score with unit coordinates, all on one colour scale (the maps of a dataset
+  // are compared with each other: a null map must look pale next to a real one).
+  const brains = group.flatMap((s) => { const gb = s.units ? glassBrainRows(s.units) : null; return gb ? [{ s, gb }] : []; });
+  const allUnits = brains.flatMap(({ gb }) => gb.rows.filter((r) => r.kind === 'unit'));
+  const colorDomain = { r2: robustDomain(allUnits.map((r) => r.r2 as number)), r: robustDomain(allUnits.map((r) => r.r as number)) };
+  for (const { s, gb } of brains) {
     const title = `Unit scores in the brain: ${s.features}, ${s.split ?? '?'} splits`;
     const unitRows = gb.rows.filter((r) => r.kind === 'unit');
-    const colorDomain = { r2: robustDomain(unitRows.map((r) => r.r2 as number)), r: robustDomain(unitRows.map((r) => r.r as number)) };
     const opts = { title, subtitle: `${dsLabel} · ${unitRows.length / 3} units, coordinates from ${s.unitsFile}`, xDomain: gb.xDomain, yDomain: gb.yDomain, colorDomain };
+    const shared = brains.length > 1 ? ` One colour scale for all ${brains.length} maps of this dataset (2nd–98th percentile of their units and 0), so that their colours compare.` : ' The colour scale spans the 2nd–98th percentile and 0.';
+    const outlineText = gb.outline ? ' Grey line: outline of the MNI152 brain (ICBM 2009a) in each projection, drawn because the coordinates look like MNI mm.' : ' No brain outline: the coordinates do not look like MNI mm.';
     figs.push({
       id: `${s.id}-brain`, type: 'glass-brain', title, sources: [s.id], rows: gb.rows, ...FIGURE_SIZES['glass-brain'],
-      caption: 'Three orthogonal projections (glass brain) of every unit with coordinates, coloured by its score (red above 0, blue below; the colour scale spans the 2nd–98th percentile and 0, units beyond it get the end colours); the best units are drawn on top. Units in two experiments are averaged.',
+      caption: `Three orthogonal projections (glass brain) of every unit with coordinates, coloured by its score (red above 0, blue below; units beyond the scale get the end colours); the best units are drawn on top; letters mark left/right, anterior/posterior and superior/inferior.${shared}${outlineText} Units in two experiments are averaged.`,
       specs: { r2: glassBrainSpec('r2', opts), r: glassBrainSpec('r', opts) }, table: null,
     });
   }
@@ -470,6 +519,13 @@ export function buildReportModel(folder: ResultsFolder, title = 'brainmap report
     const k = `${s.dataset.name}\u0000${s.dataset.hash ?? s.dataset.source ?? ''}`;
     groups.set(k, [...(groups.get(k) ?? []), s]);
   }
+  // Datasets in the order the demo summary lists them (as the terminal did), the rest after them in the order found.
+  const summaryOrder = new Map<string, number>();
+  folder.summaries.flatMap((x) => x.rows).forEach((r, i) => { if (r.scoreId !== null && !summaryOrder.has(r.scoreId)) summaryOrder.set(r.scoreId, i); });
+  const firstIndex = (g: ScoreAnalysis[]) => Math.min(...g.map((x) => summaryOrder.get(x.id) ?? Infinity));
+  const ordered = [...groups.entries()].sort((x, y) => firstIndex(x[1]) - firstIndex(y[1]));
+  groups.clear();
+  for (const [k, g] of ordered) groups.set(k, g);
   const names = [...groups.values()].map((g) => g[0].dataset.name);
   const usedIds = new Set<string>();
   const uniqueFigureId = (base: string) => {
@@ -522,12 +578,28 @@ export function buildReportModel(folder: ResultsFolder, title = 'brainmap report
     sections.push({ id: `partition-${p.id}`, title: `Partition — ${p.dataset.name}: A = ${p.a.features}, B = ${p.b.features}`, intro: `From ${p.file}.`, blocks });
   }
   for (const a of folder.audits) sections.push(auditSection(a, folder.partitions, byAudit.get(a.id) ?? [], notes));
-  for (const s of folder.summaries) {
-    sections.push({ id: s.id, title: `Demo summary (${s.file})`, intro: 'The rows of brainmap demo, with what each one shows.', blocks: [{ kind: 'table', title: 'Rows', table: {
-      columns: ['dataset', 'analysis', 'features', 'split', 'R²', 'SEM', 'r', 'what it shows'],
-      rows: s.rows.map((r) => [r.dataset, r.analysis, r.features, r.split, fixed(r.r2, 3), fixed(r.r2Sem, 3), fixed(r.r, 3), r.meaning]),
-    } }] });
-  }
+  // Demo summaries open the report: the headline comparison first, as on the terminal.
+  folder.summaries.forEach((s, k) => {
+    const blocks: ReportSection['blocks'] = [];
+    const headline = headlineRows(s.rows);
+    if (headline.length) {
+      blocks.push({ kind: 'table', title: 'Headline: no language at all (OASM) versus a language model, shuffled versus contiguous folds (R², mean ± SEM over subjects)', table: {
+        columns: ['dataset', 'features', 'shuffled', 'contiguous'],
+        rows: headline.map((h) => [h.dataset, h.label, formatScoreSem(h.shuffled.r2, h.shuffled.r2Sem), formatScoreSem(h.contiguous.r2, h.contiguous.r2Sem)]),
+      } });
+    }
+    if (s.partitions.length) {
+      blocks.push({ kind: 'table', title: 'How much of the language model’s score position alone explains (banded, contiguous folds)', table: {
+        columns: ['dataset', 'A', 'B', 'Ω (mean)', 'units where B adds (BH p < .05)'],
+        rows: s.partitions.map((p) => [p.dataset, p.a, p.b, formatPercent(p.omegaMean), formatPercent(p.percentSignificant)]),
+      } });
+    }
+    blocks.push({ kind: 'table', title: 'Rows', table: {
+      columns: ['dataset', 'analysis', 'features', 'split', 'R² ± SEM', 'r', 'what it shows'],
+      rows: s.rows.map((r) => [r.dataset, r.analysis, r.features, r.split, formatScoreSem(r.r2, r.r2Sem), formatScore(r.r), r.meaning]),
+    } });
+    sections.splice(k, 0, { id: s.id, title: `Demo summary (${s.file})`, intro: 'The rows of brainmap demo, with what each one shows; the headline comparison first.', blocks });
+  });
 
   const manifest: ManifestEntry[] = [
     ...folder.scores.map((s) => ({ id: s.id, file: s.file, kind: 'score', dataset: s.dataset.name, datasetHash: s.dataset.hash, source: s.dataset.source, features: s.features, split: s.split, settings: settingsText(s.settings), unitsFile: s.unitsFile })),

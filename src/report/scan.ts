@@ -513,8 +513,17 @@ export function scanResults(dir: string): ResultsFolder {
       }
       rows.push(row);
     });
+    const demoParts: DemoSummary['partitions'] = [];
+    (f.arr(root0.partitions, 'partitions', false) ?? []).forEach((v, k) => {
+      const o = f.obj(v, `partitions[${k}]`);
+      if (!o) return;
+      demoParts.push({
+        dataset: f.str(o, 'dataset', `partitions[${k}].dataset`) ?? '', a: f.str(o, 'a', `partitions[${k}].a`) ?? '', b: f.str(o, 'b', `partitions[${k}].b`) ?? '',
+        omegaMean: f.num(o, 'omega_mean', `partitions[${k}].omega_mean`), percentSignificant: f.num(o, 'percent_significant', `partitions[${k}].percent_significant`, false),
+      });
+    });
     f.flush(notes);
-    summaries.push({ kind: 'summary', id: uniqueId(slug(relPath(root, dirname(path))) + '-summary', used), file: rel, rows });
+    summaries.push({ kind: 'summary', id: uniqueId(slug(relPath(root, dirname(path))) + '-summary', used), file: rel, rows, partitions: demoParts });
   }
 
   // Pairs: each score should have its counterpart under the other split scheme.

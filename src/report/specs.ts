@@ -7,6 +7,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { textWidth } from './fonts.js';
 import { METRIC_LABEL, type Metric } from './types.js';
+import { formatPercent } from './numbers.js';
 
 export type FigureType = 'subject-bars' | 'grid-curve' | 'omega' | 'significance' | 'unit-scatter' | 'unit-hist2d' | 'glass-brain';
 
@@ -290,7 +291,7 @@ function perSubjectBars(type: FigureType, field: string, colour: string, o: PerS
   if (o.mean !== null && Number.isFinite(o.mean)) {
     layer.push({ data: { values: [{}] }, mark: { type: 'rule', color: '#222', strokeDash: [5, 3], strokeWidth: 1.5 }, encoding: { y: { datum: o.mean, type: 'quantitative' } } });
   }
-  const subtitle = [o.subtitle, o.mean !== null && Number.isFinite(o.mean) ? `dashed line: mean ${o.mean.toFixed(1)} %` : null].filter(Boolean).join(' · ');
+  const subtitle = [o.subtitle, o.mean !== null && Number.isFinite(o.mean) ? `dashed line: mean ${formatPercent(o.mean)}` : null].filter(Boolean).join(' · ');
   return { ...base(type, o.title, subtitle), layer } as TopLevelSpec;
 }
 
@@ -379,7 +380,9 @@ export interface GlassBrainOptions {
 /**
  * Three orthogonal projections of the units (sagittal y–z, coronal x–z, axial x–y) laid out side by
  * side in one view (so the figure has one declared size), units coloured by score, best on top.
- * Rows: `{kind: 'unit', px, py, unit, subject, x, y, z, r2, r}` and `{kind: 'panel', px, py, px2, py2, label}`.
+ * Rows: `{kind: 'unit', px, py, unit, subject, x, y, z, r2, r}`, `{kind: 'panel', px, py, px2, py2, label}`,
+ * `{kind: 'outline', panel, order, px, py}` (the MNI152 outline, drawn under the units) and
+ * `{kind: 'orient', label, align, baseline, px, py}` (orientation letters).
  */
 export function glassBrainSpec(m: Metric, o: GlassBrainOptions): TopLevelSpec {
   const xs = { domain: o.xDomain, nice: false, zero: false };
@@ -399,6 +402,17 @@ export function glassBrainSpec(m: Metric, o: GlassBrainOptions): TopLevelSpec {
         mark: { type: 'text', align: 'left', baseline: 'top', dx: 6, dy: 4, fontSize: 11, color: '#444' },
         encoding: { x: px, y: { field: 'py2', type: 'quantitative', scale: ys, axis: null }, text: { field: 'label' } },
       },
+      {
+        transform: [{ filter: "datum.kind === 'outline'" }],
+        mark: { type: 'line', stroke: '#9a9a9a', strokeWidth: 1, interpolate: 'linear' },
+        encoding: { x: px, y: py, detail: { field: 'panel' }, order: { field: 'order', type: 'quantitative' } },
+      },
+      // Orientation letters (L/R, A/P, S/I), one layer per anchoring.
+      ...([['left', 'middle'], ['right', 'middle'], ['center', 'bottom'], ['center', 'top']] as const).map(([align, baseline]) => ({
+        transform: [{ filter: `datum.kind === 'orient' && datum.align === '${align}' && datum.baseline === '${baseline}'` }],
+        mark: { type: 'text' as const, align, baseline, fontSize: 11, fontWeight: 'bold' as const, color: '#555' },
+        encoding: { x: px, y: py, text: { field: 'label' } },
+      })),
       {
         transform: [{ filter: `datum.kind === 'unit' && isValid(datum.${m})` }],
         mark: { type: 'circle', size: 26, opacity: 0.8, stroke: '#333', strokeWidth: 0.3 },

@@ -182,6 +182,8 @@ export interface DemoSummary {
   id: string;
   file: string;
   rows: { dataset: string; analysis: string; features: string; split: string; r2: number | null; r2Sem: number | null; r: number | null; meaning: string; scoreId: string | null }[];
+  /** The demo's partitions (Ω and % of units where B adds significant variance), as the terminal printed them. */
+  partitions: { dataset: string; a: string; b: string; omegaMean: number | null; percentSignificant: number | null }[];
 }
 
 /** Everything found under a results folder. */
