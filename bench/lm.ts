@@ -19,6 +19,15 @@
  * threads spin and its wall time suffers most); brainmap's weight generation (all blocks, by the
  * backend; embeddings are generated row by row as tokens occur and are part of the forward time)
  * against `GPT2Model(config)`.
+ *
+ * Model-zoo rows (`--no-lm-zoo` to skip): untrained Llama-3.2-3B-shaped (28 blocks, d 3072, GQA
+ * 24/8 heads, tied 128,256-row embeddings, llama3 RoPE) and RoBERTa-large-shaped (24 blocks, d 1024)
+ * models (config.json of those checkpoints, weights by transformers' init rules, seed 0) on the
+ * first `--lm-zoo-passes=N` (default 8) of the same passes, every hidden state; against
+ * LlamaModel / RobertaModel(config) in bench/lm_torch.py. brainmap's weights are generated once and
+ * held (float32: ≈ 13 GB for the 3B shape, as PyTorch's model), then the passes run one at a time
+ * (as PyTorch's). `--lm-zoo-layers=N` keeps only N blocks of each (a shortened check; tokens/s then
+ * is not the full model's).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,6 +41,8 @@ import { DEFAULT_LM_RULES, extractLmFeatures, planPasses, tokenizeSamples } from
 import { Gpt2Model } from '../src/features/lm/gpt2.js';
 import { UntrainedGpt2Weights } from '../src/features/lm/init.js';
 import { r50kTokenizer } from '../src/features/lm/tokenizer.js';
+import { openArchitecture } from '../src/features/lm/architectures.js';
+import { initRules, UntrainedTensors, type TensorSource } from '../src/features/lm/untrained.js';
 
 const SENTENCES = fileURLToPath(new URL('../../shared/data/pereira2018/sentences_ordered.txt', import.meta.url));
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -81,12 +92,12 @@ function findTorchPython(): { python: string } | { reason: string } {
   return { reason: `no python with torch + transformers: ${tried.join('; ')}` };
 }
 
-function runTorch(python: string, shape: 'gpt2' | 'gpt2-xl', passes: number[][], threads: number): TorchRow | { error: string } {
+function runTorch(python: string, shape: string, passes: number[][], threads: number, layers?: number): TorchRow | { error: string } {
   const dir = mkdtempSync(join(os.tmpdir(), 'brainmap-bench-'));
   try {
     const file = join(dir, 'passes.json');
     writeFileSync(file, JSON.stringify({ passes }));
-    const r = spawnSync(python, [TORCH_SCRIPT, file, shape, String(threads)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    const r = spawnSync(python, [TORCH_SCRIPT, file, shape, String(threads), ...(layers ? [String(layers)] : [])], { encoding: 'utf8', maxBuffer: 1 << 24 });
     if (r.status !== 0) return { error: r.error?.message ?? r.stderr.trim().split('\n').slice(-3).join(' | ') };
     const o = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { torch: string; transformers: string; threads: number; init_s: number; init_cpu_s: number; tokens: number; forward_s: number; forward_cpu_s: number };
     return { passes: passes.length, tokens: o.tokens, init: o.init_s, forward: o.forward_s, initCpu: o.init_cpu_s, forwardCpu: o.forward_cpu_s, torch: o.torch, transformers: o.transformers, threads: o.threads };
@@ -205,6 +216,84 @@ export async function benchLm(argv: readonly string[] = process.argv.slice(2)): 
       console.log(`  recorded in ${REFERENCE}`);
     }
   }
+  if (!argv.includes('--no-lm-zoo')) await benchZoo(argv, backend, passes.map((p) => p.ids), 'python' in py ? py.python : null);
+}
+
+/** config.json of the two zoo shapes (the published checkpoints' values). */
+const ZOO_SHAPES: Record<string, Record<string, unknown>> = {
+  'llama-3.2-3b': {
+    model_type: 'llama', vocab_size: 128256, hidden_size: 3072, intermediate_size: 8192, num_hidden_layers: 28, num_attention_heads: 24,
+    num_key_value_heads: 8, head_dim: 128, max_position_embeddings: 131072, rms_norm_eps: 1e-5, hidden_act: 'silu', rope_theta: 500000,
+    rope_scaling: { rope_type: 'llama3', factor: 32, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8192 },
+    tie_word_embeddings: true, initializer_range: 0.02,
+  },
+  'roberta-large': {
+    model_type: 'roberta', vocab_size: 50265, hidden_size: 1024, intermediate_size: 4096, num_hidden_layers: 24, num_attention_heads: 16,
+    max_position_embeddings: 514, type_vocab_size: 1, layer_norm_eps: 1e-5, pad_token_id: 1, hidden_act: 'gelu', initializer_range: 0.02,
+  },
+};
+
+/** Generated weights made once and held (what a loaded checkpoint is), so that passes time the forward pass alone. */
+class HeldTensors implements TensorSource {
+  readonly files: readonly string[] = [];
+  private readonly held = new Map<string, Float32Array>();
+  constructor(private readonly inner: UntrainedTensors) {}
+  find(name: string): unknown { return this.inner.find(name); }
+  get(name: string, shape: readonly number[]): Float32Array {
+    let t = this.held.get(name);
+    if (!t) { t = this.inner.get(name, shape); this.held.set(name, t); }
+    return t;
+  }
+  getRows(name: string, shape: readonly [number, number], rows: readonly number[]): Float32Array { return this.inner.getRows(name, shape, rows); }
+}
+
+export async function benchZoo(argv: readonly string[], backend: Backend, allPasses: number[][], python: string | null): Promise<void> {
+  const nArg = argv.find((a) => a.startsWith('--lm-zoo-passes='))?.split('=')[1];
+  const lArg = argv.find((a) => a.startsWith('--lm-zoo-layers='))?.split('=')[1];
+  const nPasses = Number(nArg ?? 8);
+  if (!Number.isInteger(nPasses) || nPasses < 1) throw new Error(`--lm-zoo-passes: expected a positive integer, got '${nArg}'`);
+  const layers = lArg === undefined ? undefined : Number(lArg);
+  if (layers !== undefined && (!Number.isInteger(layers) || layers < 1)) throw new Error(`--lm-zoo-layers: expected a positive integer, got '${lArg}'`);
+  const passes = allPasses.slice(0, nPasses).map((p) => p.slice(0, 512));
+  const tokens = passes.reduce((a, p) => a + p.length, 0);
+  const threads = backend.getThreads();
+  console.log(`lm model zoo (untrained, seed 0, first ${passes.length} Pereira passes, ${tokens} tokens, every hidden state; ${threads} threads${layers ? `; only ${layers} blocks per model — a shortened check` : ''})`);
+  for (const [shape, cfg] of Object.entries(ZOO_SHAPES)) {
+    let tr: TorchRow | null = null;
+    let note = '';
+    if (python) {
+      const r = runTorch(python, shape, passes, threads, layers);
+      if ('error' in r) note = ` (PyTorch failed: ${r.error})`;
+      else tr = r;
+    } else note = ' (PyTorch: no python with torch + transformers)';
+    const dir = mkdtempSync(join(os.tmpdir(), 'brainmap-bench-zoo-'));
+    try {
+      writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...cfg, ...(layers ? { num_hidden_layers: layers } : {}) }));
+      const cpu = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1e6;
+      const t0 = performance.now();
+      const c0 = process.cpuUsage();
+      const arch = openArchitecture(dir, new HeldTensors(new UntrainedTensors(initRules(dir, String(cfg.model_type)), 0, join(dir, 'config.json'))));
+      await arch.hiddenStates([[passes[0][0]]], backend); // generates and holds every block's weights
+      const init = (performance.now() - t0) / 1000;
+      const initCpu = cpu(process.cpuUsage(c0));
+      const t1 = performance.now();
+      const c1 = process.cpuUsage();
+      for (const p of passes) await arch.hiddenStates([p], backend);
+      const forward = (performance.now() - t1) / 1000;
+      const forwardCpu = cpu(process.cpuUsage(c1));
+      const bmTps = tokens / forward;
+      const head = `  ${shape.padEnd(14)} ${arch.nLayer} blocks:`;
+      if (tr) {
+        const trTps = tr.tokens / tr.forward;
+        console.log(`${head} brainmap ${fmt(bmTps)} tokens/s, PyTorch ${fmt(trTps)} tokens/s → ${fmt(bmTps / trTps, 2)}×; per CPU-second ${fmt(tokens / forwardCpu)} vs ${fmt(tr.tokens / tr.forwardCpu)}; weights: brainmap ${fmt(init, 1)} s, ${shape === 'llama-3.2-3b' ? 'LlamaModel' : 'RobertaModel'}(config) ${fmt(tr.init, 1)} s`);
+      } else {
+        console.log(`${head} brainmap ${fmt(bmTps)} tokens/s (${fmt(tokens / forwardCpu)} per CPU-second), weights ${fmt(init, 1)} s (${fmt(initCpu, 1)} CPU-s)${note}`);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  console.log(`  (${conditions(backend)})`);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await benchLm();
