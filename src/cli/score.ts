@@ -193,7 +193,7 @@ function parseCeiling(raw: string | undefined): 'published' | number | null {
 }
 
 async function runBrainScoreProtocol(dataset: Dataset, opts: ScoreCommandOptions, backend: Backend): Promise<void> {
-  const [{ registerBuiltinFeatures }, { buildFeatureSpec }, { brainScoreLinearShuffle }] = await Promise.all([
+  const [{ registerBuiltinFeatures }, { buildFeatureSpec }, { brainScoreLinearShuffle, brainScoreToJson }] = await Promise.all([
     import('../features/builtin.js'), import('../features/registry.js'), import('../pipeline/brainscore.js'),
   ]);
   registerBuiltinFeatures();
@@ -205,13 +205,13 @@ async function runBrainScoreProtocol(dataset: Dataset, opts: ScoreCommandOptions
   if (opts.out) {
     try {
       mkdirSync(opts.out, { recursive: true });
-      writeFileAtomic(join(opts.out, 'brainscore.json'), JSON.stringify({ features: spec.text, ...res }, null, 2) + '\n');
+      writeFileAtomic(join(opts.out, 'brainscore.json'), JSON.stringify({ features: spec.text, ...brainScoreToJson(res) }, null, 2) + '\n');
     } catch (err) {
       writeError = err;
     }
   }
   const fail = () => { if (writeError !== null) throw writeFailure(opts.out as string, '--out', writeError); };
-  if (opts.json) { process.stdout.write(JSON.stringify({ features: spec.text, ...res }, null, 2) + '\n'); return fail(); }
+  if (opts.json) { process.stdout.write(JSON.stringify({ features: spec.text, ...brainScoreToJson(res) }, null, 2) + '\n'); return fail(); }
   const lines = [
     `${dataset.name}  ·  features ${spec.text}  ·  Brain-Score linear-shuffle protocol (ShuffleSplit 10 × 90/10, random_state 1; OLS on raw features; median r over units; mean over splits)`,
     '',

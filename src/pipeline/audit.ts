@@ -22,7 +22,7 @@ import { buildFeatureSpec } from '../features/registry.js';
 import { parseFeatureSpec } from '../features/spec.js';
 import type { Backend } from '../linalg/backend.js';
 import { pairedTTest } from '../scoring/stats.js';
-import { brainScoreLinearShuffle, type BrainScoreResult } from './brainscore.js';
+import { brainScoreLinearShuffle, brainScoreToJson, type BrainScoreJson } from './brainscore.js';
 import { partitionCsv, partitionFeatures, partitionJson, type PartitionResult } from './partition.js';
 import { ResultWriteError, specScoreToJson, writeFileAtomic, writeScore } from './results.js';
 import { scoreSpec, type SpecScore } from './score-spec.js';
@@ -106,7 +106,7 @@ export interface AuditJson {
   rows: AuditRow[];
   leak: { shuffled_r2: number; contiguous_r2: number; difference: number; sem: number; p: number; flagged: boolean; verdict: string };
   partitions: AuditPartition[];
-  brainscore: (BrainScoreResult & { verdict: string }) | null;
+  brainscore: (BrainScoreJson & { verdict: string }) | null;
   verdicts: { line: string; verdict: string }[];
   /** What looks off in any of the fits, prefixed with the analysis (also in each analysis's own JSON). */
   warnings: string[];
@@ -203,7 +203,7 @@ export async function auditFeatures(dataset: Dataset, features: string, opts: Au
     const bs = await brainScoreLinearShuffle(dataset, x, { backend: opts.backend });
     const normalised = bs.experiments.some((e) => e.ceiling);
     const noCeiling = bs.experiments.filter((e) => e.ceiling === null).map((e) => e.ceilingNote);
-    brainscore = { ...bs, verdict: `the old protocol (shuffled splits, OLS, median r${normalised ? ', ceiling-normalised' : ''}) reports ${f3(bs.score)}${normalised ? ` (raw r ${f3(bs.raw)})` : ' (raw r)'}, where the contiguous-fold R² is ${f3(specScoreToJson(fCont).dataset.r2)}${noCeiling.length ? ` (${[...new Set(noCeiling)].join('; ')})` : ''}` };
+    brainscore = { ...brainScoreToJson(bs), verdict: `the old protocol (shuffled splits, OLS, median r${normalised ? ', ceiling-normalised' : ''}) reports ${f3(bs.score)}${normalised ? ` (raw r ${f3(bs.raw)})` : ' (raw r)'}, where the contiguous-fold R² is ${f3(specScoreToJson(fCont).dataset.r2)}${noCeiling.length ? ` (${[...new Set(noCeiling)].join('; ')})` : ''}` };
   }
   step++;
   opts.onProgress?.(steps.length, steps.length, 'done');

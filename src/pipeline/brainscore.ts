@@ -12,6 +12,7 @@
  * only when the data are those the ceiling was computed on (`publishedCeiling`). The dataset score
  * is the mean over experiments.
  */
+import { snakeKeys } from './json-keys.js';
 import type { AssemblyOrigin, Dataset } from '../data/dataset.js';
 import { uniqueInOrder } from '../data/dataset.js';
 import type { Backend } from '../linalg/backend.js';
@@ -135,6 +136,20 @@ export interface BrainScoreResult {
   /** Mean over experiments of the normalised scores (raw where no ceiling applies). */
   score: number;
   raw: number;
+}
+
+/** BrainScoreResult as written to JSON (audit.json `brainscore`, score --protocol brainscore's brainscore.json): snake_case keys. */
+export interface BrainScoreJson {
+  protocol: 'brainscore-linear-shuffle';
+  dataset: string;
+  experiments: { experiment: string; n_samples: number; n_units: number; per_split: number[]; raw: number; ceiling: number | null; ceiling_note: string; split_order: 'assembly' | 'dataset'; normalized: number | null; subjects: { subject: string; raw: number }[] }[];
+  score: number;
+  raw: number;
+}
+
+/** The JSON form of a Brain-Score protocol result (snake_case keys, issue 16.5). */
+export function brainScoreToJson(r: BrainScoreResult): BrainScoreJson {
+  return snakeKeys<BrainScoreJson>(r);
 }
 
 export interface BrainScoreOptions {

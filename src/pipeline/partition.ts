@@ -10,7 +10,7 @@ import { omega, partitionUnit, type UnitPartition } from '../scoring/partition.j
 import { unitSignificance, type Blocking, type ErrorMatrix, type SignificanceResult } from '../scoring/significance.js';
 import type { ExperimentScores } from './score.js';
 import { scoreSpec, type SpecScore, type SpecScoreOptions } from './score-spec.js';
-import { csvCell, specScoreToJson, type ScoreJson } from './results.js';
+import { csvCell, experimentCell, specScoreToJson, type ScoreJson } from './results.js';
 
 export interface PartitionOptions extends SpecScoreOptions {
   /** Average squared errors within blocks before the unit-wise test (default 'block'). */
@@ -173,16 +173,21 @@ export function partitionJson(p: PartitionResult, split: string): PartitionJson 
   };
 }
 
-/** units.csv of a partition: per unit R² of A, B, joint, the unique/shared parts, and the test's p-values. */
+/**
+ * units.csv of a partition: the analysis (dataset, joint features, A, B, split, estimator — so that
+ * files concatenate without joins), then per unit R² of A, B, joint, the unique/shared parts, and
+ * the test's p-values.
+ */
 export function partitionCsv(p: PartitionResult): string {
   const sig = new Map(p.significance.units.map((u) => [u.unit, u]));
-  const lines = ['experiment,unit,subject,r2_a,r2_b,r2_joint,unique_a,unique_b,shared,p_b_beyond_a,p_b_beyond_a_bh'];
+  const lines = ['dataset,features,features_a,features_b,split,estimator,experiment,unit,subject,r2_a,r2_b,r2_joint,unique_a,unique_b,shared,p_b_beyond_a,p_b_beyond_a_bh'];
+  const analysis = [p.joint.result.dataset, p.joint.spec, p.a.spec, p.b.spec, p.joint.result.settings.split, p.joint.result.settings.estimator];
   let k = 0;
   for (const e of p.a.result.experiments) {
     e.unitIds.forEach((id, j) => {
       const row = p.units[k++];
       const s = sig.get(e.unitIndex[j]);
-      lines.push([e.experiment, id, row.subject, row.a, row.b, row.joint, row.uniqueA, row.uniqueB, row.shared, s?.p ?? NaN, s?.pAdjusted ?? NaN].map(csvCell).join(','));
+      lines.push([...analysis, experimentCell(e.experiment), id, row.subject, row.a, row.b, row.joint, row.uniqueA, row.uniqueB, row.shared, s?.p ?? NaN, s?.pAdjusted ?? NaN].map(csvCell).join(','));
     });
   }
   return lines.join('\n') + '\n';

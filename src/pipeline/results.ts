@@ -98,10 +98,23 @@ export function csvCell(v: string | number): string {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** Per-unit rows: experiment, unit id, subject, R², r, median chosen α over folds (and x, y, z when known). */
-export function unitScoresCsv(result: ScoreResult): string {
+/**
+ * The experiment as written to units.csv: its name, or `all` for a dataset with one unnamed
+ * experiment, so that files of different datasets concatenate without empty cells.
+ */
+export function experimentCell(experiment: string): string {
+  return experiment === '' ? 'all' : experiment;
+}
+
+/**
+ * Per-unit rows: the analysis (dataset, features, split, estimator — so that units.csv files of
+ * different runs concatenate without joins), experiment, unit id, subject, R², r, median chosen α
+ * over folds (and x, y, z when known).
+ */
+export function unitScoresCsv(result: ScoreResult, features: string): string {
   const withCoords = result.experiments.some((e) => e.unitCoords);
-  const lines = [`experiment,unit,subject,r2,r,median_alpha${withCoords ? ',x,y,z' : ''}`];
+  const lines = [`dataset,features,split,estimator,experiment,unit,subject,r2,r,median_alpha${withCoords ? ',x,y,z' : ''}`];
+  const analysis = [result.dataset, features, result.settings.split, result.settings.estimator];
   for (const e of result.experiments) {
     const nU = e.unitIds.length;
     const nF = e.foldSizes.length;
@@ -109,7 +122,7 @@ export function unitScoresCsv(result: ScoreResult): string {
       const a = new Float64Array(nF);
       for (let f = 0; f < nF; f++) a[f] = e.alpha[f * nU + j];
       const xyz = withCoords ? (e.unitCoords ? Array.from(e.unitCoords.subarray(j * 3, j * 3 + 3)) : [NaN, NaN, NaN]) : [];
-      lines.push([e.experiment, e.unitIds[j], e.subjects[j], e.r2[j], e.r[j], median(a), ...xyz].map(csvCell).join(','));
+      lines.push([...analysis, experimentCell(e.experiment), e.unitIds[j], e.subjects[j], e.r2[j], e.r[j], median(a), ...xyz].map(csvCell).join(','));
     }
   }
   return lines.join('\n') + '\n';
@@ -145,5 +158,5 @@ export class ResultWriteError<T> extends Error {
 export function writeScore(dir: string, scored: SpecScore): void {
   mkdirSync(dir, { recursive: true });
   writeFileAtomic(join(dir, 'score.json'), JSON.stringify(specScoreToJson(scored), null, 2) + '\n');
-  writeFileAtomic(join(dir, 'units.csv'), unitScoresCsv(scored.result));
+  writeFileAtomic(join(dir, 'units.csv'), unitScoresCsv(scored.result, scored.spec));
 }

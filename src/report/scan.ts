@@ -5,6 +5,8 @@
  * score without its other-split counterpart, a partition without units — each becomes a
  * MissingNote naming the file and the reason, and the rest of the folder is still read.
  */
+// Settings keys in snake_case whether the file is older (camelCase score settings) or newer (issue 16.5).
+import { snakeSettings } from '../pipeline/json-keys.js';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { parseCsv, type CsvTable } from '../io/csv.js';
@@ -208,7 +210,7 @@ function scoreFromJson(value: unknown, f: FieldReader, prefix = ''): Omit<ScoreA
   const name = f.str(ds, 'name', p('dataset.name')) ?? '(unnamed dataset)';
   const dataset: DatasetRef = { name, source: f.str(ds, 'source', p('dataset.source'), false), hash: f.str(ds, 'hash', p('dataset.hash')) };
   const features = f.str(root, 'features', p('features')) ?? '(unknown features)';
-  const settings = f.obj(root.settings, p('settings'));
+  const settings = snakeSettings(f.obj(root.settings, p('settings')));
   const split = settings ? f.str(settings, 'split', p('settings.split')) : null;
   const subjects = subjectScores(f, f.arr(root.subjects, p('subjects')), p('subjects'));
   let grid: GridCurve | null = null;
@@ -263,7 +265,7 @@ function partitionFromJson(value: unknown, f: FieldReader): Omit<PartitionAnalys
     if (!o) return null;
     const ds = f.obj(o.dataset, `${key}.dataset`, false);
     return {
-      part: { features: f.str(o, 'features', `${key}.features`) ?? '(unknown features)', settings: f.obj(o.settings, `${key}.settings`) },
+      part: { features: f.str(o, 'features', `${key}.features`) ?? '(unknown features)', settings: snakeSettings(f.obj(o.settings, `${key}.settings`)) },
       ds: ds ? { name: f.str(ds, 'name', `${key}.dataset.name`, false) ?? '', source: f.str(ds, 'source', `${key}.dataset.source`, false), hash: f.str(ds, 'hash', `${key}.dataset.hash`) } : null,
     };
   };
@@ -341,7 +343,7 @@ function auditFromJson(value: unknown, f: FieldReader): Omit<AuditAnalysis, 'id'
     const verdict = f.str(o, 'verdict', `verdicts[${k}].verdict`);
     return o && line !== null && verdict !== null ? [{ line, verdict }] : [];
   });
-  return { kind: 'audit', dataset, features: f.str(root, 'features', 'features', false), settings: f.obj(root.settings, 'settings'), rows, leak, rawPartitions, verdicts };
+  return { kind: 'audit', dataset, features: f.str(root, 'features', 'features', false), settings: snakeSettings(f.obj(root.settings, 'settings')), rows, leak, rawPartitions, verdicts };
 }
 
 /** The string entries of a result file's top-level `warnings` array (none when absent: older files). */

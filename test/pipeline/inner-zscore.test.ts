@@ -41,6 +41,6 @@ test('settings record the z-scoring that ran: inner folds by default (single and
   ] as const;
   for (const [spec, extra, want] of cases) {
     const s = await scoreSpec(d, spec, { split: 'contiguous', backend, bandedIter: 3, ...extra });
-    assert.equal(specScoreToJson(s).settings.innerStandardize, want, `${spec} ${JSON.stringify(extra)}`);
+    assert.equal(specScoreToJson(s).settings.inner_standardize, want, `${spec} ${JSON.stringify(extra)}`);
   }
 });

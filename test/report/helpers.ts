@@ -30,7 +30,7 @@ export function scoreJson(o: { dataset?: string; hash?: string; features: string
   return {
     dataset: { name: o.dataset ?? 'sim:pereira', source: `${o.dataset ?? 'sim:pereira'} (fixture)`, hash: o.hash ?? 'ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12', r2: mean, r: Math.sqrt(mean), r2_sem: 0.004, r_sem: 0.006 },
     features: o.features,
-    settings: { split: o.split, seed: 42, estimator: 'ridge', alphas: ALPHAS, backend: 'native', bands: 1, bandedIter: null, bandedSeed: null, innerStandardize: false },
+    settings: { split: o.split, seed: 42, estimator: 'ridge', alphas: ALPHAS, backend: 'native', bands: 1, banded_iter: null, banded_seed: null, inner_standardize: false },
     subjects,
     experiments: [{ experiment: '', n_samples: 384, n_features: 10, n_units: 100, fold_sizes: [48, 48], inner_folds: [7, 7], median_alpha: 64 }],
     n_constant_units: 0,

@@ -15,6 +15,7 @@ import { specScoreToJson, unitScoresCsv } from '../results.js';
 import { scoreSpec } from '../score-spec.js';
 import { ALGORITHM_VERSION, cachedFileHash, datasetHash, packageVersion, type SweepJob } from './plan.js';
 import type { ResultStore } from './store.js';
+import { snakeKeys } from '../json-keys.js';
 
 /** Settings shared by every job a thread runs. */
 export interface ExecuteSettings {
@@ -111,7 +112,8 @@ export async function computeJob(job: SweepJob, s: ExecuteSettings): Promise<Com
   const json = specScoreToJson(scored);
   const record = {
     key: job.key,
-    job,
+    // snake_case keys like every JSON brainmap writes; the input files' paths are data.
+    job: snakeKeys(job, new Set(['featureFiles', 'fileStats'])),
     brainmap_version: packageVersion(),
     algorithm_version: ALGORITHM_VERSION,
     computed: {
@@ -133,7 +135,7 @@ export async function computeJob(job: SweepJob, s: ExecuteSettings): Promise<Com
     r: json.dataset.r,
     files: {
       'score.json': JSON.stringify(json, null, 2) + '\n',
-      'units.csv': unitScoresCsv(scored.result),
+      'units.csv': unitScoresCsv(scored.result, scored.spec),
       'job.json': JSON.stringify(record, null, 2) + '\n',
     },
   };
