@@ -12,6 +12,7 @@ import { InputError, inputError } from '../../data/errors.js';
 import { loadDataset } from '../../io/dataset.js';
 import { getBackend, setBlasThreads, type BackendPreference } from '../../linalg/index.js';
 import { specScoreToJson, unitScoresCsv } from '../results.js';
+import { specPerplexities } from '../lm-perplexity.js';
 import { scoreSpec } from '../score-spec.js';
 import { ALGORITHM_VERSION, cachedFileHash, datasetHash, packageVersion, type SweepJob } from './plan.js';
 import type { ResultStore } from './store.js';
@@ -108,6 +109,9 @@ export async function computeJob(job: SweepJob, s: ExecuteSettings): Promise<Com
     backend,
     unitBatch: s.unitBatch,
   });
+  // Causal lm: models' perplexity on the dataset's text (stored with their features), as `score` writes it.
+  const ppl = specPerplexities(scored.spec, dataset);
+  if (ppl.length > 0) scored.perplexity = ppl;
   const seconds = (performance.now() - t0) / 1000;
   const json = specScoreToJson(scored);
   const record = {
