@@ -424,7 +424,10 @@ export async function fitBandedFoldLowRank(backend: Backend, xtrBands: readonly 
     factors.push({ fold, f: await lowRankFactor(backend, xtrBands.map((x) => takeRows(x, fold.train)), xtrBands.map((x) => takeRows(x, fold.val)), base, opts.innerStandardize ?? false) });
   }
   const search = new GammaSearch(nUnits, patience, tol);
-  const reduced = opts.reduced !== false && factors[0].f.q <= REDUCED_MAX_Q && gammas.every((g) => g[base] > 1e-100); // α' = α/γ_m stays finite
+  // The reduced search keeps ~(2q + 1) float64 per unit, node (≤ ~64) and inner fold: beyond ~2 GiB
+  // (about 100,000 units at q = 3) the per-sample evaluation runs instead. α' = α/γ_m must stay finite.
+  const q = factors[0].f.q;
+  const reduced = opts.reduced !== false && q <= REDUCED_MAX_Q && gammas.every((g) => g[base] > 1e-100) && factors.length * 64 * (2 * q + 1) * nUnits * 8 <= 2 ** 31;
   if (reduced) await reducedGammaSearch(backend, factors.map(({ f }) => f), ytr, inner, gammas, base, alphas, search, { firstChunk: patience + 1 });
   // Rotated targets do not depend on γ: keep them across samples when they fit in ~256 MB.
   const cacheable = factors.reduce((a, { f }) => a + f.na, 0) * nUnits * 8 < 256 * 2 ** 20;
