@@ -2,8 +2,10 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { backendOption } from './options.js';
 import { getBackend } from '../linalg/index.js';
-import { runDemo, DEMO_ANALYSES, DEMO_DATASETS } from '../pipeline/demo.js';
-import { num, table } from './format.js';
+import { runDemo, DEMO_ANALYSES, DEMO_DATASETS, type DemoPartition } from '../pipeline/demo.js';
+import { table } from './format.js';
+import { formatPercent, formatScore, formatScoreSem } from '../report/numbers.js';
+import { headlineRows } from '../pipeline/demo-headline.js';
 import { DelayedProgress } from './progress.js';
 import { checkOutputDir } from './outpath.js';
 import { InputError } from '../data/errors.js';
@@ -47,14 +49,16 @@ export async function runDemoCommand(opts: DemoCommandOptions): Promise<void> {
     progress.stop();
   }
   const out: string[] = [];
+  // The headline first: OASM and a language model under shuffled and contiguous folds (the report opens with the same table).
+  const headline = headlineRows(rows.map((r) => ({ ...r, r2Sem: r.r2_sem })));
+  out.push('');
+  out.push('Headline: no language at all (OASM) versus a language model, shuffled versus contiguous folds (R², mean ± SEM over subjects)');
+  out.push(table(['dataset', 'features', 'shuffled', 'contiguous'], headline.map((h) => [h.dataset, h.label, formatScoreSem(h.shuffled.r2, h.shuffled.r2Sem), formatScoreSem(h.contiguous.r2, h.contiguous.r2Sem)]), ['l', 'l', 'r', 'r']));
+  for (const p of partitions) out.push(partitionSentence(p));
   for (const ds of datasets) {
     out.push('');
     out.push(`${ds}  (responses simulated from known components; see README "Simulated datasets")`);
-    out.push(table(['analysis', 'features', 'split', 'R²', 'r'], rows.filter((r) => r.dataset === ds).map((r) => [r.analysis, r.features, r.split, `${num(r.r2, 3)} ± ${num(r.r2_sem, 3)}`, num(r.r, 3)]), ['l', 'l', 'l', 'r', 'r']));
-  }
-  for (const p of partitions) {
-    out.push('');
-    out.push(`${p.dataset}: ${p.b} versus ${p.a} (banded, contiguous folds): Ω ${num(p.omega_mean, 0)} % of its explained variance is explained by position alone; it adds significant variance (BH p < .05) in ${num(p.percent_significant, 0)} % of units.`);
+    out.push(table(['analysis', 'features', 'split', 'R²', 'r'], rows.filter((r) => r.dataset === ds).map((r) => [r.analysis, r.features, r.split, formatScoreSem(r.r2, r.r2_sem), formatScore(r.r)]), ['l', 'l', 'l', 'r', 'r']));
   }
   out.push('');
   out.push('What each row means:');
@@ -66,4 +70,9 @@ export async function runDemoCommand(opts: DemoCommandOptions): Promise<void> {
   const { html } = await writeReport(outDir, { title: 'brainmap demo' });
   out.push(`Report with every figure (one HTML file, opens offline): ${html}`);
   process.stdout.write(out.join('\n') + '\n');
+}
+
+/** The Ω sentence of a demo partition (the report shows the same numbers: report/numbers.ts). */
+export function partitionSentence(p: DemoPartition): string {
+  return `${p.dataset}: ${p.b} versus ${p.a} (banded, contiguous folds): Ω ${formatPercent(p.omega_mean)} of its explained variance is explained by position alone; it adds significant variance (BH p < .05) in ${formatPercent(p.percent_significant)} of units.`;
 }

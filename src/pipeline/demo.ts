@@ -5,8 +5,8 @@
  *     contiguous folds;
  *   - a content feature (bag of words) under both;
  *   - position + length alone (sp+sl) under contiguous folds;
- * and, on the Fedorenko design, an untrained GPT-2 layer and how much of its score word position
- * already explains (banded partition, Ω and unit-wise significance) — the paper's untrained-model
+ * and, on the Fedorenko design, an untrained GPT-2 layer under both splits (with OASM the headline
+ * comparison, demo-headline.ts) and how much of its contiguous score word position already explains (banded partition, Ω and unit-wise significance) — the paper's untrained-model
  * finding. It writes every result (score.json / partition.json and units.csv per analysis;
  * summary.json and summary.csv).
  */
@@ -110,8 +110,14 @@ export async function runDemo(opts: DemoOptions): Promise<{ rows: DemoRow[]; par
         onProgress: (d, t) => opts.onProgress?.(done + d / t, total, `${spec} untrained GPT-2`),
       });
       writeScore(join(opts.outDir, kind, 'untrained-lm'), p.b);
+      // The headline comparison's other half: the same layer with the paper's shuffled folds.
+      const shuffled = await scoreSpec(dataset, DEMO_UNTRAINED_LM, { split: 'shuffled', backend: opts.backend });
+      writeScore(join(opts.outDir, kind, 'lm-shuffled'), shuffled);
+      const sj = specScoreToJson(shuffled);
+      scores[spec]['lm-shuffled'] = sj;
       const json = specScoreToJson(p.b);
       scores[spec]['untrained-lm'] = json;
+      rows.push({ dataset: spec, analysis: 'lm-shuffled', features: DEMO_UNTRAINED_LM, split: 'shuffled', r2: sj.dataset.r2, r2_sem: sj.dataset.r2_sem, r: sj.dataset.r, meaning: 'the untrained GPT-2 layer with shuffled folds: its score, like OASM\'s, rises with the leak across folds' });
       rows.push({ dataset: spec, analysis: 'untrained-lm', features: DEMO_UNTRAINED_LM, split: 'contiguous', r2: json.dataset.r2, r2_sem: json.dataset.r2_sem, r: json.dataset.r, meaning: 'a randomly initialised GPT-2 (layer 4, last token, sentence context): its score is what it carries of word position' });
       const sub = join(opts.outDir, kind, 'partition-position-untrained-lm');
       mkdirSync(sub, { recursive: true });

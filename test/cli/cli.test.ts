@@ -48,10 +48,36 @@ test('brainmap demo prints its summary table and writes JSON and CSV for every a
   for (const ds of ['sim:pereira', 'sim:fedorenko', 'sim:blank']) assert.match(r.stdout, new RegExp(`${ds}  \\(responses simulated`));
   assert.match(r.stdout, /oasm-contiguous +oasm:sigma=1\.8 +contiguous +0\.000 ± 0\.000/);
   assert.match(r.stdout, /What each row means:/);
-  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { rows: { dataset: string; analysis: string; r2: number }[]; partitions: { omega_mean: number }[] };
-  assert.equal(summary.rows.length, 16);
+  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { rows: { dataset: string; analysis: string; r2: number; r2_sem: number }[]; partitions: { omega_mean: number; percent_significant: number }[] };
+  assert.equal(summary.rows.length, 17);
+  // The headline comes first: OASM and the language model under shuffled and contiguous folds (issue 16.4).
+  const headAt = r.stdout.indexOf('Headline: no language at all (OASM) versus a language model');
+  assert.ok(headAt >= 0 && headAt < r.stdout.indexOf('sim:pereira  (responses simulated'), 'headline first');
+  const headLines = r.stdout.slice(headAt).split('\n').slice(3).filter((l) => /^sim:/.test(l) && / ± .* ± /.test(l));
+  assert.deepEqual(headLines.map((l) => l.split(/ {2,}/).slice(0, 2)), [
+    ['sim:pereira', 'OASM (no language)'], ['sim:fedorenko', 'OASM (no language)'], ['sim:fedorenko', 'untrained GPT-2, layer 4'], ['sim:blank', 'OASM (no language)'],
+  ]);
+  // Each headline cell is summary.json's number, printed with 3 decimals.
+  const cell = (ds: string, a: string) => { const x = summary.rows.find((y) => y.dataset === ds && y.analysis === a)!; return `${x.r2.toFixed(3)} ± ${x.r2_sem.toFixed(3)}`; };
+  assert.deepEqual(headLines[2].split(/ {2,}/).slice(2), [cell('sim:fedorenko', 'lm-shuffled'), cell('sim:fedorenko', 'untrained-lm')]);
+  assert.deepEqual(headLines[0].split(/ {2,}/).slice(2), [cell('sim:pereira', 'oasm-shuffled'), cell('sim:pereira', 'oasm-contiguous')]);
+  // The report shows the same table (same cells, same order) and the same Ω and % significant, and lists datasets in the terminal's order.
+  const html = readFileSync(join(out, 'report.html'), 'utf8');
+  const hAt = html.indexOf('Headline: no language at all (OASM)');
+  assert.ok(hAt >= 0, 'report headline');
+  const body = html.slice(html.indexOf('<tbody>', hAt), html.indexOf('</tbody>', hAt));
+  const htmlRows = [...body.matchAll(/<tr[^>]*>(.*?)<\/tr>/g)].map((m) => [...m[1].matchAll(/<td>(.*?)<\/td>/g)].map((c) => c[1]));
+  assert.deepEqual(htmlRows, headLines.map((l) => l.split(/ {2,}/)));
+  const omega = /Ω (\d+\.\d) % of its explained variance/.exec(r.stdout)?.[1];
+  const sig = /in (\d+\.\d) % of units/.exec(r.stdout)?.[1];
+  assert.equal(omega, summary.partitions[0].omega_mean.toFixed(1));
+  assert.equal(sig, summary.partitions[0].percent_significant.toFixed(1));
+  assert.match(html, new RegExp(`<td>${omega} %</td><td>${sig} %</td>`));
+  assert.match(html, new RegExp(`dashed line: mean ${omega} %`));
+  const order = [...html.matchAll(/<h2[^>]*>Scores — (sim:\w+)/g)].map((m) => m[1]);
+  assert.deepEqual(order, ['sim:pereira', 'sim:fedorenko', 'sim:blank']);
   // The untrained-model finding: word position explains (almost) all of a random GPT-2's score.
-  assert.match(r.stdout, /sim:fedorenko: lm:gpt2-untrained:layer=4:pool=last versus wp:sigma=4\.7 \(banded, contiguous folds\): Ω \d+ %/);
+  assert.match(r.stdout, /sim:fedorenko: lm:gpt2-untrained:layer=4:pool=last versus wp:sigma=4\.7 \(banded, contiguous folds\): Ω \d+\.\d %/);
   assert.ok(summary.partitions[0].omega_mean >= 80, `Ω ${summary.partitions[0].omega_mean}`);
   assert.ok(existsSync(join(out, 'report.html')));
   const get = (ds: string, a: string) => summary.rows.find((x) => x.dataset === ds && x.analysis === a)!.r2;
