@@ -40,6 +40,7 @@ export interface ScoreCommandOptions {
   normalise?: 'ceiling';
   ceilingMethod: 'auto' | 'split-half' | 'subject-pool';
   out?: string;
+  savePredictions?: boolean;
   json?: boolean;
   affine?: string;
 }
@@ -69,6 +70,7 @@ export function registerScoreCommand(program: Command): void {
     .addOption(new Option('--normalise <what>', "ceiling: also report scores divided by each unit's noise ceiling (r / c, R² / c²; units with c ≤ 0 left out), see brainmap ceiling").choices(['ceiling']))
     .addOption(new Option('--ceiling-method <name>', 'with --normalise ceiling: split-half (samples.csv repeat column), subject-pool (≥ 3 subjects), or auto (split-half when there are repeats)').choices(['auto', 'split-half', 'subject-pool']).default('auto'))
     .option('--out <dir>', 'also write score.json and units.csv (per-unit R², r, α) here; with --normalise ceiling also ceilings.csv')
+    .option('--save-predictions', 'with --out: also write predictions.npy (samples × units, dataset order, float32, held-out predictions in the units of y), folds.csv (per fold and unit: R², r, α, and each band\'s γ for banded fits) and, with a grid, grid.csv (unit R² and r per grid value)')
     .option('--json', 'print one JSON object instead of a table')
     .option('--affine <file>', 'with --out, for units with coordinates (units.csv x, y, z in mm, e.g. Pereira2018): also write r2.nii and r.nii (NIfTI-1, one volume per subject, NaN where no unit) on the grid of this voxel-to-mm affine (16 numbers, row by row)')
     .addHelpText('after', helpAfter('score', { features: true }))
@@ -78,6 +80,8 @@ export function registerScoreCommand(program: Command): void {
 export async function runScoreCommand(opts: ScoreCommandOptions): Promise<void> {
   // An unusable --out fails now, not after the fit.
   if (opts.out) checkOutputDir(opts.out, '--out');
+  if (opts.savePredictions && !opts.out) throw new InputError('--save-predictions: needs --out <dir> (where to write predictions.npy and folds.csv)');
+  if (opts.savePredictions && opts.protocol === 'brainscore') throw new InputError('--save-predictions: applies to --protocol paper');
   // A NIfTI export that cannot happen fails now, not after the fit.
   if (opts.affine !== undefined && !opts.out) throw new InputError('--affine: needs --out <dir> (the maps are written beside units.csv)');
   if (opts.affine !== undefined) (await import('../pipeline/nifti-export.js')).readAffine(opts.affine);
@@ -112,6 +116,7 @@ export async function runScoreCommand(opts: ScoreCommandOptions): Promise<void> 
       gap: opts.gap,
       innerStandardize: opts.innerZscore,
       compat: opts.compat,
+      keepPredictions: opts.savePredictions,
       onProgress: (d, t) => progress.update(d, t),
     });
   } finally {
@@ -126,11 +131,15 @@ export async function runScoreCommand(opts: ScoreCommandOptions): Promise<void> 
   // Causal lm: models' perplexity on the dataset's text, stored with their features.
   const ppl = (await import('../pipeline/lm-perplexity.js')).specPerplexities(scored.spec, dataset);
   if (ppl.length > 0) scored.perplexity = ppl;
+  if (opts.savePredictions && !scored.result.experiments.every((e) => e.predictions)) throw new InputError('--save-predictions: not available for lm:…:seeds=a-b (a mean over seeds has no single prediction)');
   // If writing still fails, the result is printed anyway and the failure is one error line.
   let writeError: unknown = null;
   if (opts.out) {
     try {
       writeScore(opts.out, scored);
+      if (opts.savePredictions) {
+        (await import('../pipeline/predictions.js')).writePredictions(opts.out, scored, { samples: dataset.y.rows, units: dataset.y.cols });
+      }
       if (ceilings !== null) writeFileAtomic(join(opts.out, 'ceilings.csv'), (await import('../pipeline/ceiling.js')).ceilingsCsv(ceilings));
     } catch (err) { writeError = err; }
   }

@@ -50,6 +50,8 @@ export interface SpecScore {
   };
   /** What looks off with the fit (constant feature columns, α at the grid's edge, a poor grid choice). */
   warnings: string[];
+  /** With a grid and `keepPredictions`: every grid value's own fit, in grid order (grid.csv of --save-predictions). */
+  gridFits?: ScoreResult[];
   /** Set by `score --normalise ceiling` (src/pipeline/ceiling.ts): the normalised scores, as written to score.json. */
   ceiling?: NormalisedJson;
   /** Set by `score` when the spec has lm: terms of causal models (src/pipeline/lm-perplexity.ts). */
@@ -115,6 +117,7 @@ export async function scoreSpec(dataset: Dataset, specText: string, opts: SpecSc
       chosen: chosen.map((c) => ({ experiment: c.experiment, values: c.perFold.map((k) => axis.values[k]), values_r: c.perFoldR.map((k) => axis.values[k]) })),
     },
     warnings: unique([...warnings, ...alphaEdgeWarnings(result), ...gridSelectionWarnings(axis.param, curve, result, select)]),
+    ...(opts.keepPredictions ? { gridFits: fits } : {}),
   };
 }
 

@@ -49,6 +49,8 @@ export interface ScoreOptions {
    * float64 rounding, and subject means over the units whose r is defined.
    */
   compat?: 'paper';
+  /** Keep every held-out prediction (ExperimentScores.predictions; `--save-predictions`). */
+  keepPredictions?: boolean;
   /** Keep per-sample test squared errors (model and intercept) for significance tests (§6.1). */
   keepErrors?: boolean;
   /**
@@ -94,6 +96,12 @@ export interface ExperimentScores {
    * in fold order, and per such row × unit the model's and the intercept model's squared errors.
    */
   errors: { rows: Int32Array; se: Float32Array; seIntercept: Float32Array } | null;
+  /**
+   * With `keepPredictions`: experiment rows × units (row k is the dataset row `rows[k]`), each
+   * sample's held-out prediction in the units of y (the outer-training mean added back); `fold`:
+   * the outer fold that held each row out.
+   */
+  predictions?: { rows: Int32Array; fold: Int32Array; data: Float64Array } | null;
 }
 
 export interface ScoreResult {
@@ -224,6 +232,7 @@ export async function scoreFeatures(dataset: Dataset, features: Matrix64, opts: 
     const nTestTotal = folds.reduce((a, f) => a + f.test.length, 0);
     const errors = opts.keepErrors ? { rows: new Int32Array(nTestTotal), se: new Float32Array(nTestTotal * nU), seIntercept: new Float32Array(nTestTotal * nU) } : null;
     let errRow = 0;
+    const predictions = opts.keepPredictions ? { rows: Int32Array.from(rows), fold: new Int32Array(rows.length).fill(-1), data: new Float64Array(rows.length * nU).fill(NaN) } : null;
     for (let f = 0; f < folds.length; f++) {
       const fold = folds[f];
       const scaler = fitStandardizer(x, fold.train);
@@ -257,6 +266,13 @@ export async function scoreFeatures(dataset: Dataset, features: Matrix64, opts: 
       foldR.set(foldPearson(yte, fit.yhat, { rule: opts.compat === 'paper' ? 'paper' : 'exact', offset: trainMean }), f * nU);
       alpha.set(fit.alpha, f * nU);
       valScore.set(fit.valScore, f * nU);
+      if (predictions) {
+        for (let i = 0; i < yte.rows; i++) {
+          const dst = fold.test[i] * nU;
+          predictions.fold[fold.test[i]] = f;
+          for (let j = 0; j < nU; j++) predictions.data[dst + j] = fit.yhat.data[i * nU + j] + trainMean[j];
+        }
+      }
       if (errors) {
         for (let i = 0; i < yte.rows; i++, errRow++) {
           errors.rows[errRow] = rows[fold.test[i]];
@@ -289,6 +305,7 @@ export async function scoreFeatures(dataset: Dataset, features: Matrix64, opts: 
       bandSizes,
       gamma,
       errors,
+      predictions,
     });
   }
   const settings = { split: opts.split, seed, estimator, alphas, backend: opts.backend.name, bands: bandSizesIn.length, bandedIter: banded ? opts.bandedIter ?? DEFAULT_BANDED_ITER : null, bandedSeed: banded ? opts.bandedSeed ?? 0 : null, innerStandardize: estimator === 'ridge' && innerStandardize, compat: opts.compat ?? null, gap: opts.gap ?? 0 };

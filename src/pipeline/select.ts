@@ -56,6 +56,7 @@ export function selectOverGrid(fits: readonly ScoreResult[], mode: SelectMode, o
       const k = argmaxFirst(per.map((e) => subjectMeanOfUnits(e.r2, e.subjects, clip)));
       const kr = argmaxFirst(per.map((e) => subjectMeanOfUnits(e.r, e.subjects, clip)));
       // R² (and α, errors, γ) from the value best by R²; r from the value best by r.
+      // Predictions follow R² (the value behind α and the errors).
       experiments.push(kr === k ? per[k] : { ...per[k], r: per[kr].r, foldR: per[kr].foldR });
       chosen.push({ experiment: e0.experiment, perFold: new Array(nF).fill(k), perFoldR: new Array(nF).fill(kr) });
       return;
@@ -97,8 +98,17 @@ export function selectOverGrid(fits: readonly ScoreResult[], mode: SelectMode, o
       gamma = new Float64Array(nF * nU * nB);
       for (let f = 0; f < nF; f++) gamma.set(per[perFold[f]].gamma!.subarray(f * nU * nB, (f + 1) * nU * nB), f * nU * nB);
     }
+    let predictions: ExperimentScores['predictions'] = null;
+    if (per.every((e) => e.predictions)) {
+      const first = e0.predictions!;
+      predictions = { rows: first.rows, fold: first.fold, data: new Float64Array(first.data.length).fill(NaN) };
+      for (let i = 0; i < first.fold.length; i++) {
+        if (first.fold[i] < 0) continue;
+        predictions.data.set(per[perFold[first.fold[i]]].predictions!.data.subarray(i * nU, (i + 1) * nU), i * nU);
+      }
+    }
     const nFeatures = Math.max(...perFold.map((k) => per[k].nFeatures));
-    experiments.push({ ...e0, nFeatures, r2, r, alpha, valScore, foldSse, foldSse0, foldR, errors, gamma });
+    experiments.push({ ...e0, nFeatures, r2, r, alpha, valScore, foldSse, foldSse0, foldR, errors, gamma, predictions });
     chosen.push({ experiment: e0.experiment, perFold, perFoldR: perFold.slice() });
   });
   return { result: summarise({ name: fits[0].dataset, source: fits[0].source }, fits[0].settings, experiments), chosen };
