@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { AuditJson } from '../pipeline/audit.js';
 import type { SelectMode } from '../pipeline/select.js';
 import { num, table } from './format.js';
-import { backendOption, positiveIntArg, seedArg } from './options.js';
+import { applyThreads, computeOptions, seedArg } from './options.js';
 import { DEFAULT_BANDED_ITER, PAPER_BANDED_ITER } from '../regression/banded-defaults.js';
 import { checkOutputDir, writeFailure } from './outpath.js';
 import { ResultWriteError } from '../pipeline/results.js';
@@ -22,6 +22,9 @@ interface AuditCommandOptions {
   brainscore: boolean;
   compat?: 'paper';
   backend: 'auto' | 'native' | 'portable';
+  threads?: number;
+  unitBatch: number;
+  alphas?: number[];
   out?: string;
   json?: boolean;
 }
@@ -52,11 +55,14 @@ export function registerAuditCommand(program: Command): void {
     .option('--oasm <spec>', 'OASM baseline (default oasm:sigma=2)')
     .addOption(new Option('--select <how>', 'grid selection').choices(['validation', 'test']).default('validation'))
     .option('--seed <n>', 'seed of the fold-label shuffle', seedArg(), 42)
-    .option('--n-iter <n>', `band-weight samples of the banded fits (the paper: ${PAPER_BANDED_ITER})`, positiveIntArg(), DEFAULT_BANDED_ITER)
+    .addOption(computeOptions.nIter('band-weight samples of the banded fits', PAPER_BANDED_ITER, DEFAULT_BANDED_ITER))
     .option('--banded-seed <n>', 'seed of the band-weight sampler', seedArg(), 0)
     .option('--no-brainscore', "skip Brain-Score's protocol")
-    .addOption(new Option('--compat <what>', "reproduce the authors' code where it differs from the method (docs/method.md §8; README: What --compat paper changes): features z-scored once per outer fold, Schrimpf's r, blocked statistics with labels in the original row order (§6.1)").choices(['paper']))
-    .addOption(backendOption())
+    .addOption(computeOptions.compat("features z-scored once per outer fold, Schrimpf's r, blocked statistics with labels in the original row order (§6.1)"))
+    .addOption(computeOptions.alphas())
+    .addOption(computeOptions.backend())
+    .addOption(computeOptions.threads())
+    .addOption(computeOptions.unitBatch())
     .option('--out <dir>', 'write audit.json and every analysis (score.json, partition.json, units.csv) here')
     .option('--json', 'print audit.json instead of tables')
     .addHelpText('after', helpAfter('audit', { features: true }))
@@ -68,6 +74,7 @@ export function registerAuditCommand(program: Command): void {
         import('../linalg/index.js'), import('../io/dataset.js'), import('../pipeline/audit.js'), import('./progress.js'),
       ]);
       const backend = getBackend(opts.backend);
+      applyThreads(backend, opts.threads);
       const dataset = await loadDataset(opts.dataset, { stimuli: opts.stimuli });
       const progress = new DelayedProgress('audit');
       let audit: AuditJson;
@@ -75,7 +82,7 @@ export function registerAuditCommand(program: Command): void {
       let writeError: unknown = null;
       try {
         audit = await auditFeatures(dataset, opts.features, {
-          backend, simple: opts.simple, oasm: opts.oasm, select: opts.select, seed: opts.seed, bandedIter: opts.nIter,
+          backend, simple: opts.simple, oasm: opts.oasm, select: opts.select, seed: opts.seed, alphas: opts.alphas, unitBatch: opts.unitBatch, bandedIter: opts.nIter,
           bandedSeed: opts.bandedSeed, brainscore: opts.brainscore, compat: opts.compat, outDir: opts.out ? resolve(opts.out) : undefined,
           onProgress: (d, t) => progress.update(d, t),
         });

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { backendOption } from './options.js';
+import { applyThreads, computeOptions } from './options.js';
 import { getBackend } from '../linalg/index.js';
 import { runDemo, DEMO_ANALYSES, DEMO_DATASETS, type DemoPartition } from '../pipeline/demo.js';
 import { table } from './format.js';
@@ -16,6 +16,10 @@ export interface DemoCommandOptions {
   out: string;
   dataset?: string[];
   backend: 'auto' | 'native' | 'portable';
+  threads?: number;
+  unitBatch: number;
+  alphas?: number[];
+  nIter: number;
 }
 
 export function registerDemoCommand(program: Command): void {
@@ -24,13 +28,18 @@ export function registerDemoCommand(program: Command): void {
     .description("the paper's first findings end to end on built-in simulated datasets (no files needed)")
     .option('--out <dir>', 'where to write the results', 'brainmap-demo')
     .option('--dataset <spec...>', `simulated datasets to use (default: ${DEMO_DATASETS.join(' ')})`)
-    .addOption(backendOption())
+    .addOption(computeOptions.alphas())
+    .addOption(computeOptions.nIter('band-weight samples of the banded untrained-GPT-2 partition', 1000, 30))
+    .addOption(computeOptions.backend())
+    .addOption(computeOptions.threads())
+    .addOption(computeOptions.unitBatch())
     .addHelpText('after', helpAfter('demo'))
     .action(runDemoCommand);
 }
 
 export async function runDemoCommand(opts: DemoCommandOptions): Promise<void> {
   const backend = getBackend(opts.backend);
+  applyThreads(backend, opts.threads);
   const datasets = opts.dataset ?? [...DEMO_DATASETS];
   for (const d of datasets) if (!d.startsWith('sim:')) throw new InputError(`--dataset: ${d}: the demo runs on the built-in simulated datasets (${DEMO_DATASETS.join(', ')}); use brainmap score for your own data`);
   const outDir = resolve(opts.out);
@@ -44,7 +53,7 @@ export async function runDemoCommand(opts: DemoCommandOptions): Promise<void> {
   let rows;
   let partitions;
   try {
-    ({ rows, partitions } = await runDemo({ backend, outDir, datasets, onProgress: (d, t) => progress.update(d, t) }));
+    ({ rows, partitions } = await runDemo({ backend, outDir, datasets, alphas: opts.alphas, unitBatch: opts.unitBatch, bandedIter: opts.nIter, onProgress: (d, t) => progress.update(d, t) }));
   } finally {
     progress.stop();
   }

@@ -7,7 +7,7 @@ import type { SelectMode } from '../pipeline/select.js';
 import type { SplitScheme } from '../regression/splits.js';
 import type { Blocking } from '../scoring/significance.js';
 import { num, table, warningLine } from './format.js';
-import { backendOption, intInRange, positiveIntArg, seedArg } from './options.js';
+import { applyThreads, computeOptions, intInRange, positiveIntArg, seedArg } from './options.js';
 import { DEFAULT_BANDED_ITER, PAPER_BANDED_ITER } from '../regression/banded-defaults.js';
 import { checkOutputDir, writeFailure } from './outpath.js';
 import { helpAfter } from './help.js';
@@ -27,6 +27,9 @@ interface PartitionCommandOptions {
   compat?: 'paper';
   blockChunk?: number;
   backend: 'auto' | 'native' | 'portable';
+  threads?: number;
+  unitBatch: number;
+  alphas?: number[];
   out?: string;
   json?: boolean;
 }
@@ -42,13 +45,16 @@ export function registerPartitionCommand(program: Command): void {
     .addOption(new Option('--split <scheme>', 'train/test folds').choices(['contiguous', 'shuffled']).default('contiguous'))
     .option('--seed <n>', 'seed of the fold-label shuffle', seedArg(), 42)
     .addOption(new Option('--select <how>', 'grid selection').choices(['validation', 'test']).default('validation'))
-    .option('--n-iter <n>', `band-weight samples of the banded fit (the paper: ${PAPER_BANDED_ITER})`, positiveIntArg(), DEFAULT_BANDED_ITER)
+    .addOption(computeOptions.nIter('band-weight samples of the banded fit', PAPER_BANDED_ITER, DEFAULT_BANDED_ITER))
     .option('--banded-seed <n>', 'seed of the band-weight sampler', seedArg(), 0)
     .option('--gap <n>', 'drop the training samples within n samples of a held-out sample of the same block, in outer and inner folds (as score --gap)', intInRange(0), 0)
-    .addOption(new Option('--blocking <how>', 'average squared errors within blocks before the unit-wise t-test; "paper" reproduces the authors\' mis-ordered labels').choices(['none', 'block', 'paper']).default('block'))
-    .addOption(new Option('--compat <what>', "reproduce the authors' code where it differs from the method (docs/method.md §8; README: What --compat paper changes): features z-scored once per outer fold, Schrimpf's r, block labels taken in the original row order for fold-ordered errors").choices(['paper']))
+    .addOption(new Option('--blocking <how>', 'average squared errors within blocks before the unit-wise t-test; "paper" is an alias of --compat paper\'s blocking (the authors\' mis-ordered labels)').choices(['none', 'block', 'paper']).default('block'))
+    .addOption(computeOptions.compat("features z-scored once per outer fold, Schrimpf's r, block labels taken in the original row order for fold-ordered errors (--blocking paper alone changes only the last)"))
     .option('--block-chunk <n>', 'cut blocks into chunks of at most n samples for the test (Blank: 10)', positiveIntArg())
-    .addOption(backendOption())
+    .addOption(computeOptions.alphas())
+    .addOption(computeOptions.backend())
+    .addOption(computeOptions.threads())
+    .addOption(computeOptions.unitBatch())
     .option('--out <dir>', 'write partition.json and units.csv here')
     .option('--json', 'print JSON instead of tables')
     .addHelpText('after', helpAfter('partition', { features: true }))
@@ -60,13 +66,14 @@ export function registerPartitionCommand(program: Command): void {
         import('../linalg/index.js'), import('../io/dataset.js'), import('../pipeline/partition.js'), import('./progress.js'),
       ]);
       const backend = getBackend(opts.backend);
+      applyThreads(backend, opts.threads);
       if (opts.compat === 'paper' && opts.blocking === 'block') opts.blocking = 'paper';
       const dataset = await loadDataset(opts.dataset, { stimuli: opts.stimuli });
       const progress = new DelayedProgress('partition');
       let p: PartitionResult;
       try {
         p = await partitionFeatures(dataset, opts.a, opts.b, {
-          split: opts.split, seed: opts.seed, select: opts.select, backend, bandedIter: opts.nIter, bandedSeed: opts.bandedSeed, gap: opts.gap,
+          split: opts.split, seed: opts.seed, select: opts.select, backend, alphas: opts.alphas, unitBatch: opts.unitBatch, bandedIter: opts.nIter, bandedSeed: opts.bandedSeed, gap: opts.gap,
           blocking: opts.blocking, blockChunk: opts.blockChunk, compat: opts.compat, onProgress: (d, t) => progress.update(d, t),
         });
       } finally {

@@ -13,7 +13,7 @@ import type { SelectMode } from '../pipeline/select.js';
 import type { SplitScheme } from '../regression/splits.js';
 import type { Estimator } from '../regression/ridge.js';
 import { num, table, warningLine } from './format.js';
-import { backendOption, intInRange, positiveIntArg, seedArg } from './options.js';
+import { applyThreads, computeOptions, intInRange, seedArg } from './options.js';
 import { DEFAULT_BANDED_ITER, PAPER_BANDED_ITER } from '../regression/banded-defaults.js';
 import { checkOutputDir, writeFailure } from './outpath.js';
 import { helpAfter } from './help.js';
@@ -29,6 +29,7 @@ export interface ScoreCommandOptions {
   backend: 'auto' | 'native' | 'portable';
   threads?: number;
   unitBatch: number;
+  alphas?: number[];
   select: SelectMode;
   nIter: number;
   bandedSeed: number;
@@ -54,15 +55,16 @@ export function registerScoreCommand(program: Command): void {
     .requiredOption('--features <spec>', 'feature spec, e.g. oasm:sigma=1.8, sp:sigma=3.4+sl, wp:sigma=grid, file:X.npy ("+" stacks terms, "|" separates bands of a banded ridge)')
     .addOption(new Option('--split <scheme>', "train/test folds: contiguous blocks, or the paper's shuffled labels").choices(['contiguous', 'shuffled']).default('contiguous'))
     .option('--seed <n>', 'seed of the MT19937 stream that shuffles fold labels', seedArg(), 42)
-    .addOption(new Option('--estimator <name>', 'ridge with nested CV over 25 penalties, or least squares (min-norm)').choices(['ridge', 'ols']).default('ridge'))
+    .addOption(computeOptions.estimator())
+    .addOption(computeOptions.alphas())
     .option('--experiment <name...>', 'analyse only these experiments')
     .addOption(new Option('--select <how>', 'with a grid (sigma=grid, …): choose on inner-CV scores only, or on the reported test scores as the paper did').choices(['validation', 'test']).default('validation'))
-    .addOption(backendOption())
-    .option('--threads <n>', 'BLAS threads (default: all cores)', positiveIntArg())
-    .option('--unit-batch <n>', 'units fitted at once (bounds memory)', positiveIntArg(), 4096)
+    .addOption(computeOptions.backend())
+    .addOption(computeOptions.threads())
+    .addOption(computeOptions.unitBatch())
     .option('--inner-zscore', 'z-score the features within each inner fold as well as per outer fold, so that validation (α, σ, layer choice) sees what z-scoring does to held-out samples (the default; with --compat paper it keeps this one difference from the paper)')
-    .addOption(new Option('--compat <what>', "reproduce the authors' code where it differs from the method (README: What --compat paper changes): features z-scored once per outer fold, Schrimpf's r with undefined r counted as 0").choices(['paper']))
-    .option('--n-iter <n>', `banded ridge ('|' in --features): band-weight samples (the paper: ${PAPER_BANDED_ITER})`, positiveIntArg(), DEFAULT_BANDED_ITER)
+    .addOption(computeOptions.compat("features z-scored once per outer fold, Schrimpf's r with undefined r counted as 0"))
+    .addOption(computeOptions.nIter("banded ridge ('|' in --features): band-weight samples", PAPER_BANDED_ITER, DEFAULT_BANDED_ITER))
     .option('--banded-seed <n>', 'banded ridge: seed of the band-weight sampler (fits are reproducible)', seedArg(), 0)
     .option('--gap <n>', 'drop the training samples within n samples of a held-out sample of the same block (story/run), in outer and inner folds, so autocorrelation cannot leak across the boundary', intInRange(0), 0)
     .addOption(new Option('--protocol <name>', "paper: this paper's method (default); brainscore: Brain-Score's linear-shuffle protocol (10 shuffled 90/10 splits, OLS on raw features, median r over units, ceiling-normalised)").choices(['paper', 'brainscore']).default('paper'))
@@ -90,7 +92,7 @@ export async function runScoreCommand(opts: ScoreCommandOptions): Promise<void> 
     import('../linalg/index.js'), import('../io/dataset.js'), import('../pipeline/score-spec.js'), import('./progress.js'),
   ]);
   const backend = getBackend(opts.backend);
-  if (opts.threads !== undefined) backend.setThreads(Math.max(1, opts.threads));
+  applyThreads(backend, opts.threads);
   const dataset = await loadDataset(opts.dataset, { stimuli: opts.stimuli });
   if (opts.protocol === 'brainscore') {
     if (opts.normalise) throw new InputError("--normalise: applies to --protocol paper; the Brain-Score protocol normalises with --ceiling");
@@ -107,6 +109,7 @@ export async function runScoreCommand(opts: ScoreCommandOptions): Promise<void> 
       split: opts.split,
       seed: opts.seed,
       estimator: opts.estimator,
+      alphas: opts.alphas,
       backend,
       unitBatch: opts.unitBatch,
       experiments: opts.experiment,

@@ -41,6 +41,9 @@ export interface AuditOptions {
   /** Band-weight samples of the banded fits (default DEFAULT_BANDED_ITER = 100, as score and partition; the paper: 1000). */
   bandedIter?: number;
   bandedSeed?: number;
+  /** Ridge penalties of every fit (default DEFAULT_ALPHAS) and units fitted at once (`--alphas`, `--unit-batch`). */
+  alphas?: readonly number[];
+  unitBatch?: number;
   /** Also run Brain-Score's protocol (default true; skipped for specs with a grid or bands). */
   brainscore?: boolean;
   /**
@@ -172,7 +175,7 @@ export async function auditFeatures(dataset: Dataset, features: string, opts: Au
   let step = 0;
   const progress = (label: string) => (d: number, t: number) => opts.onProgress?.(step + d / Math.max(1, t), steps.length, label);
   const fit = async (spec: string, split: 'shuffled' | 'contiguous', label: string): Promise<SpecScore> => {
-    const s = await scoreSpec(dataset, spec, { split, seed, select, backend: opts.backend, bandedIter, bandedSeed, compat: opts.compat, keepErrors: true, onProgress: progress(label) });
+    const s = await scoreSpec(dataset, spec, { split, seed, select, backend: opts.backend, alphas: opts.alphas, unitBatch: opts.unitBatch, bandedIter, bandedSeed, compat: opts.compat, keepErrors: true, onProgress: progress(label) });
     step++;
     return s;
   };
@@ -182,12 +185,12 @@ export async function auditFeatures(dataset: Dataset, features: string, opts: Au
   const oCont = await fit(oasmSpec, 'contiguous', steps[3]);
   const sCont = await fit(simple, 'contiguous', steps[4]);
   const pSimple = await partitionFeatures(dataset, simple, features, {
-    split: 'contiguous', seed, select, backend: opts.backend, bandedIter, bandedSeed, compat: opts.compat, blocking: opts.compat === 'paper' ? 'paper' : 'block', blockChunk,
+    split: 'contiguous', seed, select, backend: opts.backend, alphas: opts.alphas, unitBatch: opts.unitBatch, bandedIter, bandedSeed, compat: opts.compat, blocking: opts.compat === 'paper' ? 'paper' : 'block', blockChunk,
     precomputed: { a: sCont, b: fCont }, onProgress: progress(steps[5]),
   });
   step++;
   const pOasm = await partitionFeatures(dataset, oasmSpec, features, {
-    split: 'shuffled', seed, select, backend: opts.backend, bandedIter, bandedSeed, compat: opts.compat, blocking: opts.compat === 'paper' ? 'paper' : 'block', blockChunk,
+    split: 'shuffled', seed, select, backend: opts.backend, alphas: opts.alphas, unitBatch: opts.unitBatch, bandedIter, bandedSeed, compat: opts.compat, blocking: opts.compat === 'paper' ? 'paper' : 'block', blockChunk,
     precomputed: { a: oShuf, b: fShuf }, onProgress: progress(steps[6]),
   });
   step++;

@@ -72,6 +72,10 @@ export interface DemoOptions {
   backend: Backend;
   outDir: string;
   datasets?: readonly string[];
+  /** Ridge penalties (default DEFAULT_ALPHAS), units fitted at once, band-weight samples of the banded partition (default 30). */
+  alphas?: readonly number[];
+  unitBatch?: number;
+  bandedIter?: number;
   onProgress?: (done: number, total: number, label: string) => void;
 }
 
@@ -93,6 +97,8 @@ export async function runDemo(opts: DemoOptions): Promise<{ rows: DemoRow[]; par
       const scored = await scoreSpec(dataset, features, {
         split: a.split,
         backend: opts.backend,
+        alphas: opts.alphas,
+        unitBatch: opts.unitBatch,
         onProgress: (d, t) => opts.onProgress?.(done + d / t, total, `${spec} ${a.id}`),
       });
       writeScore(join(opts.outDir, kind, a.id), scored);
@@ -106,12 +112,12 @@ export async function runDemo(opts: DemoOptions): Promise<{ rows: DemoRow[]; par
       // The untrained-model finding: what a random GPT-2 layer predicts, and how much of it word position explains.
       const position = POSITION_FEATURES[kind];
       const p = await partitionFeatures(dataset, position, DEMO_UNTRAINED_LM, {
-        split: 'contiguous', backend: opts.backend, bandedIter: 30,
+        split: 'contiguous', backend: opts.backend, alphas: opts.alphas, unitBatch: opts.unitBatch, bandedIter: opts.bandedIter ?? 30,
         onProgress: (d, t) => opts.onProgress?.(done + d / t, total, `${spec} untrained GPT-2`),
       });
       writeScore(join(opts.outDir, kind, 'untrained-lm'), p.b);
       // The headline comparison's other half: the same layer with the paper's shuffled folds.
-      const shuffled = await scoreSpec(dataset, DEMO_UNTRAINED_LM, { split: 'shuffled', backend: opts.backend });
+      const shuffled = await scoreSpec(dataset, DEMO_UNTRAINED_LM, { split: 'shuffled', backend: opts.backend, alphas: opts.alphas, unitBatch: opts.unitBatch });
       writeScore(join(opts.outDir, kind, 'lm-shuffled'), shuffled);
       const sj = specScoreToJson(shuffled);
       scores[spec]['lm-shuffled'] = sj;
