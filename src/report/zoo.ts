@@ -132,21 +132,25 @@ export function zooBlocks(group: readonly ScoreAnalysis[], label: string, figure
   const top = new Map<string, number>();
   for (const e of entries) top.set(e.label, Math.max(top.get(e.label) ?? -Infinity, e.r2 ?? -Infinity));
   const sorted = [...entries].sort((a, b) => (top.get(b.label)! - top.get(a.label)!) || a.label.localeCompare(b.label) || a.pool.localeCompare(b.pool));
-  const bars = sorted.map((e) => ({ features: `${e.label} ${POOL_LABEL[e.pool]}`, split: e.split, file: e.score.file, sourceId: e.score.id, mean: e.score.mean, subjects: e.score.subjects }));
-  for (const s of group) {
+  const refs = group.flatMap((s) => {
     const kind = referenceKind(s);
-    if (kind === null) continue;
-    bars.push({ features: `${kind} (reference): ${s.features}`, split: s.split ?? '?', file: s.file, sourceId: s.id, mean: s.mean, subjects: s.subjects });
+    return kind === null ? [] : [{ features: `${kind}: ${s.features}`, split: s.split ?? '?', file: s.file, sourceId: s.id, mean: s.mean, subjects: s.subjects }];
+  });
+  const blocks: ReportSection['blocks'] = [];
+  // One panel per pooling (as the paper's figures): models ranked, then the reference bars.
+  for (const pool of ['last', 'mean', 'sum'] as const) {
+    const bars = sorted.filter((e) => e.pool === pool).map((e) => ({ features: e.label, split: e.split, file: e.score.file, sourceId: e.score.id, mean: e.score.mean, subjects: e.score.subjects }));
+    if (bars.length === 0) continue;
+    const figure = barsFigure(
+      figureId(`${label.replace(/[^A-Za-z0-9]+/g, '-').toLowerCase()}-zoo-${POOL_LABEL[pool].toLowerCase()}`),
+      `Model zoo (${POOL_LABEL[pool]}: pool=${pool}): best layer per model — ${label}`,
+      'bars: mean over subjects ± SEM · OASM and simple features as references',
+      `Each model's best layer (the highest-scoring fixed layer, or the layer its layer grid selected) with ${POOL_LABEL[pool]} pooling (pool=${pool}; LT = last token, MP = mean, SP = sum), shuffled and contiguous folds, models ranked by their best score over poolings and splits; OASM and the simple features (position, length) of the same dataset as reference bars. A model that does not beat the references under contiguous folds is not mapping more than those confounds.`,
+      [...bars, ...refs], 'model (best layer)', false,
+    );
+    blocks.push({ kind: 'figure', figure });
   }
-  const figure = barsFigure(
-    figureId(`${label.replace(/[^A-Za-z0-9]+/g, '-').toLowerCase()}-zoo`),
-    `Model zoo: best layer per model — ${label}`,
-    'LT = last token, MP = mean, SP = sum pooling · bars: mean over subjects ± SEM',
-    'Each model\'s best layer (the highest-scoring fixed layer, or the layer its layer grid selected) per pooling and split, models ranked by their best score; OASM and the simple features (position, length) of the same dataset as reference bars. A model that does not beat the references under contiguous folds is not mapping more than those confounds.',
-    bars, 'model and pooling', false,
-  );
   const direction = (m: string) => modelDirection(m) ?? 'unknown';
-  const blocks: ReportSection['blocks'] = [{ kind: 'figure', figure }];
   blocks.push({ kind: 'table', title: `Model zoo: best layers — ${label}`, table: {
     columns: ['model', 'direction', 'pooling', 'split', 'best layer', 'R²', 'file'],
     rows: sorted.map((e) => [e.label, direction(e.model), POOL_LABEL[e.pool], e.split, e.layer ?? '–', fmt(e.r2), e.score.file]),

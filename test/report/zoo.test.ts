@@ -94,7 +94,8 @@ test('zoo: best layer per model × pooling × split, direction from config.json,
   if (blocks[0].kind !== 'figure') return;
   const cats = blocks[0].figure.rows.filter((r) => r.kind === 'mean').map((r) => r.features);
   // Ranked by best score, then the references.
-  assert.deepEqual(cats, [`${llama.split('/').pop()} LT`, `${rwkv.split('/').pop()} LT`, `${roberta.split('/').pop()} LT`, `${bert.split('/').pop()} LT`, 'OASM (reference): oasm:sigma=1.8', 'simple (reference): sp+sl']);
+  assert.deepEqual(cats, [llama, rwkv, roberta, bert].map((d) => d.split('/').pop()).concat(['OASM: oasm:sigma=1.8', 'simple: sp+sl']));
+  assert.match(blocks[0].figure.title, /^Model zoo \(LT: pool=last\)/);
   assert.equal(blocks[2].kind, 'table');
   // One model alone: no zoo blocks.
   assert.deepEqual(zooBlocks(scores.slice(0, 2), 'ds', (s) => s), []);
