@@ -33,7 +33,8 @@ export interface BandedOptions {
   /**
    * On the low-rank path with at most REDUCED_MAX_Q narrow columns, run the γ search in the reduced
    * space (banded-reduced.ts: per-unit validation errors interpolated between exact Chebyshev nodes
-   * in α', no predictions per sample). Default true; false evaluates every sample's predictions.
+   * in α', no predictions per sample). Default: from REDUCED_MIN_ITER (20) γ samples on; false
+   * evaluates every sample's predictions, true forces the reduced search.
    */
   reduced?: boolean;
   /**
@@ -233,6 +234,9 @@ export async function fitBandedFold(backend: Backend, xtrBands: readonly Matrix6
  * ---------------------------------------------------------------------------------------------- */
 export const LOW_RANK_MAX = 32;
 
+/** Fewest γ samples for which the reduced search runs by default (BandedOptions.reduced). */
+export const REDUCED_MIN_ITER = 20;
+
 /** Per (train, eval) pair: the base band's eigenbasis and the low-rank bands in that basis. */
 interface LowRankFactor {
   lambda: Float64Array;
@@ -427,7 +431,9 @@ export async function fitBandedFoldLowRank(backend: Backend, xtrBands: readonly 
   // The reduced search keeps ~(2q + 1) float64 per unit, node (≤ ~64) and inner fold: beyond ~2 GiB
   // (about 100,000 units at q = 3) the per-sample evaluation runs instead. α' = α/γ_m must stay finite.
   const q = factors[0].f.q;
-  const reduced = opts.reduced !== false && q <= REDUCED_MAX_Q && gammas.every((g) => g[base] > 1e-100) && factors.length * 64 * (2 * q + 1) * nUnits * 8 <= 2 ** 31;
+  // By default only from REDUCED_MIN_ITER samples on: its ~30–50 exact nodes cost more than a few
+  // samples' predictions.
+  const reduced = (opts.reduced ?? gammas.length >= REDUCED_MIN_ITER) && q <= REDUCED_MAX_Q && gammas.every((g) => g[base] > 1e-100) && factors.length * 64 * (2 * q + 1) * nUnits * 8 <= 2 ** 31;
   if (reduced) await reducedGammaSearch(backend, factors.map(({ f }) => f), ytr, inner, gammas, base, alphas, search, { firstChunk: patience + 1 });
   // Rotated targets do not depend on γ: keep them across samples when they fit in ~256 MB.
   const cacheable = factors.reduce((a, { f }) => a + f.na, 0) * nUnits * 8 < 256 * 2 ** 20;

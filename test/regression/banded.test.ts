@@ -292,7 +292,7 @@ test('reduced γ search (3 narrow columns | a wide band with a null space): ever
   const bandsTe = [takeRows(narrow, fold.test), takeRows(wide, fold.test)];
   const ytr = takeRows(y, fold.train);
   const nIter = 12;
-  const fit = await fitBandedFold(backend, bandsTr, ytr, bandsTe, fold.inner, { nIter, seed: 17 });
+  const fit = await fitBandedFold(backend, bandsTr, ytr, bandsTe, fold.inner, { nIter, seed: 17, reduced: true });
   assert.equal(fit.nEvaluated, nIter);
   const gammas = bandWeightSamples(new MT19937(17), nIter, 2);
   const alphas = Array.from({ length: 25 }, (_, i) => 2 ** (i - 5));
