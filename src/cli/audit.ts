@@ -84,7 +84,7 @@ export function registerAuditCommand(program: Command): void {
         audit = await auditFeatures(dataset, opts.features, {
           backend, simple: opts.simple, oasm: opts.oasm, select: opts.select, seed: opts.seed, alphas: opts.alphas, unitBatch: opts.unitBatch, bandedIter: opts.nIter,
           bandedSeed: opts.bandedSeed, brainscore: opts.brainscore, compat: opts.compat, outDir: opts.out ? resolve(opts.out) : undefined,
-          onProgress: (d, t) => progress.update(d, t),
+          onProgress: (d, t, label) => progress.update(d, t, `${Math.min(t, Math.floor(d) + 1)}/${t}: ${label}`),
         });
       } catch (err) {
         if (!(err instanceof ResultWriteError)) throw err;

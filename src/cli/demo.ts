@@ -53,7 +53,7 @@ export async function runDemoCommand(opts: DemoCommandOptions): Promise<void> {
   let rows;
   let partitions;
   try {
-    ({ rows, partitions } = await runDemo({ backend, outDir, datasets, alphas: opts.alphas, unitBatch: opts.unitBatch, bandedIter: opts.nIter, onProgress: (d, t) => progress.update(d, t) }));
+    ({ rows, partitions } = await runDemo({ backend, outDir, datasets, alphas: opts.alphas, unitBatch: opts.unitBatch, bandedIter: opts.nIter, onProgress: (d, t, label) => progress.update(d, t, `${Math.min(t, Math.floor(d) + 1)}/${t}: ${label}`) }));
   } finally {
     progress.stop();
   }

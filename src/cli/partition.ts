@@ -74,7 +74,7 @@ export function registerPartitionCommand(program: Command): void {
       try {
         p = await partitionFeatures(dataset, opts.a, opts.b, {
           split: opts.split, seed: opts.seed, select: opts.select, backend, alphas: opts.alphas, unitBatch: opts.unitBatch, bandedIter: opts.nIter, bandedSeed: opts.bandedSeed, gap: opts.gap,
-          blocking: opts.blocking, blockChunk: opts.blockChunk, compat: opts.compat, onProgress: (d, t) => progress.update(d, t),
+          blocking: opts.blocking, blockChunk: opts.blockChunk, compat: opts.compat, onProgress: (d, t) => { const k = Math.min(2, Math.floor((3 * d) / Math.max(1e-12, t))); progress.update(d, t, `${k + 1}/3: ${['A', 'B', 'A | B'][k]}`); },
         });
       } finally {
         progress.stop();
