@@ -133,7 +133,8 @@ export function zooBlocks(group: readonly ScoreAnalysis[], label: string, figure
   for (const e of entries) top.set(e.label, Math.max(top.get(e.label) ?? -Infinity, e.r2 ?? -Infinity));
   const sorted = [...entries].sort((a, b) => (top.get(b.label)! - top.get(a.label)!) || a.label.localeCompare(b.label) || a.pool.localeCompare(b.pool));
   const refs = group.flatMap((s) => {
-    const kind = referenceKind(s);
+    // A σ grid (oasm:sigma=grid) counts with the σ its selection chose, as scored.
+    const kind = s.grid && s.grid.param !== 'sigma' ? null : referenceKind({ ...s, grid: null });
     return kind === null ? [] : [{ features: `${kind}: ${s.features}`, split: s.split ?? '?', file: s.file, sourceId: s.id, mean: s.mean, subjects: s.subjects }];
   });
   const blocks: ReportSection['blocks'] = [];

@@ -72,7 +72,7 @@ test('zoo: best layer per model × pooling × split, direction from config.json,
     score(`lm:${rwkv}:layer=all:pool=last`, 'contiguous', 0.025, grid([3, 3, 1])),
     score(`lm:${bert}:layer=all:pool=last`, 'contiguous', 0.010, grid([2, 2])),
     score(`lm:${roberta}:layer=1:pool=last`, 'contiguous', 0.012),
-    score('oasm:sigma=1.8', 'contiguous', 0.05),
+    score('oasm:sigma=grid', 'contiguous', 0.05, { term: 'oasm', param: 'sigma', select: 'test', curve: [], clipped: false, chosen: [] }),
     score('sp+sl', 'contiguous', 0.004),
   ];
   const best = zooBest(scores);
@@ -94,7 +94,7 @@ test('zoo: best layer per model × pooling × split, direction from config.json,
   if (blocks[0].kind !== 'figure') return;
   const cats = blocks[0].figure.rows.filter((r) => r.kind === 'mean').map((r) => r.features);
   // Ranked by best score, then the references.
-  assert.deepEqual(cats, [llama, rwkv, roberta, bert].map((d) => d.split('/').pop()).concat(['OASM: oasm:sigma=1.8', 'simple: sp+sl']));
+  assert.deepEqual(cats, [llama, rwkv, roberta, bert].map((d) => d.split('/').pop()).concat(['OASM: oasm:sigma=grid', 'simple: sp+sl']));
   assert.match(blocks[0].figure.title, /^Model zoo \(LT: pool=last\)/);
   assert.equal(blocks[2].kind, 'table');
   // One model alone: no zoo blocks.
