@@ -53,7 +53,7 @@ for (const model of ['gpt2', 'llama', 'llama-tied', 'gpt_neox', 'rwkv']) {
   });
 }
 
-test('bidirectional models and base-model folders without a head have no perplexity', async () => {
+test('bidirectional models, base-model folders without a head and untrained models have no perplexity', async () => {
   clearLmMemo();
   const ds = textDataset(['One two three.', 'Four five.'], ['a', 'a']);
   const bert = await getLmFeatures(folder('bert', 'bert', 'zoo'), ds, { diskCache: false });
@@ -62,6 +62,14 @@ test('bidirectional models and base-model folders without a head have no perplex
   // The zoo's llama is a LlamaModel (no lm_head, not tied).
   const base = await getLmFeatures(folder('llama', 'llama3', 'zoo'), ds, { diskCache: false });
   assert.equal(base.features.perplexity, undefined);
+  // Untrained models (a tied GPT-2 and an untrained Llama with a head): no head run, no perplexity.
+  for (const [model, tok] of [['gpt2', 'gpt2'], ['llama-tied', 'llama3']] as const) {
+    const withHead = await getLmFeatures(folder(model, tok), ds, { diskCache: false });
+    assert.ok(withHead.features.perplexity, `${model}: trained weights have a perplexity`);
+    const untrained = await getLmFeatures(`${folder(model, tok)}:untrained`, ds, { diskCache: false });
+    assert.equal(untrained.features.perplexity, undefined, `${model}:untrained`);
+    assert.equal(untrained.manifest.perplexity, undefined);
+  }
   clearLmMemo();
 });
 

@@ -123,9 +123,12 @@ export function lmModelConfig(spec: string): LmShape {
   return { modelType: s.modelType, nLayer: s.nLayer, nEmbd: s.hiddenSize, nHead: s.nHead, vocabSize: s.vocabSize, causal: s.causal };
 }
 
-/** An architecture's hidden states as an LmRunner (states of all sequences stacked per layer). */
-export function architectureRunner(arch: ArchitectureModel, backend: Backend): LmRunner {
-  const h = arch.causal && arch.head ? arch.head() : null;
+/**
+ * An architecture's hidden states as an LmRunner (states of all sequences stacked per layer).
+ * `withHead: false` leaves out the LM head (no perplexity), as for untrained models.
+ */
+export function architectureRunner(arch: ArchitectureModel, backend: Backend, withHead = true): LmRunner {
+  const h = withHead && arch.causal && arch.head ? arch.head() : null;
   return {
     head: h ? lmHead(h.vocabSize, arch.hiddenSize, h.weight, backend) : null,
     nLayer: arch.nLayer,
@@ -166,7 +169,7 @@ function openUntrainedFolder(spec: string, dir: string, seed: number): LmModel {
     return {
       ...base, tokenizer,
       weightsHash: `untrained:gpt2:${hashFiles([configPath, ...tokFiles])}:seed=${seed}:init=v1`,
-      open: (backend) => gpt2Runner(new Gpt2Model(new UntrainedGpt2Weights(config, seed), backend)),
+      open: (backend) => gpt2Runner(new Gpt2Model(new UntrainedGpt2Weights(config, seed), backend), false),
     };
   }
   const tokenizer = loadHfTokenizer(dir);
@@ -176,7 +179,7 @@ function openUntrainedFolder(spec: string, dir: string, seed: number): LmModel {
   return {
     ...base, tokenizer,
     weightsHash: `untrained:${shape.modelType}:${hashFiles([configPath, ...tokFiles])}:seed=${seed}:init=hf-v1`,
-    open: (backend) => architectureRunner(openArchitecture(dir, new UntrainedTensors(rules, seed, configPath)), backend),
+    open: (backend) => architectureRunner(openArchitecture(dir, new UntrainedTensors(rules, seed, configPath)), backend, false),
   };
 }
 
@@ -197,7 +200,7 @@ export function openLmModel(spec: string, seed?: number): LmModel {
       tokenizer: loadTokenizer(null),
       seed: s,
       weightsHash: `untrained:${untrainedShapeName(spec)}:seed=${s}:init=v1`,
-      open: (backend) => gpt2Runner(new Gpt2Model(new UntrainedGpt2Weights(config, s), backend)),
+      open: (backend) => gpt2Runner(new Gpt2Model(new UntrainedGpt2Weights(config, s), backend), false),
     };
   }
   const folder = untrainedFolder(spec);
