@@ -18,13 +18,11 @@
  *    (src/features/lm/rwkv.ts).
  * Every other model_type is refused in one line naming it and the supported list.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError, inputError } from '../../data/errors.js';
-import { readText } from '../../io/fsutil.js';
 import type { Backend } from '../../linalg/backend.js';
 import { BERT_MODEL_TYPES, BertModel, parseBertConfig } from './bert.js';
-import { parseGpt2Config } from './config.js';
+import { readConfigJson, parseGpt2Config } from './config.js';
 import { GptNeoxModel, parseGptNeoxConfig } from './gpt-neox.js';
 import { parseT5Config, T5EncoderModel } from './t5.js';
 import { Gpt2Model, SafetensorsGpt2Weights } from './gpt2.js';
@@ -67,19 +65,6 @@ export interface ArchitectureHead {
 function headOf(st: TensorSource, dir: string, vocabSize: number, d: number, headNames: readonly string[], embedNames: readonly string[]): ArchitectureHead | null {
   const name = headTensorName(st, tiedEmbeddings(dir), headNames, embedNames);
   return name === null ? null : { vocabSize, weight: () => st.get(name, [vocabSize, d]) };
-}
-
-function readConfigJson(dir: string): { raw: unknown; path: string } {
-  const path = join(dir, 'config.json');
-  if (!existsSync(path)) throw inputError(path, 'config', 'no such file; expected the model\'s config.json');
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readText(path, 'config'));
-  } catch (err) {
-    if (err instanceof InputError) throw err;
-    throw inputError(path, 'config', `is not valid JSON (${(err as Error).message})`);
-  }
-  return { raw, path };
 }
 
 /** Reads `model_type` from `<dir>/config.json` (InputError naming the file when missing). */

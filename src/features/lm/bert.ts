@@ -9,15 +9,14 @@
  * (a pad token gets position pad_token_id), as `create_position_ids_from_input_ids`.
  * Each sequence is its own attention context (no mask within it).
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError, inputError } from '../../data/errors.js';
-import { readText } from '../../io/fsutil.js';
 import type { Backend } from '../../linalg/backend.js';
 import { matrix } from '../../linalg/matrix.js';
 import { geluErf } from './gpt-neox.js';
 import { SafetensorsModel } from './safetensors.js';
 import type { TensorSource } from './untrained.js';
+import { readConfigJson } from './config.js';
 
 export type BertModelType = 'bert' | 'roberta' | 'xlm-roberta';
 export const BERT_MODEL_TYPES: readonly BertModelType[] = ['bert', 'roberta', 'xlm-roberta'];
@@ -85,15 +84,7 @@ export function parseBertConfig(raw: unknown, source: string): BertConfig {
 }
 
 export function readBertConfig(dir: string): BertConfig {
-  const path = join(dir, 'config.json');
-  if (!existsSync(path)) throw inputError(path, 'config', 'no such file; expected the model\'s config.json');
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readText(path, 'config'));
-  } catch (err) {
-    if (err instanceof InputError) throw err;
-    throw inputError(path, 'config', `is not valid JSON (${(err as Error).message})`);
-  }
+  const { raw, path } = readConfigJson(dir);
   return parseBertConfig(raw, path);
 }
 

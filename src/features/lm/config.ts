@@ -150,15 +150,11 @@ export function parseGpt2Config(raw: unknown, source: string): Gpt2Config {
   return cfg;
 }
 
-/** Reads `<dir>/config.json`; a missing folder or file is an InputError naming it. */
-export function readGpt2Config(dir: string): Gpt2Config {
-  let st;
-  try {
-    st = statSync(dir);
-  } catch {
-    throw inputError(dir, 'model', `no such folder, and not an untrained model name (${Object.keys(GPT2_SHAPES).map((s) => `${s}-untrained`).join(', ')})`);
-  }
-  if (!st.isDirectory()) throw inputError(dir, 'model', 'expected a Hugging Face model folder (config.json + model.safetensors)');
+/**
+ * Reads and parses `<dir>/config.json` of a Hugging Face model folder: a missing file or invalid JSON
+ * is an InputError naming the file. Every architecture's config reader starts here.
+ */
+export function readConfigJson(dir: string): { raw: unknown; path: string } {
   const path = join(dir, 'config.json');
   if (!existsSync(path)) throw inputError(path, 'config', 'no such file; expected the model\'s config.json');
   let raw: unknown;
@@ -168,5 +164,18 @@ export function readGpt2Config(dir: string): Gpt2Config {
     if (err instanceof InputError) throw err;
     throw inputError(path, 'config', `is not valid JSON (${(err as Error).message})`);
   }
+  return { raw, path };
+}
+
+/** Reads `<dir>/config.json`; a missing folder or file is an InputError naming it. */
+export function readGpt2Config(dir: string): Gpt2Config {
+  let st;
+  try {
+    st = statSync(dir);
+  } catch {
+    throw inputError(dir, 'model', `no such folder, and not an untrained model name (${Object.keys(GPT2_SHAPES).map((s) => `${s}-untrained`).join(', ')})`);
+  }
+  if (!st.isDirectory()) throw inputError(dir, 'model', 'expected a Hugging Face model folder (config.json + model.safetensors)');
+  const { raw, path } = readConfigJson(dir);
   return parseGpt2Config(raw, path);
 }

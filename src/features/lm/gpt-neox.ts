@@ -10,15 +10,13 @@
  * config.json in both layouts: transformers 4 (`rotary_pct`, `rotary_emb_base`) and 5
  * (`rope_parameters` {rope_theta, partial_rotary_factor}).
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { InputError, inputError } from '../../data/errors.js';
-import { readText } from '../../io/fsutil.js';
+import { inputError } from '../../data/errors.js';
 import type { Backend } from '../../linalg/backend.js';
 import { matrix } from '../../linalg/matrix.js';
 import { applyRope, ropeInvFreq } from './llama.js';
 import { SafetensorsModel } from './safetensors.js';
 import type { TensorSource } from './untrained.js';
+import { readConfigJson } from './config.js';
 
 export interface GptNeoxConfig {
   nLayer: number;
@@ -94,15 +92,7 @@ export function parseGptNeoxConfig(raw: unknown, source: string): GptNeoxConfig 
 
 /** Reads and parses `<dir>/config.json`. */
 export function readGptNeoxConfig(dir: string): GptNeoxConfig {
-  const path = join(dir, 'config.json');
-  if (!existsSync(path)) throw inputError(path, 'config', 'no such file; expected the model\'s config.json');
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readText(path, 'config'));
-  } catch (err) {
-    if (err instanceof InputError) throw err;
-    throw inputError(path, 'config', `is not valid JSON (${(err as Error).message})`);
-  }
+  const { raw, path } = readConfigJson(dir);
   return parseGptNeoxConfig(raw, path);
 }
 

@@ -20,14 +20,13 @@
  * config.json is read in both layouts: transformers 4 (`rope_theta`, `rope_scaling`) and
  * transformers 5 (`rope_parameters`).
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError, inputError } from '../../data/errors.js';
-import { readText } from '../../io/fsutil.js';
 import type { Backend } from '../../linalg/backend.js';
 import { matrix } from '../../linalg/matrix.js';
 import { SafetensorsModel } from './safetensors.js';
 import type { TensorSource } from './untrained.js';
+import { readConfigJson } from './config.js';
 
 export type LlamaModelType = 'llama' | 'mistral' | 'qwen2' | 'qwen3';
 export const LLAMA_MODEL_TYPES: readonly LlamaModelType[] = ['llama', 'mistral', 'qwen2', 'qwen3'];
@@ -163,15 +162,7 @@ export function parseLlamaConfig(raw: unknown, source: string): LlamaConfig {
 
 /** Reads and parses `<dir>/config.json`. */
 export function readLlamaConfig(dir: string): LlamaConfig {
-  const path = join(dir, 'config.json');
-  if (!existsSync(path)) throw inputError(path, 'config', 'no such file; expected the model\'s config.json');
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readText(path, 'config'));
-  } catch (err) {
-    if (err instanceof InputError) throw err;
-    throw inputError(path, 'config', `is not valid JSON (${(err as Error).message})`);
-  }
+  const { raw, path } = readConfigJson(dir);
   return parseLlamaConfig(raw, path);
 }
 

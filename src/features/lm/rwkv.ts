@@ -20,14 +20,12 @@
  * Hidden states as transformers' `output_hidden_states=True` (L blocks → L + 1 states): NOT the
  * embeddings, but the output of blocks 1 … L (after the halving), and last ln_out's output.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { InputError, inputError } from '../../data/errors.js';
-import { readText } from '../../io/fsutil.js';
+import { inputError } from '../../data/errors.js';
 import type { Backend } from '../../linalg/backend.js';
 import { matrix } from '../../linalg/matrix.js';
 import { SafetensorsModel } from './safetensors.js';
 import type { TensorSource } from './untrained.js';
+import { readConfigJson } from './config.js';
 
 export interface RwkvConfig {
   nLayer: number;
@@ -80,15 +78,7 @@ export function parseRwkvConfig(raw: unknown, source: string): RwkvConfig {
 
 /** Reads and parses `<dir>/config.json`. */
 export function readRwkvConfig(dir: string): RwkvConfig {
-  const path = join(dir, 'config.json');
-  if (!existsSync(path)) throw inputError(path, 'config', 'no such file; expected the model\'s config.json');
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readText(path, 'config'));
-  } catch (err) {
-    if (err instanceof InputError) throw err;
-    throw inputError(path, 'config', `is not valid JSON (${(err as Error).message})`);
-  }
+  const { raw, path } = readConfigJson(dir);
   return parseRwkvConfig(raw, path);
 }
 

@@ -8,16 +8,14 @@
  * Hidden states as transformers' `output_hidden_states=True` on the encoder: embeddings, blocks
  * 1 … L − 1, and last the final layer norm's output.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { InputError, inputError } from '../../data/errors.js';
-import { readText } from '../../io/fsutil.js';
+import { inputError } from '../../data/errors.js';
 import type { Backend } from '../../linalg/backend.js';
 import { matrix } from '../../linalg/matrix.js';
 import { fullAttentionGemm } from './bert.js';
 import { rmsNorm } from './llama.js';
 import { SafetensorsModel } from './safetensors.js';
 import type { TensorSource } from './untrained.js';
+import { readConfigJson } from './config.js';
 
 export interface T5Config {
   nLayer: number;
@@ -68,15 +66,7 @@ export function parseT5Config(raw: unknown, source: string): T5Config {
 }
 
 export function readT5Config(dir: string): T5Config {
-  const path = join(dir, 'config.json');
-  if (!existsSync(path)) throw inputError(path, 'config', 'no such file; expected the model\'s config.json');
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readText(path, 'config'));
-  } catch (err) {
-    if (err instanceof InputError) throw err;
-    throw inputError(path, 'config', `is not valid JSON (${(err as Error).message})`);
-  }
+  const { raw, path } = readConfigJson(dir);
   return parseT5Config(raw, path);
 }
 

@@ -31,12 +31,10 @@
  * that occur. As for GPT-2, these are not any published model's weights; only the distributions
  * match transformers' (torch's generator cannot be reproduced here).
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { InputError, inputError } from '../../data/errors.js';
-import { readText } from '../../io/fsutil.js';
+import { inputError } from '../../data/errors.js';
 import { fillNormal } from '../../linalg/nn.js';
 import { parseRwkvConfig } from './rwkv.js';
+import { readConfigJson } from './config.js';
 
 /** What the forward passes read weights from: a safetensors checkpoint or generated weights. */
 export interface TensorSource {
@@ -182,15 +180,7 @@ export class UntrainedTensors implements TensorSource {
 type Json = Record<string, unknown>;
 
 function readConfig(dir: string): { raw: Json; path: string } {
-  const path = join(dir, 'config.json');
-  if (!existsSync(path)) throw inputError(path, 'config', 'no such file; expected the model\'s config.json');
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readText(path, 'config'));
-  } catch (err) {
-    if (err instanceof InputError) throw err;
-    throw inputError(path, 'config', `is not valid JSON (${(err as Error).message})`);
-  }
+  const { raw, path } = readConfigJson(dir);
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw inputError(path, 'config', 'expected a JSON object');
   return { raw: raw as Json, path };
 }
