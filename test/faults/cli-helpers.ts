@@ -42,13 +42,20 @@ export function assertNoStack(r: CliResult): void {
 }
 
 /**
+ * A progress log line, as the CLI writes off a terminal for work over a second (src/cli/progress.ts:
+ * `<label>[ <stage>]: 37 %, elapsed 4s[, about 6s left]` and `<label> finished, elapsed 9s`).
+ */
+export const PROGRESS_LINE = /^(?!error: )[^\n]*(: \d+ %, elapsed \S+(, about \S+ left)?| finished, elapsed \S+)$/;
+
+/**
  * The documented contract for a problem the user can fix: exit status 2 and exactly one line on
- * stderr, `error: …`, matching `message`; no stack trace.
+ * stderr, `error: …`, matching `message`, besides the progress lines of work done before it (a
+ * failure at the end of a long run); no stack trace.
  */
 export function assertUsageError(r: CliResult, message: RegExp): void {
   assertNoStack(r);
   assert.equal(r.status, 2, `exit status ${r.status}; stderr:\n${r.stderr}`);
-  const lines = r.stderr.split('\n').filter((l) => l !== '');
+  const lines = r.stderr.split('\n').filter((l) => l !== '' && !PROGRESS_LINE.test(l));
   assert.equal(lines.length, 1, `expected one line on stderr, got:\n${r.stderr}`);
   assert.match(lines[0], /^error: /);
   assert.match(lines[0], message);
