@@ -54,7 +54,25 @@ export async function runWorkerCommand(opts: WorkerCommandOptions): Promise<void
   const par = parallelism({ workers: opts.workers, threads: opts.threads });
   const log = (line: string) => process.stderr.write(`${stamp()} ${line}\n`);
   const queue = redactUrl(opts.queue);
-  const handle = await startQueueWorker({
+  // The handlers go in before the worker starts: it may take a job (and its store lock) before
+  // startQueueWorker resolves, and a SIGTERM then must stop it cleanly, not kill it mid-job.
+  let handle: Awaited<ReturnType<typeof startQueueWorker>> | undefined;
+  let signals = 0;
+  const onSignal = () => {
+    signals++;
+    if (signals === 2) {
+      // Stopping now must not depend on Redis or on a job's thread: exit regardless after a while.
+      setTimeout(() => {
+        log(`could not stop cleanly within ${FORCED_EXIT_MS / 1000} s; exiting`);
+        process.exit(130);
+      }, FORCED_EXIT_MS).unref();
+    }
+    if (signals > 2) process.exit(130);
+    if (handle) void handle.shutdown(signals > 1);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  handle = await startQueueWorker({
     url: opts.queue,
     store: resolve(opts.store),
     queueName: opts.queueName,
@@ -81,21 +99,8 @@ export async function runWorkerCommand(opts: WorkerCommandOptions): Promise<void
       }
     },
   });
-  let signals = 0;
-  const onSignal = () => {
-    signals++;
-    if (signals === 2) {
-      // Stopping now must not depend on Redis or on a job's thread: exit regardless after a while.
-      setTimeout(() => {
-        log(`could not stop cleanly within ${FORCED_EXIT_MS / 1000} s; exiting`);
-        process.exit(130);
-      }, FORCED_EXIT_MS).unref();
-    }
-    if (signals > 2) process.exit(130);
-    void handle.shutdown(signals > 1);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  // A signal that came while the worker was starting applies now.
+  if (signals > 0) void handle.shutdown(signals > 1);
   const s = await handle.finished;
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
