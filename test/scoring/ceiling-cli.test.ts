@@ -50,12 +50,16 @@ test('score --normalise ceiling: subject r/c and R²/c² from units.csv and the 
   assert.equal(json.ceiling.method, 'split-half');
   assert.equal(json.ceiling.n_units_excluded, 0);
   // Independent aggregation: per (subject, experiment) mean over units of r/c, clipped at 0, mean over experiments.
-  const rows = readFileSync(join(out, 'units.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+  // Columns by name (units.csv starts with dataset, features, split, estimator since issue 16.6).
+  const [header, ...lines] = readFileSync(join(out, 'units.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
+  const rows = lines;
+  const at = (name: string) => { const i = header.indexOf(name); assert.ok(i >= 0, `units.csv has a ${name} column`); return i; };
+  const [iExp, iUnit, iSubject] = [at('experiment'), at('unit'), at('subject')];
   const cOf = (exp: string, unit: string) => REF.split_half[exp as 'a' | 'b'].ceiling[Number(unit.slice(1))];
   for (const s of json.ceiling.subjects) {
-    for (const [metric, col, pow] of [['r', 4, 1], ['r2', 3, 2]] as const) {
+    for (const [metric, col, pow] of [['r', at('r'), 1], ['r2', at('r2'), 2]] as const) {
       const perExp = ['a', 'b'].map((e) => {
-        const v = rows.filter((x) => x[0] === e && x[2] === s.subject).map((x) => Number(x[col]) / cOf(e, x[1]) ** pow);
+        const v = rows.filter((x) => x[iExp] === e && x[iSubject] === s.subject).map((x) => Number(x[col]) / cOf(e, x[iUnit]) ** pow);
         return Math.max(0, v.reduce((p, q) => p + q, 0) / v.length);
       });
       close(s[metric], (perExp[0] + perExp[1]) / 2, 1e-9, `subject ${s.subject} ${metric}`);
