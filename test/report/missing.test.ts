@@ -30,7 +30,7 @@ test('a folder of missing, partial and broken results still gives a report that 
 
   // what could be read is still drawn: the bow pair, the lonely score (as a bar with "not run" beside it), Ω of the audit partition
   const types = model.figures.map((f) => f.type);
-  for (const t of ['subject-bars', 'glass-brain', 'omega']) assert.ok(types.includes(t), `${t} not in ${types.join(',')}`);
+  for (const t of ['subject-bars', 'glass-brain', 'omega'] as const) assert.ok(types.includes(t), `${t} not in ${types.join(',')}`);
   // The lonely score's bar figure marks its missing contiguous counterpart (an audit's own score
   // figure, which may also draw oasm:sigma=1.8, leaves out splits the audit never runs).
   const bars = model.figures.filter((f) => f.type === 'subject-bars' && f.rows.some((r) => r.features === 'oasm:sigma=1.8'));
