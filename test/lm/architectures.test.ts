@@ -4,14 +4,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { InputError } from '../../src/data/errors.js';
 import { openArchitecture, SUPPORTED_MODEL_TYPES } from '../../src/features/lm/architectures.js';
 import { Gpt2Model, SafetensorsGpt2Weights } from '../../src/features/lm/gpt2.js';
 import { getBackend } from '../../src/linalg/index.js';
-import { FIXTURE } from './helpers.js';
-
-const ZOO = fileURLToPath(new URL('../fixtures/lm/zoo/', import.meta.url));
+import { FIXTURE, ZOO } from './helpers.js';
 
 test('unsupported or missing model_type: one line naming it and the supported list', () => {
   assert.deepEqual([...SUPPORTED_MODEL_TYPES], ['gpt2', 'gpt_neox', 'llama', 'mistral', 'qwen2', 'qwen3', 'bert', 'roberta', 'xlm-roberta', 't5', 'rwkv']);

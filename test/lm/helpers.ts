@@ -64,3 +64,24 @@ export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
   }
   assert.ok(Math.sqrt(num) <= tol * Math.sqrt(den), `${what}: ‖Δ‖/‖b‖ = ${Math.sqrt(num / den)} > ${tol}`);
 }
+
+/** The tiny seeded zoo models in Hugging Face layout (scripts/make-lm-zoo-fixtures.py). */
+export const ZOO = fileURLToPath(new URL('../fixtures/lm/zoo/', import.meta.url));
+
+/** A float32 array from the base64 of its little-endian bytes (how the fixture scripts store states). */
+export function f32(b64: string): Float32Array {
+  const buf = Buffer.from(b64, 'base64');
+  return new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+}
+
+/** Largest absolute difference relative to the largest magnitude of the reference `b`. */
+export function relErr(a: Float32Array, b: Float32Array): number {
+  assert.equal(a.length, b.length);
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num = Math.max(num, Math.abs(a[i] - b[i]));
+    den = Math.max(den, Math.abs(b[i]));
+  }
+  return num / den;
+}

@@ -7,29 +7,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { openArchitecture } from '../../src/features/lm/architectures.js';
 import { T5EncoderModel, t5Bucket } from '../../src/features/lm/t5.js';
 import { getBackend } from '../../src/linalg/index.js';
+import { f32, relErr, ZOO } from './helpers.js';
 
-const ZOO = fileURLToPath(new URL('../fixtures/lm/zoo/', import.meta.url));
 type Expected = { input_ids: number[][]; float32: string[][]; bfloat16: string[][]; final_norm_in_last: boolean };
-
-function f32(b64: string): Float32Array {
-  const buf = Buffer.from(b64, 'base64');
-  return new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
-}
-
-function relErr(a: Float32Array, b: Float32Array): number {
-  assert.equal(a.length, b.length);
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num = Math.max(num, Math.abs(a[i] - b[i]));
-    den = Math.max(den, Math.abs(b[i]));
-  }
-  return num / den;
-}
 
 for (const backendName of ['native', 'portable'] as const) {
   for (const name of ['t5', 't5-gated']) {

@@ -15,17 +15,12 @@ import { clearLmMemo, getLmFeatures } from '../../src/features/lm/cache.js';
 import { extractLmFeatures, LM_POOLINGS, tokenizeSamples } from '../../src/features/lm/extract.js';
 import { openLmModel } from '../../src/features/lm/model.js';
 import { getBackend } from '../../src/linalg/index.js';
-import { assertClose, textDataset } from './helpers.js';
+import { assertClose, f32, textDataset } from './helpers.js';
 
 const FIX = fileURLToPath(new URL('../fixtures/lm/', import.meta.url));
 type Window = { input_ids: number[][]; pooled: Record<'last' | 'mean' | 'sum', string[]> };
 type Expected = { texts: string[]; blocks: string[]; models: Record<string, { special_count: number; windows: Record<string, Window> }> };
 const exp = JSON.parse(readFileSync(join(FIX, 'context', 'expected.json'), 'utf8')) as Expected;
-
-function f32(b64: string): Float32Array {
-  const buf = Buffer.from(b64, 'base64');
-  return new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
-}
 
 function llamaFolder(): string {
   const dir = mkdtempSync(join(tmpdir(), 'brainmap-ctx-llama-'));

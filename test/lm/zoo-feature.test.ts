@@ -17,15 +17,10 @@ import { buildTerm } from '../../src/features/registry.js';
 import { parseFeatureSpec } from '../../src/features/spec.js';
 import { clearLmMemo, getLmFeatures } from '../../src/features/lm/cache.js';
 import { InputError } from '../../src/data/errors.js';
-import { assertClose, textDataset } from './helpers.js';
+import { assertClose, f32, textDataset } from './helpers.js';
 
 const FIX = fileURLToPath(new URL('../fixtures/lm/', import.meta.url));
 type Expected = { texts: string[]; input_ids: number[][]; float32: string[][] };
-
-function f32(b64: string): Float32Array {
-  const buf = Buffer.from(b64, 'base64');
-  return new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
-}
 
 /** A model folder: the zoo model's config and weights with a tokenizer fixture's files (symlinks). */
 function modelFolder(model: string, tok: string): string {
