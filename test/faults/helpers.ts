@@ -5,9 +5,9 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cliEntry } from '../cli-entry.js';
-import { exited, hasRedisServer, root, sleep } from '../sweep/helpers.js';
+import { exited, root } from '../sweep/helpers.js';
 
-export { brainmap, brainmapChild, doneKeys, exited, freePort, hasRedisServer, root, sleep, startRedis, tmp, waitFor, writeExperiment } from '../sweep/helpers.js';
+export { brainmap, brainmapChild, doneKeys, exited, freePort, hasRedisServer, redisOn, root, sleep, startRedis, tmp, waitFor, writeExperiment } from '../sweep/helpers.js';
 
 /** The preload that makes file-system calls under chosen folders fail (see the file). */
 export const FS_FAULTS = fileURLToPath(new URL('./fixtures/fs-faults.mjs', import.meta.url));
@@ -92,30 +92,4 @@ export async function exitsWithin(child: ChildProcess, boundMs: number): Promise
     await exited(child);
   }
   return r;
-}
-
-/**
- * A private redis-server on 127.0.0.1:`port` (no persistence; `password` sets requirepass),
- * started as a child process; stop() kills it. Used to take Redis away and bring it back.
- */
-export async function redisOn(port: number, password?: string): Promise<{ url: string; stop: () => Promise<void> }> {
-  if (!hasRedisServer()) throw new Error('redis-server is not installed: the queue fault tests need it (apt-get install redis-server, as the README installs)');
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'];
-  if (password) args.push('--requirepass', password);
-  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  child.stdout?.on('data', (b: Buffer) => { log += b.toString(); });
-  child.stderr?.on('data', (b: Buffer) => { log += b.toString(); });
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await exited(child);
-    }
-  };
-  for (let i = 0; i < 400 && !/Ready to accept connections/.test(log) && child.exitCode === null; i++) await sleep(25);
-  if (!/Ready to accept connections/.test(log)) {
-    await stop();
-    throw new Error(`redis-server did not start on port ${port}: ${log}`);
-  }
-  return { url: `redis://${password ? `:${encodeURIComponent(password)}@` : ''}127.0.0.1:${port}`, stop };
 }

@@ -78,10 +78,21 @@ export function hasRedisServer(): boolean {
  * it accepts connections. stop() kills it and waits for it to exit.
  */
 export async function startRedis(): Promise<{ url: string; port: number; stop: () => Promise<void> }> {
+  const port = await freePort();
+  return { ...(await redisOn(port)), port };
+}
+
+/**
+ * A private redis-server on 127.0.0.1:`port` (no persistence; `password` sets requirepass),
+ * started as a child process; stop() kills it. The fault tests use it to take Redis away and bring
+ * it back on the same port.
+ */
+export async function redisOn(port: number, password?: string): Promise<{ url: string; stop: () => Promise<void> }> {
   // A missing server is a missing installation step, never a skipped test.
   if (!hasRedisServer()) throw new Error('redis-server is not installed: the queue tests need it (apt-get install redis-server, as the README installs)');
-  const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--protected-mode', 'yes'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--protected-mode', 'yes'];
+  if (password) args.push('--requirepass', password);
+  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stdout?.on('data', (b: Buffer) => { log += b.toString(); });
   child.stderr?.on('data', (b: Buffer) => { log += b.toString(); });
@@ -93,10 +104,10 @@ export async function startRedis(): Promise<{ url: string; port: number; stop: (
   };
   try {
     await waitFor('redis-server to accept connections', () => /Ready to accept connections/.test(log) || child.exitCode !== null, 10_000);
-    if (child.exitCode !== null) throw new Error(`redis-server exited: ${log}`);
+    if (child.exitCode !== null) throw new Error(`redis-server did not start on port ${port}: ${log}`);
   } catch (err) {
     await stop();
     throw err;
   }
-  return { url: `redis://127.0.0.1:${port}`, port, stop };
+  return { url: `redis://${password ? `:${encodeURIComponent(password)}@` : ''}127.0.0.1:${port}`, stop };
 }
