@@ -3,7 +3,7 @@ import type { Matrix64 } from '../linalg/matrix.js';
 import { takeRows, to32 } from '../linalg/matrix.js';
 import { bandWeightSamples } from '../random/dirichlet.js';
 import { DEFAULT_BANDED_ITER } from './banded-defaults.js';
-import { reducedGammaSearch, REDUCED_MAX_Q } from './banded-reduced.js';
+import { reducedGammaSearch, REDUCED_MAX_Q, type ReducedFactor } from './banded-reduced.js';
 import { MT19937 } from '../random/mt19937.js';
 import { centreDesign, standardizeDesign, chooseAlphas, DEFAULT_ALPHAS, gatherStandardised, innerErrors, refitPredict, ridgeFilters, stackFilteredLeft, type FoldFit, type InnerFactor, type SpectralFactor, type WorkBuffers } from './ridge.js';
 import type { InnerFold } from './splits.js';
@@ -237,25 +237,15 @@ export const LOW_RANK_MAX = 32;
 /** Fewest γ samples for which the reduced search runs by default (BandedOptions.reduced). */
 export const REDUCED_MIN_ITER = 20;
 
-/** Per (train, eval) pair: the base band's eigenbasis and the low-rank bands in that basis. */
-interface LowRankFactor {
-  lambda: Float64Array;
-  /** n_a × n_a eigenvectors (row-major, columns are vectors), float32 transposed for Ỹ = Uᵀ Y. */
+/**
+ * Per (train, eval) pair: the base band's eigenbasis and the low-rank bands in that basis (the
+ * float64 part is what the reduced search reads), plus float32 copies for the bulk of the work.
+ */
+interface LowRankFactor extends ReducedFactor {
+  /** Uᵀ in float32 (n_a × n_a), for Ỹ = Uᵀ Y. */
   ut32: Float32Array;
   /** L_m = X_e,m X_a,mᵀ U (n_e × n_a), float32 (it multiplies the bulk of the work). */
   lm32: Float32Array;
-  /** The same two in float64: U (n_a × n_a, columns are vectors) and L_m (n_e × n_a). */
-  u: Float64Array;
-  lm: Float64Array;
-  /** W = Uᵀ Z_a (n_a × q). */
-  w: Float64Array;
-  /** Z_e (n_e × q). */
-  ze: Float64Array;
-  /** Band index of each Z column. */
-  zBand: Int32Array;
-  na: number;
-  ne: number;
-  q: number;
 }
 
 async function lowRankFactor(backend: Backend, trainBands: readonly Matrix64[], evalBands: readonly Matrix64[], base: number, standardize = false): Promise<LowRankFactor> {
