@@ -8,6 +8,7 @@ import { registerFeature } from './registry.js';
 import { checkParams, numberParam, type FeatureTerm } from './spec.js';
 import { InputError } from '../data/errors.js';
 import { registerLmFeature } from './lm/index.js';
+import { registerLexicalFeatures } from './lexical/register.js';
 
 function poolingParam(term: FeatureTerm, fallback: Pooling): Pooling {
   const p = term.params.pool ?? fallback;
@@ -98,4 +99,5 @@ export function registerBuiltinFeatures(): void {
     build(term) { return readMatrixNpy(term.params.path, { field: 'features' }); },
   });
   registerLmFeature();
+  registerLexicalFeatures();
 }

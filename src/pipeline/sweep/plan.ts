@@ -143,7 +143,8 @@ function lmModelFiles(dir: string): string[] {
 /**
  * The files a feature term reads: a `file:` path, `glove:path=`, the vectors and sentence lists in
  * a `pereira-glove:dir=` folder, a pretrained `lm:` model folder's config, weight and tokenizer
- * files. Features computed from the dataset alone read none.
+ * files; `word`/`sense`/`synt`'s vectors, vocabulary and text files and their model's files.
+ * Features computed from the dataset alone read none.
  */
 export function termInputFiles(term: FeatureTerm): string[] {
   switch (term.name) {
@@ -163,6 +164,19 @@ export function termInputFiles(term: FeatureTerm): string[] {
         return [join(model, 'config.json'), ...['tokenizer.json', 'tokenizer_config.json', ...LM_TOKENIZER_FILES].filter((f, i, a) => a.indexOf(f) === i).map((f) => join(model, f)).filter((p) => existsSync(p))];
       }
       return model === undefined || isUntrainedName(model) ? [] : lmModelFiles(model);
+    }
+    case 'word':
+    case 'sense':
+    case 'synt': {
+      // The vectors (and vocabulary), the text chosen (text=, deref=) and, for sense/synt, the model's files as lm reads them.
+      const files = [term.params.vectors, term.params.vocab, term.params.text].filter((p): p is string => p !== undefined);
+      const deref = term.params.deref;
+      if (deref) files.push(...['243', '384'].flatMap((e) => [join(deref, `stimuli_${e}sentences.txt`), join(deref, `stimuli_${e}sentences_dereferencedpronouns.txt`)]).filter((p) => existsSync(p)));
+      if (term.name === 'word') return files;
+      const model = term.params.model ?? (term.positional[1] === 'untrained' ? `${term.positional[0]}:untrained` : term.positional[0]);
+      if (model === undefined) return files;
+      const positional = model.endsWith(':untrained') ? [model.slice(0, -':untrained'.length), 'untrained'] : [model];
+      return [...files, ...termInputFiles({ name: 'lm', params: {}, positional, text: term.text })];
     }
     default:
       return [];
