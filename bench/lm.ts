@@ -37,7 +37,7 @@ import { fileURLToPath } from 'node:url';
 import { pereiraPassages, pereiraRowLabels } from '../src/data/pereira-design.js';
 import { type Backend, getBackend, setBlasThreads } from '../src/linalg/index.js';
 import { untrainedConfig } from '../src/features/lm/config.js';
-import { DEFAULT_LM_RULES, extractLmFeatures, planPasses, tokenizeSamples } from '../src/features/lm/extract.js';
+import { DEFAULT_LM_RULES, extractLmFeatures, gpt2Runner, planPasses, tokenizeSamples } from '../src/features/lm/extract.js';
 import { Gpt2Model } from '../src/features/lm/gpt2.js';
 import { UntrainedGpt2Weights } from '../src/features/lm/init.js';
 import { r50kTokenizer } from '../src/features/lm/tokenizer.js';
@@ -118,7 +118,9 @@ async function runBrainmap(backend: Backend, model: string, texts: string[], blo
   const gm = new Gpt2Model(weights, backend);
   const t1 = performance.now();
   const c1 = process.cpuUsage();
-  const f = await extractLmFeatures(gm, r50kTokenizer(), texts, blocks);
+  // As `lm:gpt2-untrained` runs it (src/features/lm/model.ts): no LM head — an untrained model's perplexity
+  // means nothing, and PyTorch's GPT2Model has no head either.
+  const f = await extractLmFeatures(gpt2Runner(gm, false), r50kTokenizer(), texts, blocks);
   const forward = (performance.now() - t1) / 1000;
   const forwardCpu = cpuSeconds(process.cpuUsage(c1));
   weights.release();
