@@ -18,12 +18,17 @@
  *   npm run bench -- --banded-record      write this run's himalaya figure to bench/banded-reference.json
  *   npm run bench -- --banded-units=N     row 5 on N units (quick check; the reported row is 13,500)
  *   (row 5 compares with himalaya from $BRAINMAP_PYTHON, ./.venv/bin/python or python3; see bench/banded.ts)
+ *   npm run bench -- --scale              also the issue 17 scale row (10,000 × 100,000 y.npy generated in a temp
+ *                                         folder, brainmap score vs himalaya RidgeCV; long: opt-in; --no-scale skips it)
+ *   npm run bench -- --scale --scale-units=5000 [--scale-samples=N] [--himalaya-units=N|all]   a quick scale row
+ *   (the scale row alone: node --import tsx bench/scale.ts [options]; see bench/scale.ts)
  */
 import { getBackend } from '../src/linalg/index.js';
 import { benchLinalg } from './linalg.js';
 import { benchRidge, ISSUE_WORKLOAD } from './ridge.js';
 import { benchLm } from './lm.js';
 import { benchBanded } from './banded.js';
+import { benchScale, scaleConfigFromArgs } from './scale.js';
 
 const args = new Set(process.argv.slice(2));
 const backend = getBackend('auto');
@@ -40,4 +45,8 @@ if (!args.has('--no-banded')) {
   const iter = value('himalaya-iter');
   console.log('issue 13 row 5: banded ridge');
   await benchBanded(backend, units ? { ...cfg, units: Number(units) } : cfg, { noHimalaya: args.has('--no-himalaya'), record: args.has('--banded-record'), himalayaIter: iter ? Number(iter) : undefined, wide: !args.has('--no-banded-wide') });
+}
+if (args.has('--scale') && !args.has('--no-scale')) {
+  console.log('issue 17: data at scale');
+  await benchScale(backend, scaleConfigFromArgs(process.argv.slice(2)));
 }

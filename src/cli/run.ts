@@ -25,6 +25,7 @@ export interface RunCommandOptions {
   backoff: number;
   retryFailed?: boolean;
   lockStale: number;
+  unitChunk?: number;
 }
 
 /** Store path: --store, else the experiment's `store`, else ./brainmap-store. */
@@ -49,6 +50,7 @@ export function registerRunCommand(program: Command): void {
     .addOption(backendOption())
     .option('--unit-batch <n>', 'units fitted at once (bounds memory)', positiveInt('--unit-batch'), 4096)
     .option('--queue <url>', 'enqueue the pending jobs on this Redis (redis://host:port) instead of computing them here')
+    .option('--unit-chunk <n>', "with --queue: workers fit each job's units in chunks of this many and merge them (the experiment's unit_chunk); runs here fit whole jobs", positiveInt('--unit-chunk'))
     .option('--queue-name <name>', 'queue name', DEFAULT_QUEUE_NAME)
     .option('--attempts <n>', 'with --queue: attempts per job before it goes to the failed (dead-letter) set', positiveInt('--attempts'), DEFAULT_ATTEMPTS)
     .option('--backoff <ms>', 'with --queue: delay before the first retry, doubling each time', intArg('--backoff'), DEFAULT_BACKOFF_MS)
@@ -111,7 +113,8 @@ function resultsTable(plan: SweepPlan, store: ResultStore, limit = 200): string 
 }
 
 export async function runRunCommand(file: string, opts: RunCommandOptions): Promise<void> {
-  const experiment = readExperiment(file);
+  const read = readExperiment(file);
+  const experiment = opts.unitChunk !== undefined ? { ...read, unitChunk: opts.unitChunk } : read;
   const root = storePath(opts.store, experiment.store);
   if (opts.dryRun) {
     // A dry run checks everything a run would, reads the store if there is one, and writes nothing.

@@ -93,7 +93,9 @@ export async function runScoreCommand(opts: ScoreCommandOptions): Promise<void> 
   ]);
   const backend = getBackend(opts.backend);
   applyThreads(backend, opts.threads);
-  const dataset = await loadDataset(opts.dataset, { stimuli: opts.stimuli });
+  // A large dataset-folder y.npy is read in unit batches (the paper protocol's fit reads it so;
+  // ceilings and the Brain-Score protocol need it whole).
+  const dataset = await loadDataset(opts.dataset, { stimuli: opts.stimuli, batchedY: opts.protocol !== 'brainscore' && opts.normalise === undefined });
   if (opts.protocol === 'brainscore') {
     if (opts.normalise) throw new InputError("--normalise: applies to --protocol paper; the Brain-Score protocol normalises with --ceiling");
     return runBrainScoreProtocol(dataset, opts, backend);

@@ -87,8 +87,14 @@ export async function runWorkerCommand(opts: WorkerCommandOptions): Promise<void
     onEvent: (e: WorkerEvent) => {
       switch (e.type) {
         case 'ready': log(`worker ${e.id} on ${queue} (${opts.queueName}), store ${resolve(opts.store)}, ${par.workers} × ${par.blasThreads} BLAS thread(s)`); break;
-        case 'completed': log('skipped' in e.outcome ? `${e.job.key} already in the store` : `${e.job.key} ${e.job.features} ${e.job.split} seed ${e.job.seed}: R² ${num(e.outcome.r2)} (${e.outcome.seconds.toFixed(1)} s)`); break;
-        case 'failed': log(`${e.job.key} failed (attempt ${e.attempt} of ${e.attempts}${!e.final ? ', will retry' : e.attempt < e.attempts ? ', not retried: the same input gives the same error; see brainmap status' : ', giving up: see brainmap status'}): ${e.error}`); break;
+        case 'completed': {
+          const what = e.task?.kind === 'chunk' ? `${e.job.key} chunk ${e.task.index + 1} of ${e.job.chunks?.count ?? '?'}` : e.job.key;
+          if ('skipped' in e.outcome) log(`${what} already in the store`);
+          else if (e.task?.kind === 'chunk') log(`${what} computed (${e.outcome.seconds.toFixed(1)} s)`);
+          else log(`${e.job.key} ${e.job.features} ${e.job.split} seed ${e.job.seed}: R² ${num(e.outcome.r2)} (${e.outcome.seconds.toFixed(1)} s${e.task?.kind === 'merge' ? `, merged from ${e.job.chunks?.count ?? '?'} chunks` : ''})`);
+          break;
+        }
+        case 'failed': log(`${e.task?.kind === 'chunk' ? `${e.job.key} chunk ${e.task.index + 1} of ${e.job.chunks?.count ?? '?'}` : e.task?.kind === 'merge' ? `${e.job.key} merge` : e.job.key} failed (attempt ${e.attempt} of ${e.attempts}${!e.final ? ', will retry' : e.attempt < e.attempts ? ', not retried: the same input gives the same error; see brainmap status' : ', giving up: see brainmap status'}): ${e.error}`); break;
         case 'waiting-for-lock': log(`${e.job.key} is locked by another process; waiting for it`); break;
         case 'quarantined': log(`${e.key}: broken result in the store (${e.problem}); moved to ${e.to}, computing it again`); break;
         case 'connection': log(e.state === 'lost' ? `lost the connection to Redis at ${queue} (${e.reason}); reconnecting — running jobs go on and are saved to the store` : `connection to Redis at ${queue} restored`); break;

@@ -14,6 +14,16 @@ export type FoldDesign =
   | { kind: 'labels' }
   | { kind: 'blocks'; outerSize: number; innerSize: number };
 
+/** A samples × units response matrix read in pieces, as float64 (src/io/npy.ts NpyMatrixReader). */
+export interface ResponseSource {
+  readonly rows: number;
+  readonly cols: number;
+  /** Rows [r0, r1), row-major ((r1 − r0) × cols). */
+  readRows(r0: number, r1: number): Float64Array;
+  /** Columns [u0, u1) of every row: rows × (u1 − u0). */
+  readColumns(u0: number, u1: number): Matrix64;
+}
+
 /** One row per sample (stimulus presentation). All arrays have length `nSamples`. */
 export interface SampleTable {
   /** Stimulus identifier (unique within an experiment). */
@@ -74,8 +84,17 @@ export interface Dataset {
   name: string;
   /** Where it came from (path or generator description). */
   source: string;
-  /** samples × units responses, float64; NaN is not allowed (readers drop or reject it). */
+  /**
+   * samples × units responses, float64; NaN is not allowed (readers drop or reject it). With
+   * `ySource` only the shape: `y.data` is then empty (length 0).
+   */
   y: Matrix64;
+  /**
+   * Responses read in unit batches instead of held whole (a dataset folder whose y.npy is too large
+   * as float64; src/io/folder.ts). Only `score` (pipeline/score.ts) and datasetHash read them; the
+   * values were checked finite when the folder was read.
+   */
+  ySource?: ResponseSource;
   samples: SampleTable;
   units: UnitTable;
   design: FoldDesign;

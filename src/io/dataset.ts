@@ -30,6 +30,11 @@ export interface LoadOptions {
    * Other sources reject it.
    */
   stimuli?: string;
+  /**
+   * Dataset folders: read a large y.npy in unit batches instead of whole (Dataset.ySource; see
+   * readDatasetFolder). Only for callers that handle `ySource` (`score`). Default false.
+   */
+  batchedY?: boolean;
 }
 
 /**
@@ -100,7 +105,7 @@ export async function loadDataset(spec: string, options: LoadOptions = {}): Prom
     if (st.isDirectory()) {
       if (bare !== spec) throw inputError(spec, 'dataset', 'a dataset folder takes no ::options');
       noStimuli(spec, options, 'a dataset folder');
-      dataset = readDatasetFolder(spec);
+      dataset = readDatasetFolder(spec, { batchedY: options.batchedY ? 'auto' : false });
     } else if (/\.(nc|nc4|h5|hdf5)$/i.test(bare)) {
       source = bare;
       dataset = await readAssembly(spec, options);

@@ -14,13 +14,15 @@
  * `repeat` labels repeated presentations of a stimulus (rows sharing experiment and stimulus_id);
  * with it, (experiment, stimulus_id, repeat) must be unique instead of (experiment, stimulus_id).
  * It feeds the split-half noise ceiling (src/pipeline/ceiling.ts).
+ *
+ * A y.npy too large to hold as float64 can be read in unit batches (FolderOptions.batchedY).
  */
 import { basename, join, resolve } from 'node:path';
 import type { Dataset } from '../data/dataset.js';
 import { inputError } from '../data/errors.js';
 import type { Matrix64 } from '../linalg/matrix.js';
 import { csvColumn, readCsv, type CsvTable } from './csv.js';
-import { readMatrixNpy } from './npy.js';
+import { NpyMatrixReader, readMatrixNpy } from './npy.js';
 import { validateDataset } from './validate.js';
 import { existsSync } from 'node:fs';
 
@@ -165,15 +167,52 @@ function readUnits(file: string | null, t: CsvTable | null, m: number): Dataset[
   };
 }
 
+/** Default of BATCHED_Y_ENV: y.npy files whose float64 copy would exceed 1 GiB are read in unit batches. */
+export const BATCHED_Y_BYTES = 1 << 30;
+
+/**
+ * Environment variable overriding BATCHED_Y_BYTES (bytes of the float64 copy of y above which
+ * `batchedY: 'auto'` reads y in unit batches; 0 = always).
+ */
+export const BATCHED_Y_ENV = 'BRAINMAP_BATCHED_Y_BYTES';
+
+function batchedThreshold(): number {
+  const raw = process.env[BATCHED_Y_ENV];
+  if (raw === undefined || raw === '') return BATCHED_Y_BYTES;
+  const v = /^[0-9]+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(v)) throw inputError(BATCHED_Y_ENV, 'value', `'${raw}' is not a whole number of bytes`);
+  return v;
+}
+
+export interface FolderOptions {
+  /**
+   * How to hold y: false (default) reads it whole as float64; true reads it in unit batches
+   * (Dataset.ySource: y.npy is read once here to check its values, then column ranges as the fit
+   * asks for them, never the whole matrix as float64); 'auto' batches when the float64 copy would
+   * exceed BATCHED_Y_BYTES (or $BRAINMAP_BATCHED_Y_BYTES).
+   */
+  batchedY?: boolean | 'auto';
+}
+
 /**
  * Reads a generic dataset folder (y.npy, samples.csv, optional units.csv). Every problem is an
  * InputError naming the file, the column/field and what was expected.
  */
-export function readDatasetFolder(dir: string): Dataset {
+export function readDatasetFolder(dir: string, opts: FolderOptions = {}): Dataset {
   const yPath = join(dir, 'y.npy');
   const samplesPath = join(dir, 'samples.csv');
   const unitsPath = join(dir, 'units.csv');
-  const y = readMatrixNpy(yPath, { field: 'y' });
+  let y: Matrix64;
+  let ySource: NpyMatrixReader | undefined;
+  const mode = opts.batchedY ?? false;
+  const reader = mode === false ? null : NpyMatrixReader.open(yPath, { field: 'y' });
+  if (reader !== null && (mode === true || reader.rows * reader.cols * 8 > batchedThreshold())) {
+    reader.checkValues();
+    ySource = reader;
+    y = { rows: reader.rows, cols: reader.cols, data: new Float64Array(0) };
+  } else {
+    y = readMatrixNpy(yPath, { field: 'y' });
+  }
   const samples = readSamples(samplesPath, readCsv(samplesPath), y.rows);
   const hasUnits = existsSync(unitsPath);
   const units = readUnits(hasUnits ? unitsPath : null, hasUnits ? readCsv(unitsPath) : null, y.cols);
@@ -181,6 +220,7 @@ export function readDatasetFolder(dir: string): Dataset {
     name: basename(resolve(dir)),
     source: dir,
     y,
+    ...(ySource ? { ySource } : {}),
     samples,
     units,
     design: { kind: 'labels' },

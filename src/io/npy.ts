@@ -562,6 +562,177 @@ export function readMatrixNpy(path: string, opts: { field: string; chunkBytes?: 
   }
 }
 
+/**
+ * A 2-D numeric `.npy` file read in pieces: ranges of columns (unit batches of a samples × units
+ * response matrix) or of rows, each converted to float64 on its own, so that the whole matrix is
+ * never held in memory (a 10,000 × 100,000 float32 y.npy is 4 GB on disk, 8 GB as float64).
+ *
+ * Row-major (C-order) files: a column range [u0, u1) is read with one positioned read per row of
+ * its (u1 − u0) elements (or whole rows, `chunkBytes` at a time, when the range is at least half a
+ * row wide); Fortran-order files: one read per column. Values are checked as readMatrixNpy checks
+ * them (finite; 64-bit integers exactly representable), with the same error wording. The file is
+ * opened for each read and closed after it (no descriptor is held between reads).
+ */
+export class NpyMatrixReader {
+  readonly rows: number;
+  readonly cols: number;
+  /** The dtype descriptor as stored, e.g. '<f4'. */
+  readonly dtype: string;
+  private readonly t: DtypeInfo;
+  private readonly chunkBytes: number;
+  private readonly header: NpyHeader;
+
+  private constructor(readonly path: string, readonly field: string, h: NpyHeader, t: DtypeInfo, chunkBytes: number) {
+    this.rows = h.shape[0];
+    this.cols = h.shape[1];
+    this.dtype = h.descr;
+    this.t = t;
+    this.header = h;
+    this.chunkBytes = chunkBytes;
+  }
+
+  /** Opens `path` and checks its header (2-D, numeric); errors name the file and `field`. */
+  static open(path: string, opts: { field: string; chunkBytes?: number }): NpyMatrixReader {
+    const fail = (what: string) => inputError(path, opts.field, what);
+    const { fd, header } = openNpy(path, opts.field);
+    closeSync(fd);
+    const t = checkMatrixHeader(header.shape, header.descr, fail);
+    return new NpyMatrixReader(path, opts.field, header, t, Math.max(t.itemsize, opts.chunkBytes ?? NPY_CHUNK_BYTES));
+  }
+
+  /** Bytes of one element in the file. */
+  get itemsize(): number {
+    return this.t.itemsize;
+  }
+
+  private fail(what: string): InputError {
+    return inputError(this.path, this.field, what);
+  }
+
+  private withFd<T>(f: (fd: number) => T): T {
+    let fd: number;
+    try {
+      fd = openSync(this.path, 'r');
+    } catch (err) {
+      throw this.fail(`cannot read file (${describeFsError(err)})`);
+    }
+    try {
+      return f(fd);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /**
+   * Decodes the first n elements of `raw` (file bytes, its own ArrayBuffer from offset 0; swapped
+   * in place if needed) into dst[at + k·step] for k < n, checking values; `where(k)` gives the
+   * (row, column) of element k for error messages.
+   */
+  private decode(raw: Uint8Array, n: number, dst: Float64Array, at: number, step: number, where: (k: number) => [number, number]): void {
+    const eb = this.t.itemsize;
+    if (needsSwap(this.t)) swapBytes(raw.subarray(0, n * eb), eb);
+    const src = makeTyped(this.t, raw.buffer as ArrayBuffer);
+    for (let k = 0; k < n; k++) {
+      const e = src[k];
+      let v: number;
+      if (typeof e === 'bigint') {
+        v = Number(e);
+        if (!Number.isSafeInteger(v)) {
+          const [r, c] = where(k);
+          throw this.fail(`row ${r}, column ${c}: integer ${e} is too large to represent exactly`);
+        }
+      } else v = e;
+      if (v - v !== 0) {
+        const [r, c] = where(k);
+        throw this.fail(`row ${r}, column ${c} is ${describeCell(v)}; expected finite values (rows and columns count from 0)`);
+      }
+      dst[at + k * step] = v;
+    }
+  }
+
+  /** Rows [r0, r1) as float64, row-major ((r1 − r0) × cols). */
+  readRows(r0: number, r1: number): Float64Array {
+    if (!(Number.isInteger(r0) && Number.isInteger(r1) && 0 <= r0 && r0 <= r1 && r1 <= this.rows)) throw new RangeError(`readRows: rows [${r0}, ${r1}) outside 0 … ${this.rows}`);
+    const { cols, rows } = this;
+    const nr = r1 - r0;
+    const out = new Float64Array(nr * cols);
+    if (nr === 0 || cols === 0) return out;
+    const eb = this.t.itemsize;
+    const start = this.header.dataStart;
+    const fail = (w: string) => this.fail(w);
+    this.withFd((fd) => {
+      if (!this.header.fortran) {
+        const perRows = Math.max(1, Math.floor(this.chunkBytes / (cols * eb)));
+        const buf = new Uint8Array(Math.min(perRows, nr) * cols * eb);
+        for (let a = r0; a < r1; a += perRows) {
+          const b = Math.min(r1, a + perRows);
+          const n = (b - a) * cols;
+          readAt(fd, buf.subarray(0, n * eb), start + a * cols * eb, fail);
+          this.decode(buf, n, out, (a - r0) * cols, 1, (k) => [a + Math.floor(k / cols), k % cols]);
+        }
+      } else {
+        const buf = new Uint8Array(nr * eb);
+        for (let c = 0; c < cols; c++) {
+          readAt(fd, buf, start + (c * rows + r0) * eb, fail);
+          this.decode(buf, nr, out, c, cols, (k) => [r0 + k, c]);
+        }
+      }
+    });
+    return out;
+  }
+
+  /** Columns [u0, u1) of every row as a float64 matrix (rows × (u1 − u0)). */
+  readColumns(u0: number, u1: number): Matrix64 {
+    if (!(Number.isInteger(u0) && Number.isInteger(u1) && 0 <= u0 && u0 <= u1 && u1 <= this.cols)) throw new RangeError(`readColumns: columns [${u0}, ${u1}) outside 0 … ${this.cols}`);
+    const { rows, cols } = this;
+    const b = u1 - u0;
+    const out = new Float64Array(rows * b);
+    if (rows === 0 || b === 0) return { rows, cols: b, data: out };
+    const eb = this.t.itemsize;
+    const start = this.header.dataStart;
+    const fail = (w: string) => this.fail(w);
+    this.withFd((fd) => {
+      if (this.header.fortran) {
+        const buf = new Uint8Array(rows * eb);
+        for (let c = u0; c < u1; c++) {
+          readAt(fd, buf, start + c * rows * eb, fail);
+          this.decode(buf, rows, out, c - u0, b, (k) => [k, c]);
+        }
+      } else if (2 * b >= cols) {
+        // Wide range: whole rows, chunkBytes at a time, then the range of each.
+        const perRows = Math.max(1, Math.floor(this.chunkBytes / (cols * eb)));
+        const buf = new Uint8Array(Math.min(perRows, rows) * cols * eb);
+        const row = new Uint8Array(b * eb);
+        for (let a = 0; a < rows; a += perRows) {
+          const e = Math.min(rows, a + perRows);
+          readAt(fd, buf.subarray(0, (e - a) * cols * eb), start + a * cols * eb, fail);
+          for (let i = a; i < e; i++) {
+            const off = ((i - a) * cols + u0) * eb;
+            row.set(buf.subarray(off, off + b * eb));
+            this.decode(row, b, out, i * b, 1, (k) => [i, u0 + k]);
+          }
+        }
+      } else {
+        const buf = new Uint8Array(b * eb);
+        for (let i = 0; i < rows; i++) {
+          readAt(fd, buf, start + (i * cols + u0) * eb, fail);
+          this.decode(buf, b, out, i * b, 1, (k) => [i, u0 + k]);
+        }
+      }
+    });
+    return { rows, cols: b, data: out };
+  }
+
+  /**
+   * Reads the whole file once, `chunkBytes` at a time, and throws readMatrixNpy's error at the first
+   * value that is not finite (or a 64-bit integer that is not exact), in row-major order.
+   */
+  checkValues(): void {
+    const per = Math.max(1, Math.floor(this.chunkBytes / (Math.max(1, this.cols) * 8)));
+    for (let r = 0; r < this.rows; r += per) this.readRows(r, Math.min(this.rows, r + per));
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Writing
 

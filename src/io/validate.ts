@@ -23,7 +23,12 @@ export function validateDataset(d: Dataset, source: string): void {
   if (!Number.isInteger(y.rows) || !Number.isInteger(y.cols) || y.rows < 0 || y.cols < 0) {
     throw fail('y', `invalid shape ${y.rows} × ${y.cols}`);
   }
-  if (y.data.length !== y.rows * y.cols) {
+  // Responses read in unit batches (d.ySource): their reader checked the values; only the shape here.
+  const batched = d.ySource !== undefined;
+  if (batched && (d.ySource!.rows !== y.rows || d.ySource!.cols !== y.cols || y.data.length !== 0)) {
+    throw fail('y', `batched responses are ${d.ySource!.rows} × ${d.ySource!.cols}, the shape says ${y.rows} × ${y.cols}`);
+  }
+  if (!batched && y.data.length !== y.rows * y.cols) {
     throw fail('y', `storage has ${y.data.length} values, expected ${y.rows} × ${y.cols} = ${y.rows * y.cols}`);
   }
   if (y.rows === 0) throw fail('y', 'has no rows (samples), expected at least one');
@@ -44,7 +49,7 @@ export function validateDataset(d: Dataset, source: string): void {
       throw fail('y', `row ${row}, column ${col} is ${describeNonFinite(v)}; expected finite values (rows and columns count from 0)`);
     }
   }
-  for (let j = 0; j < y.cols; j++) {
+  for (let j = 0; j < y.cols && !batched; j++) {
     let recorded = false;
     for (const rows of expRows.values()) if (Number.isFinite(y.data[rows[0] * y.cols + j])) { recorded = true; break; }
     if (!recorded && expRows.size > 0) throw fail('y', `column ${j} (unit ${d.units.id[j] ?? j}) is NaN on every row; expected each unit to be recorded in at least one experiment`);

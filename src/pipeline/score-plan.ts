@@ -38,7 +38,8 @@ export function recordedUnits(y: Matrix64, rows: Int32Array): Int32Array {
 export function planScoring(dataset: Dataset, experiment: string, rows: Int32Array, labels: string[] | Int32Array, gap = 0): ScoringPlan {
   const source = experiment ? `${dataset.source} (experiment ${experiment})` : dataset.source;
   const folds = applyGap(planFolds(dataset.design, labels, source), blockIds(dataset.samples.block, rows), gap, source);
-  const units = recordedUnits(dataset.y, rows);
+  // Batched responses (dataset.ySource) were checked finite when read: every unit is recorded.
+  const units = dataset.ySource ? Int32Array.from({ length: dataset.y.cols }, (_, j) => j) : recordedUnits(dataset.y, rows);
   if (units.length === 0) throw new InputError(`${source}: units: no unit has finite responses on every sample of the experiment`);
   return { experiment, source, rows, folds, units };
 }

@@ -100,6 +100,17 @@ export async function scoreSpec(dataset: Dataset, specText: string, opts: SpecSc
       onProgress: (d, t) => opts.onProgress?.(i * t + d, t * specs.length),
     }));
   }
+  return specScoreFromFits(dataset, spec.text, axis, fits, warnings, opts);
+}
+
+/**
+ * A spec's score from its fits (one per grid value, in grid order; one without a grid) and the
+ * warnings of building its features: the selection over the grid, the curve and the warnings on
+ * the result. scoreSpec ends with it; queue workers that fit a spec's units in chunks (sweep/chunks.ts)
+ * merge their fits and call it too.
+ */
+export function specScoreFromFits(dataset: Dataset, specText: string, axis: GridAxis | null, fits: ScoreResult[], warnings: string[], opts: Pick<SpecScoreOptions, 'select' | 'keepPredictions'>): SpecScore {
+  const spec = { text: specText };
   const unique = (ws: string[]) => [...new Set(ws)];
   if (!axis) return { spec: spec.text, datasetHash: datasetHash(dataset), result: fits[0], grid: null, warnings: unique([...warnings, ...alphaEdgeWarnings(fits[0])]) };
   const select = opts.select ?? 'validation';
@@ -122,7 +133,7 @@ export async function scoreSpec(dataset: Dataset, specText: string, opts: SpecSc
 }
 
 /** Builds a spec's bands term by term (as buildFeatureSpec does), recording each term's columns. */
-async function buildWithTerms(spec: FeatureSpec, dataset: Dataset): Promise<{ bands: Matrix64[]; terms: TermColumns[] }> {
+export async function buildWithTerms(spec: FeatureSpec, dataset: Dataset): Promise<{ bands: Matrix64[]; terms: TermColumns[] }> {
   const bands: Matrix64[] = [];
   const terms: TermColumns[] = [];
   let col = 0;

@@ -4,7 +4,7 @@ import { InputError } from '../data/errors.js';
 import type { Backend } from '../linalg/backend.js';
 import type { Matrix64 } from '../linalg/matrix.js';
 import { sliceCols, takeCols, takeRows } from '../linalg/matrix.js';
-import { DEFAULT_ALPHAS, fitFold, type Estimator, type FoldFit } from '../regression/ridge.js';
+import { DEFAULT_ALPHAS, fitUnits, prepareFold, type Estimator, type FoldFactors, type FoldFit } from '../regression/ridge.js';
 import { fitBandedFold } from '../regression/banded.js';
 import { DEFAULT_BANDED_ITER } from '../regression/banded-defaults.js';
 import { foldLabels, type SplitScheme } from '../regression/splits.js';
@@ -58,6 +58,8 @@ export interface ScoreOptions {
    * and inner folds (`--gap`, regression/splits.ts applyGap). Default 0.
    */
   gap?: number;
+  /** Single ridge/OLS: how maps from targets to predictions are applied (FoldFitOptions.form; default 'auto'; checks). */
+  form?: 'auto' | 'map' | 'factored';
   /** Progress in units × folds fitted. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -219,8 +221,10 @@ export async function scoreFeatures(dataset: Dataset, features: Matrix64, opts: 
     }
     const bandSizes = bandSizesIn.map((_, b) => cols.filter((c) => bandOf[c] === b).length);
     const x = takeCols(takeRows(features, rows), cols);
+    // Batched responses (dataset.ySource, a large y.npy): read a unit batch at a time below.
+    const source = dataset.ySource ?? null;
     // The experiment's responses: the dataset's own matrix when it is all of it (no copy).
-    const y = isIdentity(rows, dataset.y.rows) && isIdentity(units, dataset.y.cols) ? dataset.y : takeCols(takeRows(dataset.y, rows), units);
+    const y = source ? null : isIdentity(rows, dataset.y.rows) && isIdentity(units, dataset.y.cols) ? dataset.y : takeCols(takeRows(dataset.y, rows), units);
     const nU = units.length;
     const nB = bandSizes.length;
     const foldSse = new Float64Array(folds.length * nU);
@@ -231,57 +235,91 @@ export async function scoreFeatures(dataset: Dataset, features: Matrix64, opts: 
     const gamma = banded ? new Float64Array(folds.length * nU * nB) : null;
     const nTestTotal = folds.reduce((a, f) => a + f.test.length, 0);
     const errors = opts.keepErrors ? { rows: new Int32Array(nTestTotal), se: new Float32Array(nTestTotal * nU), seIntercept: new Float32Array(nTestTotal * nU) } : null;
-    let errRow = 0;
+    // First row of each fold's block of `errors` (test folds stacked in fold order).
+    const errStart = folds.map((_, f) => folds.slice(0, f).reduce((a, g) => a + g.test.length, 0));
     const predictions = opts.keepPredictions ? { rows: Int32Array.from(rows), fold: new Int32Array(rows.length).fill(-1), data: new Float64Array(rows.length * nU).fill(NaN) } : null;
-    for (let f = 0; f < folds.length; f++) {
+
+    /** A fold's standardised designs and (single ridge/OLS) decompositions, shared by all unit batches. */
+    const prepareOuter = async (f: number): Promise<{ xtr: Matrix64; xte: Matrix64; factors: FoldFactors | null }> => {
       const fold = folds[f];
       const scaler = fitStandardizer(x, fold.train);
       const xtr = applyStandardizer(x, fold.train, scaler);
       const xte = applyStandardizer(x, fold.test, scaler);
+      const factors = banded ? null : await prepareFold(opts.backend, xtr, xte, fold.inner, { estimator, alphas, innerStandardize, form: opts.form });
+      return { xtr, xte, factors };
+    };
+    /**
+     * Fits fold f on units [u0, u0 + yb.cols) whose responses (experiment rows × batch) are `yb`, and
+     * writes their statistics. Every number is per unit, so batches give the values of one whole fit.
+     */
+    const fitBatch = async (f: number, prep: { xtr: Matrix64; xte: Matrix64; factors: FoldFactors | null }, yb: Matrix64, u0: number): Promise<void> => {
+      const fold = folds[f];
+      const b = yb.cols;
       // Targets as deviations from the outer-training mean, in float64 and in place on the fold's
       // copies: the fit and the metrics then never carry y's offset (raw BOLD is ~1e4), so r and R²
       // do not depend on it; predictions come back as deviations too.
       // Ridge/OLS read the training rows of y in place (no copy per fold) and return deviations.
-      const yte = takeRows(y, fold.test);
-      const trainMean = columnMeans(y, fold.train);
+      const yte = takeRows(yb, fold.test);
+      const trainMean = columnMeans(yb, fold.train);
       subtractColumns(yte, trainMean);
       const base = done;
       const onUnits = (u: number) => opts.onProgress?.(base + u, total);
       let fit: FoldFit;
-      if (banded) {
-        const ytr = takeRows(y, fold.train);
+      if (prep.factors === null) {
+        const ytr = takeRows(yb, fold.train);
         subtractColumns(ytr, trainMean);
         const split = (m: Matrix64) => { let c = 0; return bandSizes.map((n) => { const part = sliceCols(m, c, c + n); c += n; return part; }); };
-        const bf = await fitBandedFold(opts.backend, split(xtr), ytr, split(xte), fold.inner, { alphas, nIter: opts.bandedIter, seed: opts.bandedSeed, unitBatch: opts.unitBatch, onUnits, lowRank: opts.bandedLowRank, innerStandardize });
-        gamma!.set(bf.gamma, f * nU * nB);
+        const bf = await fitBandedFold(opts.backend, split(prep.xtr), ytr, split(prep.xte), fold.inner, { alphas, nIter: opts.bandedIter, seed: opts.bandedSeed, unitBatch: opts.unitBatch, onUnits, lowRank: opts.bandedLowRank, innerStandardize });
+        gamma!.set(bf.gamma, (f * nU + u0) * nB);
         fit = bf;
       } else {
-        fit = await fitFold(opts.backend, xtr, y, xte, fold.inner, { estimator, alphas, unitBatch: opts.unitBatch, onUnits, innerStandardize, trainRows: fold.train, deviations: true });
+        fit = await fitUnits(opts.backend, prep.factors, yb, { unitBatch: opts.unitBatch, onUnits, trainRows: fold.train, deviations: true });
       }
-      done += nU;
+      done += b;
       // The intercept model predicts the outer-training mean: 0 in deviations.
-      const errs = foldSquaredErrors(yte, fit.yhat, new Float64Array(nU));
-      foldSse.set(errs.sse, f * nU);
-      foldSse0.set(errs.sse0, f * nU);
-      foldR.set(foldPearson(yte, fit.yhat, { rule: opts.compat === 'paper' ? 'paper' : 'exact', offset: trainMean }), f * nU);
-      alpha.set(fit.alpha, f * nU);
-      valScore.set(fit.valScore, f * nU);
+      const errs = foldSquaredErrors(yte, fit.yhat, new Float64Array(b));
+      const at = f * nU + u0;
+      foldSse.set(errs.sse, at);
+      foldSse0.set(errs.sse0, at);
+      foldR.set(foldPearson(yte, fit.yhat, { rule: opts.compat === 'paper' ? 'paper' : 'exact', offset: trainMean }), at);
+      alpha.set(fit.alpha, at);
+      valScore.set(fit.valScore, at);
       if (predictions) {
         for (let i = 0; i < yte.rows; i++) {
-          const dst = fold.test[i] * nU;
+          const dst = fold.test[i] * nU + u0;
           predictions.fold[fold.test[i]] = f;
-          for (let j = 0; j < nU; j++) predictions.data[dst + j] = fit.yhat.data[i * nU + j] + trainMean[j];
+          for (let j = 0; j < b; j++) predictions.data[dst + j] = fit.yhat.data[i * b + j] + trainMean[j];
         }
       }
       if (errors) {
-        for (let i = 0; i < yte.rows; i++, errRow++) {
-          errors.rows[errRow] = rows[fold.test[i]];
-          for (let j = 0; j < nU; j++) {
-            const yv = yte.data[i * nU + j];
-            errors.se[errRow * nU + j] = (yv - fit.yhat.data[i * nU + j]) ** 2;
-            errors.seIntercept[errRow * nU + j] = yv ** 2;
+        for (let i = 0; i < yte.rows; i++) {
+          const row = errStart[f] + i;
+          errors.rows[row] = rows[fold.test[i]];
+          for (let j = 0; j < b; j++) {
+            const yv = yte.data[i * b + j];
+            errors.se[row * nU + u0 + j] = (yv - fit.yhat.data[i * b + j]) ** 2;
+            errors.seIntercept[row * nU + u0 + j] = yv ** 2;
           }
         }
+      }
+    };
+
+    if (y !== null) {
+      // Responses in memory: fold by fold, each fold's decompositions dropped after its fit.
+      for (let f = 0; f < folds.length; f++) await fitBatch(f, await prepareOuter(f), y, 0);
+    } else {
+      // Batched responses: every fold's decompositions once, then each unit batch read once
+      // (experiment rows × batch, float64) and fitted in every fold.
+      const preps = [];
+      for (let f = 0; f < folds.length; f++) preps.push(await prepareOuter(f));
+      const step = Math.max(1, opts.unitBatch ?? 4096);
+      const allRows = isIdentity(rows, dataset.y.rows);
+      for (let k0 = 0; k0 < nU; k0 += step) {
+        const k1 = Math.min(nU, k0 + step);
+        // units are every column here (score-plan: batched responses are all recorded).
+        let yb = source!.readColumns(units[k0], units[k1 - 1] + 1);
+        if (!allRows) yb = takeRows(yb, rows);
+        for (let f = 0; f < folds.length; f++) await fitBatch(f, preps[f], yb, k0);
       }
     }
     const { r2, r: rMean } = poolFolds(foldSse, foldSse0, foldR, folds.length, nU);

@@ -204,6 +204,11 @@ export interface FoldFitOptions {
   trainRows?: Int32Array;
   /** Return test predictions as deviations from the training mean of each unit (default: in y's units). */
   deviations?: boolean;
+  /**
+   * How the maps from targets to predictions are applied: 'auto' (default) forms them where small
+   * or cheaper (useMap), else applies their factors; 'map' / 'factored' force one form (checks).
+   */
+  form?: 'auto' | 'map' | 'factored';
 }
 
 /** One outer fold's fit: test predictions and, per unit, the chosen α and its inner-CV score. */
@@ -237,95 +242,269 @@ export const view32 = (buf: Float32Array, rows: number, cols: number): Matrix32 
  * per-α error sums in one call), so that no offset or magnitude of y (raw BOLD near 1e4, y × 1e40
  * or × 1e-30) overflows, underflows or cancels there. The refit at the chosen α, which gives the
  * test predictions, runs in float64, one GEMM per chosen penalty over the units that chose it.
+ * Where such a map would be large and the factored form cheaper (thousands of samples, see
+ * useMap), the α search and the refit use the factors instead (left · diag(filter) times right · Y).
+ *
+ * This is prepareFold (the decompositions) followed by fitUnits (every unit, in batches).
  */
 export async function fitFold(backend: Backend, xtr: Matrix64, ytr: Matrix64, xte: Matrix64, inner: readonly InnerFold[], opts: FoldFitOptions): Promise<FoldFit> {
-  const nUnits = ytr.cols;
-  const trainRows = opts.trainRows ?? Int32Array.from({ length: ytr.rows }, (_, i) => i);
-  const nTrain = trainRows.length;
+  const nTrain = opts.trainRows?.length ?? ytr.rows;
   if (xtr.rows !== nTrain) throw new RangeError(`fitFold: X has ${xtr.rows} training rows, y ${nTrain}`);
-  const nTest = xte.rows;
-  const batch = Math.min(nUnits, Math.max(1, opts.unitBatch ?? 4096));
-  const alphas = opts.alphas ?? DEFAULT_ALPHAS;
-  const nA = alphas.length;
-  const kernels = ridgeKernels(backend);
-  const yhat = new Float64Array(nTest * nUnits);
-  const alphaOut = new Float64Array(nUnits).fill(NaN);
-  const valOut = new Float64Array(nUnits).fill(NaN);
-  const out: PredictionTarget = { yhat, nUnits, deviations: opts.deviations ?? false };
+  const factors = await prepareFold(backend, xtr, xte, inner, opts);
+  return fitUnits(backend, factors, ytr, opts);
+}
 
+/**
+ * Elements of a map at or below which it is always formed: the α search's float32 map of all
+ * penalties (64 MiB) and each refit penalty's float64 map (32 MiB; a fold keeps one per chosen
+ * penalty). Pereira-, Fedorenko- and Blank-sized fits stay below both.
+ */
+const INNER_MAP_ELEMENTS = 1 << 24;
+const OUTER_MAP_ELEMENTS = 1 << 22;
+
+/**
+ * Whether an n_e × n_a map is formed rather than applied in factored form: always when small
+ * (≤ `limit` elements), else only when it costs fewer multiply-adds per unit than the factors'
+ * r · (n_a + n_e) (e.g. 10,000 samples, 500 features: the factors cost ~9× less).
+ */
+function useMap(ne: number, na: number, r: number, limit: number): boolean {
+  return ne * na <= limit || ne * na <= r * (na + ne);
+}
+
+/**
+ * One inner fold of the α search, ready for any units: its training and validation rows (positions
+ * within the outer training set) and the float32 map from standardised inner-training targets to
+ * the validation predictions of every penalty, (n_alphas · n_val) × n_a, either formed (`s`) or
+ * as its two factors (`right`: r × n_a, `stacked`: (n_alphas · n_val) × r, see useMap).
+ */
+export type InnerMap = { train: Int32Array; val: Int32Array } & ({ kind: 'map'; s: Matrix32 } | { kind: 'factored'; right: Matrix32; stacked: Matrix32 });
+
+/**
+ * One outer fold's decompositions (prepareFold), computed once and shared by every unit batch
+ * (fitUnits): plain typed arrays, no reference to y.
+ */
+export interface FoldFactors {
+  estimator: Estimator;
+  /** Penalties searched (ridge); [] for OLS. */
+  alphas: readonly number[];
+  /** Outer training and test sizes. */
+  nTrain: number;
+  nTest: number;
+  /** Train → test factor of the design centred by its training mean. */
+  outer: SpectralFactor;
+  /** Whether the refit forms each chosen penalty's n_test × n_train map or applies the factors (useMap). */
+  outerForm: 'map' | 'factored';
+  /** Spectral filter of each penalty of `alphas` (ridge), or the one pinv filter (OLS). */
+  outerFilters: Float64Array[];
+  /** Ridge: one per inner fold; [] for OLS. */
+  inner: InnerMap[];
+}
+
+/** The design-side options of a fold (FoldFitOptions without the unit-side ones). */
+export type FoldPrepOptions = Pick<FoldFitOptions, 'estimator' | 'alphas' | 'olsCutoff' | 'innerStandardize' | 'form'>;
+
+/**
+ * The decompositions of one outer fold from its standardised designs `xtr` (n_train × p) and `xte`
+ * (n_test × p) and inner folds (positions within the training rows): the outer spectral factor and
+ * filters and, for ridge, each inner fold's α-search map. Independent of y: compute once, then call
+ * fitUnits for any units (all at once, in batches, or on other machines).
+ */
+export async function prepareFold(backend: Backend, xtr: Matrix64, xte: Matrix64, inner: readonly InnerFold[], opts: FoldPrepOptions): Promise<FoldFactors> {
+  const nTrain = xtr.rows;
   // Outer factor: train → test (X_offset is ≈ 0 after z-scoring, but centre exactly as himalaya does).
   const outerDesign = centreDesign(xtr, xte);
   const outer = await spectralFactor(backend, outerDesign.fit, outerDesign.other);
-  const outerMaps = new OuterMaps(backend, outer);
-
+  const form = opts.form ?? 'auto';
+  const mapped = (ne: number, na: number, r: number, limit: number) => (form === 'auto' ? useMap(ne, na, r, limit) : form === 'map');
+  const outerForm: 'map' | 'factored' = mapped(xte.rows, nTrain, outer.lambda.length, OUTER_MAP_ELEMENTS) ? 'map' : 'factored';
+  const base = { nTrain, nTest: xte.rows, outer, outerForm };
   if (opts.estimator === 'ols') {
     const filter = pinvFilter(outer.lambda, outer.nFeatures, opts.olsCutoff ?? 'pinv-f32', nTrain);
-    for (let u0 = 0; u0 < nUnits; u0 += batch) {
-      const u1 = Math.min(nUnits, u0 + batch);
-      await refitUnits(kernels, outerMaps, [filter], new Int32Array(u1 - u0), ytr, trainRows, u0, out);
-      opts.onUnits?.(u1);
-    }
-    return { yhat: { rows: nTest, cols: nUnits, data: yhat }, alpha: alphaOut, valScore: valOut };
+    return { ...base, estimator: 'ols', alphas: [], outerFilters: [filter], inner: [] };
   }
+  const alphas = opts.alphas ?? DEFAULT_ALPHAS;
   if (inner.length < 2) throw new RangeError(`fitFold: ridge needs at least 2 inner folds, got ${inner.length}`);
   // Per inner fold, one float32 map from training targets to the validation predictions of every
   // penalty, (nA · n_val) × n_train: the filtered left factors times the right factor, formed once in
-  // float64 (the α search is then a single sgemm per inner fold and unit block).
-  const innerMaps: Array<{ s: Matrix32; train: Int32Array; val: Int32Array }> = [];
+  // float64 (the α search is then a single sgemm per inner fold and unit block) — or, where that map
+  // is large, its two factors in float32.
+  const maps: InnerMap[] = [];
   for (const fold of inner) {
     if (fold.train.length === 0 || fold.val.length === 0) throw new RangeError('fitFold: an inner fold has no training or no validation rows');
     const fit = takeRows(xtr, fold.train);
     const val = takeRows(xtr, fold.val);
     const d = opts.innerStandardize ? standardizeDesign(fit, val) : centreDesign(fit, val);
     const factor = await spectralFactor(backend, d.fit, d.other);
-    const s = to32(await backend.gemm(stackFilteredLeft(factor, ridgeFilters(factor.lambda, alphas), 'float64'), factor.right));
-    innerMaps.push({ s, train: Int32Array.from(fold.train, (i) => trainRows[i]), val: Int32Array.from(fold.val, (i) => trainRows[i]) });
+    const filters = ridgeFilters(factor.lambda, alphas);
+    const rows = { train: Int32Array.from(fold.train), val: Int32Array.from(fold.val) };
+    if (mapped(alphas.length * fold.val.length, fold.train.length, factor.lambda.length, INNER_MAP_ELEMENTS)) {
+      maps.push({ ...rows, kind: 'map', s: to32(await backend.gemm(stackFilteredLeft(factor, filters, 'float64'), factor.right)) });
+    } else {
+      maps.push({ ...rows, kind: 'factored', right: to32(factor.right), stacked: stackFilteredLeft(factor, filters) });
+    }
   }
+  return { ...base, estimator: 'ridge', alphas, outerFilters: ridgeFilters(outer.lambda, alphas), inner: maps };
+}
 
-  const outerFilters = ridgeFilters(outer.lambda, alphas);
-  for (let u0 = 0; u0 < nUnits; u0 += batch) {
-    const u1 = Math.min(nUnits, u0 + batch);
+/** The unit-side options of fitUnits. */
+export interface UnitFitOptions {
+  /** Rows of `y` that are the outer training set, in the order of the design's training rows (default: all rows). */
+  trainRows?: Int32Array;
+  /** Columns [u0, u1) of `y` to fit (default: all). */
+  units?: readonly [number, number];
+  /** Units per batch (memory bound); default 4096. */
+  unitBatch?: number;
+  /** Called after each batch with the number of units of the range done. */
+  onUnits?: (done: number) => void;
+  /** Predictions as deviations from each unit's training mean (default: in y's units). */
+  deviations?: boolean;
+}
+
+/** Outer-fold refit maps cached per FoldFactors (formed on first use, shared by later calls). */
+const outerMapCache = new WeakMap<FoldFactors, OuterMaps>();
+
+/**
+ * Fits units [u0, u1) of `y` (default all columns) with one outer fold's decompositions `factors`
+ * (prepareFold): per unit the α search over the inner folds, then the refit on the training rows
+ * `opts.trainRows` of y (default all rows; their count must be factors.nTrain). Returns
+ * n_test × (u1 − u0) predictions and, per unit, the chosen α and its inner-CV score. Each unit's
+ * numbers depend only on its own column: fitting a range, or the same units in other batches,
+ * gives the same values as fitting them all at once.
+ */
+export async function fitUnits(backend: Backend, factors: FoldFactors, y: Matrix64, opts: UnitFitOptions = {}): Promise<FoldFit> {
+  const trainRows = opts.trainRows ?? Int32Array.from({ length: y.rows }, (_, i) => i);
+  const nTrain = trainRows.length;
+  if (nTrain !== factors.nTrain) throw new RangeError(`fitUnits: the fold has ${factors.nTrain} training rows, y ${nTrain}`);
+  const [r0, r1] = opts.units ?? [0, y.cols];
+  if (!(0 <= r0 && r0 <= r1 && r1 <= y.cols)) throw new RangeError(`fitUnits: units [${r0}, ${r1}) outside y's ${y.cols} columns`);
+  const nUnits = r1 - r0;
+  const nTest = factors.nTest;
+  const batch = Math.min(Math.max(1, nUnits), Math.max(1, opts.unitBatch ?? 4096));
+  const { alphas } = factors;
+  const nA = alphas.length;
+  const kernels = ridgeKernels(backend);
+  const yhat = new Float64Array(nTest * nUnits);
+  const alphaOut = new Float64Array(nUnits).fill(NaN);
+  const valOut = new Float64Array(nUnits).fill(NaN);
+  const out: PredictionTarget = { yhat, nUnits, offset: r0, deviations: opts.deviations ?? false };
+  let outerMaps = outerMapCache.get(factors);
+  if (!outerMaps) outerMapCache.set(factors, (outerMaps = new OuterMaps(backend, factors.outer, factors.outerForm === 'map')));
+
+  if (factors.estimator === 'ols') {
+    for (let u0 = r0; u0 < r1; u0 += batch) {
+      const u1 = Math.min(r1, u0 + batch);
+      await refitUnits(kernels, outerMaps, factors.outerFilters, new Int32Array(u1 - u0), y, trainRows, u0, out);
+      opts.onUnits?.(u1 - r0);
+    }
+    return { yhat: { rows: nTest, cols: nUnits, data: yhat }, alpha: alphaOut, valScore: valOut };
+  }
+  // The inner folds' rows as rows of y.
+  const innerRows = factors.inner.map((m) => ({ m, train: Int32Array.from(m.train, (i) => trainRows[i]), val: Int32Array.from(m.val, (i) => trainRows[i]) }));
+  for (let u0 = r0; u0 < r1; u0 += batch) {
+    const u1 = Math.min(r1, u0 + batch);
     const b = u1 - u0;
     const cols = Int32Array.from({ length: b }, (_, j) => u0 + j);
     const sse = new Float64Array(nA * b);
     const sse0 = new Float64Array(b);
-    for (const m of innerMaps) await kernels.innerSse(m.s, nA, ytr, m.train, m.val, cols, sse, sse0);
+    for (const { m, train, val } of innerRows) {
+      if (m.kind === 'map') await kernels.innerSse(m.s, nA, y, train, val, cols, sse, sse0);
+      else await factoredInnerSse(backend, kernels, m, nA, y, train, val, cols, sse, sse0);
+    }
     const { chosen, score } = chooseAlphas(sse, sse0, alphas);
     for (let j = 0; j < b; j++) {
-      alphaOut[u0 + j] = alphas[chosen[j]];
-      valOut[u0 + j] = score[j];
+      alphaOut[u0 - r0 + j] = alphas[chosen[j]];
+      valOut[u0 - r0 + j] = score[j];
     }
-    await refitUnits(kernels, outerMaps, outerFilters, chosen, ytr, trainRows, u0, out);
-    opts.onUnits?.(u1);
+    await refitUnits(kernels, outerMaps, factors.outerFilters, chosen, y, trainRows, u0, out);
+    opts.onUnits?.(u1 - r0);
   }
   return { yhat: { rows: nTest, cols: nUnits, data: yhat }, alpha: alphaOut, valScore: valOut };
 }
 
-/** Where refitted test predictions go: yhat is n_test × nUnits; deviations: without the training mean. */
+/** Units per block of factoredInnerSse (its float32 predictions, n_alphas · n_val × block, stay ≤ a few tens of MB). */
+const FACTORED_BLOCK = 256;
+
+/**
+ * RidgeKernels.innerSse for a factored inner map: Z = gather(y, train, cols) in float32,
+ * P = stacked · (right · Z), and in the units of y
+ *   sse[a · b + j] += Σ_i (y[val_i, cols_j] − mean_j − scale_j · P[a · nv + i, j])²,
+ *   sse0[j]        += Σ_i (y[val_i, cols_j] − mean_j)²,
+ * in blocks of FACTORED_BLOCK units.
+ */
+async function factoredInnerSse(backend: Backend, kernels: RidgeKernels, m: { right: Matrix32; stacked: Matrix32 }, nA: number, y: Matrix64, train: Int32Array, val: Int32Array, cols: Int32Array, sse: Float64Array, sse0: Float64Array): Promise<void> {
+  const b = cols.length;
+  const na = train.length;
+  const nv = val.length;
+  const r = m.right.rows;
+  if (m.stacked.rows !== nA * nv || m.right.cols !== na) throw new RangeError(`innerSse: factors ${m.stacked.rows} × ${m.stacked.cols} and ${r} × ${m.right.cols}, expected ${nA * nv} × r and r × ${na}`);
+  const blk = Math.min(b, FACTORED_BLOCK);
+  const z = new Float32Array(na * blk);
+  const coef = new Float32Array(r * blk);
+  const pred = new Float32Array(nA * nv * blk);
+  const yv = new Float64Array(nv * blk);
+  const ld = y.cols;
+  const yd = y.data;
+  for (let j0 = 0; j0 < b; j0 += blk) {
+    const g = Math.min(blk, b - j0);
+    const sub = cols.subarray(j0, j0 + g);
+    const { mean, scale } = await kernels.gather(y, train, sub, z);
+    await backend.gemm(m.right, view32(z, na, g), { c: view32(coef, r, g) });
+    const P = (await backend.gemm(m.stacked, view32(coef, r, g), { c: view32(pred, nA * nv, g) })).data;
+    for (let i = 0; i < nv; i++) {
+      const src = val[i] * ld;
+      for (let j = 0; j < g; j++) {
+        const v = yd[src + sub[j]] - mean[j];
+        yv[i * g + j] = v;
+        sse0[j0 + j] += v * v;
+      }
+    }
+    for (let a = 0; a < nA; a++) {
+      const acc = a * b + j0;
+      for (let i = 0; i < nv; i++) {
+        const prow = (a * nv + i) * g;
+        const yrow = i * g;
+        for (let j = 0; j < g; j++) {
+          const d = yv[yrow + j] - scale[j] * P[prow + j];
+          sse[acc + j] += d * d;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Where refitted test predictions go: yhat is n_test × nUnits, unit u in column u − offset;
+ * deviations: without the training mean.
+ */
 interface PredictionTarget {
   yhat: Float64Array;
   nUnits: number;
+  offset: number;
   deviations: boolean;
 }
 
 /**
  * The outer fold's float64 maps from training targets to test predictions, one per filter,
- * left · diag(filter) · right (n_test × n_train), formed on first use.
+ * left · diag(filter) · right (n_test × n_train), formed on first use — or, where such a map is
+ * large (useMap), the filtered left factor (n_test × r) applied to right · Y.
  */
 class OuterMaps {
   private readonly maps = new Map<Float64Array, Promise<Matrix64>>();
-  constructor(private readonly backend: Backend, private readonly factor: SpectralFactor) {}
+  constructor(private readonly backend: Backend, private readonly factor: SpectralFactor, private readonly useMap: boolean) {}
   get(filter: Float64Array): Promise<Matrix64> {
     let m = this.maps.get(filter);
     if (!m) {
-      m = this.backend.gemm(stackFilteredLeft(this.factor, [filter], 'float64'), this.factor.right);
+      const left = stackFilteredLeft(this.factor, [filter], 'float64');
+      m = this.useMap ? this.backend.gemm(left, this.factor.right) : Promise.resolve(left);
       this.maps.set(filter, m);
     }
     return m;
   }
   /** Test predictions (n_test × g) of standardised training targets ya (n_train × g) under `filter`. */
   async predict(filter: Float64Array, ya: Matrix64): Promise<Matrix64> {
-    return this.backend.gemm(await this.get(filter), ya);
+    if (this.useMap) return this.backend.gemm(await this.get(filter), ya);
+    const coef = await this.backend.gemm(this.factor.right, ya);
+    return this.backend.gemm(await this.get(filter), coef);
   }
 }
 
@@ -343,7 +522,7 @@ async function refitUnits(kernels: RidgeKernels, maps: OuterMaps, filters: reado
     else groups.set(a, [u0 + j]);
   });
   const nTrain = trainRows.length;
-  const { yhat, nUnits, deviations } = out;
+  const { yhat, nUnits, offset, deviations } = out;
   for (const [a, units] of groups) {
     const cols = Int32Array.from(units);
     const g = cols.length;
@@ -355,7 +534,7 @@ async function refitUnits(kernels: RidgeKernels, maps: OuterMaps, filters: reado
     for (let i = 0; i < nTest; i++) {
       for (let j = 0; j < g; j++) {
         const v = scale[j] * p[i * g + j];
-        yhat[i * nUnits + cols[j]] = deviations ? v : mean[j] + v;
+        yhat[i * nUnits + cols[j] - offset] = deviations ? v : mean[j] + v;
       }
     }
   }

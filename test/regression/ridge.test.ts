@@ -95,13 +95,16 @@ async function checkAgainstReference(p: number): Promise<void> {
 
   for (const backend of [new PortableBackend(), loadNativeBackend()]) {
     assert.ok(backend, 'the native backend must be built (apt-get install libopenblas-dev liblapacke-dev; npm ci)');
-    const fit = await fitFold(backend, xtr, ytr, xte, fold.inner, { estimator: 'ridge', alphas, unitBatch: 2 });
-    assert.deepEqual(Array.from(fit.alpha), chosen.map((ai) => alphas[ai]), `${backend.name}: chosen α`);
-    for (let j = 0; j < nUnits; j++) {
-      for (let i = 0; i < xte.rows; i++) {
-        const got = fit.yhat.data[i * nUnits + j];
-        const want = expected[j][i][j];
-        assert.ok(Math.abs(got - want) < 2e-6 * (1 + Math.abs(want)), `${backend.name} p=${p} unit ${j} row ${i}: ${got} vs ${want}`);
+    // 'factored': the form used where the maps would be large (thousands of samples; issue 17).
+    for (const form of ['auto', 'factored'] as const) {
+      const fit = await fitFold(backend, xtr, ytr, xte, fold.inner, { estimator: 'ridge', alphas, unitBatch: 2, form });
+      assert.deepEqual(Array.from(fit.alpha), chosen.map((ai) => alphas[ai]), `${backend.name} ${form}: chosen α`);
+      for (let j = 0; j < nUnits; j++) {
+        for (let i = 0; i < xte.rows; i++) {
+          const got = fit.yhat.data[i * nUnits + j];
+          const want = expected[j][i][j];
+          assert.ok(Math.abs(got - want) < 2e-6 * (1 + Math.abs(want)), `${backend.name} ${form} p=${p} unit ${j} row ${i}: ${got} vs ${want}`);
+        }
       }
     }
   }

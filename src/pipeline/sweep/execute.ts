@@ -13,7 +13,10 @@ import { loadDataset } from '../../io/dataset.js';
 import { getBackend, setBlasThreads, type BackendPreference } from '../../linalg/index.js';
 import { specScoreToJson, unitScoresCsv } from '../results.js';
 import { specPerplexities } from '../lm-perplexity.js';
-import { scoreSpec } from '../score-spec.js';
+import { scoreSpec, type SpecScore } from '../score-spec.js';
+import { ceilingsCsv, computeCeilings, normaliseScores, normalisedToJson, type CeilingResult } from '../ceiling.js';
+import type { Backend } from '../../linalg/backend.js';
+import type { CeilingMethodOption } from './experiment.js';
 import { ALGORITHM_VERSION, cachedFileHash, datasetHash, packageVersion, type SweepJob } from './plan.js';
 import type { ResultStore } from './store.js';
 import { snakeKeys } from '../json-keys.js';
@@ -64,7 +67,7 @@ async function cachedDataset(spec: string, fresh = false): Promise<{ dataset: Da
 }
 
 /** The dataset of a job, reloaded once when the cached copy is not the planned content. */
-async function plannedDataset(job: SweepJob): Promise<Dataset> {
+export async function plannedDataset(job: SweepJob): Promise<Dataset> {
   let d = await cachedDataset(job.dataset);
   if (d.hash !== job.datasetHash) d = await cachedDataset(job.dataset, true);
   if (d.hash !== job.datasetHash) {
@@ -84,10 +87,11 @@ function checkInputFiles(job: SweepJob): void {
   }
 }
 
-/** Computes a job (the caller holds the job's claim and commits the result). */
-export async function computeJob(job: SweepJob, s: ExecuteSettings): Promise<ComputedJob> {
-  const started = new Date();
-  const t0 = performance.now();
+/**
+ * What every computation of a job starts with: the store's feature cache, BLAS threads and the
+ * backend set up, the planned dataset loaded (cached) and every input file checked.
+ */
+export async function prepareCompute(job: SweepJob, s: ExecuteSettings): Promise<{ dataset: Dataset; backend: Backend }> {
   // Language-model features are cached beside the results, so every worker sharing the store
   // shares the cache (unless BRAINMAP_CACHE says otherwise).
   process.env.BRAINMAP_CACHE ??= join(s.store, 'features');
@@ -99,6 +103,14 @@ export async function computeJob(job: SweepJob, s: ExecuteSettings): Promise<Com
   backend.setThreads(s.blasThreads);
   const dataset = await plannedDataset(job);
   checkInputFiles(job);
+  return { dataset, backend };
+}
+
+/** Computes a job (the caller holds the job's claim and commits the result). */
+export async function computeJob(job: SweepJob, s: ExecuteSettings): Promise<ComputedJob> {
+  const started = new Date();
+  const t0 = performance.now();
+  const { dataset, backend } = await prepareCompute(job, s);
   const scored = await scoreSpec(dataset, job.features, {
     split: job.split,
     seed: job.seed,
@@ -109,9 +121,41 @@ export async function computeJob(job: SweepJob, s: ExecuteSettings): Promise<Com
     backend,
     unitBatch: s.unitBatch,
   });
+  return finishComputed(job, s, { scored, dataset, backend, started, t0 });
+}
+
+const ceilingCache = new Map<string, CeilingResult>();
+
+/** A dataset's noise ceilings by `method` (cached per dataset content and method: every job of a sweep shares them). */
+async function cachedCeilings(dataset: Dataset, hash: string, method: CeilingMethodOption, backend: Backend): Promise<CeilingResult> {
+  const k = `${hash}\u0000${method}`;
+  let c = ceilingCache.get(k);
+  if (!c) {
+    c = await computeCeilings(dataset, { method, backend });
+    if (ceilingCache.size >= 4) ceilingCache.delete(ceilingCache.keys().next().value as string);
+    ceilingCache.set(k, c);
+  }
+  return c;
+}
+
+/**
+ * The store entry of a scored job: perplexities of causal lm: models, the ceiling-normalised
+ * scores (`normalise: ceiling`, as `score --normalise ceiling`, with ceilings.csv), score.json,
+ * units.csv and job.json (`extra` goes into job.json's `computed`).
+ */
+export async function finishComputed(job: SweepJob, s: ExecuteSettings, c: { scored: SpecScore; dataset: Dataset; backend: Backend; started: Date; t0: number }, extra: Record<string, unknown> = {}): Promise<ComputedJob> {
+  const { scored, dataset, backend, started, t0 } = c;
   // Causal lm: models' perplexity on the dataset's text (stored with their features), as `score` writes it.
   const ppl = specPerplexities(scored.spec, dataset);
   if (ppl.length > 0) scored.perplexity = ppl;
+  const files: Record<string, string> = {};
+  if (job.normalise) {
+    const ceilings = await cachedCeilings(dataset, job.datasetHash, job.normalise, backend);
+    const normalised = normaliseScores(scored.result, ceilings, 'omit');
+    scored.ceiling = normalisedToJson(normalised);
+    if (normalised.nExcluded > 0) scored.warnings.push(`${normalised.nExcluded} unit(s) have a noise ceiling ≤ 0 or undefined; they are left out of the ceiling-normalised scores`);
+    files['ceilings.csv'] = ceilingsCsv(ceilings);
+  }
   const seconds = (performance.now() - t0) / 1000;
   const json = specScoreToJson(scored);
   const record = {
@@ -130,6 +174,7 @@ export async function computeJob(job: SweepJob, s: ExecuteSettings): Promise<Com
       started: started.toISOString(),
       finished: new Date().toISOString(),
       seconds: Math.round(seconds * 1000) / 1000,
+      ...extra,
     },
   };
   return {
@@ -141,6 +186,7 @@ export async function computeJob(job: SweepJob, s: ExecuteSettings): Promise<Com
       'score.json': JSON.stringify(json, null, 2) + '\n',
       'units.csv': unitScoresCsv(scored.result, scored.spec),
       'job.json': JSON.stringify(record, null, 2) + '\n',
+      ...files,
     },
   };
 }

@@ -14,6 +14,9 @@
  *   select: [validation]             # validation | test, for specs with a grid; default [validation]
  *   alphas: [0.03125, …]             # optional ridge penalties; default 2^-5 … 2^19
  *   gap: 4                           # optional: samples dropped from training around held-out ones (score --gap); default 0
+ *   normalise: ceiling               # optional: also ceiling-normalised scores (score --normalise ceiling)
+ *   ceiling_method: auto             # with normalise: auto | split-half | subject-pool; default auto
+ *   unit_chunk: 5000                 # optional: queue workers fit each job's units in chunks of this many
  *   store: ./results                 # optional default results store
  *
  * A scalar is accepted wherever a list is (`splits: shuffled`). Relative paths (dataset folders and
@@ -54,11 +57,22 @@ export interface Experiment {
   alphas: number[] | null;
   /** `gap:` samples dropped from training around held-out samples (score --gap); absent = 0. */
   gap?: number;
+  /**
+   * `normalise: ceiling`: every job also reports its scores divided by the units' noise ceilings
+   * (score --normalise ceiling), the ceilings computed with this method; absent = not normalised.
+   */
+  normalise?: CeilingMethodOption;
+  /** `unit_chunk:` units per chunk when a queue spreads one fit over several workers (chunks.ts); absent = whole fits. */
+  unitChunk?: number;
   /** Default store path (absolute), or null. */
   store: string | null;
 }
 
-export const EXPERIMENT_KEYS = ['name', 'description', 'datasets', 'features', 'splits', 'estimators', 'seeds', 'select', 'alphas', 'store', 'gap'] as const;
+export const EXPERIMENT_KEYS = ['name', 'description', 'datasets', 'features', 'splits', 'estimators', 'seeds', 'select', 'alphas', 'store', 'gap', 'normalise', 'ceiling_method', 'unit_chunk'] as const;
+
+/** How noise ceilings are computed for `normalise: ceiling` (score --ceiling-method). */
+export type CeilingMethodOption = 'auto' | 'split-half' | 'subject-pool';
+const CEILING_METHODS: readonly CeilingMethodOption[] = ['auto', 'split-half', 'subject-pool'];
 
 const SPLITS: readonly SplitScheme[] = ['contiguous', 'shuffled'];
 const ESTIMATORS: readonly Estimator[] = ['ridge', 'ols'];
@@ -188,6 +202,11 @@ export function validateExperiment(raw: unknown, file: string, baseDir: string, 
   const store = obj.store === undefined ? null : rel(baseDir, str(file, obj.store, 'store'));
   const gap = obj.gap === undefined ? 0 : obj.gap;
   if (typeof gap !== 'number' || !Number.isSafeInteger(gap) || gap < 0) throw inputError(file, 'gap', `expected a non-negative integer (samples), got ${describe(gap)}`);
+  if (obj.normalise !== undefined && obj.normalise !== 'ceiling') throw inputError(file, 'normalise', `expected ceiling (scores divided by the units' noise ceilings, as score --normalise ceiling), got ${describe(obj.normalise)}`);
+  if (obj.ceiling_method !== undefined && obj.normalise === undefined) throw inputError(file, 'ceiling_method', 'applies with normalise: ceiling; add it or remove ceiling_method');
+  const normalise = obj.normalise === undefined ? undefined : obj.ceiling_method === undefined ? 'auto' as const : choice(file, CEILING_METHODS)(obj.ceiling_method, 'ceiling_method');
+  const unitChunk = obj.unit_chunk;
+  if (unitChunk !== undefined && (typeof unitChunk !== 'number' || !Number.isSafeInteger(unitChunk) || unitChunk < 1)) throw inputError(file, 'unit_chunk', `expected a positive integer (units per chunk), got ${describe(unitChunk)}`);
 
   for (const [field, list] of [['datasets', datasets], ['features', features.map((f) => `${f.spec}\u0000${f.expand}`)], ['splits', splits], ['estimators', estimators], ['seeds', seeds], ['select', select]] as const) {
     const seen = new Set<string | number>();
@@ -196,7 +215,7 @@ export function validateExperiment(raw: unknown, file: string, baseDir: string, 
       seen.add(v);
     });
   }
-  return { name, description, file, datasets, features, splits, estimators, seeds, select, alphas, store, ...(gap ? { gap } : {}) };
+  return { name, description, file, datasets, features, splits, estimators, seeds, select, alphas, store, ...(gap ? { gap } : {}), ...(normalise ? { normalise } : {}), ...(unitChunk !== undefined ? { unitChunk } : {}) };
 }
 
 /** Most alias expansions an experiment file may use (YAML "billion laughs" files are refused). */

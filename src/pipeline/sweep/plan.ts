@@ -34,7 +34,7 @@ import { hashFileInto } from '../../io/fsutil.js';
 import { DEFAULT_ALPHAS, type Estimator } from '../../regression/ridge.js';
 import type { SplitScheme } from '../../regression/splits.js';
 import type { SelectMode } from '../select.js';
-import type { Experiment } from './experiment.js';
+import type { CeilingMethodOption, Experiment } from './experiment.js';
 
 /**
  * Bump when a change to the fitting or scoring code changes results, so that stores never mix
@@ -79,6 +79,13 @@ export interface SweepJob {
   select: SelectMode | null;
   /** Samples dropped from training around held-out samples (score --gap); absent = 0. */
   gap?: number;
+  /** `normalise: ceiling` with this ceiling method (score --normalise ceiling); absent = not normalised. */
+  normalise?: CeilingMethodOption;
+  /**
+   * Queue workers fit the units in `count` chunks of `size` (each experiment's units in order;
+   * chunks.ts) and merge them into the same result. Not in the key: the result is the same.
+   */
+  chunks?: { size: number; count: number };
 }
 
 export interface SweepPlan {
@@ -88,6 +95,7 @@ export interface SweepPlan {
 
 import { datasetHash } from '../../data/hash.js';
 import { SpecChecker } from './validate.js';
+import { chunkable } from './chunkable.js';
 
 export { datasetHash };
 
@@ -194,7 +202,7 @@ export function featureFilePaths(spec: string): string[] {
 }
 
 /** The key of a job (see the module comment). */
-export function jobKey(job: Omit<SweepJob, 'key' | 'dataset' | 'datasetName' | 'fileStats'>): string {
+export function jobKey(job: Omit<SweepJob, 'key' | 'dataset' | 'datasetName' | 'fileStats' | 'chunks'>): string {
   const canonical = JSON.stringify({
     algorithm: ALGORITHM_VERSION,
     brainmap: packageVersion(),
@@ -208,6 +216,7 @@ export function jobKey(job: Omit<SweepJob, 'key' | 'dataset' | 'datasetName' | '
     select: job.select,
     // Only a non-zero gap enters the key, so jobs without one keep their earlier keys.
     ...(job.gap ? { gap: job.gap } : {}),
+    ...(job.normalise ? { normalise: job.normalise } : {}),
   });
   return createHash('sha256').update(canonical).digest('hex').slice(0, 32);
 }
@@ -233,7 +242,7 @@ export interface PlanOptions {
 export async function planExperiment(exp: Experiment, opts: PlanOptions = {}): Promise<SweepPlan> {
   const load = opts.load ?? loadDataset;
   const where = exp.file || exp.name;
-  const datasets: { spec: string; hash: string; name: string }[] = [];
+  const datasets: { spec: string; hash: string; name: string; nUnits: number }[] = [];
   const checker = opts.validate === false ? null : new SpecChecker();
   for (const [i, spec] of exp.datasets.entries()) {
     const t0 = Date.now();
@@ -246,7 +255,7 @@ export async function planExperiment(exp: Experiment, opts: PlanOptions = {}): P
     }
     const hash = datasetHash(d);
     opts.onDataset?.(spec, hash, Date.now() - t0);
-    datasets.push({ spec, hash, name: d.name });
+    datasets.push({ spec, hash, name: d.name, nUnits: d.y.cols });
     if (checker) {
       for (const [k, f] of exp.features.entries()) {
         try {
@@ -289,11 +298,12 @@ export async function planExperiment(exp: Experiment, opts: PlanOptions = {}): P
         for (const estimator of exp.estimators) {
           for (const seed of exp.seeds) {
             for (const select of f.hasGrid ? exp.select : [null]) {
-              const base = { datasetHash: d.hash, features: f.spec, featureFiles: f.files, split, seed, estimator, alphas, select, ...(exp.gap ? { gap: exp.gap } : {}) };
+              const base = { datasetHash: d.hash, features: f.spec, featureFiles: f.files, split, seed, estimator, alphas, select, ...(exp.gap ? { gap: exp.gap } : {}), ...(exp.normalise ? { normalise: exp.normalise } : {}) };
               const key = jobKey(base);
               if (seen.has(key)) continue;
               seen.add(key);
-              jobs.push({ key, dataset: d.spec, datasetName: d.name, ...base, fileStats: f.stats });
+              const chunks = exp.unitChunk !== undefined && d.nUnits > exp.unitChunk && chunkable(f.spec) ? { size: exp.unitChunk, count: Math.ceil(d.nUnits / exp.unitChunk) } : null;
+              jobs.push({ key, dataset: d.spec, datasetName: d.name, ...base, fileStats: f.stats, ...(chunks ? { chunks } : {}) });
             }
           }
         }

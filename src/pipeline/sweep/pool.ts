@@ -20,9 +20,13 @@ export class PoolTerminatedError extends Error {
   }
 }
 
+/** What a thread does with a job: compute it whole (default), one chunk of it, or merge its chunks (chunks.ts). */
+export type JobTask = { kind: 'job' } | { kind: 'chunk'; index: number } | { kind: 'merge' };
+
 interface Pending {
   id: number;
   job: SweepJob;
+  task: JobTask;
   resolve: (o: ComputedJob) => void;
   reject: (e: Error) => void;
 }
@@ -62,11 +66,11 @@ export class JobPool {
     return this.queue.length + this.slots.filter((s) => s.current).length;
   }
 
-  /** Computes a job on a pool thread (the caller holds the job's claim). */
-  run(job: SweepJob): Promise<ComputedJob> {
+  /** Computes a job (or a chunk of it, or the merge of its chunks) on a pool thread (the caller holds the claim). */
+  run(job: SweepJob, task: JobTask = { kind: 'job' }): Promise<ComputedJob> {
     if (this.terminated) return Promise.reject(new PoolTerminatedError());
     return new Promise<ComputedJob>((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, job, resolve, reject });
+      this.queue.push({ id: this.nextId++, job, task, resolve, reject });
       this.dispatch();
     });
   }
@@ -110,7 +114,7 @@ export class JobPool {
       }
       const p = this.queue.shift() as Pending;
       slot.current = p;
-      slot.worker.postMessage({ id: p.id, job: p.job, settings: this.settings });
+      slot.worker.postMessage({ id: p.id, job: p.job, task: p.task, settings: this.settings });
     }
   }
 

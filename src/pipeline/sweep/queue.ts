@@ -20,9 +20,12 @@ import { Redis } from 'ioredis';
 import { InputError, inputError } from '../../data/errors.js';
 import type { BackendPreference } from '../../linalg/index.js';
 import { commitComputed, errorLine, type ExecuteOutcome } from './execute.js';
+import { chunkLockKey, missingParts, partPath, removeChunks, writePart } from './chunks.js';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { SweepJob, SweepPlan } from './plan.js';
 import { JobPool, PoolTerminatedError } from './pool.js';
-import { DEFAULT_STALE_MS, ResultStore, StoreWriteError, type Claim } from './store.js';
+import { DEFAULT_STALE_MS, ResultStore, StoreWriteError, storeWriteError, type Claim } from './store.js';
 
 export const DEFAULT_QUEUE_NAME = 'brainmap';
 export const DEFAULT_ATTEMPTS = 3;
@@ -32,10 +35,24 @@ export const DEFAULT_STALLED_INTERVAL_MS = 30_000;
 /** Redis versions older than this are refused (BullMQ's own minimum; 6.2+ recommended). */
 export const MIN_REDIS_VERSION = '5.0.0';
 
-/** What a BullMQ job carries. */
+/** What a BullMQ job carries: a whole job, or one chunk of a chunked job, or the merge of its chunks (chunks.ts). */
 export interface QueueJobData {
   job: SweepJob;
   experiment: string;
+  /** Absent: the whole job. */
+  task?: { kind: 'chunk'; index: number } | { kind: 'merge' };
+}
+
+/** Queue job id of a task: the store key for a whole job, <key>-c<i> for chunk i, <key>-merge. */
+export function queueJobId(key: string, task: QueueJobData['task']): string {
+  return task === undefined ? key : task.kind === 'chunk' ? `${key}-c${task.index}` : `${key}-merge`;
+}
+
+/** What a job still needs on the queue: itself, or its missing chunks, or (all chunks done) the merge. */
+export function pendingTasks(store: ResultStore, job: SweepJob): QueueJobData['task'][] {
+  if (!job.chunks) return [undefined];
+  const missing = missingParts(store.root, job);
+  return missing.length === 0 ? [{ kind: 'merge' }] : missing.map((index) => ({ kind: 'chunk' as const, index }));
 }
 
 /**
@@ -177,43 +194,40 @@ export async function enqueuePlan(plan: SweepPlan, store: ResultStore, opts: Enq
   try {
     store.removeStaleLocksOfDoneJobs();
     const { done } = store.verify(plan.jobs.map((j) => j.key));
-    const toAdd: SweepJob[] = [];
+    const toAdd: { job: SweepJob; task: QueueJobData['task'] }[] = [];
     for (const job of plan.jobs) {
       if (done.has(job.key)) {
         summary.done++;
         continue;
       }
-      const state = await queue.getJobState(job.key);
-      if (state === 'unknown') {
-        toAdd.push(job);
-      } else if (state === 'completed') {
-        await queue.remove(job.key);
-        toAdd.push(job);
-        summary.readded++;
-      } else if (state === 'failed') {
-        if (opts.retryFailed) {
-          const j = await queue.getJob(job.key);
-          await j?.retry('failed');
-          summary.retried++;
+      for (const task of pendingTasks(store, job)) {
+        const id = queueJobId(job.key, task);
+        const state = await queue.getJobState(id);
+        if (state === 'unknown') {
+          toAdd.push({ job, task });
+        } else if (state === 'completed') {
+          await queue.remove(id);
+          toAdd.push({ job, task });
+          summary.readded++;
+        } else if (state === 'failed') {
+          if (opts.retryFailed) {
+            const j = await queue.getJob(id);
+            await j?.retry('failed');
+            summary.retried++;
+          } else {
+            summary.dead++;
+          }
         } else {
-          summary.dead++;
+          summary.queued++;
         }
-      } else {
-        summary.queued++;
       }
     }
     const attempts = opts.attempts ?? DEFAULT_ATTEMPTS;
     for (let i = 0; i < toAdd.length; i += 500) {
-      await queue.addBulk(toAdd.slice(i, i + 500).map((job) => ({
-        name: 'score',
-        data: { job, experiment: plan.experiment.name },
-        opts: {
-          jobId: job.key,
-          attempts,
-          backoff: { type: 'exponential', delay: opts.backoffMs ?? DEFAULT_BACKOFF_MS },
-          removeOnComplete: { count: 100_000 },
-          removeOnFail: false,
-        },
+      await queue.addBulk(toAdd.slice(i, i + 500).map(({ job, task }) => ({
+        name: task === undefined ? 'score' : task.kind,
+        data: { job, experiment: plan.experiment.name, ...(task ? { task } : {}) },
+        opts: queueJobOpts(queueJobId(job.key, task), attempts, opts.backoffMs ?? DEFAULT_BACKOFF_MS),
       })));
     }
     summary.added = toAdd.length - summary.readded;
@@ -224,6 +238,11 @@ export async function enqueuePlan(plan: SweepPlan, store: ResultStore, opts: Enq
     await closeOrDisconnect(queue, 2000);
   }
   return summary;
+}
+
+/** BullMQ options of a queue job: its id, retries with exponential backoff, completed ones kept for a while, failed ones kept. */
+function queueJobOpts(jobId: string, attempts: number, backoffMs: number) {
+  return { jobId, attempts, backoff: { type: 'exponential', delay: backoffMs }, removeOnComplete: { count: 100_000 }, removeOnFail: false };
 }
 
 /** Closes a BullMQ queue or worker, cutting its connections if Redis does not answer within `ms`. */
@@ -272,9 +291,9 @@ export interface QueueWorkerOptions {
 
 export type WorkerEvent =
   | { type: 'ready'; id: string }
-  | { type: 'completed'; job: SweepJob; outcome: ExecuteOutcome | { skipped: true } }
+  | { type: 'completed'; job: SweepJob; task?: QueueJobData['task']; outcome: ExecuteOutcome | { skipped: true } }
   /** `final`: no retry follows (last attempt, or a deterministic input error). */
-  | { type: 'failed'; job: SweepJob; error: string; attempt: number; attempts: number; final: boolean }
+  | { type: 'failed'; job: SweepJob; task?: QueueJobData['task']; error: string; attempt: number; attempts: number; final: boolean }
   | { type: 'waiting-for-lock'; job: SweepJob }
   | { type: 'quarantined'; key: string; problem: string; to: string }
   /** The connection to Redis was lost (with why) or is back. One event per change. */
@@ -359,25 +378,71 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
 
   let shutdown: (force: boolean) => Promise<void> = async () => undefined;
 
+  const queueName = opts.queueName ?? DEFAULT_QUEUE_NAME;
+  // Adds the merge of a chunked job once all its chunks are in the store (created on first use).
+  let adder: Queue<QueueJobData> | null = null;
+  const addMerge = async (bjob: Job<QueueJobData>): Promise<void> => {
+    const job = bjob.data.job;
+    if (store.isDone(job.key) || missingParts(store.root, job).length > 0) return;
+    if (adder === null) {
+      adder = new Queue<QueueJobData>(queueName, { connection: clientConnection(opts.url) });
+      adder.on('error', onError);
+    }
+    const task = { kind: 'merge' as const };
+    // An id already in the queue (another worker finished a chunk at the same time) is not added twice.
+    await adder.add('merge', { job, experiment: bjob.data.experiment, task }, queueJobOpts(queueJobId(job.key, task), bjob.opts.attempts ?? DEFAULT_ATTEMPTS, DEFAULT_BACKOFF_MS));
+  };
+
+  /** What a queue job is done as: whole job and merge: jobs/<key>; a chunk: its part file (or the merged job). */
+  const isDone = (data: QueueJobData): { done: boolean; quarantined: ReturnType<ResultStore['verifiedDone']>['quarantined'] } => {
+    const v = store.verifiedDone(data.job.key);
+    if (v.done || data.task?.kind !== 'chunk') return v;
+    return { done: existsSync(partPath(store.root, data.job.key, data.task.index)), quarantined: v.quarantined };
+  };
+
   const processor = async (bjob: Job<QueueJobData>, token?: string): Promise<ExecuteOutcome | { skipped: true }> => {
     running++;
     const job = bjob.data.job;
+    const task = bjob.data.task;
+    const lockKey = task?.kind === 'chunk' ? chunkLockKey(job.key, task.index) : job.key;
     let claim: Claim | null = null;
     try {
       let warned = false;
       for (;;) {
-        const v = store.verifiedDone(job.key);
+        const v = isDone(bjob.data);
         if (v.quarantined) emit({ type: 'quarantined', ...v.quarantined });
-        if (v.done) return { skipped: true };
+        if (v.done) {
+          if (task?.kind === 'chunk') await addMerge(bjob);
+          return { skipped: true };
+        }
         // Stopping: a job not started yet goes back at once (graceful stops finish only running jobs).
         if (forced || closing || summary.fatal !== null) return await handBack(bjob, token);
-        if ((claim = store.tryClaim(job.key, staleMs))) break;
+        if ((claim = store.tryClaim(lockKey, staleMs))) break;
         if (!warned) emit({ type: 'waiting-for-lock', job });
         warned = true;
         await sleep(1000);
       }
       claims.add(claim);
-      if (store.entryProblem(job.key) === null) return { skipped: true };
+      if (isDone(bjob.data).done) return { skipped: true };
+      if (task?.kind === 'chunk') {
+        const computed = await pool.run(job, task);
+        try {
+          writePart(store.root, job.key, task.index, Object.values(computed.files)[0]);
+        } catch (err) {
+          throw storeWriteError(store.root, err, `cannot write chunk ${task.index} of job ${job.key}`);
+        }
+        await addMerge(bjob);
+        return { key: job.key, committed: true, seconds: computed.seconds, r2: NaN, r: NaN };
+      }
+      if (task?.kind === 'merge') {
+        const missing = missingParts(store.root, job);
+        if (missing.length > 0) throw new Error(`chunk${missing.length > 1 ? 's' : ''} ${missing.join(', ')} of job ${job.key} missing from the store; run \`brainmap run --queue\` again to enqueue ${missing.length > 1 ? 'them' : 'it'}`);
+        const outcome = commitComputed(store, await pool.run(job, task));
+        removeChunks(store.root, job.key);
+        // Locks of its chunks left by killed workers (stale now) go too.
+        for (const l of store.locks(staleMs)) if (l.key.startsWith(`${job.key}.`) && l.state.stale) rmSync(join(store.root, 'locks', `${l.key}.lock`), { force: true });
+        return outcome;
+      }
       const computed = await pool.run(job);
       return commitComputed(store, computed);
     } catch (err) {
@@ -392,6 +457,8 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
         }
         return await handBack(bjob, token);
       }
+      // A chunk whose job was merged meanwhile (by another worker) has nothing left to do.
+      if (task !== undefined && store.isDone(job.key)) return { skipped: true };
       const error = errorLine(err);
       store.recordFailure(job, error);
       // A deterministic input problem gives the same error on every attempt: fail it now.
@@ -411,7 +478,6 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
     }
   };
 
-  const queueName = opts.queueName ?? DEFAULT_QUEUE_NAME;
   const worker = new Worker<QueueJobData, ExecuteOutcome | { skipped: true }>(queueName, processor, {
     connection: connection(opts.url),
     concurrency: opts.workers,
@@ -423,14 +489,14 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
   });
   worker.on('completed', (bjob, result) => {
     summary.completed++;
-    emit({ type: 'completed', job: bjob.data.job, outcome: result });
+    emit({ type: 'completed', job: bjob.data.job, task: bjob.data.task, outcome: result });
   });
   worker.on('failed', (bjob, err) => {
     if (!bjob) return;
     summary.failed++;
     const attempts = bjob.opts.attempts ?? 1;
     const final = err.name === 'UnrecoverableError' || bjob.attemptsMade >= attempts;
-    emit({ type: 'failed', job: bjob.data.job, error: err.message, attempt: bjob.attemptsMade, attempts, final });
+    emit({ type: 'failed', job: bjob.data.job, task: bjob.data.task, error: err.message, attempt: bjob.attemptsMade, attempts, final });
   });
   worker.on('error', onError);
 
@@ -467,6 +533,7 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
         await pool.close();
         for (const c of claims) c.release();
         if (counter) await closeOrDisconnect(counter, 1000);
+        if (adder) await closeOrDisconnect(adder, 1000);
         resolveFinished(summary);
       })();
     }

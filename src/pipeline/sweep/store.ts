@@ -135,7 +135,7 @@ function isProcessAlive(pid: number): boolean {
  * Writes a file and fsyncs it. A file this call created is removed again when writing fails
  * (e.g. ENOSPC after the open), so a failed write leaves nothing behind.
  */
-function writeFileDurable(path: string, content: string | Uint8Array, flag = 'w'): void {
+export function writeFileDurable(path: string, content: string | Uint8Array, flag = 'w'): void {
   const fd = openSync(path, flag);
   let ok = false;
   try {
@@ -150,7 +150,7 @@ function writeFileDurable(path: string, content: string | Uint8Array, flag = 'w'
 }
 
 /** Writes `path` via a temporary file and rename (the temporary file is removed on failure). */
-function writeAtomic(path: string, content: string): void {
+export function writeAtomic(path: string, content: string): void {
   const tmp = `${path}.tmp-${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
     writeFileDurable(tmp, content);

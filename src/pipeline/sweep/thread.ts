@@ -6,13 +6,16 @@ import { parentPort } from 'node:worker_threads';
 import { InputError } from '../../data/errors.js';
 import { computeJob, type ExecuteSettings } from './execute.js';
 import type { SweepJob } from './plan.js';
-import type { ThreadReply } from './pool.js';
+import type { JobTask, ThreadReply } from './pool.js';
+import { computeChunk, mergeChunks } from './chunks.js';
 
 if (!parentPort) throw new Error('thread.ts must run in a worker thread');
 const port = parentPort;
 
-port.on('message', (msg: { id: number; job: SweepJob; settings: ExecuteSettings }) => {
-  computeJob(msg.job, msg.settings).then(
+port.on('message', (msg: { id: number; job: SweepJob; task: JobTask; settings: ExecuteSettings }) => {
+  const t = msg.task;
+  const work = t.kind === 'chunk' ? computeChunk(msg.job, t.index, msg.settings) : t.kind === 'merge' ? mergeChunks(msg.job, msg.settings) : computeJob(msg.job, msg.settings);
+  work.then(
     (computed) => port.postMessage({ id: msg.id, ok: true, computed } satisfies ThreadReply),
     (err: unknown) => port.postMessage({
       id: msg.id,
