@@ -81,6 +81,11 @@ export const EXAMPLES: Readonly<Record<string, readonly HelpExample[]>> = {
     { cmd: 'brainmap partition --dataset sim:fedorenko --a wp:sigma=4.7 --b lm:gpt2-untrained:layer=4:pool=last --n-iter 30', what: 'how much of an untrained GPT-2 layer word position explains (Ω)' },
     { cmd: "brainmap partition --dataset sim:pereira --a 'sp:sigma=3.4+sl' --b bow --out part-out --json", what: 'position+length versus bag of words, as JSON' },
   ],
+  deconstruct: [
+    { cmd: 'brainmap deconstruct --dataset sim:pereira:content=0:word=0.5:sense=0.4:synt=0.4 --space len=planted:len --space pos=planted:pos --space word=planted:word --space sense=planted:sense --space synt=planted:synt --space llm=planted:llm --out dec-out', what: 'the simulated spaces the responses were made of, and an "LLM" made of them: 63 sub-models' },
+    { cmd: "brainmap deconstruct --dataset sim:fedorenko --space wp=wp:sigma=4.7 --space bow=bow --space llm=lm:gpt2-untrained:layer=4:pool=last --n-iter 10 --json", what: 'word position, bag of words and an untrained GPT-2 layer (7 sub-models), as JSON' },
+    { cmd: "brainmap deconstruct --dataset sim:pereira --space sp='sp:sigma=3.4+sl' --space bow=bow --space llm=planted:llm --models sp,bow,sp+bow,sp+bow+llm", what: 'only the chosen sub-models (plus the LLM alone)' },
+  ],
   inspect: [
     { cmd: 'brainmap inspect --dataset sim:pereira', what: 'samples, units, experiments and folds of the simulated Pereira design' },
     { cmd: 'brainmap inspect my-dataset --json', what: 'a dataset folder (y.npy, samples.csv, units.csv) as JSON' },

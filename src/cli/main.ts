@@ -16,6 +16,7 @@ const COMMANDS: ReadonlyArray<readonly [string, () => Promise<Register>]> = [
   ['report', async () => (await import('./report.js')).registerReportCommand],
   ['audit', async () => (await import('./audit.js')).registerAuditCommand],
   ['partition', async () => (await import('./partition.js')).registerPartitionCommand],
+  ['deconstruct', async () => (await import('./deconstruct.js')).registerDeconstructCommand],
   ['inspect', async () => (await import('./inspect.js')).registerInspectCommand],
   ['ceiling', async () => (await import('./ceiling.js')).registerCeilingCommand],
   ['run', async () => (await import('./run.js')).registerRunCommand],

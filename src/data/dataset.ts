@@ -106,6 +106,11 @@ export interface Dataset {
   shuffleOrder: string[];
   /** Source assembly and presentation order, when read from a Brain-Score assembly (or release). */
   assembly?: AssemblyOrigin;
+  /**
+   * Simulated datasets only: the feature spaces the responses were generated from (samples × dims,
+   * dataset row order), by name — `deconstruct --space word=planted:word` reads them.
+   */
+  planted?: Readonly<Record<string, Matrix64>>;
 }
 
 export function nSamples(d: Dataset): number {

@@ -11,10 +11,22 @@
  *          + pos · γ_u · π(t)                   π = exp(−t/τ), z-scored over the dataset
  *          + content · δ_uᵀ c(i)                c = mean over w(i) of an 8-d seeded random vector per word
  *                                               (unit variance per dimension), δ_u ~ N(0, I/8)·√8/‖·‖
+ *          + word · ω_uᵀ c(i)                   the same word space c with its own unit loadings
+ *          + sense · σ_uᵀ s(i)                  s = mean over w(i) of an 8-d vector per (word, sense): each
+ *                                               occurrence takes one of its word's 2 senses at random
+ *          + synt · θ_uᵀ x(i)                   x = an 8-d vector of the sample's "syntactic template",
+ *                                               one of 12 drawn at random per sample
  *          + noise · ε[i,u]                     ε ~ N(0, 1)
  *
- * with β_u, γ_u ~ 1 + 0.3·N(0, 1) (mostly positive loadings). Everything is drawn from one
- * MT19937 stream seeded by `seed`. Nothing here reads a file.
+ * with β_u, γ_u ~ 1 + 0.3·N(0, 1) (mostly positive loadings); ω_u, σ_u, θ_u unit-norm like δ_u.
+ * Everything up to the content term is drawn from one MT19937 stream seeded by `seed`; the word,
+ * sense and syntax spaces, their loadings and the "LLM" space come from a second stream (seed
+ * XOR 0x5eed5eed), so that datasets with word = sense = synt = 0 are those of earlier versions.
+ *
+ * Planted spaces (Dataset.planted; each column z-scored over the dataset): len (ℓ), pos (π),
+ * word (c), sense (s), synt (x) and llm: `llm` columns, a random linear map of [ℓ, π, c, s, x]
+ * (26 columns) and nothing else — a "language model" whose every direction is made of the other
+ * spaces, so that a correct analysis finds it adds nothing beyond them. Nothing here reads a file.
  *
  * What a correct analysis finds: OASM (which sees only block membership and order) predicts the
  * ac component with shuffled folds, where a held-out sample's neighbours are in training, and
@@ -26,6 +38,7 @@ import { InputError } from './errors.js';
 import { pereiraFoldLabel, pereiraPassages } from './pereira-design.js';
 import { makeSentence, makeSentenceOfLength, makeStoryWords, wordTokens } from './text.js';
 import { MT19937 } from '../random/mt19937.js';
+import type { Matrix64 } from '../linalg/matrix.js';
 
 export interface SimEffects {
   /** SD of the within-block autocorrelated component. */
@@ -42,19 +55,25 @@ export interface SimEffects {
   content: number;
   /** SD of the noise. */
   noise: number;
+  /** SDs of the planted word, sense and syntax components (0: not in the responses). */
+  word: number;
+  sense: number;
+  synt: number;
 }
 
 export interface SimOptions extends SimEffects {
   seed: number;
   /** Units per subject (Pereira voxels) or a multiplier of the real counts (Fedorenko, Blank: 1 = real counts). */
   units: number;
+  /** Columns of the planted "LLM" space (a linear map of the other planted spaces). */
+  llm: number;
 }
 
 export const SIM_DEFAULTS: Record<'pereira' | 'fedorenko' | 'blank', SimOptions> = {
-  pereira: { seed: 1, units: 60, ac: 1, rho: 0.9, len: 0.4, pos: 0.4, tau: 1.5, content: 0.2, noise: 1 },
+  pereira: { seed: 1, units: 60, ac: 1, rho: 0.9, len: 0.4, pos: 0.4, tau: 1.5, content: 0.2, noise: 1, word: 0, sense: 0, synt: 0, llm: 64 },
   // Fedorenko samples are single words (word count 1): no length effect.
-  fedorenko: { seed: 1, units: 1, ac: 0.6, rho: 0.8, len: 0, pos: 0.5, tau: 2, content: 0.2, noise: 1 },
-  blank: { seed: 1, units: 1, ac: 0.6, rho: 0.8, len: 0.4, pos: 0.4, tau: 3, content: 0.2, noise: 1 },
+  fedorenko: { seed: 1, units: 1, ac: 0.6, rho: 0.8, len: 0, pos: 0.5, tau: 2, content: 0.2, noise: 1, word: 0, sense: 0, synt: 0, llm: 64 },
+  blank: { seed: 1, units: 1, ac: 0.6, rho: 0.8, len: 0.4, pos: 0.4, tau: 3, content: 0.2, noise: 1, word: 0, sense: 0, synt: 0, llm: 64 },
 };
 
 /**
@@ -62,11 +81,11 @@ export const SIM_DEFAULTS: Record<'pereira' | 'fedorenko' | 'blank', SimOptions>
  * Assumes each component is standardised over the dataset (true unless it is constant, e.g. the
  * word count of single-word samples, whose share is then 0 whatever `len` says).
  */
-export function componentShares(e: SimEffects): Record<'ac' | 'len' | 'pos' | 'content' | 'noise', number> {
+export function componentShares(e: SimEffects): Record<'ac' | 'len' | 'pos' | 'content' | 'word' | 'sense' | 'synt' | 'noise', number> {
   const loadingVar = 1 + 0.09; // E[β²] for β ~ 1 + 0.3 N(0,1)
-  const v = { ac: e.ac ** 2, len: e.len ** 2 * loadingVar, pos: e.pos ** 2 * loadingVar, content: e.content ** 2, noise: e.noise ** 2 };
-  const total = v.ac + v.len + v.pos + v.content + v.noise;
-  return { ac: v.ac / total, len: v.len / total, pos: v.pos / total, content: v.content / total, noise: v.noise / total };
+  const v = { ac: e.ac ** 2, len: e.len ** 2 * loadingVar, pos: e.pos ** 2 * loadingVar, content: e.content ** 2, word: (e.word ?? 0) ** 2, sense: (e.sense ?? 0) ** 2, synt: (e.synt ?? 0) ** 2, noise: e.noise ** 2 };
+  const total = Object.values(v).reduce((a, x) => a + x, 0);
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, x / total])) as Record<keyof typeof v, number>;
 }
 
 interface Design {
@@ -209,6 +228,7 @@ export function simulateDataset(kind: 'pereira' | 'fedorenko' | 'blank', overrid
     for (let i = 0; i < n; i++) content[i * dim + k] = col[i];
   }
 
+  const planted = plantedSpaces(o, d.text, len, pos, content, dim, vocab);
   const y = new Float64Array(n * u);
   const blockStart = new Int32Array(n);
   for (let i = 1; i < n; i++) blockStart[i] = d.block[i] === d.block[i - 1] ? blockStart[i - 1] : i;
@@ -227,6 +247,7 @@ export function simulateDataset(kind: 'pereira' | 'fedorenko' | 'blank', overrid
       y[i * u + j] = o.ac * z + o.len * beta * len[i] + o.pos * gamma * pos[i] + o.content * c + o.noise * rng.standardNormal();
     }
   }
+  addPlantedComponents(y, n, u, o, planted);
   // Units of subjects who did not do an experiment have no recording there (NaN), as in Pereira2018.
   if (d.subjectExperiments) {
     for (let j = 0; j < u; j++) {
@@ -248,7 +269,8 @@ export function simulateDataset(kind: 'pereira' | 'fedorenko' | 'blank', overrid
   }
   const perSubject = new Map<string, number>();
   const ids = d.unitSubject.map((s) => { const k = perSubject.get(s) ?? 0; perSubject.set(s, k + 1); return `${s}-${k}`; });
-  const effects = `ac=${o.ac}, rho=${o.rho}, len=${o.len}, pos=${o.pos}, tau=${o.tau}, content=${o.content}, noise=${o.noise}`;
+  const planting = (['word', 'sense', 'synt'] as const).filter((k) => o[k] !== 0).map((k) => `, ${k}=${o[k]}`).join('');
+  const effects = `ac=${o.ac}, rho=${o.rho}, len=${o.len}, pos=${o.pos}, tau=${o.tau}, content=${o.content}, noise=${o.noise}${planting}${o.llm !== SIM_DEFAULTS[kind].llm ? `, llm=${o.llm}` : ''}`;
   return {
     name: d.name,
     source: `${d.name} (seed ${o.seed}, ${effects})`,
@@ -257,10 +279,92 @@ export function simulateDataset(kind: 'pereira' | 'fedorenko' | 'blank', overrid
     units: { id: ids, subject: d.unitSubject, network: d.unitNetwork, coords },
     design: d.designKind,
     shuffleOrder: d.shuffleOrder,
+    planted,
   };
 }
 
-/** Parses `sim:<kind>[:key=value…]` (keys: seed, units, ac, rho, len, pos, tau, content, noise). */
+/** Dimensions of the planted sense and syntax spaces, and the number of syntactic templates. */
+const SENSE_DIM = 8;
+const SYNT_DIM = 8;
+const TEMPLATES = 12;
+
+/** Columns of an n × d row-major matrix z-scored in place (population SD; a constant column stays 0). */
+function zscoreColumns(m: Float64Array, n: number, d: number): Float64Array {
+  for (let k = 0; k < d; k++) {
+    const col = zscore(Float64Array.from({ length: n }, (_, i) => m[i * d + k]));
+    for (let i = 0; i < n; i++) m[i * d + k] = col[i];
+  }
+  return m;
+}
+
+/** The second stream (word/sense/syntax spaces, their loadings, the LLM map); see the header. */
+const plantRng = (seed: number) => new MT19937((seed ^ 0x5eed5eed) >>> 0);
+
+/**
+ * The planted spaces (header): len, pos, word (the content space), sense, synt and llm, each
+ * samples × dims in dataset row order, columns z-scored.
+ */
+function plantedSpaces(o: SimOptions, text: readonly string[], len: Float64Array, pos: Float64Array, content: Float64Array, dim: number, vocab: ReadonlyMap<string, Float64Array>): Record<string, Matrix64> {
+  const rng = plantRng(o.seed);
+  const n = text.length;
+  // Sense vectors per (word, sense), in order of first appearance of the word (vocab's order).
+  const senses = new Map<string, Float64Array[]>();
+  for (const w of vocab.keys()) senses.set(w, [0, 1].map(() => Float64Array.from({ length: SENSE_DIM }, () => rng.standardNormal())));
+  const sense = new Float64Array(n * SENSE_DIM);
+  text.forEach((t, i) => {
+    const toks = wordTokens(t);
+    for (const w of toks) {
+      const v = senses.get(w)![rng.randomDouble() < 0.5 ? 0 : 1];
+      for (let k = 0; k < SENSE_DIM; k++) sense[i * SENSE_DIM + k] += v[k] / toks.length;
+    }
+  });
+  const templates = Array.from({ length: TEMPLATES }, () => Float64Array.from({ length: SYNT_DIM }, () => rng.standardNormal()));
+  const synt = new Float64Array(n * SYNT_DIM);
+  for (let i = 0; i < n; i++) synt.set(templates[Math.floor(rng.randomDouble() * TEMPLATES)], i * SYNT_DIM);
+  zscoreColumns(sense, n, SENSE_DIM);
+  zscoreColumns(synt, n, SYNT_DIM);
+  // LLM = [ℓ, π, c, s, x] M, M ~ N(0, 1/26): every direction of it is made of the other spaces.
+  const parts: [Float64Array, number][] = [[len, 1], [pos, 1], [content, dim], [sense, SENSE_DIM], [synt, SYNT_DIM]];
+  const q = parts.reduce((a, [, d]) => a + d, 0);
+  const cols = Math.max(1, Math.round(o.llm));
+  const map = Float64Array.from({ length: q * cols }, () => rng.standardNormal() / Math.sqrt(q));
+  const llm = new Float64Array(n * cols);
+  const row = new Float64Array(q);
+  for (let i = 0; i < n; i++) {
+    let off = 0;
+    for (const [m, d] of parts) { for (let k = 0; k < d; k++) row[off + k] = m[i * d + k]; off += d; }
+    for (let c = 0; c < cols; c++) {
+      let s = 0;
+      for (let k = 0; k < q; k++) s += row[k] * map[k * cols + c];
+      llm[i * cols + c] = s;
+    }
+  }
+  zscoreColumns(llm, n, cols);
+  const mat = (data: Float64Array, d: number): Matrix64 => ({ rows: n, cols: d, data });
+  return { len: mat(Float64Array.from(len), 1), pos: mat(Float64Array.from(pos), 1), word: mat(Float64Array.from(content), dim), sense: mat(sense, SENSE_DIM), synt: mat(synt, SYNT_DIM), llm: mat(llm, cols) };
+}
+
+/** y += word·ω_uᵀ c + sense·σ_uᵀ s + synt·θ_uᵀ x, loadings unit-norm per unit (second stream, after the spaces). */
+function addPlantedComponents(y: Float64Array, n: number, u: number, o: SimOptions, planted: Record<string, Matrix64>): void {
+  const rng = plantRng(o.seed ^ 0x1);
+  for (const key of ['word', 'sense', 'synt'] as const) {
+    const effect = o[key];
+    if (effect === 0) continue;
+    const x = planted[key];
+    const d = x.cols;
+    for (let j = 0; j < u; j++) {
+      const w = Float64Array.from({ length: d }, () => rng.standardNormal());
+      const norm = Math.sqrt(w.reduce((a, v) => a + v * v, 0)) || 1;
+      for (let i = 0; i < n; i++) {
+        let c = 0;
+        for (let k = 0; k < d; k++) c += w[k] * x.data[i * d + k];
+        y[i * u + j] += (effect * c) / norm;
+      }
+    }
+  }
+}
+
+/** Parses `sim:<kind>[:key=value…]` (keys: seed, units, ac, rho, len, pos, tau, content, noise, word, sense, synt, llm). */
 export function parseSimSpec(spec: string): { kind: 'pereira' | 'fedorenko' | 'blank'; options: Partial<SimOptions> } {
   const parts = spec.split(':');
   const kind = parts[1];
@@ -284,6 +388,7 @@ export function parseSimSpec(spec: string): { kind: 'pereira' | 'fedorenko' | 'b
   const maxUnits = kind === 'pereira' ? 20000 : 1000;
   if (options.units !== undefined && options.units > maxUnits) throw new InputError(`${spec}: dataset: units=${options.units} must be at most ${maxUnits}`);
   if (options.rho !== undefined && !(options.rho >= 0 && options.rho < 1)) throw new InputError(`${spec}: dataset: rho=${options.rho} must be in [0, 1)`);
+  if (options.llm !== undefined && !(Number.isInteger(options.llm) && options.llm >= 1 && options.llm <= 4096)) throw new InputError(`${spec}: dataset: llm=${options.llm} must be an integer in 1…4096 (columns of the planted LLM space)`);
   if (options.units !== undefined && !(options.units > 0)) throw new InputError(`${spec}: dataset: units=${options.units} must be > 0`);
   return { kind, options };
 }

@@ -13,6 +13,7 @@ import { BRAIN_OUTLINE } from './brain-outline.js';
 import { zooBlocks } from './zoo.js';
 import { formatPercent, formatScore, formatScoreSem } from './numbers.js';
 import { headlineRows } from '../pipeline/demo-headline.js';
+import { deconstructSection } from './deconstruct.js';
 import type { AuditAnalysis, Metric, MissingNote, PartitionAnalysis, ResultsFolder, ScoreAnalysis, ScoreUnit, SubjectScore } from './types.js';
 
 export interface Figure {
@@ -578,6 +579,7 @@ export function buildReportModel(folder: ResultsFolder, title = 'brainmap report
     sections.push({ id: `partition-${p.id}`, title: `Partition — ${p.dataset.name}: A = ${p.a.features}, B = ${p.b.features}`, intro: `From ${p.file}.`, blocks });
   }
   for (const a of folder.audits) sections.push(auditSection(a, folder.partitions, byAudit.get(a.id) ?? [], notes));
+  for (const d of folder.deconstructs ?? []) sections.push(deconstructSection(d, notes));
   // Demo summaries open the report: the headline comparison first, as on the terminal.
   folder.summaries.forEach((s, k) => {
     const blocks: ReportSection['blocks'] = [];
@@ -607,6 +609,7 @@ export function buildReportModel(folder: ResultsFolder, title = 'brainmap report
       id: p.id, file: p.file, kind: 'partition', dataset: p.dataset.name, datasetHash: p.dataset.hash, source: p.dataset.source,
       features: `A = ${p.a.features}; B = ${p.b.features}${p.joint ? `; joint = ${p.joint.features}` : ''}`, split: p.split, settings: settingsText(p.joint?.settings ?? p.b.settings), unitsFile: p.unitsFile,
     })),
+    ...(folder.deconstructs ?? []).map((d) => ({ id: d.id, file: d.file, kind: 'deconstruct', dataset: d.dataset.name, datasetHash: null, source: d.dataset.source, features: d.spaces.map((x) => `${x.name} = ${x.spec}`).join('; '), split: d.split, settings: `${d.nModels} sub-models, LLM = ${d.llm}`, unitsFile: null })),
     ...folder.audits.map((a) => ({ id: a.id, file: a.file, kind: 'audit', dataset: a.dataset.name, datasetHash: a.dataset.hash, source: a.dataset.source, features: a.features ?? '–', split: null, settings: settingsText(a.settings), unitsFile: null })),
   ];
   if (folder.warnings.length) {
@@ -617,7 +620,7 @@ export function buildReportModel(folder: ResultsFolder, title = 'brainmap report
     });
   }
   const figures = sections.flatMap((s) => s.blocks.flatMap((b) => (b.kind === 'figure' ? [b.figure] : [])));
-  if (folder.scores.length + folder.partitions.length + folder.audits.length + folder.summaries.length === 0) {
+  if (folder.scores.length + folder.partitions.length + folder.audits.length + folder.summaries.length + (folder.deconstructs?.length ?? 0) === 0) {
     notes.push({ file: '.', problem: 'no results found (score.json, partition.json, audit.json or summary.json) in this folder or below it' });
   }
   notes.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));

@@ -11,6 +11,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { parseCsv, type CsvTable } from '../io/csv.js';
 import { describeFsError } from '../io/fsutil.js';
+import { deconstructFromJson, type DeconstructAnalysis } from './deconstruct.js';
 import type {
   AuditAnalysis, AuditLeak, AuditRow, DatasetRef, DemoSummary, GridCurve, MissingNote, PartitionAnalysis, PartitionPart, PartitionSignificance,
   PartitionSubject, PartitionUnit, ResultsFolder, ScoreAnalysis, ScoreCeiling, ScoreUnit, SubjectScore,
@@ -18,7 +19,7 @@ import type {
 
 type Obj = Record<string, unknown>;
 
-const RESULT_FILES = new Set(['score.json', 'partition.json', 'audit.json', 'summary.json', 'units.csv']);
+const RESULT_FILES = new Set(['score.json', 'partition.json', 'audit.json', 'summary.json', 'deconstruct.json', 'units.csv']);
 const SKIP_DIRS = new Set(['node_modules', '.git']);
 
 /** Collects field problems of one file and turns them into one note. */
@@ -380,6 +381,7 @@ export function scanResults(dir: string): ResultsFolder {
   const partitions: PartitionAnalysis[] = [];
   const audits: AuditAnalysis[] = [];
   const summaries: DemoSummary[] = [];
+  const deconstructs: DeconstructAnalysis[] = [];
   const partitionByFile = new Map<string, PartitionAnalysis>();
   const auditFiles: { path: string; rel: string; value: unknown }[] = [];
   const summaryFiles: { path: string; rel: string; value: unknown }[] = [];
@@ -390,7 +392,7 @@ export function scanResults(dir: string): ResultsFolder {
     const name = basename(path);
     const folder = dirname(path);
     if (name === 'units.csv') {
-      if (!fileSet.has(join(folder, 'score.json')) && !fileSet.has(join(folder, 'partition.json'))) {
+      if (!fileSet.has(join(folder, 'score.json')) && !fileSet.has(join(folder, 'partition.json')) && !fileSet.has(join(folder, 'deconstruct.json'))) {
         notes.push({ file: rel, problem: 'no score.json or partition.json beside it: its units are not shown' });
       }
       continue;
@@ -428,6 +430,9 @@ export function scanResults(dir: string): ResultsFolder {
       const pa: PartitionAnalysis = { ...p, id: uniqueId(slug(relPath(root, folder)), used), file: rel, units, unitsFile: units ? unitsRel : null };
       partitions.push(pa);
       partitionByFile.set(path, pa);
+    } else if (name === 'deconstruct.json') {
+      const d = deconstructFromJson(json.value, rel, uniqueId(slug(relPath(root, folder)), used), notes);
+      if (d) deconstructs.push(d);
     } else if (name === 'audit.json') auditFiles.push({ path, rel, value: json.value });
     else if (name === 'summary.json') summaryFiles.push({ path, rel, value: json.value });
   }
@@ -542,5 +547,5 @@ export function scanResults(dir: string): ResultsFolder {
       notes.push({ file: s.file, problem: `no contiguous counterpart for ${s.features} on ${s.dataset.name} (shuffled only): the shuffled score cannot be checked for leakage across folds` });
     }
   }
-  return { root, scores, partitions, audits, summaries, notes, warnings, filesRead };
+  return { root, scores, partitions, audits, summaries, deconstructs, notes, warnings, filesRead };
 }

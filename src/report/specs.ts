@@ -9,9 +9,9 @@ import { textWidth } from './fonts.js';
 import { METRIC_LABEL, type Metric } from './types.js';
 import { formatPercent } from './numbers.js';
 
-export type FigureType = 'subject-bars' | 'grid-curve' | 'omega' | 'significance' | 'unit-scatter' | 'unit-hist2d' | 'glass-brain';
+export type FigureType = 'subject-bars' | 'grid-curve' | 'omega' | 'significance' | 'unit-scatter' | 'unit-hist2d' | 'glass-brain' | 'complexity-bars' | 'unique-bars';
 
-export const FIGURE_TYPES: readonly FigureType[] = ['subject-bars', 'grid-curve', 'omega', 'significance', 'unit-scatter', 'unit-hist2d', 'glass-brain'];
+export const FIGURE_TYPES: readonly FigureType[] = ['subject-bars', 'grid-curve', 'omega', 'significance', 'unit-scatter', 'unit-hist2d', 'glass-brain', 'complexity-bars', 'unique-bars'];
 
 /** The size of each figure type in CSS pixels (SVG user units); PNGs are PNG_SCALE times larger. */
 export const FIGURE_SIZES: Readonly<Record<FigureType, { width: number; height: number }>> = {
@@ -22,6 +22,9 @@ export const FIGURE_SIZES: Readonly<Record<FigureType, { width: number; height: 
   'unit-scatter': { width: 480, height: 440 },
   'unit-hist2d': { width: 480, height: 440 },
   'glass-brain': { width: 900, height: 340 },
+  // deconstruct (src/report/deconstruct.ts): best sub-model per number of spaces; unique variance per space.
+  'complexity-bars': { width: 720, height: 400 },
+  'unique-bars': { width: 560, height: 340 },
 };
 
 /** Pixel density of the PNG files (2: sharp on high-density screens and in print). */
@@ -85,7 +88,8 @@ export function labelLinesExpr(lines: Record<string, string[]>): string {
   return `(${JSON.stringify(lines)})[datum.label] || datum.label`;
 }
 
-function base(type: FigureType, title: string, subtitle?: string) {
+/** The common top of every spec: size, title, data set and fonts. */
+export function base(type: FigureType, title: string, subtitle?: string) {
   const { width, height } = FIGURE_SIZES[type];
   const titleLines = wrapText(title, width - 30, 14, true);
   const subtitleLines = subtitle ? wrapText(subtitle, width - 30, 11) : [];

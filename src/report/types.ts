@@ -4,6 +4,8 @@
  * fitted: a number that is absent from a file stays absent (null) and is reported as missing.
  */
 
+import type { DeconstructAnalysis } from './deconstruct.js';
+
 /** The two score metrics a figure can show (pooled out-of-sample R², Pearson r). */
 export type Metric = 'r2' | 'r';
 
@@ -194,6 +196,8 @@ export interface ResultsFolder {
   partitions: PartitionAnalysis[];
   audits: AuditAnalysis[];
   summaries: DemoSummary[];
+  /** `brainmap deconstruct`'s deconstruct.json files (src/report/deconstruct.ts); absent in folders scanned before it existed. */
+  deconstructs?: DeconstructAnalysis[];
   /** What could not be read or is incomplete, file by file. */
   notes: MissingNote[];
   /** The analyses' own warnings (`warnings` of score.json and partition.json), file by file. */

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { CHROMIUM, Chromium, FIGURE_LAYOUT_SCRIPT, type PageCheck } from '../../src/report/browser.js';
-import { writeReport, type ReportModel } from '../../src/report/index.js';
+import { FIGURE_TYPES, writeReport, type ReportModel } from '../../src/report/index.js';
 import { layoutProblems, type FigureLayout } from '../../src/report/overlap.js';
 import { pngHeader, writeAuditResults, writePartialResults, writeSimulatedResults, writeSyntheticResults } from './helpers.js';
 
@@ -141,7 +141,7 @@ test('every figure type, an audit of a layer grid and long feature specs: figure
   writeAuditResults(join(dir, 'results', 'lm-audit'));
   const { html, model } = await writeReport(join(dir, 'results'));
   const types = new Set(model.figures.map((f) => f.type));
-  assert.equal(types.size, 7, `every figure type: ${[...types].join(', ')}`);
+  assert.equal(types.size, FIGURE_TYPES.length, `every figure type: ${[...types].join(', ')}`);
   assert.ok(model.figures.some((f) => f.type === 'grid-curve' && f.rows.some((r) => r.kind === 'ref')), 'a layer curve with reference lines');
   browser = await Chromium.launch({ userDataDir: profile });
   await browser.open(html);

@@ -108,6 +108,25 @@ export function writeSyntheticResults(dir: string): void {
   write(join(dir, 'audit', 'audit.json'), JSON.stringify(auditJson([{ id: 'simple', a: 'wp:sigma=4.7', b: 'bow' }]), null, 2));
   write(join(dir, 'audit', 'partition-simple', 'partition.json'), JSON.stringify(small.json, null, 2));
   write(join(dir, 'audit', 'partition-simple', 'units.csv'), small.csv);
+  write(join(dir, 'deconstruct', 'deconstruct.json'), JSON.stringify(deconstructFixture(), null, 2));
+}
+
+/** A deconstruct.json of three spaces (7 sub-models) in the form `brainmap deconstruct` writes it. */
+export function deconstructFixture(): Record<string, unknown> {
+  const subjects = ['1', '2', '3'];
+  const names = [['wp'], ['glove'], ['llm'], ['wp', 'glove'], ['wp', 'llm'], ['glove', 'llm'], ['wp', 'glove', 'llm']];
+  const r2 = [0.02, 0.01, 0.025, 0.028, 0.03, 0.027, 0.031];
+  const models = names.map((sp, k) => ({ model: sp.join('+'), spaces: sp, features: sp.join(' | '), n_spaces: sp.length, has_llm: sp.includes('llm'), r2: r2[k], r2_sem: 0.002, subjects: subjects.map((s, j) => ({ subject: s, r2: r2[k] + 0.001 * (j - 1) })) }));
+  const level = (n: number) => { const at = models.filter((m) => m.n_spaces === n).sort((a, b) => b.r2 - a.r2)[0]; return { n_spaces: n, model: at.model, r2: at.r2, r2_sem: at.r2_sem }; };
+  return {
+    dataset: { name: 'fedorenko2016', source: 'synthetic fixture' }, split: 'contiguous', settings: { split: 'contiguous', banded_iter: 5 },
+    spaces: [{ name: 'wp', spec: 'wp:sigma=4.7', columns: 9 }, { name: 'glove', spec: 'file:glove.txt', columns: 50 }, { name: 'llm', spec: 'lm:gpt2-untrained:layer=4:pool=last', columns: 768 }],
+    llm: 'llm', models, levels: [1, 2, 3].map(level), unit_max: { r2: 0.036, r2_sem: 0.003, subjects: subjects.map((s) => ({ subject: s, r2: 0.036 })) },
+    unique: [{ space: 'wp', full: 'wp+glove+llm', without: 'glove+llm', r2_full: 0.031, r2_without: 0.027, unique: 0.004, subjects: [] }, { space: 'glove', full: 'wp+glove+llm', without: 'wp+llm', r2_full: 0.031, r2_without: 0.03, unique: 0.001, subjects: [] }, { space: 'llm', full: 'wp+glove+llm', without: 'wp+glove', r2_full: 0.031, r2_without: 0.028, unique: 0.003, subjects: [] }],
+    llm_beyond: { simple: 'wp+glove', llm_alone: 'llm', joint: 'wp+glove+llm', alpha: 0.05, blocking: 'block', block_chunk: null, chunking: null, mean_percent_significant: 12.5, subjects: subjects.map((s) => ({ subject: s, n_units: 10, percent_significant: 12.5, percent_llm_beats_chance: 40 })) },
+    omega: { mean: 72.3, subjects: subjects.map((s) => ({ subject: s, r2_simple: 0.028, r2_llm: 0.025, r2_joint: 0.031, omega: 72.3 })) },
+    warnings: [],
+  };
 }
 
 /**
