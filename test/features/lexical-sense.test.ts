@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +16,7 @@ import { buildTerm } from '../../src/features/registry.js';
 import { parseTerm } from '../../src/features/spec.js';
 import { setLexicalWarningSink } from '../../src/features/lexical/register.js';
 import { tagText } from '../../src/features/lexical/nlp.js';
-import { wordInputs } from '../../src/features/lexical/contextual.js';
+import { clearWordVectorMemo, wordInputs } from '../../src/features/lexical/contextual.js';
 import { senseFeatures } from '../../src/features/lexical/sense.js';
 import { readSenseInventory } from '../../src/features/lexical/vectors.js';
 import { loadHfTokenizer } from '../../src/features/lm/hf-tokenizer.js';
@@ -38,6 +38,7 @@ type Expected = {
   words: number;
   missing: number;
   features: number[][];
+  block: { blocks: string[]; input_ids: number[][]; choices: Expected['choices']; features: number[][] };
 };
 const EXP = JSON.parse(readFileSync(join(FIX, 'lexical', 'sense-expected.json'), 'utf8')) as Expected;
 
@@ -49,11 +50,11 @@ function robertaFolder(): string {
   return dir;
 }
 
-async function build(spec: string, texts: string[]): Promise<{ data: Float64Array; cols: number; warnings: string[] }> {
+async function build(spec: string, texts: string[], blocks?: string[]): Promise<{ data: Float64Array; cols: number; warnings: string[] }> {
   const warnings: string[] = [];
   const prev = setLexicalWarningSink((l) => warnings.push(l));
   try {
-    const m = await buildTerm(parseTerm(spec), { dataset: textDataset(texts, texts.map((_, i) => `b${i}`)) });
+    const m = await buildTerm(parseTerm(spec), { dataset: textDataset(texts, blocks ?? texts.map((_, i) => `b${i}`)) });
     return { data: m.data, cols: m.cols, warnings };
   } finally {
     setLexicalWarningSink(prev);
@@ -89,6 +90,48 @@ test('sense: picks the reference\'s senses (known right ones: cosine 1, the POS-
   assert.deepEqual(got, want);
   assert.equal(r.warnings.length, 1);
   assert.match(r.warnings[0], new RegExp(`: sense: ${EXP.missing} of ${EXP.words} words have no sense for their \\(lemma, POS\\) \\(mud/n\\)`));
+});
+
+test('sense:…:context=block embeds each block\'s samples as one input (reference: the same recipe on the joined words)', async () => {
+  const dir = robertaFolder();
+  takeFeatureArtifacts();
+  const r = await build(`sense:${dir}:vectors=${SENSES}:context=block`, texts, EXP.block.blocks);
+  assertClose(r.data, EXP.block.features.flat(), 'sense features, block context', 1e-4);
+  const art = takeFeatureArtifacts().find((a) => a.name === 'sense-choices.tsv')!;
+  const got = art.content.trim().split('\n').slice(1).map((l) => l.split('\t')).map((c) => [Number(c[0]), Number(c[1]), c[5] === '' ? null : c[5]]);
+  assert.deepEqual(got, EXP.block.choices.flatMap((cs, i) => cs.map((c) => [i, c.token, c.sense])));
+  // Context changes a choice: "banks" of sample 2 goes to the other noun sense.
+  assert.notEqual(EXP.block.choices[2][0].sense, EXP.choices[2][0].sense);
+  await assert.rejects(build(`sense:${dir}:vectors=${SENSES}:context=passage`, texts), /context=passage; expected context=sample/);
+});
+
+test('sense: word vectors come back from the disk cache; a damaged entry is reported in one line and recomputed', async () => {
+  const dir = robertaFolder();
+  const cache = mkdtempSync(join(tmpdir(), 'brainmap-sense-cache2-'));
+  const prev = process.env.BRAINMAP_CACHE;
+  process.env.BRAINMAP_CACHE = cache;
+  try {
+    clearWordVectorMemo();
+    const first = await build(`sense:${dir}:vectors=${SENSES}`, texts);
+    const files = readdirSync(join(cache, 'words'));
+    assert.deepEqual(files.map((f) => f.replace(/^[0-9a-f]{32}/, 'KEY')).sort(), ['KEY.json', 'KEY.npy']);
+    clearWordVectorMemo();
+    const again = await build(`sense:${dir}:vectors=${SENSES}`, texts);
+    assert.deepEqual(Array.from(again.data), Array.from(first.data));
+    assert.ok(!again.warnings.some((w) => w.includes('cache')));
+    const npy = join(cache, 'words', files.find((f) => f.endsWith('.npy'))!);
+    const bytes = readFileSync(npy);
+    bytes[bytes.length - 1] ^= 0xff;
+    writeFileSync(npy, bytes);
+    clearWordVectorMemo();
+    const fixed = await build(`sense:${dir}:vectors=${SENSES}`, texts);
+    assert.deepEqual(Array.from(fixed.data), Array.from(first.data));
+    const w = fixed.warnings.filter((l) => l.includes('word vector cache'));
+    assert.equal(w.length, 1);
+    assert.match(w[0], /^warning: .*\.npy: word vector cache: content does not match its sha256; recomputing$/);
+  } finally {
+    process.env.BRAINMAP_CACHE = prev;
+  }
 });
 
 test('sense matching alone: cosine argmax within (lemma, POS) on given word vectors (closed form)', () => {

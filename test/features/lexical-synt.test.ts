@@ -17,7 +17,7 @@ import { cliEntry } from '../cli-entry.js';
 import { registerBuiltinFeatures } from '../../src/features/builtin.js';
 import { buildTerm } from '../../src/features/registry.js';
 import { parseTerm } from '../../src/features/spec.js';
-import { tagText, tagTexts } from '../../src/features/lexical/nlp.js';
+import { tagSamples, tagText, tagTexts } from '../../src/features/lexical/nlp.js';
 import { inflectionClass, matchCase, syntVariants, syntVocabulary } from '../../src/features/lexical/synt.js';
 import { takeFeatureArtifacts } from '../../src/features/artifacts.js';
 import { clearLmMemo } from '../../src/features/lm/cache.js';
@@ -43,6 +43,17 @@ test('inflection classes: tag plus number, verb form or degree, read off the wor
   assert.equal(matchCase('dog', 'Cat'), 'Dog');
   assert.equal(matchCase('dog', 'CAT'), 'DOG');
   assert.equal(matchCase('Mary', 'john'), 'Mary');
+});
+
+test('samples are tagged in the context of their block (a word-by-word sentence is tagged as the sentence)', () => {
+  const words = ['They', 'plant', 'seeds', 'in', 'spring.'];
+  const byBlock = tagSamples(words, words.map(() => 's0'));
+  assert.deepEqual(byBlock.map((ts) => ts.map((t) => [t.text, t.pos])), [[['They', 'PRON']], [['plant', 'VERB']], [['seeds', 'NOUN']], [['in', 'ADP']], [['spring', 'NOUN'], ['.', 'PUNCT']]]);
+  assert.ok(byBlock.every((ts) => ts[0].space === ''));
+  // Alone, "plant" is not a verb.
+  assert.notEqual(tagText('plant')[0].pos, 'VERB');
+  // Samples of different blocks are tagged apart.
+  assert.deepEqual(tagSamples(['The dog ran.', 'It slept.'], ['a', 'b']), [tagText('The dog ran.'), tagText('It slept.')]);
 });
 
 test('synt variants keep every function word, token count and spacing, and draw each content word from its class (never itself when another exists)', () => {
@@ -93,7 +104,7 @@ test('synt features are the mean over K of the lm layer on the variant passages 
     const rows = files[0].content.trim().split('\n').map((l) => l.split('\t'));
     assert.deepEqual(rows[0], ['sample', 'block', 'original', 'variant_1', 'variant_2', 'variant_3']);
     const variants = [3, 4, 5].map((c) => rows.slice(1).map((r) => r[c]));
-    assert.deepEqual(variants, syntVariants(tagTexts(TEXTS), 3, 5));
+    assert.deepEqual(variants, syntVariants(tagSamples(TEXTS, blocks), 3, 5));
     // Reference: lm:<model>:layer=1:pool=mean on each variant set as a dataset, then the mean.
     const ref = new Float64Array(m.data.length);
     for (const v of variants) {
@@ -128,7 +139,7 @@ test('score --out writes the synt variants next to score.json', { timeout: 300_0
   assert.ok(existsSync(file), `${file} written`);
   const rows = readFileSync(file, 'utf8').trim().split('\n').map((l) => l.split('\t'));
   const d = simulateDataset('fedorenko', { units: 0.1 });
-  const want = syntVariants(tagTexts(d.samples.text), 2, 3);
+  const want = syntVariants(tagSamples(d.samples.text, d.samples.block), 2, 3);
   assert.equal(rows.length, d.y.rows + 1);
   assert.deepEqual(rows.slice(1).map((c) => [c[2], c[3], c[4]]), d.samples.text.map((t, i) => [t, want[0][i], want[1][i]]));
 });

@@ -5,7 +5,8 @@
  * states of a range of layers are averaged per token, and a word's vector is the mean over its
  * subword tokens.
  *
- *  - Input: the sample's text alone (LMMS embeds one sentence at a time), as its words: word k is
+ *  - Input: the sample's text alone (LMMS embeds one sentence at a time; with `blocks`, the
+ *    block's samples together, e.g. a word-by-word sentence), as its words: word k is
  *    tokenised on its own, with a leading space when whitespace precedes it in the text (LMMS-SP
  *    tokenises word by word the same way), and the ids are concatenated between the tokenizer's
  *    special tokens (`<s> … </s>`, `[CLS] … [SEP]`).
@@ -108,6 +109,13 @@ export interface ContextualOptions {
   diskCache?: boolean;
   /** Cache root (default: the folder of lmCacheRoot(), i.e. $BRAINMAP_CACHE or ./.brainmap-cache). */
   cacheRoot?: string;
+  /**
+   * Block label per sample: when given, each block's samples go through the encoder as one input
+   * (their words in order, a space between samples) instead of one input per sample.
+   */
+  blocks?: readonly string[];
+  /** Where a damaged cache entry is reported (one line; default stderr). */
+  onWarning?: (line: string) => void;
 }
 
 const memo = new ByteLru<Float32Array>(512 * 2 ** 20);
@@ -129,7 +137,7 @@ function atomicWrite(path: string, bytes: Uint8Array | string): void {
 }
 
 /** The cached flat matrix (words × d) when present and intact, else null (a damaged one is reported). */
-function readCached(npyPath: string, words: number, d: number): Float32Array | null {
+function readCached(npyPath: string, words: number, d: number, warn: (line: string) => void): Float32Array | null {
   const metaPath = npyPath.replace(/\.npy$/, '.json');
   if (!existsSync(npyPath) || !existsSync(metaPath)) return null;
   try {
@@ -141,7 +149,7 @@ function readCached(npyPath: string, words: number, d: number): Float32Array | n
     if (!(arr.data instanceof Float32Array) || arr.shape[0] !== words || arr.shape[1] !== d) throw new Error(`shape (${arr.shape.join(', ')}), expected (${words}, ${d})`);
     return arr.data;
   } catch (err) {
-    process.stderr.write(`warning: ${npyPath}: word vector cache: ${err instanceof Error ? err.message : String(err)}; recomputing\n`);
+    warn(`warning: ${npyPath}: word vector cache: ${err instanceof Error ? err.message : String(err)}; recomputing`);
     return null;
   }
 }
@@ -157,9 +165,22 @@ export async function contextualWordVectors(modelSpec: string, tagged: ReadonlyA
   if (!(Number.isInteger(layers.lo) && Number.isInteger(layers.hi) && layers.lo >= 0 && layers.lo <= layers.hi && layers.hi <= L)) {
     throw new InputError(`${modelSpec}: layers: ${layers.lo}-${layers.hi} is not a range within the model's hidden states 0-${L}`);
   }
-  const inputs = tagged.map((toks, i) => {
+  // One input per sample, or per block (its samples' tokens in order, a space between samples).
+  const groups: Array<[number, number]> = [];
+  for (let i = 0; i < tagged.length;) {
+    let j = i + 1;
+    if (opts.blocks) while (j < tagged.length && opts.blocks[j] === opts.blocks[i]) j++;
+    groups.push([i, j]);
+    i = j;
+  }
+  const inputs = groups.map(([a, b]) => {
+    const toks = tagged.slice(a, b).flatMap((ts, k) => ts.map((t, m) => (k > 0 && m === 0 ? { text: t.text, space: ' ' } : t)));
     const x = wordInputs(toks, model.tokenizer);
-    if (x.ids.length > WORD_WINDOW) throw inputError(modelSpec, 'input', `sample ${i} has ${x.ids.length} tokens with the special ones; sense features embed each sample alone in at most ${WORD_WINDOW}`);
+    if (x.ids.length > WORD_WINDOW) {
+      throw inputError(modelSpec, 'input', b - a > 1
+        ? `samples ${a}–${b - 1} (block ${opts.blocks![a]}) have ${x.ids.length} tokens with the special ones; at most ${WORD_WINDOW} fit one input (use context=sample)`
+        : `sample ${a} has ${x.ids.length} tokens with the special ones; sense features embed each sample in at most ${WORD_WINDOW}`);
+    }
     return x;
   });
   const d = model.config.nEmbd;
@@ -167,7 +188,7 @@ export async function contextualWordVectors(modelSpec: string, tagged: ReadonlyA
   const nWords = inputs.reduce((a, x) => a + x.spans.length, 0);
   const npyPath = join(opts.cacheRoot ?? dirname(lmCacheRoot()), 'words', `${key}.npy`);
   const useDisk = opts.diskCache ?? true;
-  let flat = memo.get(key) ?? (useDisk ? readCached(npyPath, nWords, d) : null);
+  let flat = memo.get(key) ?? (useDisk ? readCached(npyPath, nWords, d, opts.onWarning ?? ((l) => { process.stderr.write(`${l}\n`); })) : null);
   let vectors: Array<Array<Float32Array | null>>;
   if (flat === null) {
     const runner = model.open(opts.backend ?? getBackend());
@@ -186,5 +207,11 @@ export async function contextualWordVectors(modelSpec: string, tagged: ReadonlyA
     vectors = inputs.map((x) => x.spans.map(([s, e]) => { const v = e > s ? f.subarray(w * d, (w + 1) * d) : null; w++; return v; }));
   }
   memo.set(key, flat, flat.byteLength);
-  return { dim: d, nLayer: L, layers, vectors };
+  // Back to one list per sample.
+  const perSample: Array<Array<Float32Array | null>> = [];
+  groups.forEach(([a, b], g) => {
+    let k = 0;
+    for (let i = a; i < b; i++) { perSample.push(vectors[g].slice(k, k + tagged[i].length)); k += tagged[i].length; }
+  });
+  return { dim: d, nLayer: L, layers, vectors: perSample };
 }

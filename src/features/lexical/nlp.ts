@@ -7,9 +7,10 @@
  * POS tag (wink reports ≈ 95 % POS accuracy on WSJ; spaCy's transformer pipeline is more
  * accurate, e.g. wink may tag "select" in "…, and select the best ways" as ADJ).
  *
- * Each text is tagged as a whole (sentence splitting included); a token keeps the whitespace
- * before it, so joining `space + text` over the tokens gives the text back (up to its leading
- * whitespace).
+ * A text is tagged as a whole (sentence splitting included); the features tag each block (passage,
+ * sentence, story) as one text and give every sample its own tokens (tagSamples). A token keeps
+ * the whitespace before it, so joining `space + text` over the tokens gives the text back (up to
+ * its leading whitespace).
  */
 import { createRequire } from 'node:module';
 
@@ -69,9 +70,51 @@ export function tagText(text: string): TaggedToken[] {
   return out;
 }
 
-/** Every text tagged (in order). */
+/** Every text tagged on its own (in order). */
 export function tagTexts(texts: readonly string[]): TaggedToken[][] {
   return texts.map(tagText);
+}
+
+/**
+ * Every sample's tokens, tagged in the context of its block: the block's texts (trimmed) are
+ * joined with one space and tagged as one text, and each token goes to the sample its characters
+ * come from (the first token of a sample gets space ''). So a word-by-word dataset (Fedorenko2016:
+ * one word per sample, the sentence as block) or TR chunks (Blank2014) are tagged as the
+ * sentences they belong to, not as isolated words. A block whose tokens do not fall within its
+ * samples' characters (a token across a sample boundary) is tagged sample by sample instead.
+ */
+export function tagSamples(texts: readonly string[], blocks: readonly string[]): TaggedToken[][] {
+  if (texts.length !== blocks.length) throw new RangeError(`tagSamples: ${texts.length} texts but ${blocks.length} block labels`);
+  const out: TaggedToken[][] = new Array<TaggedToken[]>(texts.length);
+  for (let start = 0; start < texts.length;) {
+    let end = start + 1;
+    while (end < texts.length && blocks[end] === blocks[start]) end++;
+    const byBlock = end - start > 1 ? splitBlock(texts.slice(start, end)) : null;
+    for (let i = start; i < end; i++) out[i] = byBlock ? byBlock[i - start] : tagText(texts[i]);
+    start = end;
+  }
+  return out;
+}
+
+/** The block's texts tagged as one text and split back per sample, or null when tokens cross a sample boundary. */
+function splitBlock(texts: readonly string[]): TaggedToken[][] | null {
+  const parts = texts.map((t) => t.trim());
+  const joined = parts.join(' ');
+  const starts: number[] = [];
+  let pos = 0;
+  for (const p of parts) { starts.push(pos); pos += p.length + 1; }
+  const lists: TaggedToken[][] = parts.map(() => []);
+  let off = 0;
+  let s = 0;
+  for (const t of tagText(joined)) {
+    off += t.space.length;
+    if (joined.slice(off, off + t.text.length) !== t.text) return null;
+    while (s + 1 < parts.length && off >= starts[s + 1]) s++;
+    if (off < starts[s] || off + t.text.length > starts[s] + parts[s].length) return null;
+    lists[s].push(lists[s].length === 0 ? { ...t, space: '' } : t);
+    off += t.text.length;
+  }
+  return lists.every((l, i) => l.length > 0 || parts[i] === '') ? lists : null;
 }
 
 /** Tokens that are words for the features (not punctuation, symbols or emoji; numbers count). */

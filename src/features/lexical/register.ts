@@ -2,7 +2,7 @@
  * The lexical feature terms (METHODS §3.5; issue 15):
  *
  *   word:vectors=<file>[:vocab=<file>][:pool=sum|mean]
- *   sense:<model>:vectors=<LMMS file>[:layers=<lo>-<hi>][:seed=N]
+ *   sense:<model>:vectors=<LMMS file>[:layers=<lo>-<hi>][:context=sample|block][:seed=N]
  *   synt:<model>:layer=<k|all>[:k=K][:seed=S][:pool=last|mean|sum][:context=block|none][:init-seed=N]
  *
  * each with `deref=<dir>` (Pereira2018's pronoun-dereferenced sentences) or `text=<file>` (one
@@ -21,7 +21,7 @@ import { lmModelConfig } from '../lm/model.js';
 import { registerFeature } from '../registry.js';
 import { checkParams, numberParam, type FeatureTerm } from '../spec.js';
 import { contextualWordVectors, type LayerRange } from './contextual.js';
-import { tagTexts, type TaggedToken } from './nlp.js';
+import { tagSamples, type TaggedToken } from './nlp.js';
 import { senseFeatures, sensePosOf, type SenseChoice } from './sense.js';
 import { syntVariants, syntVariantsTsv } from './synt.js';
 import { lexicalTexts, TEXT_PARAMS } from './text-source.js';
@@ -56,13 +56,13 @@ function requirePath(term: FeatureTerm, key: string, what: string): string {
   return v;
 }
 
-/** Sample i's tagged tokens for every sample (the term's text). */
+/** Sample i's tagged tokens for every sample (the term's text, tagged block by block). */
 function taggedSamples(term: FeatureTerm, dataset: Dataset): TaggedToken[][] {
-  return tagTexts(lexicalTexts(term, dataset));
+  return tagSamples(lexicalTexts(term, dataset), dataset.samples.block);
 }
 
 const WORD_PARAMS = ['vectors', 'vocab', 'pool', ...TEXT_PARAMS] as const;
-const SENSE_PARAMS = ['model', 'vectors', 'layers', 'seed', ...TEXT_PARAMS] as const;
+const SENSE_PARAMS = ['model', 'vectors', 'layers', 'seed', 'context', ...TEXT_PARAMS] as const;
 const SYNT_PARAMS = ['model', 'layer', 'k', 'seed', 'pool', 'context', 'init-seed', ...TEXT_PARAMS] as const;
 const SENSE_USAGE = 'sense:<encoder folder or <folder>:untrained>:vectors=<LMMS sense vectors file>[:layers=<lo>-<hi>]';
 const SYNT_USAGE = 'synt:<model folder or gpt2[-medium|-large|-xl]-untrained>:layer=<k>[:k=<variants>][:seed=<n>]';
@@ -113,7 +113,9 @@ export async function buildSense(term: FeatureTerm, dataset: Dataset): Promise<M
   if (inv.dim !== cfg.nEmbd) {
     throw new InputError(`${path}: dimension: the sense vectors have ${inv.dim} values; expected ${cfg.nEmbd}, the hidden size of ${model} (LMMS-SP-WSD files match their encoder: roberta-large 1024; the concatenated LMMS 2048/2348 and LMMS-SP-USM files do not)`);
   }
-  const ctx = await contextualWordVectors(model, tagged, { seed, layers });
+  const context = term.params.context ?? 'sample';
+  if (context !== 'sample' && context !== 'block') throw new InputError(`--features: "${term.text}": context=${context}; expected context=sample (each sample alone, as LMMS embeds a sentence) or context=block (the block's samples as one input)`);
+  const ctx = await contextualWordVectors(model, tagged, { seed, layers, blocks: context === 'block' ? dataset.samples.block : undefined, onWarning: warnSink });
   const { features, choices, report } = senseFeatures(tagged, ctx.vectors, inv);
   const w = lookupWarning('sense', path, report, 'no sense for their (lemma, POS)');
   if (w) warnSink(w);
@@ -133,7 +135,7 @@ export async function buildSynt(term: FeatureTerm, dataset: Dataset): Promise<Ma
   if (term.params['init-seed'] !== undefined) lmParams.seed = term.params['init-seed'];
   const s = lmTermSettings({ name: 'lm', params: lmParams, positional: model.endsWith(':untrained') ? [model.slice(0, -':untrained'.length), 'untrained'] : [model], text: term.text });
   const texts = lexicalTexts(term, dataset);
-  const variants = syntVariants(tagTexts(texts), k, seed);
+  const variants = syntVariants(tagSamples(texts, dataset.samples.block), k, seed);
   recordFeatureArtifact(`synt-variants-seed${seed}-k${k}.tsv`, syntVariantsTsv(texts, dataset.samples.block, variants));
   let acc: Float64Array | null = null;
   let dim = 0;
