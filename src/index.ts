@@ -15,6 +15,8 @@ export { oasm } from './features/oasm.js';
 export { gaussianFilter1d, gaussianKernel1d } from './features/smoothing.js';
 export * from './features/confounds.js';
 export { poolWordVectors, bagOfWords, alignSentences, embeddingTokens } from './features/embeddings.js';
+export * from './features/lexical/index.js';
+export { recordFeatureArtifact, takeFeatureArtifacts } from './features/artifacts.js';
 export { expandGrid } from './features/grid.js';
 export { foldLabels, planFolds, labelFolds, blockFolds, type OuterFold, type InnerFold, type SplitScheme } from './regression/splits.js';
 export { fitStandardizer, applyStandardizer, isConstantFeature } from './regression/standardize.js';
