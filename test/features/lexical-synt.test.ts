@@ -16,7 +16,8 @@ import { simulateDataset } from '../../src/data/simulate.js';
 import { cliEntry } from '../cli-entry.js';
 import { registerBuiltinFeatures } from '../../src/features/builtin.js';
 import { buildTerm } from '../../src/features/registry.js';
-import { parseTerm } from '../../src/features/spec.js';
+import { parseFeatureSpec, parseTerm } from '../../src/features/spec.js';
+import { expandGrid } from '../../src/features/grid.js';
 import { tagSamples, tagText, tagTexts } from '../../src/features/lexical/nlp.js';
 import { inflectionClass, matchCase, syntVariants, syntVocabulary } from '../../src/features/lexical/synt.js';
 import { takeFeatureArtifacts } from '../../src/features/artifacts.js';
@@ -119,6 +120,14 @@ test('synt features are the mean over K of the lm layer on the variant passages 
   } finally {
     if (prevCache === undefined) delete process.env.BRAINMAP_CACHE; else process.env.BRAINMAP_CACHE = prevCache;
   }
+});
+
+test('synt:<model>:layer=all is a grid over the model\'s hidden states 0…n_layer', () => {
+  const { axis, specs } = expandGrid(parseFeatureSpec(`synt:${FIXTURE}:layer=all:k=2`));
+  const nLayer = (JSON.parse(readFileSync(join(FIXTURE, 'config.json'), 'utf8')) as { n_layer: number }).n_layer;
+  assert.deepEqual(axis?.values, Array.from({ length: nLayer + 1 }, (_, i) => i));
+  assert.equal(specs[1].bands[0].terms[0].params.layer, '1');
+  assert.equal(specs[1].bands[0].terms[0].params.k, '2');
 });
 
 test('synt: bad terms are one-line errors', async () => {
