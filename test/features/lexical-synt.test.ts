@@ -18,7 +18,7 @@ import { registerBuiltinFeatures } from '../../src/features/builtin.js';
 import { buildTerm } from '../../src/features/registry.js';
 import { parseFeatureSpec, parseTerm } from '../../src/features/spec.js';
 import { expandGrid } from '../../src/features/grid.js';
-import { tagSamples, tagText, tagTexts } from '../../src/features/lexical/nlp.js';
+import { tagSamples, tagText, tagTexts, type TaggedToken } from '../../src/features/lexical/nlp.js';
 import { inflectionClass, matchCase, syntVariants, syntVocabulary } from '../../src/features/lexical/synt.js';
 import { takeFeatureArtifacts } from '../../src/features/artifacts.js';
 import { clearLmMemo } from '../../src/features/lm/cache.js';
@@ -41,6 +41,12 @@ test('inflection classes: tag plus number, verb form or degree, read off the wor
   const cls = (text: string): Array<string | null> => tagText(text).map(inflectionClass);
   assert.deepEqual(cls('The old dogs were sleeping happily.'), [null, 'ADJ/positive', 'NOUN/plural', null, 'VERB/ing', 'ADV/positive', null]);
   assert.deepEqual(cls('A young cat sleeps quietly in the garden.'), [null, 'ADJ/positive', 'NOUN/singular', 'VERB/3sg', 'ADV/positive', null, null, 'NOUN/singular', null]);
+  // Plurals wink leaves unlemmatised still count as plural; singular -s nouns do not.
+  const noun = (text: string): TaggedToken => ({ text, space: ' ', normal: text, lemma: text, pos: 'NOUN', type: 'word' });
+  assert.equal(inflectionClass(noun('lawnmowers')), 'NOUN/plural');
+  assert.equal(inflectionClass(noun('lens')), 'NOUN/singular');
+  assert.equal(inflectionClass(noun('gas')), 'NOUN/singular');
+  assert.equal(inflectionClass(noun('grass')), 'NOUN/singular');
   assert.equal(matchCase('dog', 'Cat'), 'Dog');
   assert.equal(matchCase('dog', 'CAT'), 'DOG');
   assert.equal(matchCase('Mary', 'john'), 'Mary');

@@ -7,7 +7,8 @@
  * the variants: variant k of a passage is the passages' sentences' variant k), averaged over K.
  *
  * Inflection class (wink gives UD tags without morphology, so it is read off the word and its
- * lemma): NOUN/PROPN singular (form = lemma) or plural; VERB base, -ing, 3rd-person -s, or
+ * lemma): NOUN/PROPN singular (form = lemma) or plural (also a noun wink left unlemmatised that
+ * ends in -s, "lawnmowers", unless it is a known singular such as "lens"); VERB base, -ing, 3rd-person -s, or
  * past/participle (any other form); ADJ/ADV positive, comparative (-er), superlative (-est) or
  * other. Draws are uniform over the class's distinct words (lower case; PROPN as first written),
  * never the word itself when the class has another; the replacement takes the original's case
@@ -18,6 +19,18 @@
 import { MT19937 } from '../../random/index.js';
 import { CONTENT_TAGS, joinTokens, type TaggedToken } from './nlp.js';
 
+/** Nouns ending in -s that are singular (or agree as singular): not plurals wink failed to lemmatise. */
+const SINGULAR_S = new Set(['lens', 'canvas', 'atlas', 'bias', 'chaos', 'news', 'species', 'series', 'means', 'physics', 'mathematics', 'economics', 'politics', 'ethics', 'athletics', 'gymnastics', 'genetics', 'statistics', 'linguistics', 'electronics', 'robotics', 'measles', 'diabetes', 'herpes', 'rabies', 'walrus', 'bonus', 'virus', 'census', 'status', 'campus', 'circus', 'focus', 'chorus', 'cosmos', 'pathos', 'ethos', 'thermos', 'iris', 'axis', 'basis', 'crisis', 'analysis', 'thesis', 'oasis', 'tennis', 'texas', 'christmas']);
+
+/**
+ * A noun whose lemma is its own form but that looks plural (-s after a letter other than s, u, i,
+ * longer than 3 letters, not in SINGULAR_S): wink leaves some plurals of words it does not know
+ * unlemmatised ("lawnmowers", "boulders").
+ */
+function unlemmatisedPlural(w: string): boolean {
+  return w.length > 3 && /[^sui]s$/.test(w) && !SINGULAR_S.has(w);
+}
+
 /** `${tag}/${inflection}` of a content word, or null for a word that is kept. */
 export function inflectionClass(t: TaggedToken): string | null {
   if (!CONTENT_TAGS.has(t.pos) || t.type !== 'word') return null;
@@ -27,7 +40,7 @@ export function inflectionClass(t: TaggedToken): string | null {
   switch (t.pos) {
     case 'NOUN':
     case 'PROPN':
-      infl = w === l ? 'singular' : 'plural';
+      infl = w !== l || (t.pos === 'NOUN' && unlemmatisedPlural(w)) ? 'plural' : 'singular';
       break;
     case 'VERB':
       if (w === l) infl = 'base';
