@@ -162,6 +162,7 @@ test('sense: bad inventories and a dimension mismatch are one-line errors naming
   await one('bank%1:14:00:: 1 2 3\nbank%1:17:01:: 1 2\n', /line 2: sensekey "bank%1:17:01::" has 2 values; expected 3/);
   await one('bank%1:14:00:: 1 2 3\nbank%1:17:01:: 1 2 3 4\n', /line 2: sensekey "bank%1:17:01::" has 4 values; expected 3/);
   await one('', /no vectors found; expected lines of "<sensekey> <v1> … <vd>"/);
+  await one(`zebra%1:05:00:: ${Array.from({ length: 32 }, () => '1').join(' ')}\n`, /inv-\w+\.txt: senses: none of the dataset's 16 content words has a sense for its \(lemma, POS\); expected sense keys such as bank%1:…, approve%2:…$/);
   await assert.rejects(build(`sense:vectors=${SENSES}`, texts), /expected sense:<encoder folder/);
   await assert.rejects(build(`sense:${dir}:vectors=${SENSES}:layers=0-9`, texts), /layers=0-9; expected <lo>-<hi> with 0 ≤ lo ≤ hi ≤ 2/);
   await assert.rejects(build(`sense:${join(d, 'nope')}:vectors=${SENSES}`, texts), /nope: model: no such folder/);

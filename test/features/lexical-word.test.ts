@@ -126,6 +126,8 @@ test('word: bad files and terms are one-line errors naming the file, the field a
   writeFileSync(join(d, 'vocab.txt'), 'the\ndog\ncat\n');
   await one(`word:vectors=${npy}:vocab=${join(d, 'vocab.txt')}`, /vocab\.txt: lines: has 3 words; expected 2, one per row of .*v\.npy$/);
   await one('word', /"word": missing vectors=</);
+  writeFileSync(join(d, 'other.txt'), 'zebra 1 2 3\n');
+  await one(`word:vectors=${join(d, 'other.txt')}`, /other\.txt: vectors: none of the dataset's 5 words has a vector for its lemma or form; expected vectors covering its vocabulary/, ['The dog ran.', 'A cat.']);
   await one(`word:vectors=${writeText(d, VEC)}:pool=max`, /pool=max; expected pool=sum or pool=mean/);
   await one(`word:vectors=${writeText(d, VEC)}:text=${join(d, 'vocab.txt')}`, /vocab\.txt: lines: has 3 lines; expected 1, one per sample/);
   writeFileSync(join(d, 'stimuli_243sentences.txt'), 'The dog ran.\n');

@@ -11,7 +11,7 @@
  * `model=<spec>`.
  */
 import type { Dataset } from '../../data/dataset.js';
-import { InputError } from '../../data/errors.js';
+import { inputError, InputError } from '../../data/errors.js';
 import type { Matrix64 } from '../../linalg/matrix.js';
 import { recordFeatureArtifact } from '../artifacts.js';
 import { registerGridResolver } from '../grid.js';
@@ -93,6 +93,7 @@ export function buildWord(term: FeatureTerm, dataset: Dataset): Matrix64 {
   const tagged = taggedSamples(term, dataset);
   const wv = readStaticVectors(path, { vocab: term.params.vocab, only: wordVocabulary(tagged) });
   const { features, report } = lemmaVectorSum(tagged, wv, pool);
+  if (report.missing === report.words) throw inputError(path, 'vectors', `none of the dataset's ${report.words} words has a vector for its lemma or form; expected vectors covering its vocabulary (lower-case words)`);
   const w = lookupWarning('word', path, report, 'no vector for their lemma or form');
   if (w) warnSink(w);
   return features;
@@ -117,6 +118,7 @@ export async function buildSense(term: FeatureTerm, dataset: Dataset): Promise<M
   if (context !== 'sample' && context !== 'block') throw new InputError(`--features: "${term.text}": context=${context}; expected context=sample (each sample alone, as LMMS embeds a sentence) or context=block (the block's samples as one input)`);
   const ctx = await contextualWordVectors(model, tagged, { seed, layers, blocks: context === 'block' ? dataset.samples.block : undefined, onWarning: warnSink });
   const { features, choices, report } = senseFeatures(tagged, ctx.vectors, inv);
+  if (report.missing === report.words) throw inputError(path, 'senses', `none of the dataset's ${report.words} content words has a sense for its (lemma, POS); expected sense keys such as ${report.missingLemmas.slice(0, 2).map(([k]) => `${k.split('/')[0]}%${({ n: 1, v: 2, a: 3, r: 4 } as Record<string, number>)[k.split('/')[1]]}:…`).join(', ')}`);
   const w = lookupWarning('sense', path, report, 'no sense for their (lemma, POS)');
   if (w) warnSink(w);
   recordFeatureArtifact('sense-choices.tsv', senseChoicesTsv(choices, tagged));
