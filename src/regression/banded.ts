@@ -1,12 +1,13 @@
 import type { Backend } from '../linalg/backend.js';
-import type { Matrix64 } from '../linalg/matrix.js';
+import type { Matrix32, Matrix64 } from '../linalg/matrix.js';
 import { takeRows, to32 } from '../linalg/matrix.js';
 import { bandWeightSamples } from '../random/dirichlet.js';
 import { DEFAULT_BANDED_ITER } from './banded-defaults.js';
 import { reducedGammaSearch, REDUCED_MAX_Q, type ReducedFactor } from './banded-reduced.js';
 import { MT19937 } from '../random/mt19937.js';
-import { centreDesign, standardizeDesign, chooseAlphas, DEFAULT_ALPHAS, gatherStandardised, innerErrors, refitPredict, ridgeFilters, stackFilteredLeft, type FoldFit, type InnerFactor, type SpectralFactor, type WorkBuffers } from './ridge.js';
+import { centreDesign, standardizeDesign, chooseAlphas, DEFAULT_ALPHAS, gatherStandardised, refitPredict, ridgeFilters, stackFilteredLeft, type FoldFit, type SpectralFactor } from './ridge.js';
 import type { InnerFold } from './splits.js';
+import { ridgeKernels } from './ridge-kernels.js';
 
 /**
  * Banded ridge (himalaya GroupRidgeCV as the authors' fork runs it, METHODS §4.2): B feature bands,
@@ -165,23 +166,25 @@ export async function fitBandedFold(backend: Backend, xtrBands: readonly Matrix6
     const k = await bandKernels(backend, xtrBands.map((x) => takeRows(x, fold.train)), xtrBands.map((x) => takeRows(x, fold.val)), opts.innerStandardize ?? false);
     innerKernels.push({ fold, k });
   }
-  const maxVal = Math.max(...inner.map((f) => f.val.length));
-  const buffers: WorkBuffers = {
-    yaBuf: new Float32Array(nTrain * batch),
-    coefBuf: new Float32Array(nTrain * batch),
-    predBuf: new Float32Array(Math.max(nA * maxVal, nA * nTest) * batch),
-  };
+  const rows = inner.map((fold) => ({ train: Int32Array.from(fold.train), val: Int32Array.from(fold.val) }));
+  const kernels = ridgeKernels(backend);
 
   const search = new GammaSearch(nUnits, patience, tol);
   for (let g = 0; g < nIter; g++) {
-    const factors: InnerFactor[] = [];
-    for (const { fold, k } of innerKernels) {
+    // Per inner fold, the float32 map from standardised training targets to the validation
+    // predictions of every α, formed once in float64 (as a single ridge's prepareFold does); the
+    // search over units is then the native gather + sgemm + per-α error sums of ridge-kernels.ts.
+    const maps: Matrix32[] = [];
+    for (const { k } of innerKernels) {
       const f = await kernelFactor(backend, k, gammas[g], nFeatures);
-      factors.push({ fold, right: to32(f.right), stacked: stackFilteredLeft(f, ridgeFilters(f.lambda, alphas)) });
+      maps.push(to32(await backend.gemm(stackFilteredLeft(f, ridgeFilters(f.lambda, alphas), 'float64'), f.right)));
     }
     for (let u0 = 0; u0 < nUnits; u0 += batch) {
       const u1 = Math.min(nUnits, u0 + batch);
-      const { sse, sse0 } = await innerErrors(backend, factors, ytr, u0, u1, nA, buffers);
+      const cols = Int32Array.from({ length: u1 - u0 }, (_, j) => u0 + j);
+      const sse = new Float64Array(nA * cols.length);
+      const sse0 = new Float64Array(cols.length);
+      for (let f = 0; f < maps.length; f++) await kernels.innerSse(maps[f], nA, ytr, rows[f].train, rows[f].val, cols, sse, sse0);
       const { chosen, score } = chooseAlphas(sse, sse0, alphas);
       search.offer(g, u0, chosen, score);
     }

@@ -540,63 +540,6 @@ async function refitUnits(kernels: RidgeKernels, maps: OuterMaps, filters: reado
   }
 }
 
-/** Float32 work buffers reused across unit batches. */
-export interface WorkBuffers {
-  /** ≥ n_train × batch. */
-  yaBuf: Float32Array;
-  /** ≥ rank × batch. */
-  coefBuf: Float32Array;
-  /** ≥ (n_alphas · n_eval) × batch. */
-  predBuf: Float32Array;
-}
-
-/** An inner fold's factor ready for prediction: coefficients map and every penalty's filtered left factor. */
-export interface InnerFactor {
-  fold: InnerFold;
-  right: Matrix32;
-  stacked: Matrix32;
-}
-
-/**
- * Validation squared errors of units [u0, u1) for every penalty, summed over the inner folds
- * (nA × b), and of the inner-training-mean intercept model (b), in the units of y. Targets are
- * centred by the inner training mean (§4.2) and scaled per unit for the float32 products.
- */
-export async function innerErrors(backend: Backend, factors: readonly InnerFactor[], ytr: Matrix64, u0: number, u1: number, nA: number, buf: WorkBuffers): Promise<{ sse: Float64Array; sse0: Float64Array }> {
-  const b = u1 - u0;
-  const sse = new Float64Array(nA * b);
-  const sse0 = new Float64Array(b);
-  const yv = new Float64Array(Math.max(...factors.map((f) => f.fold.val.length)) * b);
-  for (const { fold, right, stacked } of factors) {
-    const na = fold.train.length;
-    const nv = fold.val.length;
-    const { mean, scale } = gatherStandardised(ytr, fold.train, u0, u1, buf.yaBuf);
-    const coef = await backend.gemm(right, view32(buf.yaBuf, na, b), { c: view32(buf.coefBuf, right.rows, b) });
-    const P = (await backend.gemm(stacked, coef, { c: view32(buf.predBuf, stacked.rows, b) })).data;
-    for (let i = 0; i < nv; i++) {
-      const src = fold.val[i] * ytr.cols + u0;
-      const dst = i * b;
-      for (let j = 0; j < b; j++) {
-        const v = ytr.data[src + j] - mean[j];
-        yv[dst + j] = v;
-        sse0[j] += v * v;
-      }
-    }
-    for (let a = 0; a < nA; a++) {
-      const acc = a * b;
-      for (let i = 0; i < nv; i++) {
-        const prow = (a * nv + i) * b;
-        const yrow = i * b;
-        for (let j = 0; j < b; j++) {
-          const d = yv[yrow + j] - scale[j] * P[prow + j];
-          sse[acc + j] += d * d;
-        }
-      }
-    }
-  }
-  return { sse, sse0 };
-}
-
 /**
  * Per unit, the penalty maximising the pooled inner-CV R² = 1 − ΣSSE/ΣSSE0 (0 where ΣSSE0 = 0)
  * plus 1e-10·ln α (ties go to larger α), and that R² (without the tie-break term).
