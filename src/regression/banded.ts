@@ -32,6 +32,12 @@ export interface BandedOptions {
   /** Use the low-rank (Woodbury) path when it applies (default true); false forces the kernel path. */
   lowRank?: boolean;
   /**
+   * With 3 or more bands, spend the second half of the samples around the best ones so far
+   * (GammaSchedule: log-normal steps from the samples most units chose). Default true; 1–2 bands
+   * never refine (their search is unchanged). false: Dirichlet samples only, as the paper.
+   */
+  refine?: boolean;
+  /**
    * On the low-rank path with at most REDUCED_MAX_Q narrow columns, run the γ search in the reduced
    * space (banded-reduced.ts: per-unit validation errors interpolated between exact Chebyshev nodes
    * in α', no predictions per sample). Default: from REDUCED_MIN_ITER (20) γ samples on; false
@@ -65,6 +71,8 @@ class GammaSearch {
   readonly gamma: Int32Array;
   readonly alpha: Int32Array;
   evaluated = 0;
+  /** Per sample: the sum over units of its score at the unit's best α (for GammaSchedule's parents). */
+  readonly sampleSum: number[] = [];
   private stale = 0;
   private previousMean = -Infinity;
 
@@ -76,6 +84,9 @@ class GammaSearch {
 
   /** Offers sample g's chosen penalties and scores for units [u0, u0 + chosen.length). */
   offer(g: number, u0: number, chosen: Int32Array, score: Float64Array): void {
+    let sum = 0;
+    for (const v of score) sum += v;
+    this.sampleSum[g] = (this.sampleSum[g] ?? 0) + sum;
     for (let j = 0; j < chosen.length; j++) {
       if (score[j] > this.score[u0 + j] + EPS32 || g === 0) {
         this.score[u0 + j] = score[j];
@@ -94,6 +105,72 @@ class GammaSearch {
     this.stale = mean - this.previousMean < this.tol ? this.stale + 1 : 0;
     this.previousMean = Math.max(this.previousMean, mean);
     return this.stale >= this.patience;
+  }
+}
+
+/** Fewest γ samples for which the refined search (BandedOptions.refine) runs; below it every sample is random. */
+export const REFINE_MIN_ITER = 8;
+
+/**
+ * The band-weight samples of a search: the Dirichlet samples of the paper's random search, and with
+ * refinement (3+ bands, at least REFINE_MIN_ITER samples) only the first ⌈n/2⌉ of them; the rest
+ * are drawn in generations of up to 8 around the best samples so far. Parents: the 2 samples with
+ * the highest mean score over units and the 2 that most units chose (distinct). Each child takes
+ * a parent in turn and one move: (half of the children) log γ_b += σ·N(0, 1) on every band,
+ * σ = 0.5·0.7^generation (≥ 0.1); (a quarter) one band switched off (× e⁻⁶); (a quarter) one band
+ * switched on at the parent's largest weight × e^N(0, 1) — then normalised to the simplex. Weights
+ * below 1e-12 of the largest count as that floor. The children come from their own MT19937 stream
+ * (seed + 1), so the random part is the paper's sequence.
+ */
+export class GammaSchedule {
+  readonly gammas: Float64Array[];
+  private readonly nRandom: number;
+  private readonly rng: MT19937;
+  private generation = 0;
+
+  constructor(seed: number, readonly nIter: number, readonly bands: number, refine: boolean) {
+    const on = refine && bands >= 3 && nIter >= REFINE_MIN_ITER;
+    this.nRandom = on ? Math.ceil(nIter / 2) : nIter;
+    this.gammas = bandWeightSamples(new MT19937(seed), this.nRandom, bands);
+    this.rng = new MT19937((seed + 1) >>> 0);
+  }
+
+  /** Whether samples after the random ones depend on the search so far. */
+  get adaptive(): boolean { return this.nRandom < this.nIter; }
+
+  /**
+   * Sample g (g < nIter), drawing the next generation from the search so far when needed: `chosen`
+   * (per unit, the sample it chose) and `sampleSum` (per sample, its summed score over units).
+   */
+  at(g: number, search: { gamma: Int32Array; sampleSum: readonly number[] }): Float64Array {
+    while (g >= this.gammas.length) this.nextGeneration(search.gamma, search.sampleSum);
+    return this.gammas[g];
+  }
+
+  private nextGeneration(chosen: Int32Array, sampleSum: readonly number[]): void {
+    const B = this.bands;
+    const counts = new Map<number, number>();
+    for (const c of chosen) counts.set(c, (counts.get(c) ?? 0) + 1);
+    const byCount = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([g]) => g);
+    const byMean = sampleSum.map((v, g) => [v, g] as const).filter(([v]) => Number.isFinite(v)).sort((a, b) => b[0] - a[0] || a[1] - b[1]).map(([, g]) => g);
+    const parents = [...new Set([...byMean.slice(0, 2), ...byCount.slice(0, 2)])];
+    const sigma = Math.max(0.1, 0.5 * 0.7 ** this.generation);
+    this.generation++;
+    const size = Math.min(8, this.nIter - this.gammas.length);
+    for (let k = 0; k < size; k++) {
+      const p = this.gammas[parents[k % parents.length]];
+      const top = Math.max(...p);
+      const lg = Float64Array.from(p, (v) => Math.log(Math.max(v, 1e-12 * top)));
+      const move = this.rng.randomDouble();
+      if (move < 0.5) for (let b = 0; b < B; b++) lg[b] += sigma * this.rng.standardNormal();
+      else if (move < 0.75) lg[Math.floor(this.rng.randomDouble() * B)] -= 6;
+      else lg[Math.floor(this.rng.randomDouble() * B)] = Math.log(top) + this.rng.standardNormal();
+      const mx = Math.max(...lg);
+      let sum = 0;
+      const child = Float64Array.from(lg, (v) => { const e = Math.exp(v - mx); sum += e; return e; });
+      for (let b = 0; b < B; b++) child[b] /= sum;
+      this.gammas.push(child);
+    }
   }
 }
 
@@ -154,12 +231,16 @@ export async function fitBandedFold(backend: Backend, xtrBands: readonly Matrix6
   const nTest = xteBands[0].rows;
   const nFeatures = xtrBands.reduce((a, m) => a + m.cols, 0);
   const batch = Math.min(nUnits, Math.max(1, opts.unitBatch ?? 4096));
-  const gammas = bandWeightSamples(new MT19937(opts.seed ?? 0), nIter, B);
   const widest = Math.max(...xtrBands.map((m) => m.cols));
   const lowRankQ = nFeatures - widest;
   if (B > 1 && lowRankQ <= LOW_RANK_MAX && opts.lowRank !== false) {
-    return fitBandedFoldLowRank(backend, xtrBands, ytr, xteBands, inner, gammas, { alphas, patience, tol, unitBatch: batch, onUnits: opts.onUnits, innerStandardize: opts.innerStandardize, reduced: opts.reduced });
+    // The reduced search evaluates its samples in chunks fixed in advance: no refinement there.
+    const reducedApplies = lowRankQ <= REDUCED_MAX_Q && (opts.reduced ?? nIter >= REDUCED_MIN_ITER);
+    const schedule = new GammaSchedule(opts.seed ?? 0, nIter, B, (opts.refine ?? true) && !reducedApplies);
+    return fitBandedFoldLowRank(backend, xtrBands, ytr, xteBands, inner, schedule, { alphas, patience, tol, unitBatch: batch, onUnits: opts.onUnits, innerStandardize: opts.innerStandardize, reduced: opts.reduced });
   }
+  const schedule = new GammaSchedule(opts.seed ?? 0, nIter, B, opts.refine ?? true);
+  const gammas = schedule.gammas;
 
   const innerKernels: { fold: InnerFold; k: BandKernels }[] = [];
   for (const fold of inner) {
@@ -171,12 +252,13 @@ export async function fitBandedFold(backend: Backend, xtrBands: readonly Matrix6
 
   const search = new GammaSearch(nUnits, patience, tol);
   for (let g = 0; g < nIter; g++) {
+    const gamma = schedule.at(g, search);
     // Per inner fold, the float32 map from standardised training targets to the validation
     // predictions of every α, formed once in float64 (as a single ridge's prepareFold does); the
     // search over units is then the native gather + sgemm + per-α error sums of ridge-kernels.ts.
     const maps: Matrix32[] = [];
     for (const { k } of innerKernels) {
-      const f = await kernelFactor(backend, k, gammas[g], nFeatures);
+      const f = await kernelFactor(backend, k, gamma, nFeatures);
       maps.push(to32(await backend.gemm(stackFilteredLeft(f, ridgeFilters(f.lambda, alphas), 'float64'), f.right)));
     }
     for (let u0 = 0; u0 < nUnits; u0 += batch) {
@@ -406,7 +488,7 @@ async function rotateTargets(backend: Backend, f: LowRankFactor, y: Matrix64, ro
 }
 
 /** Low-rank banded fit of one outer fold (same contract as the kernel path of fitBandedFold). */
-export async function fitBandedFoldLowRank(backend: Backend, xtrBands: readonly Matrix64[], ytr: Matrix64, xteBands: readonly Matrix64[], inner: readonly InnerFold[], gammas: readonly Float64Array[], opts: { alphas: readonly number[]; patience: number; tol: number; unitBatch: number; onUnits?: (done: number) => void; innerStandardize?: boolean; reduced?: boolean }): Promise<BandedFoldFit> {
+export async function fitBandedFoldLowRank(backend: Backend, xtrBands: readonly Matrix64[], ytr: Matrix64, xteBands: readonly Matrix64[], inner: readonly InnerFold[], schedule: GammaSchedule, opts: { alphas: readonly number[]; patience: number; tol: number; unitBatch: number; onUnits?: (done: number) => void; innerStandardize?: boolean; reduced?: boolean }): Promise<BandedFoldFit> {
   const B = xtrBands.length;
   const base = xtrBands.reduce((best, m, b) => (m.cols > xtrBands[best].cols ? b : best), 0);
   const { alphas, patience, tol } = opts;
@@ -426,12 +508,14 @@ export async function fitBandedFoldLowRank(backend: Backend, xtrBands: readonly 
   const q = factors[0].f.q;
   // By default only from REDUCED_MIN_ITER samples on: its ~30–50 exact nodes cost more than a few
   // samples' predictions.
-  const reduced = (opts.reduced ?? gammas.length >= REDUCED_MIN_ITER) && q <= REDUCED_MAX_Q && gammas.every((g) => g[base] > 1e-100) && factors.length * 64 * (2 * q + 1) * nUnits * 8 <= 2 ** 31;
+  const gammas = schedule.gammas;
+  const reduced = !schedule.adaptive && (opts.reduced ?? gammas.length >= REDUCED_MIN_ITER) && q <= REDUCED_MAX_Q && gammas.every((g) => g[base] > 1e-100) && factors.length * 64 * (2 * q + 1) * nUnits * 8 <= 2 ** 31;
   if (reduced) await reducedGammaSearch(backend, factors.map(({ f }) => f), ytr, inner, gammas, base, alphas, search, { firstChunk: patience + 1 });
   // Rotated targets do not depend on γ: keep them across samples when they fit in ~256 MB.
   const cacheable = factors.reduce((a, { f }) => a + f.na, 0) * nUnits * 8 < 256 * 2 ** 20;
   const rotated = new Map<string, { yTilde: Float64Array; mean: Float64Array; scale: Float64Array }>();
-  for (let gi = 0; gi < (reduced ? 0 : gammas.length); gi++) {
+  for (let gi = 0; gi < (reduced ? 0 : schedule.nIter); gi++) {
+    const gamma = schedule.at(gi, search);
     for (let u0 = 0; u0 < nUnits; u0 += batch) {
       const u1 = Math.min(nUnits, u0 + batch);
       const b = u1 - u0;
@@ -442,7 +526,7 @@ export async function fitBandedFoldLowRank(backend: Backend, xtrBands: readonly 
         let rot = rotated.get(key);
         if (!rot) { rot = await rotateTargets(backend, f, ytr, fold.train, u0, u1); if (cacheable) rotated.set(key, rot); }
         const { yTilde, mean, scale } = rot;
-        const P = await lowRankPredict(backend, f, gammas[gi], base, alphas, allA, yTilde, b);
+        const P = await lowRankPredict(backend, f, gamma, base, alphas, allA, yTilde, b);
         for (let i = 0; i < fold.val.length; i++) {
           const src = fold.val[i] * ytr.cols + u0;
           for (let j = 0; j < b; j++) {
