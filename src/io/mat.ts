@@ -33,14 +33,13 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import h5wasm from 'h5wasm/node';
 import type { Dataset as H5Dataset, File as H5File, Group as H5Group } from 'h5wasm/node';
 import { read as readMat5 } from 'mat-for-js';
 import type { Dataset } from '../data/dataset.js';
 import { inputError } from '../data/errors.js';
 import type { Matrix64 } from '../linalg/matrix.js';
 import { describeFsError } from './fsutil.js';
-import { withHdf5File } from './netcdf.js';
+import { h5, withHdf5File } from './netcdf.js';
 import { buildPereiraDataset, parseNetworks, type PereiraRowsInput } from './pereira.js';
 import { checkOptionKeys, stimuliOption, type ReaderOptions } from './spec-options.js';
 
@@ -72,7 +71,7 @@ function numericFromColumnMajor(values: ArrayLike<number | bigint>, dims: number
 }
 
 function h5ToMat(file: H5File, path: string, obj: unknown, name: string): MatValue {
-  if (obj instanceof h5wasm.Group) {
+  if (obj instanceof h5().default.Group) {
     const g = obj as H5Group;
     const out: { [field: string]: MatValue } = {};
     for (const k of g.keys()) {
@@ -81,7 +80,7 @@ function h5ToMat(file: H5File, path: string, obj: unknown, name: string): MatVal
     }
     return out;
   }
-  if (!(obj instanceof h5wasm.Dataset)) throw inputError(path, name, 'is neither a MATLAB array nor a struct');
+  if (!(obj instanceof h5().default.Dataset)) throw inputError(path, name, 'is neither a MATLAB array nor a struct');
   const ds = obj as H5Dataset;
   const cls = String(attr(ds, 'MATLAB_class') ?? '');
   if (attr(ds, 'MATLAB_empty') !== undefined) return cls === 'char' ? '' : [];

@@ -18,7 +18,6 @@
  */
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import h5wasm, { Module } from 'h5wasm/node';
 import type { Dataset as H5Dataset, File as H5File } from 'h5wasm/node';
 import { inputError, InputError } from '../data/errors.js';
 import type { Matrix64 } from '../linalg/matrix.js';
@@ -183,12 +182,30 @@ function toFloat64(path: string, name: string, value: unknown): Float64Array {
   throw inputError(path, name, 'expected a numeric (float or integer) variable');
 }
 
-let ready: Promise<unknown> | null = null;
+/** The h5wasm module (its `default` export and `Module`). */
+export type H5Lib = typeof import('h5wasm/node');
 
-/** Waits for the h5wasm module to be initialised (once per process). */
-export async function h5Ready(): Promise<void> {
-  if (ready === null) ready = h5wasm.ready;
-  await ready;
+let lib: H5Lib | null = null;
+let ready: Promise<H5Lib> | null = null;
+
+/**
+ * Loads and initialises h5wasm on first use, once per process. It is imported here rather than at
+ * the top of the module: starting its WebAssembly runtime costs ~0.4 s, which commands that read no
+ * HDF5 file (dataset folders, simulated data) should not pay.
+ */
+export async function h5Ready(): Promise<H5Lib> {
+  ready ??= import('h5wasm/node').then(async (m) => {
+    await m.default.ready;
+    lib = m;
+    return m;
+  });
+  return ready;
+}
+
+/** The loaded h5wasm, for code that runs after h5Ready() (inside withHdf5File's `read`). */
+export function h5(): H5Lib {
+  if (lib === null) throw new Error('h5wasm is used before h5Ready() loaded it');
+  return lib;
 }
 
 /**
@@ -210,7 +227,7 @@ export async function readNetcdfAssembly(path: string): Promise<NetcdfAssembly> 
  * "cannot read <what> (…)"; InputErrors from `read` pass through.
  */
 export async function withHdf5File<T>(path: string, kind: string, what: string, read: (file: H5File) => T): Promise<T> {
-  await h5Ready();
+  const { default: h5wasm, Module } = await h5Ready();
   Module.activate_throwing_error_handler();
   let file: H5File | null = null;
   try {
@@ -240,7 +257,7 @@ function readOpenFile(path: string, file: H5File): NetcdfAssembly {
   const variables: Array<{ name: string; ds: H5Dataset }> = [];
   for (const key of keys) {
     const obj = file.get(key);
-    if (!(obj instanceof h5wasm.Dataset)) continue; // groups, links, committed types
+    if (!(obj instanceof h5().default.Dataset)) continue; // groups, links, committed types
     const ds = obj;
     const cls = attrValue(ds, 'CLASS');
     if (cls === 'DIMENSION_SCALE') {
