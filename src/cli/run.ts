@@ -112,6 +112,16 @@ function resultsTable(plan: SweepPlan, store: ResultStore, limit = 200): string 
   return table(['dataset', 'features', 'split', 'estimator', 'seed', 'R²', 'r', 'key'], rows, ['l', 'l', 'l', 'l', 'r', 'r', 'r', 'l']) + more + '\n';
 }
 
+/** With unit chunks: how many jobs are split, and whether chunks align with the unit batch (then scores are byte-identical to a whole fit). */
+function chunkNote(plan: SweepPlan, unitBatch: number): string {
+  const chunked = plan.jobs.filter((j) => j.chunks);
+  if (chunked.length === 0) return '';
+  const size = chunked[0].chunks!.size;
+  const aligned = size % unitBatch === 0;
+  return `${chunked.length} job${chunked.length > 1 ? 's' : ''} split into ${chunked.reduce((a, j) => a + j.chunks!.count, 0)} chunks of ${size} units` +
+    `${aligned ? '' : ` (not a multiple of the unit batch ${unitBatch}: merged scores equal a whole fit's to rounding, not byte for byte)`}\n`;
+}
+
 export async function runRunCommand(file: string, opts: RunCommandOptions): Promise<void> {
   const read = readExperiment(file);
   const experiment = opts.unitChunk !== undefined ? { ...read, unitChunk: opts.unitChunk } : read;
@@ -133,6 +143,7 @@ export async function runRunCommand(file: string, opts: RunCommandOptions): Prom
     process.stdout.write(
       `${experiment.name}: ${s.total} jobs — ${s.done} already in the store, ${s.added + s.readded} enqueued, ${s.queued} already queued` +
       `${s.retried ? `, ${s.retried} failed jobs re-queued` : ''}${s.dead ? `, ${s.dead} in the failed set (--retry-failed to run them again)` : ''}\n` +
+      chunkNote(plan, opts.unitBatch) +
       `queue ${redactUrl(opts.queue)} (${opts.queueName}); start workers with: brainmap worker --queue ${redactUrl(opts.queue)} --store ${root}` +
       `${redactUrl(opts.queue) !== opts.queue ? ' (the password is shown as ***: give the real one)' : ''}\n`,
     );

@@ -10,7 +10,7 @@ import { loadDataset } from '../../src/io/dataset.js';
 import { writeNpy } from '../../src/io/npy.js';
 import { brainmap, root, tmp, writeExperiment } from './helpers.js';
 
-const KEYS = 'name, description, datasets, features, splits, estimators, seeds, select, alphas, store, gap';
+const KEYS = 'name, description, datasets, features, splits, estimators, seeds, select, alphas, store, gap, normalise, ceiling_method, unit_chunk';
 
 function parseError(text: string): string {
   try {

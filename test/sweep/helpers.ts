@@ -25,8 +25,8 @@ export function brainmap(args: string[], opts: { env?: NodeJS.ProcessEnv; timeou
 }
 
 /** Starts the CLI as a child process (stdout/stderr collected). */
-export function brainmapChild(args: string[]): ChildProcess & { out: () => string } {
-  const child = spawn(process.execPath, [...cliEntry(), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+export function brainmapChild(args: string[], env?: NodeJS.ProcessEnv): ChildProcess & { out: () => string } {
+  const child = spawn(process.execPath, [...cliEntry(), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], ...(env ? { env: { ...process.env, ...env } } : {}) });
   let out = '';
   child.stdout?.on('data', (b: Buffer) => { out += b.toString(); });
   child.stderr?.on('data', (b: Buffer) => { out += b.toString(); });

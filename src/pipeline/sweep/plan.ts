@@ -96,6 +96,8 @@ export interface SweepPlan {
 import { datasetHash } from '../../data/hash.js';
 import { SpecChecker } from './validate.js';
 import { chunkable } from './chunkable.js';
+import { recordedUnits } from '../score-plan.js';
+import { ceilingMethodFor } from '../ceiling.js';
 
 export { datasetHash };
 
@@ -201,6 +203,13 @@ export function featureFilePaths(spec: string): string[] {
   return [...out];
 }
 
+/** The most units an experiment of the dataset records (what unit chunks are counted on, chunks.ts). */
+function maxRecordedUnits(d: Dataset): number {
+  const rows = new Map<string, number[]>();
+  d.samples.experiment.forEach((e, i) => { if (rows.has(e)) rows.get(e)!.push(i); else rows.set(e, [i]); });
+  return Math.max(0, ...[...rows.values()].map((r) => recordedUnits(d.y, Int32Array.from(r)).length));
+}
+
 /** The key of a job (see the module comment). */
 export function jobKey(job: Omit<SweepJob, 'key' | 'dataset' | 'datasetName' | 'fileStats' | 'chunks'>): string {
   const canonical = JSON.stringify({
@@ -253,9 +262,18 @@ export async function planExperiment(exp: Experiment, opts: PlanOptions = {}): P
       if (err instanceof InputError) throw inputError(where, `datasets[${i}]`, err.message);
       throw err;
     }
+    if (exp.normalise) {
+      // A dataset without what the ceiling method needs fails here, before any job runs.
+      try {
+        ceilingMethodFor(d, exp.normalise);
+      } catch (err) {
+        if (err instanceof InputError) throw inputError(where, 'normalise', `${err.message}${exp.datasets.length > 1 ? ` (on datasets[${i}])` : ''}`);
+        throw err;
+      }
+    }
     const hash = datasetHash(d);
     opts.onDataset?.(spec, hash, Date.now() - t0);
-    datasets.push({ spec, hash, name: d.name, nUnits: d.y.cols });
+    datasets.push({ spec, hash, name: d.name, nUnits: exp.unitChunk === undefined ? d.y.cols : maxRecordedUnits(d) });
     if (checker) {
       for (const [k, f] of exp.features.entries()) {
         try {
