@@ -264,6 +264,16 @@ function columnMeans(m: Matrix64, rows: ArrayLike<number>): Float64Array {
   return mean;
 }
 
+/** y[rows, cols] (rows.length × cols.length) without copying the other columns first. */
+function gather(y: Matrix64, rows: Int32Array, cols: Int32Array): Matrix64 {
+  const out = new Float64Array(rows.length * cols.length);
+  for (let i = 0; i < rows.length; i++) {
+    const src = rows[i] * y.cols;
+    for (let j = 0; j < cols.length; j++) out[i * cols.length + j] = y.data[src + cols[j]];
+  }
+  return { rows: rows.length, cols: cols.length, data: out };
+}
+
 function layout(dataset: Dataset, x: Matrix64, job: SweepJob): ExperimentLayout[] {
   const labels = foldLabels(dataset, job.split, job.seed);
   return uniqueInOrder(dataset.samples.experiment).map((experiment) => {
@@ -334,7 +344,7 @@ async function fitPart(backend: Backend, dataset: Dataset, exps: ExperimentLayou
     const alpha = new Float64Array(nF * b);
     const valScore = new Float64Array(nF * b);
     if (b > 0) {
-      const yc = takeCols(takeRows(dataset.y, e.rows), e.units.subarray(lo, hi));
+      const yc = gather(dataset.y, e.rows, e.units.subarray(lo, hi));
       for (const [f, fold] of e.folds.entries()) {
         // As scoreFeatures: targets as deviations from the outer-training mean.
         const yte = takeRows(yc, fold.test);
