@@ -8,8 +8,17 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { assertUsageError, brainmap, tmp } from './cli-helpers.js';
+import { writeNpy } from '../../src/io/npy.js';
 
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** A dataset folder of 48 samples (4 blocks of 12, 1–3 words each) × 3 units: partition and audit run in about a second. */
+function tinyDataset(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  writeNpy(join(dir, 'y.npy'), Float64Array.from({ length: 48 * 3 }, (_, k) => Math.sin(k * 12.9898) * 43758.5453 % 1), [48, 3]);
+  writeFileSync(join(dir, 'samples.csv'), `block,text\n${Array.from({ length: 48 }, (_, i) => `b${Math.floor(i / 12)},${Array.from({ length: 1 + (i % 3) }, (_, w) => `w${i}${w}`).join(' ')}`).join('\n')}\n`);
+  return dir;
+}
 
 test('--out that is a file or lies under a file fails before computing, on every command that writes', async () => {
   const dir = tmp('out');
@@ -62,9 +71,11 @@ test('partition and audit: a late write failure still prints the result, one err
   const a = join(dir, 'a');
   mkdirSync(join(p, 'partition.json'), { recursive: true });
   mkdirSync(join(a, 'audit.json'), { recursive: true });
+  const data = tinyDataset(join(dir, 'data'));
   const [rp, ra] = await Promise.all([
-    brainmap(['partition', '--dataset', 'sim:fedorenko', '--a', 'sl', '--b', 'wp:sigma=4.7', '--n-iter', '5', '--out', p]),
-    brainmap(['audit', '--dataset', 'sim:fedorenko', '--features', 'sl', '--simple', 'sl', '--oasm', 'oasm:sigma=2', '--n-iter', '5', '--no-brainscore', '--out', a, '--json']),
+    // A tiny dataset and one band-weight sample: what is checked is the writing at the end.
+    brainmap(['partition', '--dataset', data, '--a', 'sl', '--b', 'sp', '--n-iter', '1', '--out', p]),
+    brainmap(['audit', '--dataset', data, '--features', 'sl', '--simple', 'sp', '--oasm', 'oasm:sigma=2', '--n-iter', '1', '--no-brainscore', '--out', a, '--json']),
   ]);
   assertUsageError(rp, new RegExp(`^error: ${esc(join(p, 'partition.json'))}: --out: cannot write the results`));
   assert.match(rp.stdout, /mean Ω /);
