@@ -22,9 +22,10 @@ import { getBackend } from '../../src/linalg/index.js';
 import { parseCsv } from '../../src/io/csv.js';
 import { readNpy } from '../../src/io/npy.js';
 import { scoreSpec } from '../../src/pipeline/score-spec.js';
+import { cliEntry } from '../cli-entry.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const brainmap = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', `${root}src/cli/main.ts`, ...args], { encoding: 'utf8', cwd: root });
+const brainmap = (...args: string[]) => spawnSync(process.execPath, [...cliEntry(), ...args], { encoding: 'utf8', cwd: root });
 
 /** Per unit (dataset column) and fold: SSE, SSE0 (vs the mean of y over the rows not in the fold, same experiment) and Pearson r. */
 function recompute(d: Dataset, pred: ArrayLike<number>, fold: ArrayLike<number>, unit: number) {
