@@ -8,9 +8,10 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseAlphas } from '../../src/cli/options.js';
+import { cliEntry } from '../cli-entry.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const brainmap = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', `${root}src/cli/main.ts`, ...args], { encoding: 'utf8', cwd: root });
+const brainmap = (...args: string[]) => spawnSync(process.execPath, [...cliEntry(), ...args], { encoding: 'utf8', cwd: root });
 
 // Banded fits (partition, audit, the demo's partition) are ridge only: no --estimator there.
 const EXPECTED: Record<string, string[]> = {
