@@ -6,7 +6,9 @@
  *
  *   brainmap:  `brainmap score --dataset DIR --features file:DIR/X.npy --split contiguous
  *              --alphas 0.1,1,…,1e8 --compat paper --out OUT` in a child process (y.npy is read in
- *              unit batches, the fold decompositions computed once and shared), and
+ *              unit batches of 4,096 columns, the fold decompositions computed once and shared; the
+ *              child runs with $BRAINMAP_BATCHED_Y_BYTES=0 unless set, so that quick runs on smaller
+ *              y also take the batched path), and
  *   himalaya:  bench/scale_himalaya.py — what a himalaya user runs for n = 10,000, p = 500:
  *              `RidgeCV(alphas, fit_intercept=True, cv=<leave-one-run-out>)` per outer fold
  *              (n_targets_batch 5,000 to bound its prediction buffers), on the same files.
@@ -147,17 +149,24 @@ export async function generateScaleFolder(backend: Backend, dir: string, cfg: Sc
 }
 
 /** Wall seconds and peak resident memory (MiB) of a child run under /usr/bin/time -v. */
-interface ChildRun { seconds: number; peakMiB: number | null; status: number | null; stdout: string; stderr: string }
+interface ChildRun { seconds: number; cpuSeconds: number | null; peakMiB: number | null; status: number | null; stdout: string }
 
-function timed(cmd: string, args: string[], env?: NodeJS.ProcessEnv): ChildRun {
+/**
+ * Runs a child under `/usr/bin/time -v -o <file>` (its report goes to a file; the child's stderr —
+ * brainmap's progress lines — passes through to ours, so a long run shows where it is).
+ */
+function timed(cmd: string, args: string[], timeFile: string, env?: NodeJS.ProcessEnv): ChildRun {
   const t0 = process.hrtime.bigint();
   const useTime = existsSync('/usr/bin/time');
-  const r = useTime
-    ? spawnSync('/usr/bin/time', ['-v', cmd, ...args], { encoding: 'utf8', env: env ?? process.env, maxBuffer: 1 << 28 })
-    : spawnSync(cmd, args, { encoding: 'utf8', env: env ?? process.env, maxBuffer: 1 << 28 });
+  const opts = { encoding: 'utf8' as const, env: env ?? process.env, maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'inherit'] as ('ignore' | 'pipe' | 'inherit')[] };
+  const r = useTime ? spawnSync('/usr/bin/time', ['-v', '-o', timeFile, cmd, ...args], opts) : spawnSync(cmd, args, opts);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr ?? '');
-  return { seconds, peakMiB: m ? Number(m[1]) / 1024 : null, status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+  const report = useTime && existsSync(timeFile) ? readFileSync(timeFile, 'utf8') : '';
+  const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(report);
+  const user = /User time \(seconds\): ([0-9.]+)/.exec(report);
+  const sys = /System time \(seconds\): ([0-9.]+)/.exec(report);
+  const cpuSeconds = user && sys ? Number(user[1]) + Number(sys[1]) : null;
+  return { seconds, cpuSeconds, peakMiB: m ? Number(m[1]) / 1024 : null, status: r.status, stdout: r.stdout ?? '' };
 }
 
 /** A python where himalaya imports ($BRAINMAP_PYTHON, ./.venv/bin/python, python3), or null. */
@@ -178,6 +187,7 @@ function csvColumn(text: string, name: string): number[] {
   return lines.slice(1).map((l) => Number(l.split(',')[k]));
 }
 
+const cpu = (r: ChildRun) => (r.cpuSeconds === null ? 'n/a' : `${r.cpuSeconds.toFixed(1)} s`);
 const gib = (mib: number | null) => (mib === null ? 'n/a' : `${(mib / 1024).toFixed(2)} GiB`);
 
 export async function benchScale(backend: Backend, cfg: ScaleConfig, opts: { keep?: boolean } = {}): Promise<void> {
@@ -190,14 +200,14 @@ export async function benchScale(backend: Backend, cfg: ScaleConfig, opts: { kee
     console.log(`  generated ${dir} in ${((Date.now() - tg) / 1000).toFixed(1)} s`);
     const out = join(dir, 'out');
     const alphas = cfg.alphas.map((a) => String(a)).join(',');
-    const bm = timed(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), 'score', '--dataset', dir, '--features', `file:${join(dir, 'X.npy')}`, '--split', 'contiguous', '--alphas', alphas, '--compat', 'paper', '--out', out]);
+    const bm = timed(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), 'score', '--dataset', dir, '--features', `file:${join(dir, 'X.npy')}`, '--split', 'contiguous', '--alphas', alphas, '--compat', 'paper', '--out', out], join(dir, 'time-brainmap.txt'), { ...process.env, BRAINMAP_BATCHED_Y_BYTES: process.env.BRAINMAP_BATCHED_Y_BYTES ?? '0' });
     if (bm.status !== 0) {
-      console.log(`  brainmap score failed (exit ${bm.status}):\n${bm.stderr.split('\n').slice(-15).join('\n')}`);
+      console.log(`  brainmap score failed (exit ${bm.status}; its messages are above)`);
       return;
     }
     const r2 = csvColumn(readFileSync(join(out, 'units.csv'), 'utf8'), 'r2');
     const meanR2 = r2.reduce((s, v) => s + (Number.isFinite(v) ? v : 0), 0) / r2.length;
-    console.log(`  brainmap score: ${bm.seconds.toFixed(1)} s, peak RSS ${gib(bm.peakMiB)} (mean unit R² ${meanR2.toFixed(4)}; load after ${loadavg()[0].toFixed(2)})`);
+    console.log(`  brainmap score: ${bm.seconds.toFixed(1)} s wall, ${cpu(bm)} CPU, peak RSS ${gib(bm.peakMiB)} (mean unit R² ${meanR2.toFixed(4)}; load after ${loadavg()[0].toFixed(2)})`);
     const py = himalayaPython();
     if (py === null) {
       console.log('  himalaya: not importable ($BRAINMAP_PYTHON, ./.venv/bin/python, python3); no ratio');
@@ -205,9 +215,9 @@ export async function benchScale(backend: Backend, cfg: ScaleConfig, opts: { kee
     }
     const hUnits = cfg.himalayaUnits === null ? cfg.units : Math.min(cfg.units, cfg.himalayaUnits);
     const r2File = join(dir, 'himalaya_r2.npy');
-    const hm = timed(py, [join(ROOT, 'bench', 'scale_himalaya.py'), '--folder', dir, '--alphas', alphas, '--units', String(hUnits), '--out', r2File]);
+    const hm = timed(py, [join(ROOT, 'bench', 'scale_himalaya.py'), '--folder', dir, '--alphas', alphas, '--units', String(hUnits), '--out', r2File], join(dir, 'time-himalaya.txt'));
     if (hm.status !== 0) {
-      console.log(`  himalaya failed (exit ${hm.status}):\n${hm.stderr.split('\n').slice(-15).join('\n')}`);
+      console.log(`  himalaya failed (exit ${hm.status}; its messages are above)`);
       return;
     }
     const fitLine = /himalaya: ([0-9.]+) s fit/.exec(hm.stdout);
@@ -219,8 +229,9 @@ export async function benchScale(backend: Backend, cfg: ScaleConfig, opts: { kee
     const fit = fitLine ? Number(fitLine[1]) : hm.seconds;
     const extrapolated = hm.seconds - fit + fit * scale;
     const what = hUnits === cfg.units ? `${hm.seconds.toFixed(1)} s` : `${hm.seconds.toFixed(1)} s on the first ${hUnits.toLocaleString('en')} units (fit ${fit.toFixed(1)} s), ${extrapolated.toFixed(0)} s extrapolated to ${cfg.units.toLocaleString('en')} (fit time × ${scale.toFixed(1)})`;
-    console.log(`  himalaya RidgeCV: ${what}, peak RSS ${gib(hm.peakMiB)}${hUnits === cfg.units ? '' : ` (on ${hUnits.toLocaleString('en')} units)`}`);
-    console.log(`  ratio himalaya / brainmap: ${(extrapolated / bm.seconds).toFixed(2)}× time${hUnits === cfg.units && hm.peakMiB && bm.peakMiB ? `, ${(hm.peakMiB / bm.peakMiB).toFixed(2)}× peak memory` : ''}; max |ΔR²| per unit ${maxDiff.toExponential(2)} (${hUnits.toLocaleString('en')} units)`);
+    console.log(`  himalaya RidgeCV: ${what}, ${cpu(hm)} CPU (whole run), peak RSS ${gib(hm.peakMiB)}${hUnits === cfg.units ? '' : ` (on ${hUnits.toLocaleString('en')} units)`}`);
+    const cpuRatio = hUnits === cfg.units && hm.cpuSeconds && bm.cpuSeconds ? `, ${(hm.cpuSeconds / bm.cpuSeconds).toFixed(2)}× CPU` : '';
+    console.log(`  ratio himalaya / brainmap: ${(extrapolated / bm.seconds).toFixed(2)}× wall time${cpuRatio}${hUnits === cfg.units && hm.peakMiB && bm.peakMiB ? `, ${(hm.peakMiB / bm.peakMiB).toFixed(2)}× peak memory` : ''}; max |ΔR²| per unit ${maxDiff.toExponential(2)} (${hUnits.toLocaleString('en')} units)`);
   } finally {
     if (opts.keep) console.log(`  kept ${dir}`);
     else rmSync(dir, { recursive: true, force: true });
