@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { snakeCase, snakeKeys, snakeSettings } from '../../src/pipeline/json-keys.js';
 import { cliEntry } from '../cli-entry.js';
+import { tinyDataset } from '../tiny-dataset.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const KEY = /^[a-z0-9]+(_[a-z0-9]+)*$/;
@@ -51,12 +52,12 @@ function jsonFiles(dir: string): string[] {
 
 test('every JSON file score, partition, audit and ceiling write has snake_case keys', { timeout: 900_000 }, () => {
   const out = mkdtempSync(join(tmpdir(), 'brainmap-keys-'));
-  const ds = 'sim:fedorenko:units=0.1';
-  // Narrow features (wp: 8 columns): the files have the same keys as with wide ones, for a fraction of the fits' cost.
+  // A tiny dataset folder and narrow features: the files have the same keys as for a large run.
+  const ds = tinyDataset(join(out, 'data'));
   const runs = [
-    ['score', '--dataset', ds, '--features', 'wp:sigma=1|sl', '--n-iter', '3', '--out', join(out, 'score')],
-    ['partition', '--dataset', ds, '--a', 'sl', '--b', 'wp:sigma=1', '--n-iter', '3', '--out', join(out, 'partition')],
-    ['audit', '--dataset', ds, '--features', 'wp:sigma=1', '--n-iter', '3', '--out', join(out, 'audit')],
+    ['score', '--dataset', ds, '--features', 'sp|sl', '--n-iter', '3', '--out', join(out, 'score')],
+    ['partition', '--dataset', ds, '--a', 'sl', '--b', 'sp', '--n-iter', '3', '--out', join(out, 'partition')],
+    ['audit', '--dataset', ds, '--features', 'sp', '--n-iter', '3', '--out', join(out, 'audit')],
     ['ceiling', '--dataset', join(root, 'test/fixtures/ceiling/split-half'), '--out', join(out, 'ceiling')],
   ];
   for (const args of runs) {

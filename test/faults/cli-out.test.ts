@@ -8,17 +8,9 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { assertUsageError, brainmap, tmp } from './cli-helpers.js';
-import { writeNpy } from '../../src/io/npy.js';
+import { tinyDataset } from '../tiny-dataset.js';
 
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-/** A dataset folder of 48 samples (4 blocks of 12, 1–3 words each) × 3 units: partition and audit run in about a second. */
-function tinyDataset(dir: string): string {
-  mkdirSync(dir, { recursive: true });
-  writeNpy(join(dir, 'y.npy'), Float64Array.from({ length: 48 * 3 }, (_, k) => Math.sin(k * 12.9898) * 43758.5453 % 1), [48, 3]);
-  writeFileSync(join(dir, 'samples.csv'), `block,text\n${Array.from({ length: 48 }, (_, i) => `b${Math.floor(i / 12)},${Array.from({ length: 1 + (i % 3) }, (_, w) => `w${i}${w}`).join(' ')}`).join('\n')}\n`);
-  return dir;
-}
 
 test('--out that is a file or lies under a file fails before computing, on every command that writes', async () => {
   const dir = tmp('out');
