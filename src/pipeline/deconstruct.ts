@@ -87,8 +87,8 @@ export interface DeconstructResult {
   spaces: { name: string; spec: string; columns: number }[];
   llm: string;
   models: SubModel[];
-  /** Per number of spaces: the best sub-model of that size by r2. */
-  levels: { nSpaces: number; model: string; r2: number; r2Sem: number }[];
+  /** Per number of spaces: the best sub-model of that size by r2, and the best of that size without the LLM (null: none fitted). */
+  levels: { nSpaces: number; model: string; r2: number; r2Sem: number; withoutLlm: { model: string; r2: number; r2Sem: number } | null }[];
   /** Per unit the maximum clipped R² across sub-models, aggregated as a model's score, and which model per unit. */
   unitMax: { subjects: { subject: string; r2: number }[]; r2: number; r2Sem: number; perExperiment: { experiment: string; r2: Float64Array; best: Int32Array }[] };
   /** Per space: full model minus the model without it (null where one of them was not fitted). */
@@ -230,8 +230,11 @@ export async function deconstructFeatures(dataset: Dataset, spaces: readonly Dec
   for (let n = 1; n <= names.length; n++) {
     const at = models.filter((m) => m.spaces.length === n);
     if (at.length === 0) continue;
-    const top = at.reduce((a, b) => (b.r2 > a.r2 ? b : a));
-    levels.push({ nSpaces: n, model: top.name, r2: top.r2, r2Sem: top.r2Sem });
+    const best = (ms: SubModel[]) => ms.reduce((a, b) => (b.r2 > a.r2 ? b : a));
+    const top = best(at);
+    const noLlm = at.filter((m) => !m.hasLlm);
+    const w = noLlm.length ? best(noLlm) : null;
+    levels.push({ nSpaces: n, model: top.name, r2: top.r2, r2Sem: top.r2Sem, withoutLlm: w && { model: w.name, r2: w.r2, r2Sem: w.r2Sem } });
   }
 
   // Unit-wise maximum across sub-models.
@@ -330,7 +333,7 @@ export interface DeconstructJson {
   spaces: { name: string; spec: string; columns: number }[];
   llm: string;
   models: { model: string; spaces: string[]; features: string; n_spaces: number; has_llm: boolean; r2: number; r2_sem: number; subjects: { subject: string; r2: number }[] }[];
-  levels: { n_spaces: number; model: string; r2: number; r2_sem: number }[];
+  levels: { n_spaces: number; model: string; r2: number; r2_sem: number; without_llm: { model: string; r2: number; r2_sem: number } | null }[];
   unit_max: { r2: number; r2_sem: number; subjects: { subject: string; r2: number }[] };
   unique: UniqueJson[];
   /** The same among the spaces without the LLM (every space but the LLM). */
@@ -356,7 +359,7 @@ export function deconstructJson(d: DeconstructResult, split: string): Deconstruc
     spaces: d.spaces,
     llm: d.llm,
     models: d.models.map((m) => ({ model: m.name, spaces: m.spaces, features: m.features, n_spaces: m.spaces.length, has_llm: m.hasLlm, r2: finite(m.r2), r2_sem: finite(m.r2Sem), subjects: m.subjects.map((s) => ({ subject: s.subject, r2: finite(s.r2) })) })),
-    levels: d.levels.map((l) => ({ n_spaces: l.nSpaces, model: l.model, r2: finite(l.r2), r2_sem: finite(l.r2Sem) })),
+    levels: d.levels.map((l) => ({ n_spaces: l.nSpaces, model: l.model, r2: finite(l.r2), r2_sem: finite(l.r2Sem), without_llm: l.withoutLlm && { model: l.withoutLlm.model, r2: finite(l.withoutLlm.r2), r2_sem: finite(l.withoutLlm.r2Sem) } })),
     unit_max: { r2: finite(d.unitMax.r2), r2_sem: finite(d.unitMax.r2Sem), subjects: d.unitMax.subjects.map((s) => ({ subject: s.subject, r2: finite(s.r2) })) },
     unique: d.unique.map(uniqueJson),
     unique_without_llm: d.uniqueWithoutLlm.map(uniqueJson),

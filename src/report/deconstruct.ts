@@ -19,7 +19,8 @@ export interface DeconstructAnalysis {
   split: string | null;
   llm: string;
   spaces: { name: string; spec: string }[];
-  levels: { nSpaces: number; model: string; r2: number; r2Sem: number | null; hasLlm: boolean }[];
+  /** Per level the best sub-model, and (files that have it) the best without the LLM. */
+  levels: { nSpaces: number; model: string; r2: number; r2Sem: number | null; hasLlm: boolean; withoutLlm: { model: string; r2: number; r2Sem: number | null } | null }[];
   unitMax: { r2: number; r2Sem: number | null } | null;
   unique: { space: string; unique: number | null }[];
   llmBeyond: { simple: string; joint: string; meanPercent: number | null } | null;
@@ -43,7 +44,8 @@ export function deconstructFromJson(value: unknown, file: string, id: string, no
   const levels = (Array.isArray(value.levels) ? value.levels : (problems.push('levels missing'), [])).filter(isObj).flatMap((l) => {
     const r2 = numOr(l.r2);
     if (typeof l.model !== 'string' || r2 === null || typeof l.n_spaces !== 'number') { problems.push('levels[] entry without n_spaces, model or r2'); return []; }
-    return [{ nSpaces: l.n_spaces, model: l.model, r2, r2Sem: numOr(l.r2_sem), hasLlm: hasLlm.get(l.model) ?? false }];
+    const w = isObj(l.without_llm) && typeof l.without_llm.model === 'string' && numOr(l.without_llm.r2) !== null ? { model: l.without_llm.model, r2: numOr(l.without_llm.r2)!, r2Sem: numOr(l.without_llm.r2_sem) } : null;
+    return [{ nSpaces: l.n_spaces, model: l.model, r2, r2Sem: numOr(l.r2_sem), hasLlm: hasLlm.get(l.model) ?? false, withoutLlm: w }];
   });
   const um = isObj(value.unit_max) ? value.unit_max : null;
   const unique = (Array.isArray(value.unique) ? value.unique : []).filter(isObj).map((u) => ({ space: String(u.space), unique: numOr(u.unique) }));
@@ -73,13 +75,14 @@ const COLOURS = { without: '#4c78a8', with: '#e45756', max: '#8c8c8c' };
  * and the unit-wise maximum as the last bar. Rows: `{category, model, r2, lo, hi, group}`.
  */
 export function complexityBarsSpec(o: { title: string; subtitle: string; categories: string[]; lines: Record<string, string[]> }): TopLevelSpec {
-  const x = { field: 'category', type: 'nominal' as const, sort: o.categories, title: 'number of feature spaces (best sub-model named under each bar)', axis: { labelAngle: 0, labelLimit: 0, labelExpr: labelLinesExpr(o.lines), labelLineHeight: 12, labelFontSize: 10 } };
+  const x = { field: 'category', type: 'nominal' as const, sort: o.categories, title: 'number of feature spaces (best sub-model named under each bar: overall, then without the LLM)', axis: { labelAngle: 0, labelLimit: 0, labelExpr: labelLinesExpr(o.lines), labelLineHeight: 12, labelFontSize: 10 } };
+  const xOffset = { field: 'slot', type: 'nominal' as const, scale: { domain: ['best', 'without'] } };
   const colour = { field: 'group', type: 'nominal' as const, title: null, scale: { domain: ['without the LLM', 'with the LLM', 'unit-wise maximum'], range: [COLOURS.without, COLOURS.with, COLOURS.max] }, legend: { orient: 'top' as const } };
   return {
     ...base('complexity-bars', o.title, o.subtitle),
     layer: [
-      { mark: { type: 'bar', opacity: 0.85 }, encoding: { x, y: { field: 'r2', type: 'quantitative', title: 'R² (mean over subjects, units clipped at 0)', scale: { zero: true } }, color: colour, tooltip: [{ field: 'model' }, { field: 'r2', format: '.4f' }] } },
-      { mark: { type: 'rule', color: '#222' }, encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' } } },
+      { mark: { type: 'bar', opacity: 0.85 }, encoding: { x, xOffset, y: { field: 'r2', type: 'quantitative', title: 'R² (mean over subjects, units clipped at 0)', scale: { zero: true } }, color: colour, tooltip: [{ field: 'model' }, { field: 'r2', format: '.4f' }] } },
+      { mark: { type: 'rule', color: '#222' }, encoding: { x, xOffset, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' } } },
     ],
   } as TopLevelSpec;
 }
@@ -100,16 +103,21 @@ export function uniqueBarsSpec(o: { title: string; subtitle: string; spaces: str
 export function deconstructSection(d: DeconstructAnalysis, notes: MissingNote[]): ReportSection {
   const blocks: ReportSection['blocks'] = [];
   const subtitle = `${d.dataset.source ?? d.dataset.name}${d.split ? ` · ${d.split} splits` : ''} · ${d.nModels} sub-models · LLM = ${d.llm}`;
-  const rows: Row[] = d.levels.map((l) => ({ category: String(l.nSpaces), model: l.model, r2: l.r2, lo: l.r2 - (l.r2Sem ?? 0), hi: l.r2 + (l.r2Sem ?? 0), group: l.hasLlm ? 'with the LLM' : 'without the LLM' }));
-  if (d.unitMax) rows.push({ category: 'unit max', model: 'best sub-model per unit', r2: d.unitMax.r2, lo: d.unitMax.r2 - (d.unitMax.r2Sem ?? 0), hi: d.unitMax.r2 + (d.unitMax.r2Sem ?? 0), group: 'unit-wise maximum' });
-  const categories = rows.map((r) => String(r.category));
+  // Per level the best sub-model and, beside it when that one has the LLM, the best without it.
+  const rows: Row[] = d.levels.flatMap((l) => {
+    const best = { category: String(l.nSpaces), slot: 'best', model: l.model, r2: l.r2, lo: l.r2 - (l.r2Sem ?? 0), hi: l.r2 + (l.r2Sem ?? 0), group: l.hasLlm ? 'with the LLM' : 'without the LLM' };
+    const w = l.hasLlm && l.withoutLlm ? [{ category: String(l.nSpaces), slot: 'without', model: l.withoutLlm.model, r2: l.withoutLlm.r2, lo: l.withoutLlm.r2 - (l.withoutLlm.r2Sem ?? 0), hi: l.withoutLlm.r2 + (l.withoutLlm.r2Sem ?? 0), group: 'without the LLM' }] : [];
+    return [best, ...w];
+  });
+  if (d.unitMax) rows.push({ category: 'unit max', slot: 'best', model: 'best sub-model per unit', r2: d.unitMax.r2, lo: d.unitMax.r2 - (d.unitMax.r2Sem ?? 0), hi: d.unitMax.r2 + (d.unitMax.r2Sem ?? 0), group: 'unit-wise maximum' });
+  const categories = [...new Set(rows.map((r) => String(r.category)))];
   const perCat = Math.max(50, (FIGURE_SIZES['complexity-bars'].width - 120) / Math.max(1, categories.length));
-  const lines = Object.fromEntries(rows.map((r) => [String(r.category), [String(r.category), ...wrapLabel(String(r.model), perCat - 8, 10)]]));
+  const lines = Object.fromEntries(categories.map((c) => [c, [c, ...rows.filter((r) => r.category === c).flatMap((r) => wrapLabel(String(r.model), perCat - 8, 10))]]));
   const levelsFig: Figure = {
     id: `${d.id}-levels`, type: 'complexity-bars', title: `Best sub-model by number of feature spaces — ${d.dataset.name}`, sources: [d.id], rows, ...FIGURE_SIZES['complexity-bars'],
-    caption: 'For each number of feature spaces, the sub-model (a banded ridge, one band per space) with the highest score: the mean over subjects of subject means of unit R² clipped at 0 (docs/method.md §5.5), ± SEM over subjects; red bars include the LLM. The last bar takes, per unit, the best sub-model\'s R².',
+    caption: 'For each number of feature spaces, the sub-model (a banded ridge, one band per space) with the highest score: the mean over subjects of subject means of unit R² clipped at 0 (docs/method.md §5.5), ± SEM over subjects; red bars include the LLM, and where the best one does, the best without it stands beside it (blue). The last bar takes, per unit, the best sub-model\'s R².',
     specs: { r2: complexityBarsSpec({ title: `Best sub-model by number of feature spaces — ${d.dataset.name}`, subtitle, categories, lines }) },
-    table: { columns: ['spaces', 'best sub-model', 'R²', 'SEM'], rows: rows.map((r) => [String(r.category), String(r.model), formatScore(r.r2 as number), formatScore((r.hi as number) - (r.r2 as number))]) },
+    table: { columns: ['spaces', 'sub-model', 'R²', 'SEM'], rows: rows.map((r) => [String(r.category), String(r.model), formatScore(r.r2 as number), formatScore((r.hi as number) - (r.r2 as number))]) },
   };
   blocks.push({ kind: 'figure', figure: levelsFig });
   const uniq = d.unique.filter((u) => u.unique !== null);

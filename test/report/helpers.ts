@@ -117,7 +117,11 @@ export function deconstructFixture(): Record<string, unknown> {
   const names = [['wp'], ['glove'], ['llm'], ['wp', 'glove'], ['wp', 'llm'], ['glove', 'llm'], ['wp', 'glove', 'llm']];
   const r2 = [0.02, 0.01, 0.025, 0.028, 0.03, 0.027, 0.031];
   const models = names.map((sp, k) => ({ model: sp.join('+'), spaces: sp, features: sp.join(' | '), n_spaces: sp.length, has_llm: sp.includes('llm'), r2: r2[k], r2_sem: 0.002, subjects: subjects.map((s, j) => ({ subject: s, r2: r2[k] + 0.001 * (j - 1) })) }));
-  const level = (n: number) => { const at = models.filter((m) => m.n_spaces === n).sort((a, b) => b.r2 - a.r2)[0]; return { n_spaces: n, model: at.model, r2: at.r2, r2_sem: at.r2_sem }; };
+  const level = (n: number) => {
+    const at = models.filter((m) => m.n_spaces === n).sort((a, b) => b.r2 - a.r2);
+    const w = at.find((m) => !m.has_llm);
+    return { n_spaces: n, model: at[0].model, r2: at[0].r2, r2_sem: at[0].r2_sem, without_llm: w ? { model: w.model, r2: w.r2, r2_sem: w.r2_sem } : null };
+  };
   return {
     dataset: { name: 'fedorenko2016', source: 'synthetic fixture' }, split: 'contiguous', settings: { split: 'contiguous', banded_iter: 5 },
     spaces: [{ name: 'wp', spec: 'wp:sigma=4.7', columns: 9 }, { name: 'glove', spec: 'file:glove.txt', columns: 50 }, { name: 'llm', spec: 'lm:gpt2-untrained:layer=4:pool=last', columns: 768 }],
