@@ -35,7 +35,9 @@ test('audit: position-only features are explained by the simple features (Ω ≥
 
 test('audit: content features the baselines lack are not explained by them (Ω ≤ 25 %)', { timeout: 300_000 }, async () => {
   const d = simulateDataset('fedorenko', { units: 0.2, content: 1.5 });
-  const a = await auditFeatures(d, 'bow:pool=mean', fast);
+  // Three band-weight samples: bag of words and OASM are both wide, so OASM | features runs the full
+  // kernel path once per sample (at 10 samples that fit was 60 % of this test); Ω stays near 10 %.
+  const a = await auditFeatures(d, 'bow:pool=mean', { ...fast, bandedIter: 3 });
   const simple = a.partitions.find((p) => p.id === 'simple')!;
   assert.ok(simple.omega_mean <= 25, `Ω ${simple.omega_mean}`);
   assert.ok(simple.percent_significant >= 50, `${simple.percent_significant} % significant`);
