@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cliEntry } from '../cli-entry.js';
+import { assertOasmBounds, assertPositionBounds } from '../data/sim-bounds.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const fedorenko = `${root}../shared/data/fedorenko2016/fedorenko2016.nc`;
@@ -28,10 +29,12 @@ test('input errors print one line naming file and field, exit 2, and no stack tr
 });
 
 test('score with a grid on the real Fedorenko data reports the whole curve and the chosen σ', () => {
-  const r = brainmap('score', '--dataset', fedorenko, '--features', 'wp:sigma=grid', '--split', 'contiguous');
+  // Four σ values (the whole wp:sigma=grid is 48 fits of the same kind; its expansion is tested in test/features/spec.test.ts).
+  const sigmas = ['0', '1', '2', '4.7'];
+  const r = brainmap('score', '--dataset', fedorenko, '--features', `wp:sigma=${sigmas.join(',')}`, '--split', 'contiguous');
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /sigma curve \(each value fitted alone; mean over subjects of per-subject unit means, unclipped as in docs\/method\.md §5\.8/);
-  assert.match(r.stdout, /\n  4\.7 +-?0\.\d{4} +-?0\.\d{4} +0\.\d{4} +0\.\d{4}\n/);
+  for (const v of sigmas) assert.match(r.stdout, new RegExp(`\\n +${v.replace('.', '\\.')} +-?0\\.\\d{4} +-?0\\.\\d{4} +0\\.\\d{4} +0\\.\\d{4}\\n`), `curve row σ = ${v}`);
   assert.match(r.stdout, /chosen sigma per outer fold \(dataset\): ([\d.]+, ){12}[\d.]+ — selected on inner-CV R² only/);
   const t = brainmap('score', '--dataset', fedorenko, '--features', 'wp:sigma=0,4.7', '--split', 'contiguous', '--select', 'test', '--json');
   assert.equal(t.status, 0, t.stderr);
@@ -48,7 +51,7 @@ test('brainmap demo prints its summary table and writes JSON and CSV for every a
   for (const ds of ['sim:pereira', 'sim:fedorenko', 'sim:blank']) assert.match(r.stdout, new RegExp(`${ds}  \\(responses simulated`));
   assert.match(r.stdout, /oasm-contiguous +oasm:sigma=1\.8 +contiguous +0\.000 ± 0\.000/);
   assert.match(r.stdout, /What each row means:/);
-  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { rows: { dataset: string; analysis: string; r2: number; r2_sem: number }[]; partitions: { omega_mean: number; percent_significant: number }[] };
+  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { rows: { dataset: string; analysis: string; features: string; r2: number; r2_sem: number }[]; partitions: { omega_mean: number; percent_significant: number }[] };
   assert.equal(summary.rows.length, 17);
   // The headline comes first: OASM and the language model under shuffled and contiguous folds (issue 16.4).
   const headAt = r.stdout.indexOf('Headline: no language at all (OASM) versus a language model');
@@ -81,9 +84,18 @@ test('brainmap demo prints its summary table and writes JSON and CSV for every a
   assert.ok(summary.partitions[0].omega_mean >= 80, `Ω ${summary.partitions[0].omega_mean}`);
   assert.ok(existsSync(join(out, 'report.html')));
   const get = (ds: string, a: string) => summary.rows.find((x) => x.dataset === ds && x.analysis === a)!.r2;
-  for (const ds of ['sim:pereira', 'sim:fedorenko', 'sim:blank']) {
+  const features = (ds: string, a: string) => summary.rows.find((x) => x.dataset === ds && x.analysis === a)!.features;
+  // What was planted is recovered (bounds from the generative model, test/data/sim-bounds.ts). These
+  // are the simulation test's default fits (OASM σ = 1.8, each design's position + length features):
+  // that test leaves sim:blank's, a CPU-minute each, to this run.
+  for (const kind of ['pereira', 'fedorenko', 'blank'] as const) {
+    const ds = `sim:${kind}`;
     assert.ok(get(ds, 'oasm-shuffled') > 0.05 && get(ds, 'oasm-contiguous') < 0.005, ds);
+    assert.deepEqual([features(ds, 'oasm-shuffled'), features(ds, 'oasm-contiguous')], ['oasm:sigma=1.8', 'oasm:sigma=1.8']);
+    assertOasmBounds(kind, get(ds, 'oasm-shuffled'), get(ds, 'oasm-contiguous'));
+    assertPositionBounds(kind, get(ds, 'position-length'), get(ds, 'oasm-contiguous'));
   }
+  assert.equal(features('sim:blank', 'position-length'), 'ramps:len=11+wn');
   assert.equal(readFileSync(join(out, 'summary.csv'), 'utf8').split('\n')[0], 'dataset,analysis,features,split,r2,r2_sem,r,meaning');
   for (const kind of ['pereira', 'fedorenko', 'blank']) {
     assert.ok(existsSync(join(out, kind, 'oasm-shuffled', 'score.json')));
