@@ -59,18 +59,25 @@ export function writeBytes(path: string, field: string, bytes: Uint8Array): void
 }
 
 /**
- * Streams a file's bytes into `hash` (4 MiB at a time, so files larger than memory hash fine).
- * A missing, unreadable or directory path is an InputError naming the path and `field`.
+ * Opens a file for reading and returns its descriptor; a missing, unreadable or directory path is an
+ * InputError naming the path and `field`.
  */
-export function hashFileInto(hash: Hash, path: string, field: string): void {
-  let fd: number;
+export function openFileForReading(path: string, field: string): number {
   try {
     if (statSync(path).isDirectory()) throw inputError(path, field, 'is a directory, expected a file');
-    fd = openSync(path, 'r');
+    return openSync(path, 'r');
   } catch (err) {
     if (err instanceof InputError) throw err;
     throw inputError(path, field, describeFsError(err));
   }
+}
+
+/**
+ * Streams a file's bytes into `hash` (4 MiB at a time, so files larger than memory hash fine).
+ * A missing, unreadable or directory path is an InputError naming the path and `field`.
+ */
+export function hashFileInto(hash: Hash, path: string, field: string): void {
+  const fd = openFileForReading(path, field);
   try {
     const buf = Buffer.allocUnsafe(4 << 20);
     for (;;) {

@@ -3,9 +3,9 @@
  * (GloVe 840B, LMMS-SP: several GB). Lines are split on '\n' with a trailing '\r' removed; every
  * failure is an InputError "<file>: <field>: <problem>".
  */
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { inputError, InputError } from '../data/errors.js';
-import { describeFsError } from './fsutil.js';
+import { closeSync, readSync } from 'node:fs';
+import { inputError } from '../data/errors.js';
+import { describeFsError, openFileForReading } from './fsutil.js';
 
 const CHUNK = 16 << 20;
 
@@ -14,14 +14,7 @@ const CHUNK = 16 << 20;
  * false stops early.
  */
 export function forEachLine(path: string, field: string, onLine: (line: string, lineNo: number) => boolean | void): void {
-  let fd: number;
-  try {
-    if (statSync(path).isDirectory()) throw inputError(path, field, 'is a directory, expected a file');
-    fd = openSync(path, 'r');
-  } catch (err) {
-    if (err instanceof InputError) throw err;
-    throw inputError(path, field, describeFsError(err));
-  }
+  const fd = openFileForReading(path, field);
   const decoder = new TextDecoder('utf-8', { fatal: true });
   const buf = Buffer.allocUnsafe(CHUNK);
   let rest = '';

@@ -26,8 +26,8 @@ import { parseFeatureSpec } from '../features/spec.js';
 import { hstack, type Matrix64 } from '../linalg/matrix.js';
 import { aggregateScores } from '../scoring/aggregate.js';
 import { omega } from '../scoring/partition.js';
-import { unitSignificance, type Blocking, type ErrorMatrix, type SignificanceResult } from '../scoring/significance.js';
-import { blockLabels } from './partition.js';
+import type { Blocking } from '../scoring/significance.js';
+import { beyondSignificance, type BeyondSignificance } from './partition.js';
 import { csvCell, experimentCell } from './results.js';
 import { scoreFeatures, type ExperimentScores, type ScoreResult } from './score.js';
 import type { SpecScoreOptions } from './score-spec.js';
@@ -100,7 +100,7 @@ export interface DeconstructResult {
    */
   uniqueWithoutLlm: UniqueVariance[];
   /** The unit-wise test of "the LLM adds variance beyond the best model without it". */
-  llmBeyond: { simple: string; llmAlone: string; joint: string; blocking: Blocking; blockChunk: number | null; chunking: 'position' | 'global' | null; significance: SignificanceResult };
+  llmBeyond: { simple: string; llmAlone: string; joint: string } & BeyondSignificance;
   omega: { subjects: { subject: string; r2Simple: number; r2Llm: number; r2Joint: number; omega: number }[]; mean: number };
   warnings: string[];
 }
@@ -274,26 +274,7 @@ export async function deconstructFeatures(dataset: Dataset, spaces: readonly Dec
   const uniqueWithoutLlm = uniqueIn(allIdx.filter((i) => i !== llmIndex));
 
   // The LLM beyond the best model without it: partition's unit-wise test and Ω.
-  const blocking = opts.blocking ?? 'block';
-  const blockChunk = opts.blockChunk ?? null;
-  const chunking = blockChunk === null ? null : blocking === 'paper' ? 'global' : 'position';
-  const errorMatrix = (e: ExperimentScores, which: 'se' | 'seIntercept'): ErrorMatrix => ({ rows: e.errors!.rows.length, units: e.unitIds.length, data: e.errors![which] });
-  const significance = unitSignificance({
-    experiments: best.result.experiments.map((ea, k) => {
-      const expRows = Int32Array.from(dataset.samples.experiment.map((x, i) => (x === ea.experiment ? i : -1)).filter((i) => i >= 0));
-      return {
-        intercept: errorMatrix(ea, 'seIntercept'),
-        simple: errorMatrix(ea, 'se'),
-        model: errorMatrix(llmAlone.result.experiments[k], 'se'),
-        joint: errorMatrix(joint.result.experiments[k], 'se'),
-        rowBlocks: blockLabels(dataset, ea.errors!.rows, opts.blockChunk, chunking ?? undefined),
-        originalBlocks: blockLabels(dataset, expRows, opts.blockChunk, chunking ?? undefined),
-        unitIndex: ea.unitIndex,
-      };
-    }),
-    subjectOf: (u) => dataset.units.subject[u],
-    blocking,
-  });
+  const { blocking, blockChunk, chunking, significance } = beyondSignificance(dataset, best.result, llmAlone.result, joint.result, opts);
   const sub = (m: SubModel) => new Map(m.subjects.map((s) => [s.subject, s.r2]));
   const [sS, sL, sJ] = [sub(best), sub(llmAlone), sub(joint)];
   const omegaSubjects = best.subjects.map(({ subject }) => {

@@ -8,7 +8,7 @@ import type { Dataset } from '../data/dataset.js';
 import { aggregateScores } from '../scoring/aggregate.js';
 import { omega, partitionUnit, type UnitPartition } from '../scoring/partition.js';
 import { unitSignificance, type Blocking, type ErrorMatrix, type SignificanceResult } from '../scoring/significance.js';
-import type { ExperimentScores } from './score.js';
+import type { ExperimentScores, ScoreResult } from './score.js';
 import { scoreSpec, type SpecScore, type SpecScoreOptions } from './score-spec.js';
 import { csvCell, experimentCell, specScoreToJson, type ScoreJson } from './results.js';
 
@@ -79,6 +79,44 @@ export function blockLabels(dataset: Dataset, rows: ArrayLike<number>, chunk?: n
   return Array.from(rows, (r) => `${dataset.samples.block[r]}#${Math.floor(index(r) / chunk)}`);
 }
 
+/** What `beyondSignificance` returns: the blocking as run and the unit-wise test. */
+export interface BeyondSignificance {
+  blocking: Blocking;
+  blockChunk: number | null;
+  chunking: 'position' | 'global' | null;
+  significance: SignificanceResult;
+}
+
+/**
+ * The unit-wise test of "the joint model adds variance beyond the simple one" (METHODS §6.1) on
+ * fits made with `keepErrors`: per experiment the held-out squared errors of the intercept, the
+ * simple model, the other model alone and the joint model, blocked by `opts.blocking` (default
+ * 'block') with optional chunks of `opts.blockChunk` samples, BH within subject.
+ */
+export function beyondSignificance(dataset: Dataset, simple: ScoreResult, model: ScoreResult, joint: ScoreResult, opts: { blocking?: Blocking; blockChunk?: number }): BeyondSignificance {
+  const blocking = opts.blocking ?? 'block';
+  const blockChunk = opts.blockChunk ?? null;
+  const chunking = blockChunk === null ? null : blocking === 'paper' ? 'global' : 'position';
+  const errorMatrix = (e: ExperimentScores, which: 'se' | 'seIntercept'): ErrorMatrix => ({ rows: e.errors!.rows.length, units: e.unitIds.length, data: e.errors![which] });
+  const significance = unitSignificance({
+    experiments: simple.experiments.map((ea, k) => {
+      const expRows = Int32Array.from(dataset.samples.experiment.map((x, i) => (x === ea.experiment ? i : -1)).filter((i) => i >= 0));
+      return {
+        intercept: errorMatrix(ea, 'seIntercept'),
+        simple: errorMatrix(ea, 'se'),
+        model: errorMatrix(model.experiments[k], 'se'),
+        joint: errorMatrix(joint.experiments[k], 'se'),
+        rowBlocks: blockLabels(dataset, ea.errors!.rows, opts.blockChunk, chunking ?? undefined),
+        originalBlocks: blockLabels(dataset, expRows, opts.blockChunk, chunking ?? undefined),
+        unitIndex: ea.unitIndex,
+      };
+    }),
+    subjectOf: (u) => dataset.units.subject[u],
+    blocking,
+  });
+  return { blocking, blockChunk, chunking, significance };
+}
+
 export async function partitionFeatures(dataset: Dataset, specA: string, specB: string, opts: PartitionOptions): Promise<PartitionResult> {
   const fitOpts = { ...opts, keepErrors: true };
   const step = (k: number) => (d: number, t: number) => opts.onProgress?.(k * t + d, 3 * t);
@@ -108,26 +146,7 @@ export async function partitionFeatures(dataset: Dataset, specA: string, specB: 
     }
   });
 
-  const blocking = opts.blocking ?? 'block';
-  const blockChunk = opts.blockChunk ?? null;
-  const chunking = blockChunk === null ? null : blocking === 'paper' ? 'global' : 'position';
-  const errorMatrix = (e: ExperimentScores, which: 'se' | 'seIntercept'): ErrorMatrix => ({ rows: e.errors!.rows.length, units: e.unitIds.length, data: e.errors![which] });
-  const significance = unitSignificance({
-    experiments: a.result.experiments.map((ea, k) => {
-      const expRows = Int32Array.from(dataset.samples.experiment.map((x, i) => (x === ea.experiment ? i : -1)).filter((i) => i >= 0));
-      return {
-        intercept: errorMatrix(ea, 'seIntercept'),
-        simple: errorMatrix(ea, 'se'),
-        model: errorMatrix(b.result.experiments[k], 'se'),
-        joint: errorMatrix(joint.result.experiments[k], 'se'),
-        rowBlocks: blockLabels(dataset, ea.errors!.rows, opts.blockChunk, chunking ?? undefined),
-        originalBlocks: blockLabels(dataset, expRows, opts.blockChunk, chunking ?? undefined),
-        unitIndex: ea.unitIndex,
-      };
-    }),
-    subjectOf: (u) => dataset.units.subject[u],
-    blocking,
-  });
+  const { blocking, blockChunk, chunking, significance } = beyondSignificance(dataset, a.result, b.result, joint.result, opts);
   const warnings = [...new Set([...a.warnings.map((w) => `A: ${w}`), ...b.warnings.map((w) => `B: ${w}`), ...joint.warnings.map((w) => `A | B: ${w}`)])];
   return { a, b, joint, blocking, blockChunk, chunking, subjects, omegaMean, units, significance, warnings };
 }
