@@ -46,7 +46,7 @@ test('grids expand to one spec per value: OASM σ 0.1…4.8 (48), SP σ 0…4.7,
 test('building features: unknown names and arguments, and a feature file with the wrong row count, fail with exact messages', async () => {
   const d = simulateDataset('fedorenko', { units: 0.1 });
   await assert.rejects(buildFeatureSpec(parseFeatureSpec('oasm:sigam=2'), { dataset: d }), { message: '--features: "oasm:sigam=2": unknown argument "sigam"; oasm takes sigma' });
-  await assert.rejects(buildFeatureSpec(parseFeatureSpec('nope'), { dataset: d }), /--features: unknown feature "nope"; known features: bow, file, glove, lm, oasm, pereira-glove, pwr, ramps, sl, sp, wn, wp/);
+  await assert.rejects(buildFeatureSpec(parseFeatureSpec('nope'), { dataset: d }), /--features: unknown feature "nope"; known features: bow, file, glove, lm, oasm, pereira-glove, pwr, ramps, sense, sl, sp, synt, wn, word, wp/);
   await assert.rejects(buildFeatureSpec(parseFeatureSpec('oasm:sigma=-1'), { dataset: d }), { message: '--features: "oasm:sigma=-1": sigma=-1 is not a number in 0…1000' });
   const dir = mkdtempSync(join(tmpdir(), 'brainmap-spec-'));
   const path = join(dir, 'X.npy');
