@@ -13,6 +13,7 @@
  * last recorded figure (bench/ridge-reference.json, written by `--ridge-record`) with its date.
  */
 import { spawnSync } from 'node:child_process';
+import { cliEntry } from '../test/cli-entry.js';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -157,9 +158,10 @@ export async function benchRidge(backend: Backend, cfg: RidgeBenchConfig = ISSUE
       lastNumpy = null;
       // (1) the CLI on the folder, default options (features re-z-scored within inner folds).
       const out = join(dir, `out${rep}`);
-      const cli = timed(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), 'score', '--dataset', dir, '--features', `file:${join(dir, 'x.npy')}`, '--split', 'contiguous', '--backend', backend.name, '--out', out]);
+      // The built CLI (dist/, what `npx brainmap` runs) when it is up to date, else the sources through tsx.
+      const cli = timed(process.execPath, [...cliEntry(), 'score', '--dataset', dir, '--features', `file:${join(dir, 'x.npy')}`, '--split', 'contiguous', '--backend', backend.name, '--out', out]);
       if (!cli.ok) { console.log(`  (1) brainmap score failed: ${cli.stderr.trim().split('\n').slice(-3).join(' | ')}`); break; }
-      let line = `  (1) CLI  brainmap score (folder + file:) ${fmt(cli.wall)}${cli.cpu !== null ? ` (CPU ${fmt(cli.cpu)})` : ''}`;
+      let line = `  (1) CLI  brainmap score (folder + file:${cliEntry()[0] === '--import' ? ', from the sources via tsx' : ', dist'}) ${fmt(cli.wall)}${cli.cpu !== null ? ` (CPU ${fmt(cli.cpu)})` : ''}`;
       if (py) {
         const np = timed(py, [numpyScript, '--folder', dir, '--inner-zscore', '--out', join(dir, 'r2.npy')]);
         const m = /numpy baseline: ([0-9.]+) s \(read \+ fit\), fit ([0-9.]+) s/.exec(np.stdout);

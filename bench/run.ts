@@ -22,8 +22,9 @@
  *                                         folder, brainmap score vs himalaya RidgeCV; long: opt-in; --no-scale skips it)
  *   npm run bench -- --scale --scale-units=5000 [--scale-samples=N] [--himalaya-units=N|all]   a quick scale row
  *   (the scale row alone: node --import tsx bench/scale.ts [options]; see bench/scale.ts)
- *   npm run bench -- --no-deconstruct      skip issue 15's deconstruct row (6 spaces, 63 sub-models, Pereira-sized)
- *   npm run bench -- --deconstruct-units=N the deconstruct row on N units (quick; its time is also shown scaled to 13,500)
+ *   npm run bench -- --deconstruct         also issue 15's deconstruct row (6 spaces, 63 sub-models, Pereira-sized;
+ *                                         hours at full size on 2 cores: opt-in, like --scale)
+ *   npm run bench -- --deconstruct-units=N the deconstruct row on N units (implies --deconstruct; its time is also shown scaled to 13,500)
  */
 import { getBackend } from '../src/linalg/index.js';
 import { benchLinalg } from './linalg.js';
@@ -53,7 +54,7 @@ if (args.has('--scale') && !args.has('--no-scale')) {
   console.log('issue 17: data at scale');
   await benchScale(backend, scaleConfigFromArgs(process.argv.slice(2)));
 }
-if (!args.has('--no-deconstruct')) {
+if (args.has('--deconstruct') || process.argv.some((a) => a.startsWith('--deconstruct-units='))) {
   const units = process.argv.find((a) => a.startsWith('--deconstruct-units='))?.slice('--deconstruct-units='.length);
   console.log('issue 15: deconstruct (6 spaces, 63 banded sub-models, Pereira-sized)');
   await benchDeconstruct(backend, units ? { units: Number(units) } : {});
