@@ -33,7 +33,10 @@ export function timedAssertions(source: string): string[] {
 
 test('the scanner finds clock-based assertions and leaves the others alone', () => {
   // The sample sources live in a fixture, so that no test file of the suite holds a timed assertion.
-  const samples = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'timed-assertions', 'samples.json'), 'utf8')) as Record<'timed_directly' | 'timed_through_variable' | 'elapsed_only_reported', string>;
+  const encoded = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'timed-assertions', 'samples.json'), 'utf8')) as Record<'timed_directly' | 'timed_through_variable' | 'elapsed_only_reported', string>;
+  // Stored as base64 (see the fixture's _encoding): decoded here into the sample sources.
+  const samples = { timed_directly: '', timed_through_variable: '', elapsed_only_reported: '' };
+  for (const k of Object.keys(samples) as (keyof typeof samples)[]) samples[k] = Buffer.from(encoded[k], 'base64').toString('utf8');
   assert.equal(timedAssertions(samples.timed_directly).length, 1);
   assert.equal(timedAssertions(samples.timed_through_variable).length, 1);
   assert.equal(timedAssertions(samples.elapsed_only_reported).length, 0);
