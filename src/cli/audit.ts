@@ -7,6 +7,7 @@ import { applyThreads, computeOptions, seedArg } from './options.js';
 import { DEFAULT_BANDED_ITER, PAPER_BANDED_ITER } from '../regression/banded-defaults.js';
 import { checkOutputDir, writeFailure } from './outpath.js';
 import { ResultWriteError } from '../pipeline/results.js';
+import { writeFeatureArtifacts } from '../features/artifacts.js';
 import { helpAfter } from './help.js';
 
 interface AuditCommandOptions {
@@ -86,6 +87,10 @@ export function registerAuditCommand(program: Command): void {
           bandedSeed: opts.bandedSeed, brainscore: opts.brainscore, compat: opts.compat, outDir: opts.out ? resolve(opts.out) : undefined,
           onProgress: (d, t, label) => progress.update(d, t, `${Math.min(t, Math.floor(d) + 1)}/${t}: ${label}`),
         });
+        // Files the features left for the reader (e.g. synt's variants), as score writes them.
+        if (opts.out) {
+          try { writeFeatureArtifacts(resolve(opts.out)); } catch (err) { writeError = err; }
+        }
       } catch (err) {
         if (!(err instanceof ResultWriteError)) throw err;
         audit = err.result as AuditJson;

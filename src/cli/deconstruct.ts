@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DeconstructResult, DeconstructSpace } from '../pipeline/deconstruct.js';
 import { writeFileAtomic } from '../pipeline/results.js';
+import { writeFeatureArtifacts } from '../features/artifacts.js';
 import type { SplitScheme } from '../regression/splits.js';
 import type { Blocking } from '../scoring/significance.js';
 import { PAPER_BANDED_ITER } from '../regression/banded-defaults.js';
@@ -93,6 +94,8 @@ export function registerDeconstructCommand(program: Command): void {
           writeFileAtomic(join(opts.out, 'deconstruct.json'), JSON.stringify(json, null, 2) + '\n');
           writeFileAtomic(join(opts.out, 'models.csv'), dec.deconstructModelsCsv(d));
           writeFileAtomic(join(opts.out, 'units.csv'), dec.deconstructUnitsCsv(d));
+          // Files the features left for the reader (e.g. synt's variants), as score writes them.
+          writeFeatureArtifacts(opts.out);
         } catch (err) {
           writeError = err;
         }

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PartitionResult } from '../pipeline/partition.js';
 import { writeFileAtomic } from '../pipeline/results.js';
+import { writeFeatureArtifacts } from '../features/artifacts.js';
 import type { SelectMode } from '../pipeline/select.js';
 import type { SplitScheme } from '../regression/splits.js';
 import type { Blocking } from '../scoring/significance.js';
@@ -87,6 +88,8 @@ export function registerPartitionCommand(program: Command): void {
           mkdirSync(opts.out, { recursive: true });
           writeFileAtomic(join(opts.out, 'partition.json'), JSON.stringify(json, null, 2) + '\n');
           writeFileAtomic(join(opts.out, 'units.csv'), partitionCsv(p));
+          // Files the features left for the reader (e.g. synt's variants), as score writes them.
+          writeFeatureArtifacts(opts.out);
         } catch (err) {
           writeError = err;
         }

@@ -143,7 +143,7 @@ export async function runScoreCommand(opts: ScoreCommandOptions): Promise<void> 
     try {
       writeScore(opts.out, scored);
       // Files the features left for the reader (e.g. synt's variants).
-      for (const a of (await import('../features/artifacts.js')).takeFeatureArtifacts()) writeFileAtomic(join(opts.out, a.name), a.content);
+      (await import('../features/artifacts.js')).writeFeatureArtifacts(opts.out);
       if (opts.savePredictions) {
         (await import('../pipeline/predictions.js')).writePredictions(opts.out, scored, { samples: dataset.y.rows, units: dataset.y.cols });
       }

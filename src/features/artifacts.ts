@@ -1,7 +1,11 @@
+import { join } from 'node:path';
+import { writeFileAtomic } from '../pipeline/results.js';
+
 /**
  * Files a feature wants a reader to see next to the results (e.g. SYNT's variants,
  * `synt-variants-seed<S>-k<K>.tsv`): builders record them here; the commands that write an output
- * folder (`score --out`) take them and write them there. Recording the same name again replaces it.
+ * folder (`score`, `partition`, `audit`, `deconstruct` with `--out`) take them and write them there
+ * ({@link writeFeatureArtifacts}). Recording the same name again replaces it.
  */
 const pending = new Map<string, string>();
 
@@ -16,4 +20,14 @@ export function takeFeatureArtifacts(): Array<{ name: string; content: string }>
   const out = [...pending].map(([name, content]) => ({ name, content }));
   pending.clear();
   return out;
+}
+
+/**
+ * Writes the recorded files into the existing folder `dir` (each atomically) and forgets them; the
+ * one way every command with an output folder writes them. Returns the names written.
+ */
+export function writeFeatureArtifacts(dir: string): string[] {
+  const files = takeFeatureArtifacts();
+  for (const a of files) writeFileAtomic(join(dir, a.name), a.content);
+  return files.map((a) => a.name);
 }

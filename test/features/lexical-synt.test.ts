@@ -158,3 +158,17 @@ test('score --out writes the synt variants next to score.json', { timeout: 300_0
   assert.equal(rows.length, d.y.rows + 1);
   assert.deepEqual(rows.slice(1).map((c) => [c[2], c[3], c[4]]), d.samples.text.map((t, i) => [t, want[0][i], want[1][i]]));
 });
+
+test('partition --out writes the synt variants too (the one writer score, partition, audit and deconstruct share)', { timeout: 300_000 }, () => {
+  const out = mkdtempSync(join(tmpdir(), 'brainmap-synt-partition-'));
+  const cache = mkdtempSync(join(tmpdir(), 'brainmap-synt-cache-'));
+  const r = spawnSync(process.execPath, [...cliEntry(), 'partition', '--dataset', 'sim:fedorenko:units=0.1', '--a', 'wp', '--b', `synt:${FIXTURE}:layer=1:k=2:seed=3`, '--alphas', '1,100', '--out', out],
+    { encoding: 'utf8', cwd: root, env: { ...process.env, BRAINMAP_CACHE: cache } });
+  assert.equal(r.status, 0, r.stderr);
+  const file = join(out, 'synt-variants-seed3-k2.tsv');
+  assert.ok(existsSync(file), `${file} written`);
+  const rows = readFileSync(file, 'utf8').trim().split('\n').map((l) => l.split('\t'));
+  const d = simulateDataset('fedorenko', { units: 0.1 });
+  const want = syntVariants(tagSamples(d.samples.text, d.samples.block), 2, 3);
+  assert.deepEqual(rows.slice(1).map((c) => [c[2], c[3], c[4]]), d.samples.text.map((t, i) => [t, want[0][i], want[1][i]]));
+});
