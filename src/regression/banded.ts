@@ -3,6 +3,7 @@ import type { Matrix32, Matrix64 } from '../linalg/matrix.js';
 import { takeRows, to32 } from '../linalg/matrix.js';
 import { bandWeightSamples } from '../random/dirichlet.js';
 import { DEFAULT_BANDED_ITER } from './banded-defaults.js';
+import { fitBandedFoldPrimal, primalApplies } from './banded-primal.js';
 import { reducedGammaSearch, REDUCED_MAX_Q, type ReducedFactor } from './banded-reduced.js';
 import { MT19937 } from '../random/mt19937.js';
 import { centreDesign, standardizeDesign, chooseAlphas, DEFAULT_ALPHAS, gatherStandardised, refitPredict, ridgeFilters, stackFilteredLeft, type FoldFit, type SpectralFactor } from './ridge.js';
@@ -31,6 +32,13 @@ export interface BandedOptions {
   onUnits?: (done: number) => void;
   /** Use the low-rank (Woodbury) path when it applies (default true); false forces the kernel path. */
   lowRank?: boolean;
+  /**
+   * With 2+ bands of at most PRIMAL_MAX (64) columns in all (and fewer than the training rows), run
+   * the search and refit exactly in the primal p-dimensional space (banded-primal.ts: p × p
+   * eigendecompositions per γ, no n_val × n_train product per sample). Default true; false forces
+   * the low-rank / kernel paths.
+   */
+  primal?: boolean;
   /**
    * With 3 or more bands, spend the second half of the samples around the best ones so far
    * (GammaSchedule: log-normal steps from the samples most units chose). Default true; 1–2 bands
@@ -231,6 +239,10 @@ export async function fitBandedFold(backend: Backend, xtrBands: readonly Matrix6
   const nTest = xteBands[0].rows;
   const nFeatures = xtrBands.reduce((a, m) => a + m.cols, 0);
   const batch = Math.min(nUnits, Math.max(1, opts.unitBatch ?? 4096));
+  if (opts.primal !== false && primalApplies(xtrBands, nTrain)) {
+    const schedule = new GammaSchedule(opts.seed ?? 0, nIter, B, opts.refine ?? true);
+    return fitBandedFoldPrimal(backend, xtrBands, ytr, xteBands, inner, schedule, new GammaSearch(nUnits, patience, tol), { alphas, unitBatch: batch, onUnits: opts.onUnits, innerStandardize: opts.innerStandardize });
+  }
   const widest = Math.max(...xtrBands.map((m) => m.cols));
   const lowRankQ = nFeatures - widest;
   if (B > 1 && lowRankQ <= LOW_RANK_MAX && opts.lowRank !== false) {
