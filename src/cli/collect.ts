@@ -14,7 +14,7 @@ export function registerCollectCommand(program: Command): void {
   program
     .command('collect')
     .description('one long tidy CSV of every result under a folder or results store: a row per analysis, level (dataset, subject, unit), experiment, subject, unit and metric, with every setting as a column (loads in pandas/R without joins)')
-    .argument('<folder|store>', 'a folder of results (brainmap score/partition/audit/demo --out) or a results store (brainmap run); read recursively')
+    .argument('<folder|store>', 'a folder of results (brainmap score/partition/audit/deconstruct/demo --out) or a results store (brainmap run); read recursively')
     .option('--out <file.csv>', 'write the CSV to this file (default: standard output)')
     .addHelpText('after', `
 Examples:
@@ -32,7 +32,7 @@ Examples:
       if (opts.out) checkOutputFile(opts.out, '--out');
       const { collectResults, collectedCsv } = await import('../report/collect.js');
       const c = collectResults(dir);
-      if (c.analyses === 0) throw inputError(dir, 'folder', 'no score.json, partition.json or audit.json found under it');
+      if (c.analyses === 0) throw inputError(dir, 'folder', 'no score.json, partition.json, audit.json or deconstruct.json found under it');
       const csv = collectedCsv(c);
       for (const n of c.notes.slice(0, 10)) process.stderr.write(`warning: ${n.file}: ${n.problem}\n`);
       if (c.notes.length > 10) process.stderr.write(`warning: … and ${c.notes.length - 10} more incomplete or unreadable files\n`);

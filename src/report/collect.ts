@@ -32,7 +32,7 @@ export interface CollectedResults {
   rows: CollectRow[];
   /** Files that could not be read or are incomplete (as the report lists them). */
   notes: MissingNote[];
-  /** Number of analyses (score, partition, audit files) the rows come from. */
+  /** Number of analyses (score, partition, audit, deconstruct files) the rows come from. */
   analyses: number;
 }
 
@@ -174,9 +174,77 @@ function partitionRows(root: string, p: PartitionAnalysis, notes: MissingNote[],
   return rows;
 }
 
+const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
+const arr = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter(isObj) : []);
+const numCell = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+const strCell = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+
 /**
- * Reads every result under `dir` (recursively: score.json, partition.json, audit.json with their
- * units.csv; a sweep store's valid jobs) into one tidy table. Throws only when `dir` is not a
+ * Rows of a deconstruct.json (and its units.csv), to compare runs: `analysis` says which part —
+ * `model` (every sub-model: r2, r2_sem; subject r2), `best-per-level` (the best sub-model with
+ * `n_spaces` spaces; `best-without-llm` the best without the LLM at that level), `unit-max`,
+ * `unique` and `unique-without-llm` (per `space`: unique_r2 = full − without it; subject unique_r2),
+ * `llm-beyond` (percent_significant; subject n_units, percent_significant, percent_llm_beats_chance)
+ * and `omega` (omega; subject r2_simple, r2_llm, r2_joint, omega). The sub-model is in `model`
+ * (its feature specs in `features`), the LLM space's name in `llm`.
+ */
+function deconstructRows(root: string, file: string, notes: MissingNote[]): CollectRow[] {
+  const raw = readJsonQuiet(join(root, file));
+  if (raw === null) return [];
+  const ds = isObj(raw.dataset) ? raw.dataset : {};
+  const settings = settingColumns(isObj(raw.settings) ? raw.settings : null);
+  const lb = isObj(raw.llm_beyond) ? raw.llm_beyond : null;
+  const base: CollectRow = {
+    ...settings, ...(lb && typeof lb.blocking === 'string' ? { blocking: lb.blocking } : {}), source: file, kind: 'deconstruct', analysis: null, job: null,
+    dataset: strCell(ds.name), dataset_hash: strCell(ds.hash), split: strCell(raw.split) ?? settings.split ?? null, llm: strCell(raw.llm),
+  };
+  const models = arr(raw.models);
+  const byName = new Map(models.map((m) => [String(m.model), m]));
+  const modelCols = (name: unknown): CollectRow => {
+    const m = byName.get(String(name));
+    return { model: strCell(name), features: m ? strCell(m.features) : null, n_spaces: m ? numCell(m.n_spaces) : null, has_llm: m ? (m.has_llm === true ? 'true' : 'false') : null };
+  };
+  const subjectRows = (b: CollectRow, subjects: unknown, metrics: Record<string, string>): CollectRow[] =>
+    arr(subjects).flatMap((s) => metricRows(b, 'subject', { experiment: 'all', subject: String(s.subject) }, Object.fromEntries(Object.entries(metrics).map(([metric, key]) => [metric, numCell(s[key])]))));
+  const rows: CollectRow[] = [];
+  for (const m of models) {
+    const b = { ...base, analysis: 'model', ...modelCols(m.model) };
+    rows.push(...metricRows(b, 'dataset', { experiment: 'all' }, { r2: numCell(m.r2), r2_sem: numCell(m.r2_sem) }), ...subjectRows(b, m.subjects, { r2: 'r2' }));
+  }
+  for (const l of arr(raw.levels)) {
+    rows.push(...metricRows({ ...base, analysis: 'best-per-level', ...modelCols(l.model), n_spaces: numCell(l.n_spaces) }, 'dataset', { experiment: 'all' }, { r2: numCell(l.r2), r2_sem: numCell(l.r2_sem) }));
+    const w = isObj(l.without_llm) ? l.without_llm : null;
+    if (w) rows.push(...metricRows({ ...base, analysis: 'best-without-llm', ...modelCols(w.model), n_spaces: numCell(l.n_spaces) }, 'dataset', { experiment: 'all' }, { r2: numCell(w.r2), r2_sem: numCell(w.r2_sem) }));
+  }
+  if (isObj(raw.unit_max)) {
+    const b = { ...base, analysis: 'unit-max' };
+    rows.push(...metricRows(b, 'dataset', { experiment: 'all' }, { r2: numCell(raw.unit_max.r2), r2_sem: numCell(raw.unit_max.r2_sem) }), ...subjectRows(b, raw.unit_max.subjects, { r2: 'r2' }));
+  }
+  const spaces = new Map(arr(raw.spaces).map((s) => [String(s.name), strCell(s.spec)]));
+  for (const [analysis, key] of [['unique', 'unique'], ['unique-without-llm', 'unique_without_llm']] as const) {
+    for (const u of arr(raw[key])) {
+      const b = { ...base, analysis, space: strCell(u.space), features: spaces.get(String(u.space)) ?? null, model: strCell(u.full) };
+      rows.push(...metricRows(b, 'dataset', { experiment: 'all' }, { unique_r2: numCell(u.unique) }), ...subjectRows(b, u.subjects, { unique_r2: 'unique' }));
+    }
+  }
+  if (lb) {
+    const b = { ...base, analysis: 'llm-beyond', ...modelCols(lb.joint), features_a: byName.has(String(lb.simple)) ? strCell(byName.get(String(lb.simple))!.features) : null, features_b: byName.has(String(lb.llm_alone)) ? strCell(byName.get(String(lb.llm_alone))!.features) : null };
+    rows.push(...metricRows(b, 'dataset', { experiment: 'all' }, { percent_significant: numCell(lb.mean_percent_significant) }),
+      ...subjectRows(b, lb.subjects, { n_units: 'n_units', percent_significant: 'percent_significant', percent_llm_beats_chance: 'percent_llm_beats_chance' }));
+    if (isObj(raw.omega)) {
+      const o = { ...b, analysis: 'omega' };
+      rows.push(...metricRows(o, 'dataset', { experiment: 'all' }, { omega: numCell(raw.omega.mean) }),
+        ...subjectRows(o, raw.omega.subjects, { r2_simple: 'r2_simple', r2_llm: 'r2_llm', r2_joint: 'r2_joint', omega: 'omega' }));
+    }
+  }
+  const units = join(dirname(file), 'units.csv');
+  if (existsSync(join(root, units))) rows.push(...unitRows(join(root, units), units, { ...base, analysis: 'units' }, notes));
+  return rows;
+}
+
+/**
+ * Reads every result under `dir` (recursively: score.json, partition.json, audit.json,
+ * deconstruct.json with their units.csv; a sweep store's valid jobs) into one tidy table. Throws only when `dir` is not a
  * readable folder.
  */
 export function collectResults(dir: string): CollectedResults {
@@ -201,6 +269,7 @@ export function collectResults(dir: string): CollectedResults {
     rows.push(...partitionRows(root, p, notes, fromAudit));
     analyses++;
   }
+  for (const d of scan.deconstructs ?? []) if (keep(d.file)) { rows.push(...deconstructRows(root, d.file, notes)); analyses++; }
   // Audit lines that have no score folder of their own (the banded lines, or an audit.json alone).
   for (const a of scan.audits) {
     if (!keep(a.file)) continue;

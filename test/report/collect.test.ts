@@ -8,6 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { collectResults, collectedCsv, ID_COLUMNS, LEVEL_COLUMNS, type CollectRow } from '../../src/report/collect.js';
 import { parseCsv } from '../../src/io/csv.js';
 import { cliEntry } from '../cli-entry.js';
+import { simulateDataset } from '../../src/data/simulate.js';
+import { getBackend } from '../../src/linalg/index.js';
+import { deconstructFeatures, deconstructJson, deconstructModelsCsv, deconstructUnitsCsv, parseSpaceArg } from '../../src/pipeline/deconstruct.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -114,5 +117,50 @@ test('brainmap collect: --out writes the CSV; a folder without results is one er
   const empty = mkdtempSync(join(tmpdir(), 'brainmap-collect-empty-'));
   const e = spawnSync(process.execPath, [...cliEntry(), 'collect', empty], { encoding: 'utf8' });
   assert.equal(e.status, 2);
-  assert.equal(e.stderr, `error: ${empty}: folder: no score.json, partition.json or audit.json found under it\n`);
+  assert.equal(e.stderr, `error: ${empty}: folder: no score.json, partition.json, audit.json or deconstruct.json found under it\n`);
+});
+
+test('collect: a deconstruct run (written by the library) → every sub-model, the best per level, unique variance per space, the LLM\'s % significant and Ω, its units', { timeout: 300_000 }, async () => {
+  const dataset = simulateDataset('pereira', { units: 1, ac: 0, content: 0, len: 0.5, pos: 0.5, word: 0.7, sense: 0, synt: 0, noise: 1, llm: 16 });
+  const d = await deconstructFeatures(dataset, ['len', 'word', 'llm'].map((s) => parseSpaceArg(`${s}=planted:${s}`)), {
+    split: 'contiguous', backend: getBackend('auto'), experiments: ['384'], alphas: [1, 100, 1e4], bandedIter: 2,
+  });
+  const json = deconstructJson(d, 'contiguous');
+  const dir = mkdtempSync(join(tmpdir(), 'brainmap-collect-deconstruct-'));
+  put(dir, 'dec/deconstruct.json', JSON.stringify(json, null, 2));
+  put(dir, 'dec/models.csv', deconstructModelsCsv(d));
+  put(dir, 'dec/units.csv', deconstructUnitsCsv(d));
+  const c = collectResults(dir);
+  assert.equal(c.analyses, 1);
+  assert.deepEqual(c.notes, []);
+  for (const col of ['model', 'space', 'n_spaces', 'has_llm', 'llm']) assert.ok(c.columns.includes(col), col);
+  const at = (where: CollectRow) => { const r = find(c.rows, { source: 'dec/deconstruct.json', ...where }); assert.equal(r.length, 1, JSON.stringify(where)); return r[0].value; };
+  assert.ok(c.rows.every((r) => r.kind === 'deconstruct' && r.dataset === json.dataset.name && r.split === 'contiguous' && r.llm === 'llm'));
+  // Every sub-model: dataset R² and SEM, each subject's R².
+  assert.equal(json.models.length, 7);
+  for (const m of json.models) {
+    assert.equal(at({ analysis: 'model', model: m.model, level: 'dataset', metric: 'r2' }), m.r2);
+    assert.equal(at({ analysis: 'model', model: m.model, level: 'dataset', metric: 'r2_sem' }), m.r2_sem);
+    for (const s of m.subjects) assert.equal(at({ analysis: 'model', model: m.model, level: 'subject', subject: s.subject, metric: 'r2' }), s.r2);
+    assert.equal(find(c.rows, { analysis: 'model', model: m.model, metric: 'r2', level: 'dataset' })[0].features, m.features);
+  }
+  // The best sub-model per number of spaces (and without the LLM), the unit-wise maximum.
+  for (const l of json.levels) {
+    assert.equal(at({ analysis: 'best-per-level', n_spaces: l.n_spaces, metric: 'r2' }), l.r2);
+    assert.equal(find(c.rows, { analysis: 'best-per-level', n_spaces: l.n_spaces, metric: 'r2' })[0].model, l.model);
+    if (l.without_llm) assert.equal(at({ analysis: 'best-without-llm', n_spaces: l.n_spaces, model: l.without_llm.model, metric: 'r2' }), l.without_llm.r2);
+  }
+  assert.equal(at({ analysis: 'unit-max', level: 'dataset', metric: 'r2' }), json.unit_max.r2);
+  // Unique variance per space, in the full model and among the spaces without the LLM.
+  assert.equal(json.unique.length, 3);
+  for (const u of json.unique) assert.equal(at({ analysis: 'unique', space: u.space, level: 'dataset', metric: 'unique_r2' }), u.unique);
+  for (const u of json.unique_without_llm) assert.equal(at({ analysis: 'unique-without-llm', space: u.space, level: 'dataset', metric: 'unique_r2' }), u.unique);
+  // The LLM beyond the best model without it, and Ω, overall and per subject.
+  assert.equal(at({ analysis: 'llm-beyond', level: 'dataset', metric: 'percent_significant' }), json.llm_beyond.mean_percent_significant);
+  for (const s of json.llm_beyond.subjects) assert.equal(at({ analysis: 'llm-beyond', level: 'subject', subject: s.subject, metric: 'percent_significant' }), s.percent_significant);
+  assert.equal(at({ analysis: 'omega', level: 'dataset', metric: 'omega' }), json.omega.mean);
+  for (const s of json.omega.subjects) assert.equal(at({ analysis: 'omega', level: 'subject', subject: s.subject, metric: 'omega' }), s.omega);
+  // units.csv: every numeric column per unit (7 models' r2, the unit max and two p-values).
+  const nUnits = deconstructUnitsCsv(d).trim().split('\n').length - 1;
+  assert.equal(find(c.rows, { analysis: 'units', level: 'unit' }).length, nUnits * (7 + 3));
 });
