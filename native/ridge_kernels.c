@@ -18,6 +18,13 @@
  *     accumulated: sse[a, j] += Σ_i (y_v − mean − scale·P[a, i])², sse0[j] += Σ_i (y_v − mean)².
  *     Work runs over column blocks of `block` units so that P stays in cache.
  *
+ *   ridgeInnerSseBasis(s, nB, coef, nA, y, ldy, train, val, cols, sse, sse0, block)  -> Promise<void>
+ *     ridgeInnerSse with the penalties' maps given in a basis (src/regression/filter-basis.ts):
+ *     s (float32, (nB·nv) × na) holds nB basis maps, coef (float32, nA × nB) each penalty's
+ *     combination of them; Q = s · Z_train (one sgemm), P = coef · Q (a second, small one:
+ *     nA × nB times nB × (nv·w)), then the same error sums. nB · nv · na + nA · nB · nv
+ *     multiply-adds per unit instead of nA · nv · na.
+ *
  * All sums in float64, in the order of the TypeScript versions; -ffp-contract=off.
  */
 #include "brainmap_native.h"
@@ -145,6 +152,8 @@ static napi_value js_gather(napi_env env, napi_callback_info info) {
 
 typedef struct {
   const float *s;
+  const float *coef; /* NULL: s holds every penalty's map; else nA × nB, s the nB basis maps */
+  size_t nB;
   size_t nA, nv, na;
   const double *y;
   size_t ldy;
@@ -156,12 +165,14 @@ typedef struct {
 static void sse_task(void *arg, char *err, size_t err_len) {
   sse_ctx *c = (sse_ctx *)arg;
   const size_t nA = c->nA, nv = c->nv, na = c->na, m = nA * nv, block = c->block;
+  const size_t mb = c->coef ? c->nB * nv : m; /* rows of s */
   float *za = (float *)malloc(sizeof(float) * na * block);
   float *p = (float *)malloc(sizeof(float) * m * block);
+  float *q = c->coef ? (float *)malloc(sizeof(float) * mb * block) : NULL;
   double *yv = (double *)malloc(sizeof(double) * nv * block);
   double *mean = (double *)malloc(sizeof(double) * block);
   double *scale = (double *)malloc(sizeof(double) * block);
-  if (!za || !p || !yv || !mean || !scale) {
+  if (!za || !p || !yv || !mean || !scale || (c->coef && !q)) {
     snprintf(err, err_len, "ridgeInnerSse: out of memory");
   } else {
     for (size_t c0 = 0; c0 < c->b; c0 += block) {
@@ -169,8 +180,13 @@ static void sse_task(void *arg, char *err, size_t err_len) {
       const int32_t *cols = c->cols + c0;
       column_scaling(c->y, c->ldy, c->train, na, cols, w, mean, scale);
       gather_std(c->y, c->ldy, c->train, na, cols, w, mean, scale, za, NULL, w);
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (blasint)m, (blasint)w, (blasint)na, 1.0f, c->s,
-                  (blasint)na, za, (blasint)w, 0.0f, p, (blasint)w);
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (blasint)mb, (blasint)w, (blasint)na, 1.0f, c->s,
+                  (blasint)na, za, (blasint)w, 0.0f, c->coef ? q : p, (blasint)w);
+      /* Basis form: Q (nB × (nv·w), block j = basis map j's predictions) → P = coef · Q, the same
+         layout as s · Z in the plain form ((nA·nv) × w, block a = penalty a). */
+      if (c->coef)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (blasint)nA, (blasint)(nv * w), (blasint)c->nB, 1.0f,
+                    c->coef, (blasint)c->nB, q, (blasint)(nv * w), 0.0f, p, (blasint)(nv * w));
       double *sse0 = c->sse0 + c0;
       for (size_t i = 0; i < nv; i++) {
         const double *src = c->y + (size_t)c->val[i] * c->ldy;
@@ -196,6 +212,7 @@ static void sse_task(void *arg, char *err, size_t err_len) {
   }
   free(za);
   free(p);
+  free(q);
   free(yv);
   free(mean);
   free(scale);
@@ -232,16 +249,56 @@ static napi_value js_inner_sse(napi_env env, napi_callback_info info) {
     return NULL;
   sse_ctx *c = (sse_ctx *)calloc(1, sizeof(sse_ctx));
   if (!c) return range_error(env, fn, "out of memory"), NULL;
-  *c = (sse_ctx){(const float *)s, (size_t)nA, nv, na, (const double *)y, (size_t)ldy, train, val, cols,
+  *c = (sse_ctx){(const float *)s, NULL, 0, (size_t)nA, nv, na, (const double *)y, (size_t)ldy, train, val, cols,
                  b, (size_t)block, (double *)sse, (double *)sse0};
   napi_value keep[8] = {argv[0], argv[2], argv[4], argv[5], argv[6], argv[7], argv[8]};
   return submit_task(env, sse_task, c, "brainmap:ridgeInnerSse", keep, 7);
+}
+
+/* ridgeInnerSseBasis(s, nB, coef, nA, y, ldy, train, val, cols, sse, sse0, block) */
+static napi_value js_inner_sse_basis(napi_env env, napi_callback_info info) {
+  const char *fn = "ridgeInnerSseBasis";
+  napi_value argv[12];
+  if (!get_args(env, info, fn, 12, argv)) return NULL;
+  void *s, *coef, *y, *sse, *sse0;
+  size_t ls, lc, ly, lsse, lsse0, na, nv, b;
+  blasint nB, nA, ldy, block;
+  int32_t *train = NULL, *val = NULL, *cols = NULL;
+  if (!get_float_array(env, argv[0], fn, "s", napi_float32_array, &s, &ls, NULL)) return NULL;
+  if (!get_dim(env, argv[1], fn, "nB", &nB)) return NULL;
+  if (!get_float_array(env, argv[2], fn, "coef", napi_float32_array, &coef, &lc, NULL)) return NULL;
+  if (!get_dim(env, argv[3], fn, "nA", &nA)) return NULL;
+  if (!get_float_array(env, argv[4], fn, "y", napi_float64_array, &y, &ly, NULL)) return NULL;
+  if (!get_dim(env, argv[5], fn, "ldy", &ldy)) return NULL;
+  if (!get_i32(env, argv[6], fn, "train", &train, &na) || !get_i32(env, argv[7], fn, "val", &val, &nv) ||
+      !get_i32(env, argv[8], fn, "cols", &cols, &b))
+    return NULL;
+  if (!get_float_array(env, argv[9], fn, "sse", napi_float64_array, &sse, &lsse, NULL) ||
+      !get_float_array(env, argv[10], fn, "sse0", napi_float64_array, &sse0, &lsse0, NULL))
+    return NULL;
+  if (!get_dim(env, argv[11], fn, "block", &block)) return NULL;
+  if (ldy < 1 || ly % (size_t)ldy != 0) return range_error(env, fn, "argument 'y' is not a whole number of rows of ldy values"), NULL;
+  if (nB < 1 || nA < 1 || na == 0 || nv == 0 || block < 1) return range_error(env, fn, "nB, nA, train, val and block must be non-empty"), NULL;
+  const size_t nrows = ly / (size_t)ldy;
+  if (!check_index(env, fn, "train", train, na, nrows) || !check_index(env, fn, "val", val, nv, nrows) ||
+      !check_index(env, fn, "cols", cols, b, (size_t)ldy))
+    return NULL;
+  if (!check_len(env, fn, "s", ls, (size_t)nB * nv, na) || !check_len(env, fn, "coef", lc, (size_t)nA, (size_t)nB) ||
+      !check_len(env, fn, "sse", lsse, (size_t)nA, b) || !check_len(env, fn, "sse0", lsse0, b, 1))
+    return NULL;
+  sse_ctx *c = (sse_ctx *)calloc(1, sizeof(sse_ctx));
+  if (!c) return range_error(env, fn, "out of memory"), NULL;
+  *c = (sse_ctx){(const float *)s, (const float *)coef, (size_t)nB, (size_t)nA, nv, na, (const double *)y, (size_t)ldy,
+                 train, val, cols, b, (size_t)block, (double *)sse, (double *)sse0};
+  napi_value keep[8] = {argv[0], argv[2], argv[4], argv[6], argv[7], argv[8], argv[9], argv[10]};
+  return submit_task(env, sse_task, c, "brainmap:ridgeInnerSseBasis", keep, 8);
 }
 
 bool ridge_register(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"ridgeGather", NULL, js_gather, NULL, NULL, NULL, napi_enumerable, NULL},
       {"ridgeInnerSse", NULL, js_inner_sse, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"ridgeInnerSseBasis", NULL, js_inner_sse_basis, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) {
     throw_last(env, "napi_define_properties");

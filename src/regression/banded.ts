@@ -6,7 +6,7 @@ import { DEFAULT_BANDED_ITER } from './banded-defaults.js';
 import { fitBandedFoldPrimal, primalApplies } from './banded-primal.js';
 import { reducedGammaSearch, REDUCED_MAX_Q, type ReducedFactor } from './banded-reduced.js';
 import { MT19937 } from '../random/mt19937.js';
-import { centreDesign, standardizeDesign, chooseAlphas, DEFAULT_ALPHAS, gatherStandardised, refitPredict, ridgeFilters, stackFilteredLeft, type FoldFit, type SpectralFactor } from './ridge.js';
+import { centreDesign, standardizeDesign, chooseAlphas, DEFAULT_ALPHAS, gatherStandardised, refitPredict, ridgeFilters, searchMap, searchMapSse, stackFilteredLeft, type FoldFit, type SearchMap, type SpectralFactor } from './ridge.js';
 import type { InnerFold } from './splits.js';
 import { ridgeKernels } from './ridge-kernels.js';
 
@@ -268,17 +268,15 @@ export async function fitBandedFold(backend: Backend, xtrBands: readonly Matrix6
     // Per inner fold, the float32 map from standardised training targets to the validation
     // predictions of every α, formed once in float64 (as a single ridge's prepareFold does); the
     // search over units is then the native gather + sgemm + per-α error sums of ridge-kernels.ts.
-    const maps: Matrix32[] = [];
-    for (const { k } of innerKernels) {
-      const f = await kernelFactor(backend, k, gamma, nFeatures);
-      maps.push(to32(await backend.gemm(stackFilteredLeft(f, ridgeFilters(f.lambda, alphas), 'float64'), f.right)));
-    }
+    // (In basis form where the filters' low rank makes it cheaper: searchMap.)
+    const maps: SearchMap[] = [];
+    for (const { k } of innerKernels) maps.push(await searchMap(backend, await kernelFactor(backend, k, gamma, nFeatures), alphas));
     for (let u0 = 0; u0 < nUnits; u0 += batch) {
       const u1 = Math.min(nUnits, u0 + batch);
       const cols = Int32Array.from({ length: u1 - u0 }, (_, j) => u0 + j);
       const sse = new Float64Array(nA * cols.length);
       const sse0 = new Float64Array(cols.length);
-      for (let f = 0; f < maps.length; f++) await kernels.innerSse(maps[f], nA, ytr, rows[f].train, rows[f].val, cols, sse, sse0);
+      for (let f = 0; f < maps.length; f++) await searchMapSse(kernels, maps[f], nA, ytr, rows[f].train, rows[f].val, cols, sse, sse0);
       const { chosen, score } = chooseAlphas(sse, sse0, alphas);
       search.offer(g, u0, chosen, score);
     }

@@ -6,7 +6,9 @@
  * - `gather`: rows × columns of y standardised per column in float64 (mean, max-abs scale), written
  *   as float32 or float64 — y itself is never copied per fold;
  * - `innerSse`: one inner fold's validation squared errors of every penalty, accumulated per unit,
- *   from a precomputed float32 map (training targets → validation predictions of all penalties).
+ *   from a precomputed float32 map (training targets → validation predictions of all penalties);
+ * - `innerSseBasis`: the same from the maps of a few basis filters and each penalty's combination
+ *   of them (filter-basis.ts: fewer multiply-adds per unit).
  */
 import type { Backend } from '../linalg/backend.js';
 import type { Matrix32, Matrix64 } from '../linalg/matrix.js';
@@ -31,6 +33,8 @@ const SSE_BLOCK = 256;
 interface RidgeAddon {
   ridgeGather(y: Float64Array, ldy: number, rows: Int32Array, cols: Int32Array, out: Float32Array | Float64Array, mean: Float64Array, scale: Float64Array): Promise<void>;
   ridgeInnerSse(s: Float32Array, nA: number, y: Float64Array, ldy: number, train: Int32Array, val: Int32Array, cols: Int32Array, sse: Float64Array, sse0: Float64Array, block: number): Promise<void>;
+  /** Absent from addons built before it (then innerSseBasis runs in TypeScript). */
+  ridgeInnerSseBasis?(s: Float32Array, nB: number, coef: Float32Array, nA: number, y: Float64Array, ldy: number, train: Int32Array, val: Int32Array, cols: Int32Array, sse: Float64Array, sse0: Float64Array, block: number): Promise<void>;
 }
 
 export interface RidgeKernels {
@@ -49,6 +53,12 @@ export interface RidgeKernels {
    *   sse0[j]        += Σ_i (y[val_i, cols_j] − mean_j)².
    */
   innerSse(s: Matrix32, nA: number, y: Matrix64, train: Int32Array, val: Int32Array, cols: Int32Array, sse: Float64Array, sse0: Float64Array): Promise<void>;
+  /**
+   * innerSse with the penalties' maps in a basis (filter-basis.ts): s ((nB · nv) × na, block j =
+   * basis map j) and coef (nA × nB, float32, penalty a's map = Σ_j coef[a, j] · block j):
+   * Q = s · Z, P = coef · Q (Q as nB × (nv · b)), then innerSse's error sums of P.
+   */
+  innerSseBasis(s: Matrix32, coef: Matrix32, y: Matrix64, train: Int32Array, val: Int32Array, cols: Int32Array, sse: Float64Array, sse0: Float64Array): Promise<void>;
 }
 
 function nativeAddon(backend: Backend): RidgeAddon | null {
@@ -61,48 +71,64 @@ function nativeAddon(backend: Backend): RidgeAddon | null {
 export function ridgeKernels(backend: Backend): RidgeKernels {
   const addon = nativeAddon(backend);
   if (addon) {
+    const gather: RidgeKernels['gather'] = async (y, rows, cols, out) => {
+      const mean = new Float64Array(cols.length);
+      const scale = new Float64Array(cols.length);
+      await addon.ridgeGather(y.data, y.cols, rows, cols, out.subarray(0, rows.length * cols.length), mean, scale);
+      return { mean, scale };
+    };
+    const basis = addon.ridgeInnerSseBasis?.bind(addon);
     return {
       kind: 'native',
-      async gather(y, rows, cols, out) {
-        const mean = new Float64Array(cols.length);
-        const scale = new Float64Array(cols.length);
-        await addon.ridgeGather(y.data, y.cols, rows, cols, out.subarray(0, rows.length * cols.length), mean, scale);
-        return { mean, scale };
-      },
+      gather,
       innerSse: (s, nA, y, train, val, cols, sse, sse0) => addon.ridgeInnerSse(s.data, nA, y.data, y.cols, train, val, cols, sse, sse0, SSE_BLOCK),
+      innerSseBasis: basis
+        ? (s, coef, y, train, val, cols, sse, sse0) => basis(s.data, coef.cols, coef.data, coef.rows, y.data, y.cols, train, val, cols, sse, sse0, SSE_BLOCK)
+        : (s, coef, y, train, val, cols, sse, sse0) => innerSseTs(backend, gather, s, coef, y, train, val, cols, sse, sse0),
     };
   }
+  const gather: RidgeKernels['gather'] = (y, rows, cols, out) => Promise.resolve(gatherColumns(y, rows, cols, out));
   return {
     kind: 'typescript',
-    gather: (y, rows, cols, out) => Promise.resolve(gatherColumns(y, rows, cols, out)),
-    async innerSse(s, nA, y, train, val, cols, sse, sse0) {
-      const b = cols.length;
-      const na = train.length;
-      const nv = val.length;
-      if (s.rows !== nA * nv || s.cols !== na) throw new RangeError(`innerSse: s is ${s.rows} × ${s.cols}, expected ${nA * nv} × ${na}`);
-      const z = new Float32Array(na * b);
-      const { mean, scale } = gatherColumns(y, train, cols, z);
-      const P = (await backend.gemm(s, { rows: na, cols: b, data: z })).data;
-      const yv = new Float64Array(nv * b);
-      for (let i = 0; i < nv; i++) {
-        const src = val[i] * y.cols;
-        for (let j = 0; j < b; j++) {
-          const v = y.data[src + cols[j]] - mean[j];
-          yv[i * b + j] = v;
-          sse0[j] += v * v;
-        }
-      }
-      for (let a = 0; a < nA; a++) {
-        for (let i = 0; i < nv; i++) {
-          const prow = (a * nv + i) * b;
-          for (let j = 0; j < b; j++) {
-            const d = yv[i * b + j] - scale[j] * P[prow + j];
-            sse[a * b + j] += d * d;
-          }
-        }
-      }
-    },
+    gather,
+    innerSse: (s, nA, y, train, val, cols, sse, sse0) => innerSseTs(backend, gather, s, nA, y, train, val, cols, sse, sse0),
+    innerSseBasis: (s, coef, y, train, val, cols, sse, sse0) => innerSseTs(backend, gather, s, coef, y, train, val, cols, sse, sse0),
   };
+}
+
+/**
+ * The TypeScript innerSse (`maps` = nA: s holds every penalty's map) and innerSseBasis (`maps` =
+ * coef: s holds coef.cols basis maps, combined per penalty by coef) — see RidgeKernels.
+ */
+async function innerSseTs(backend: Backend, gather: RidgeKernels['gather'], s: Matrix32, maps: number | Matrix32, y: Matrix64, train: Int32Array, val: Int32Array, cols: Int32Array, sse: Float64Array, sse0: Float64Array): Promise<void> {
+  const b = cols.length;
+  const na = train.length;
+  const nv = val.length;
+  const nA = typeof maps === 'number' ? maps : maps.rows;
+  const nS = typeof maps === 'number' ? maps : maps.cols;
+  if (s.rows !== nS * nv || s.cols !== na) throw new RangeError(`innerSse: s is ${s.rows} × ${s.cols}, expected ${nS * nv} × ${na}`);
+  const z = new Float32Array(na * b);
+  const { mean, scale } = await gather(y, train, cols, z);
+  let P = (await backend.gemm(s, { rows: na, cols: b, data: z })).data;
+  if (typeof maps !== 'number') P = (await backend.gemm(maps, { rows: nS, cols: nv * b, data: P })).data;
+  const yv = new Float64Array(nv * b);
+  for (let i = 0; i < nv; i++) {
+    const src = val[i] * y.cols;
+    for (let j = 0; j < b; j++) {
+      const v = y.data[src + cols[j]] - mean[j];
+      yv[i * b + j] = v;
+      sse0[j] += v * v;
+    }
+  }
+  for (let a = 0; a < nA; a++) {
+    for (let i = 0; i < nv; i++) {
+      const prow = (a * nv + i) * b;
+      for (let j = 0; j < b; j++) {
+        const d = yv[i * b + j] - scale[j] * P[prow + j];
+        sse[a * b + j] += d * d;
+      }
+    }
+  }
 }
 
 /** The TypeScript `gather` (see RidgeKernels.gather). */

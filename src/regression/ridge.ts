@@ -4,6 +4,7 @@ import { copy, takeRows, to32 } from '../linalg/matrix.js';
 import type { InnerFold } from './splits.js';
 import { applyStandardizer, fitStandardizer } from './standardize.js';
 import { ridgeKernels, type RidgeKernels, type TargetScaling } from './ridge-kernels.js';
+import { componentWeights, factorFilters } from './filter-basis.js';
 
 export type { TargetScaling } from './ridge-kernels.js';
 
@@ -206,9 +207,11 @@ export interface FoldFitOptions {
   deviations?: boolean;
   /**
    * How the maps from targets to predictions are applied: 'auto' (default) forms them where small
-   * or cheaper (useMap), else applies their factors; 'map' / 'factored' force one form (checks).
+   * or cheaper (useMap), else applies their factors, and forms the α search's maps in basis form
+   * where that is cheaper (searchMap); 'map' / 'factored' force one form and 'map' the α search's
+   * map of every penalty, 'basis' forms the maps with the α search's in basis form (checks).
    */
-  form?: 'auto' | 'map' | 'factored';
+  form?: 'auto' | 'map' | 'basis' | 'factored';
 }
 
 /** One outer fold's fit: test predictions and, per unit, the chosen α and its inner-CV score. */
@@ -277,7 +280,38 @@ function useMap(ne: number, na: number, r: number, limit: number): boolean {
  * the validation predictions of every penalty, (n_alphas · n_val) × n_a, either formed (`s`) or
  * as its two factors (`right`: r × n_a, `stacked`: (n_alphas · n_val) × r, see useMap).
  */
-export type InnerMap = { train: Int32Array; val: Int32Array } & ({ kind: 'map'; s: Matrix32 } | { kind: 'factored'; right: Matrix32; stacked: Matrix32 });
+export type InnerMap = { train: Int32Array; val: Int32Array } & (SearchMap | { kind: 'factored'; right: Matrix32; stacked: Matrix32 });
+
+/**
+ * A formed α-search map: every penalty's block ('map', (n_alphas · n_val) × n_a), or, where the
+ * fold's filters have a basis of R < n_alphas rows that is cheaper (filter-basis.ts), the R basis
+ * filters' blocks ('basis', (R · n_val) × n_a) and each penalty's combination of them
+ * (coef, n_alphas × R).
+ */
+export type SearchMap = { kind: 'map'; s: Matrix32 } | { kind: 'basis'; s: Matrix32; coef: Matrix32 };
+
+/**
+ * The float32 α-search map of `factor` (n_val = factor.left.rows, n_a = factor.right.cols) for
+ * `alphas`, formed in float64: in basis form when its R basis filters cost fewer multiply-adds per
+ * unit, R · n_val · (n_a + n_alphas), than the n_alphas · n_val · n_a of every penalty's block.
+ * Each penalty's map is reproduced to float32 resolution (FILTER_BASIS_TOL, relative Frobenius).
+ */
+export async function searchMap(backend: Backend, factor: SpectralFactor, alphas: readonly number[], form: 'auto' | 'map' | 'basis' = 'auto'): Promise<SearchMap> {
+  const filters = ridgeFilters(factor.lambda, alphas);
+  const nA = alphas.length;
+  const na = factor.right.cols;
+  const fb = form === 'map' ? null : factorFilters(filters, componentWeights(factor.left, factor.right));
+  if (fb && fb.rank > 0 && (form === 'basis' || fb.rank * (na + nA) < nA * na)) {
+    const s = to32(await backend.gemm(stackFilteredLeft(factor, fb.basis, 'float64'), factor.right));
+    return { kind: 'basis', s, coef: { rows: nA, cols: fb.rank, data: Float32Array.from(fb.coef) } };
+  }
+  return { kind: 'map', s: to32(await backend.gemm(stackFilteredLeft(factor, filters, 'float64'), factor.right)) };
+}
+
+/** RidgeKernels.innerSse / innerSseBasis for a formed α-search map (searchMap). */
+export function searchMapSse(kernels: RidgeKernels, m: SearchMap, nA: number, y: Matrix64, train: Int32Array, val: Int32Array, cols: Int32Array, sse: Float64Array, sse0: Float64Array): Promise<void> {
+  return m.kind === 'map' ? kernels.innerSse(m.s, nA, y, train, val, cols, sse, sse0) : kernels.innerSseBasis(m.s, m.coef, y, train, val, cols, sse, sse0);
+}
 
 /**
  * One outer fold's decompositions (prepareFold), computed once and shared by every unit batch
@@ -315,7 +349,7 @@ export async function prepareFold(backend: Backend, xtr: Matrix64, xte: Matrix64
   const outerDesign = centreDesign(xtr, xte);
   const outer = await spectralFactor(backend, outerDesign.fit, outerDesign.other);
   const form = opts.form ?? 'auto';
-  const mapped = (ne: number, na: number, r: number, limit: number) => (form === 'auto' ? useMap(ne, na, r, limit) : form === 'map');
+  const mapped = (ne: number, na: number, r: number, limit: number) => (form === 'auto' ? useMap(ne, na, r, limit) : form !== 'factored');
   const outerForm: 'map' | 'factored' = mapped(xte.rows, nTrain, outer.lambda.length, OUTER_MAP_ELEMENTS) ? 'map' : 'factored';
   const base = { nTrain, nTest: xte.rows, outer, outerForm };
   if (opts.estimator === 'ols') {
@@ -335,12 +369,11 @@ export async function prepareFold(backend: Backend, xtr: Matrix64, xte: Matrix64
     const val = takeRows(xtr, fold.val);
     const d = opts.innerStandardize ? standardizeDesign(fit, val) : centreDesign(fit, val);
     const factor = await spectralFactor(backend, d.fit, d.other);
-    const filters = ridgeFilters(factor.lambda, alphas);
     const rows = { train: Int32Array.from(fold.train), val: Int32Array.from(fold.val) };
     if (mapped(alphas.length * fold.val.length, fold.train.length, factor.lambda.length, INNER_MAP_ELEMENTS)) {
-      maps.push({ ...rows, kind: 'map', s: to32(await backend.gemm(stackFilteredLeft(factor, filters, 'float64'), factor.right)) });
+      maps.push({ ...rows, ...(await searchMap(backend, factor, alphas, form === 'factored' ? 'auto' : form)) });
     } else {
-      maps.push({ ...rows, kind: 'factored', right: to32(factor.right), stacked: stackFilteredLeft(factor, filters) });
+      maps.push({ ...rows, kind: 'factored', right: to32(factor.right), stacked: stackFilteredLeft(factor, ridgeFilters(factor.lambda, alphas)) });
     }
   }
   return { ...base, estimator: 'ridge', alphas, outerFilters: ridgeFilters(outer.lambda, alphas), inner: maps };
@@ -407,7 +440,7 @@ export async function fitUnits(backend: Backend, factors: FoldFactors, y: Matrix
     const sse = new Float64Array(nA * b);
     const sse0 = new Float64Array(b);
     for (const { m, train, val } of innerRows) {
-      if (m.kind === 'map') await kernels.innerSse(m.s, nA, y, train, val, cols, sse, sse0);
+      if (m.kind !== 'factored') await searchMapSse(kernels, m, nA, y, train, val, cols, sse, sse0);
       else await factoredInnerSse(backend, kernels, m, nA, y, train, val, cols, sse, sse0);
     }
     const { chosen, score } = chooseAlphas(sse, sse0, alphas);

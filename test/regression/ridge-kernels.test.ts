@@ -73,6 +73,41 @@ for (const [name, backend] of backends) {
     });
   });
 
+  test(`${name}: ridge kernels — innerSseBasis combines basis maps per penalty, then accumulates innerSse's errors (direct float64 sums)`, async () => {
+    const k = ridgeKernels(backend);
+    const nA = 4;
+    const nB = 2;
+    const y = random(12, 7, 6, 30, 3);
+    const train = Int32Array.from([0, 2, 3, 5, 6, 8, 9, 11]);
+    const val = Int32Array.from([1, 4, 7, 10]);
+    const cols = Int32Array.from([5, 1, 6]);
+    const maps = random(nB * val.length, train.length, 7, 0, 0.2);
+    const s = { rows: maps.rows, cols: maps.cols, data: Float32Array.from(maps.data) };
+    const c = random(nA, nB, 8);
+    const coef = { rows: nA, cols: nB, data: Float32Array.from(c.data) };
+    const sse = new Float64Array(nA * cols.length).fill(1);
+    const sse0 = new Float64Array(cols.length).fill(2);
+    await k.innerSseBasis(s, coef, y, train, val, cols, sse, sse0);
+    cols.forEach((col, j) => {
+      const t = Array.from(train, (r) => y.data[r * 7 + col]);
+      const m = t.reduce((a, b) => a + b, 0) / t.length;
+      const sc = Math.max(...t.map((x) => Math.abs(x - m)));
+      const z = t.map((x) => Math.fround((x - m) / sc));
+      let e0 = 2;
+      val.forEach((r) => (e0 += (y.data[r * 7 + col] - m) ** 2));
+      assert.ok(Math.abs(sse0[j] - e0) <= 1e-12 * e0, `sse0 ${j}`);
+      for (let a = 0; a < nA; a++) {
+        let e = 1;
+        val.forEach((r, i) => {
+          let p = 0;
+          for (let b = 0; b < nB; b++) z.forEach((zv, q) => (p += coef.data[a * nB + b] * s.data[(b * val.length + i) * train.length + q] * zv));
+          e += (y.data[r * 7 + col] - m - sc * p) ** 2;
+        });
+        assert.ok(Math.abs(sse[a * cols.length + j] - e) <= 1e-5 * e, `sse ${a},${j}: ${sse[a * cols.length + j]} vs ${e}`);
+      }
+    });
+  });
+
   test(`${name}: fitFold on the training rows of a larger y (trainRows, deviations) equals fitFold on the copied rows`, async () => {
     const n = 40;
     const x = random(n, 6, 4);

@@ -95,8 +95,9 @@ async function checkAgainstReference(p: number): Promise<void> {
 
   for (const backend of [new PortableBackend(), loadNativeBackend()]) {
     assert.ok(backend, 'the native backend must be built (apt-get install libopenblas-dev liblapacke-dev; npm ci)');
-    // 'factored': the form used where the maps would be large (thousands of samples; issue 17).
-    for (const form of ['auto', 'factored'] as const) {
+    // 'factored': the form used where the maps would be large (thousands of samples; issue 17);
+    // 'map' / 'basis': the α search's maps of every penalty / of a basis of the filters (issue 13).
+    for (const form of ['auto', 'map', 'basis', 'factored'] as const) {
       const fit = await fitFold(backend, xtr, ytr, xte, fold.inner, { estimator: 'ridge', alphas, unitBatch: 2, form });
       assert.deepEqual(Array.from(fit.alpha), chosen.map((ai) => alphas[ai]), `${backend.name} ${form}: chosen α`);
       for (let j = 0; j < nUnits; j++) {

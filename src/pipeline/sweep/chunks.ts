@@ -119,7 +119,10 @@ function arrays(f: FoldFactors): Record<string, { data: NpyWritable; shape: numb
     out[`i${k}-train`] = { data: im.train, shape: [im.train.length] };
     out[`i${k}-val`] = { data: im.val, shape: [im.val.length] };
     if (im.kind === 'map') out[`i${k}-s`] = m(im.s);
-    else {
+    else if (im.kind === 'basis') {
+      out[`i${k}-s`] = m(im.s);
+      out[`i${k}-coef`] = m(im.coef);
+    } else {
       out[`i${k}-right`] = m(im.right);
       out[`i${k}-stacked`] = m(im.stacked);
     }
@@ -151,7 +154,9 @@ function readFactors(dir: string): FoldFactors[][] {
     const filters = vec64('filters');
     const inner: InnerMap[] = m.inner.map((kind, i) => {
       const rows = { train: read(`i${i}-train`).data as Int32Array, val: read(`i${i}-val`).data as Int32Array };
-      return kind === 'map' ? { ...rows, kind, s: mat<Float32Array>(`i${i}-s`) } : { ...rows, kind, right: mat<Float32Array>(`i${i}-right`), stacked: mat<Float32Array>(`i${i}-stacked`) };
+      if (kind === 'map') return { ...rows, kind, s: mat<Float32Array>(`i${i}-s`) };
+      if (kind === 'basis') return { ...rows, kind, s: mat<Float32Array>(`i${i}-s`), coef: mat<Float32Array>(`i${i}-coef`) };
+      return { ...rows, kind, right: mat<Float32Array>(`i${i}-right`), stacked: mat<Float32Array>(`i${i}-stacked`) };
     });
     return {
       estimator: m.estimator,
