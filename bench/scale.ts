@@ -230,7 +230,10 @@ export async function benchScale(backend: Backend, cfg: ScaleConfig, opts: { kee
     const extrapolated = hm.seconds - fit + fit * scale;
     const what = hUnits === cfg.units ? `${hm.seconds.toFixed(1)} s` : `${hm.seconds.toFixed(1)} s on the first ${hUnits.toLocaleString('en')} units (fit ${fit.toFixed(1)} s), ${extrapolated.toFixed(0)} s extrapolated to ${cfg.units.toLocaleString('en')} (fit time × ${scale.toFixed(1)})`;
     console.log(`  himalaya RidgeCV: ${what}, ${cpu(hm)} CPU (whole run), peak RSS ${gib(hm.peakMiB)}${hUnits === cfg.units ? '' : ` (on ${hUnits.toLocaleString('en')} units)`}`);
-    const cpuRatio = hUnits === cfg.units && hm.cpuSeconds && bm.cpuSeconds ? `, ${(hm.cpuSeconds / bm.cpuSeconds).toFixed(2)}× CPU` : '';
+    // CPU ratio: himalaya's CPU time scaled like its wall time when it ran on part of the units
+    // (the fairer figure when other jobs share the machine).
+    const hCpu = hm.cpuSeconds === null ? null : hm.cpuSeconds * (extrapolated / hm.seconds);
+    const cpuRatio = hCpu !== null && bm.cpuSeconds ? `, ${(hCpu / bm.cpuSeconds).toFixed(2)}× CPU${hUnits === cfg.units ? '' : ' (extrapolated)'}` : '';
     console.log(`  ratio himalaya / brainmap: ${(extrapolated / bm.seconds).toFixed(2)}× wall time${cpuRatio}${hUnits === cfg.units && hm.peakMiB && bm.peakMiB ? `, ${(hm.peakMiB / bm.peakMiB).toFixed(2)}× peak memory` : ''}; max |ΔR²| per unit ${maxDiff.toExponential(2)} (${hUnits.toLocaleString('en')} units)`);
   } finally {
     if (opts.keep) console.log(`  kept ${dir}`);
