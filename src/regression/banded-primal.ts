@@ -1,7 +1,8 @@
 import type { Backend } from '../linalg/backend.js';
 import type { Matrix64 } from '../linalg/matrix.js';
 import { takeRows } from '../linalg/matrix.js';
-import { centreDesign, chooseAlphas, gatherStandardised, standardizeDesign } from './ridge.js';
+import { centreDesign, chooseAlphas, standardizeDesign } from './ridge.js';
+import { ridgeKernels, type RidgeKernels } from './ridge-kernels.js';
 import type { InnerFold } from './splits.js';
 import type { BandedFoldFit, GammaSchedule } from './banded.js';
 
@@ -13,14 +14,17 @@ import type { BandedFoldFit, GammaSchedule } from './banded.js';
  * Per inner fold, once: X_a (n_a × p) and X_v (n_v × p), the bands prepared as the other paths do
  * (centred by the inner training rows, or z-scored with innerStandardize), G = X_aᵀX_a and
  * H = X_vᵀX_v (p × p); per unit z = (y_a − m)/s (training targets standardised with their mean m
- * and max-abs scale s, as gatherStandardised does), v = y_v − m, B = X_aᵀz and A = X_vᵀ(v/s) (p × units).
- * Per band-weight sample γ (Γ = diag(γ_b per column)) and fold: Γ^½GΓ^½ = V diag(σ) Vᵀ, R = Γ^½V,
- * B̃ = RᵀB, Ã = RᵀA, H̃ = RᵀHR; for penalty α the coefficients of z are w = R t with t = B̃/(σ + α),
- * and the unit's validation error (in y's units) is
+ * and max-abs scale s, as ridge-kernels.ts's gather does), v = y_v − m, B = X_aᵀz and A = X_vᵀ(v/s) (p × units).
+ * Per band-weight sample γ (Γ = diag(γ_b per column)) and fold: Γ^½GΓ^½ = V diag(σ) Vᵀ, R = Γ^½V and
+ * per penalty α, P_α = R diag(1/(σ + α)) Rᵀ (the ridge coefficients of z are w = P_α B); the unit's
+ * validation error (in y's units) is
  *
- *   SSE_α = Σ v² + s² (tᵀH̃t − 2 Ãᵀt),
+ *   SSE_α = Σ v² + s² (Bᵀ Q_α B − 2 Aᵀ P_α B),   Q_α = P_α H P_α,
  *
- * the same ridge as the kernel path's C(γ)(K(γ) + αI)⁻¹z (K(γ) = X_aΓX_aᵀ): no n_v × n_a product per
+ * the same ridge as the kernel path's C(γ)(K(γ) + αI)⁻¹z (K(γ) = X_aΓX_aᵀ). P_α and Q_α (p × p,
+ * symmetric) are the same for every unit and the products B_iB_k, A_iB_k + A_kB_i (i ≤ k) do not
+ * depend on γ: those p(p + 1) features per unit and fold are formed once, and every sample is one
+ * (n_alphas × folds·p(p + 1)) · (folds·p(p + 1) × units) product — no n_v × n_a product per
  * sample, all float64. γ_b → 0 is fine (Γ^½ multiplies, nothing divides by γ).
  */
 
@@ -87,49 +91,87 @@ function rotation(vectors: Matrix64, values: Float64Array, r: Float64Array, p: n
   return { rows: p, cols: p, data: out };
 }
 
-/** T (p × nA·b, block a = penalty a) = B̃ / (σ + α_a) row-wise; B̃ is p × b. */
-function penaltyStack(bt: Float64Array, sigma: Float64Array, alphas: readonly number[], p: number, b: number, out: Float64Array): void {
-  const nA = alphas.length;
-  const w = nA * b;
+/** Number of (i ≤ k) column pairs of p columns. */
+const pairCount = (p: number): number => (p * (p + 1)) / 2;
+
+/**
+ * One fold's per-unit features (see fitBandedFoldPrimal), rows [row0, row0 + p(p+1)) of `out`
+ * (b columns): s² B_iB_k, then s² (A_iB_k + A_kB_i) (s² A_iB_i on the diagonal), pairs i ≤ k in order.
+ */
+function unitFeatures(bm: Float64Array, am: Float64Array, scale2: Float64Array, p: number, b: number, out: Float64Array, row0: number): void {
+  const nP = pairCount(p);
+  let r = 0;
   for (let i = 0; i < p; i++) {
-    for (let a = 0; a < nA; a++) {
-      const f = 1 / (sigma[i] + alphas[a]);
-      const dst = i * w + a * b;
-      const src = i * b;
-      for (let j = 0; j < b; j++) out[dst + j] = f * bt[src + j];
+    const bi = i * b;
+    for (let k = i; k < p; k++) {
+      const bk = k * b;
+      const dq = (row0 + r) * b;
+      const dc = (row0 + nP + r) * b;
+      if (i === k) {
+        for (let j = 0; j < b; j++) { const v = bm[bi + j]; out[dq + j] = scale2[j] * v * v; out[dc + j] = scale2[j] * am[bi + j] * v; }
+      } else {
+        for (let j = 0; j < b; j++) {
+          out[dq + j] = scale2[j] * bm[bi + j] * bm[bk + j];
+          out[dc + j] = scale2[j] * (am[bi + j] * bm[bk + j] + am[bk + j] * bm[bi + j]);
+        }
+      }
+      r++;
     }
   }
 }
 
-/** sse[a·b + j] += sse0f[j] + s_j² (Σ_i T·HT − 2 Σ_i Ã·T) over the p rows (one fold's errors). */
-function accumulateSse(t: Float64Array, ht: Float64Array, at: Float64Array, scale2: Float64Array, sse0f: Float64Array, p: number, nA: number, b: number, sse: Float64Array, acc: Float64Array): void {
-  const w = nA * b;
-  acc.fill(0);
-  for (let i = 0; i < p; i++) {
-    const row = i * w;
-    const arow = i * b;
-    for (let a = 0; a < nA; a++) {
-      const off = row + a * b;
-      const dst = a * b;
-      for (let j = 0; j < b; j++) {
-        const tv = t[off + j];
-        acc[dst + j] += tv * (ht[off + j] - 2 * at[arow + j]);
+/**
+ * One fold's weights for band weights γ (R = Γ^½V, σ its eigenvalues, H = X_vᵀX_v): per penalty α_a,
+ * P = R diag(1/(σ + α_a)) Rᵀ and Q = P H P, written into row a of `out` (nA × ld) from column col0:
+ * Q_ik (2 Q_ik off the diagonal), then −2 P_ik, pairs i ≤ k — so that the fold's error is
+ * Σ v² + (weights · features) per unit.
+ */
+function foldWeights(rm: Float64Array, sigma: Float64Array, h: Float64Array, alphas: readonly number[], p: number, out: Float64Array, ld: number, col0: number): void {
+  const nP = pairCount(p);
+  const d = new Float64Array(p);
+  const P = new Float64Array(p * p);
+  const HP = new Float64Array(p * p);
+  for (let a = 0; a < alphas.length; a++) {
+    for (let m = 0; m < p; m++) { const den = sigma[m] + alphas[a]; d[m] = den > 0 ? 1 / den : 0; }
+    for (let i = 0; i < p; i++) {
+      for (let k = i; k < p; k++) {
+        let s = 0;
+        for (let m = 0; m < p; m++) s += rm[i * p + m] * d[m] * rm[k * p + m];
+        P[i * p + k] = s;
+        P[k * p + i] = s;
+      }
+    }
+    for (let i = 0; i < p; i++) {
+      for (let k = 0; k < p; k++) {
+        let s = 0;
+        for (let m = 0; m < p; m++) s += h[i * p + m] * P[m * p + k];
+        HP[i * p + k] = s;
+      }
+    }
+    let r = 0;
+    const row = a * ld + col0;
+    for (let i = 0; i < p; i++) {
+      for (let k = i; k < p; k++) {
+        let q = 0;
+        for (let m = 0; m < p; m++) q += P[i * p + m] * HP[m * p + k];
+        out[row + r] = i === k ? q : 2 * q;
+        out[row + nP + r] = -2 * P[i * p + k];
+        r++;
       }
     }
   }
-  for (let a = 0; a < nA; a++) for (let j = 0; j < b; j++) sse[a * b + j] += sse0f[j] + scale2[j] * acc[a * b + j];
 }
 
 /** Per inner fold and unit batch, what the search reads of the targets: B, A (p × b), s², Σv². */
 interface FoldTargets { bm: Matrix64; am: Matrix64; scale2: Float64Array; sse0: Float64Array }
 
 /** The fold's B = X_aᵀz and A = X_vᵀ(v/s) for units [u0, u1) (see the module comment). */
-async function foldTargets(backend: Backend, d: Design, fold: InnerFold, y: Matrix64, u0: number, u1: number): Promise<FoldTargets> {
+async function foldTargets(backend: Backend, kernels: RidgeKernels, d: Design, fold: InnerFold, y: Matrix64, u0: number, u1: number): Promise<FoldTargets> {
   const b = u1 - u0;
   const na = fold.train.length;
   const nv = fold.val.length;
   const z = new Float64Array(na * b);
-  const { mean, scale } = gatherStandardised(y, fold.train, u0, u1, z);
+  const { mean, scale } = await kernels.gather(y, fold.train, Int32Array.from({ length: b }, (_, j) => u0 + j), z);
   const vs = new Float64Array(nv * b);
   const sse0 = new Float64Array(b);
   for (let i = 0; i < nv; i++) {
@@ -145,12 +187,29 @@ async function foldTargets(backend: Backend, d: Design, fold: InnerFold, y: Matr
   return { bm, am, scale2: Float64Array.from(scale, (s) => s * s), sse0 };
 }
 
+/**
+ * The feature cache's memory, reused from fit to fit (deconstruct runs hundreds of folds in a row):
+ * a fresh ~200 MB array per fold cost more in page faults and zero-filling than its features did.
+ * A fit takes it (fits running at the same time get their own) and gives it back when done.
+ */
+let spare: Float64Array | null = null;
+function takeStore(n: number): Float64Array {
+  const s = spare && spare.length >= n ? spare : new Float64Array(n);
+  if (s === spare) spare = null;
+  return s;
+}
+function giveBackStore(s: Float64Array): void {
+  if (!spare || spare.length < s.length) spare = s;
+}
+
 /** Options of fitBandedFoldPrimal (resolved by fitBandedFold). */
 export interface PrimalOptions {
   alphas: readonly number[];
   unitBatch: number;
   onUnits?: (done: number) => void;
   innerStandardize?: boolean;
+  /** Memory for the per-unit features kept across samples (default 512 MiB); beyond it they are rebuilt per sample. */
+  cacheBytes?: number;
 }
 
 /**
@@ -174,44 +233,55 @@ export async function fitBandedFoldPrimal(backend: Backend, xtrBands: readonly M
     folds.push({ fold, d, g, h });
   }
   const p = folds[0].d.a.cols;
-  // The targets' projections do not depend on γ: kept across samples up to ~512 MB.
-  const cacheable = folds.length * nUnits * (2 * p + 2) * 8 <= 512 * 2 ** 20;
-  const cache = new Map<string, FoldTargets>();
-  const tBuf = new Float64Array(p * nA * batch);
-  const acc = new Float64Array(nA * batch);
-  for (let gi = 0; gi < schedule.nIter; gi++) {
-    const gamma = schedule.at(gi, search);
-    const r = columnRoots(gamma, folds[0].d.colBand);
-    // Per fold: the rotation R = Γ^½V, its eigenvalues and H̃ = RᵀHR.
-    const rot: { rm: Matrix64; sigma: Float64Array; ht: Matrix64 }[] = [];
-    for (const f of folds) {
-      const { values, vectors } = await backend.syevd(scaleGram(f.g, r, p));
-      const rm = rotation(vectors, values, r, p);
-      const hr = await backend.gemm({ rows: p, cols: p, data: f.h }, rm);
-      rot.push({ rm, sigma: values, ht: await backend.gemm(rm, hr, { transA: true }) });
-    }
-    for (let u0 = 0; u0 < nUnits; u0 += batch) {
-      const u1 = Math.min(nUnits, u0 + batch);
-      const b = u1 - u0;
-      const sse = new Float64Array(nA * b);
-      const sse0 = new Float64Array(b);
-      for (let fi = 0; fi < folds.length; fi++) {
-        const key = `${fi}:${u0}`;
-        let ft = cache.get(key);
-        if (!ft) { ft = await foldTargets(backend, folds[fi].d, folds[fi].fold, ytr, u0, u1); if (cacheable) cache.set(key, ft); }
-        const { rm, sigma, ht } = rot[fi];
-        const bt = await backend.gemm(rm, ft.bm, { transA: true });
-        const at = await backend.gemm(rm, ft.am, { transA: true });
-        const t = tBuf.subarray(0, p * nA * b);
-        penaltyStack(bt.data, sigma, alphas, p, b, t);
-        const htT = await backend.gemm(ht, { rows: p, cols: nA * b, data: t });
-        accumulateSse(t, htT.data, at.data, ft.scale2, ft.sse0, p, nA, b, sse, acc.subarray(0, nA * b));
-        for (let j = 0; j < b; j++) sse0[j] += ft.sse0[j];
+  const nF = 2 * pairCount(p);
+  const K = folds.length * nF;
+  // The targets' projections (and the per-unit features built from them) do not depend on γ: kept
+  // across samples up to ~512 MB, else rebuilt per sample.
+  const budget = opts.cacheBytes ?? 512 * 2 ** 20;
+  const cacheTargets = folds.length * nUnits * (2 * p + 2) * 8 <= budget;
+  const cacheFeatures = K * nUnits * 8 <= budget;
+  const targets = new Map<string, FoldTargets>();
+  const features = new Map<number, { f: Float64Array; sse0: Float64Array }>();
+  const weights = new Float64Array(nA * K);
+  const kernels = ridgeKernels(backend);
+  const scratch = cacheFeatures ? null : new Float64Array(K * batch);
+  let store: Float64Array | null = null;
+  try {
+    for (let gi = 0; gi < schedule.nIter; gi++) {
+      const gamma = schedule.at(gi, search);
+      const r = columnRoots(gamma, folds[0].d.colBand);
+      for (const [fi, f] of folds.entries()) {
+        const { values, vectors } = await backend.syevd(scaleGram(f.g, r, p));
+        const rm = rotation(vectors, values, r, p);
+        foldWeights(rm.data, values, f.h, alphas, p, weights, K, fi * nF);
       }
-      const { chosen, score } = chooseAlphas(sse, sse0, alphas);
-      search.offer(gi, u0, chosen, score);
+      for (let u0 = 0; u0 < nUnits; u0 += batch) {
+        const u1 = Math.min(nUnits, u0 + batch);
+        const b = u1 - u0;
+        let feat = features.get(u0);
+        if (!feat) {
+          const fb = scratch ? scratch.subarray(0, K * b) : (store ??= takeStore(K * nUnits)).subarray(K * u0, K * u1);
+          const sse0 = new Float64Array(b);
+          for (let fi = 0; fi < folds.length; fi++) {
+            const key = `${fi}:${u0}`;
+            let ft = targets.get(key);
+            if (!ft) { ft = await foldTargets(backend, kernels, folds[fi].d, folds[fi].fold, ytr, u0, u1); if (cacheTargets && !cacheFeatures) targets.set(key, ft); }
+            unitFeatures(ft.bm.data, ft.am.data, ft.scale2, p, b, fb, fi * nF);
+            for (let j = 0; j < b; j++) sse0[j] += ft.sse0[j];
+          }
+          feat = { f: fb, sse0 };
+          if (cacheFeatures) features.set(u0, feat);
+        }
+        // Every penalty's pooled error for every unit of the batch: one (nA × K) · (K × b) product.
+        const sse = (await backend.gemm({ rows: nA, cols: K, data: weights }, { rows: K, cols: b, data: feat.f })).data;
+        for (let a = 0; a < nA; a++) for (let j = 0; j < b; j++) sse[a * b + j] += feat.sse0[j];
+        const { chosen, score } = chooseAlphas(sse, feat.sse0, alphas);
+        search.offer(gi, u0, chosen, score);
+      }
+      if (search.done(gi)) break;
     }
-    if (search.done(gi)) break;
+  } finally {
+    if (store) giveBackStore(store);
   }
   const yhat = await primalRefit(backend, xtrBands, ytr, xteBands, schedule, search.gamma, search.alpha, alphas, batch);
   const gammaOut = new Float64Array(nUnits * B);
@@ -238,11 +308,12 @@ async function primalRefit(backend: Backend, xtrBands: readonly Matrix64[], ytr:
   const mean = new Float64Array(nUnits);
   const scale = new Float64Array(nUnits);
   const allTrain = Int32Array.from({ length: nTrain }, (_, i) => i);
+  const kernels = ridgeKernels(backend);
   for (let u0 = 0; u0 < nUnits; u0 += batch) {
     const u1 = Math.min(nUnits, u0 + batch);
     const b = u1 - u0;
     const z = new Float64Array(nTrain * b);
-    const s = gatherStandardised(ytr, allTrain, u0, u1, z);
+    const s = await kernels.gather(ytr, allTrain, Int32Array.from({ length: b }, (_, j) => u0 + j), z);
     mean.set(s.mean, u0);
     scale.set(s.scale, u0);
     const cb = (await backend.gemm(d.a, { rows: nTrain, cols: b, data: z }, { transA: true })).data;

@@ -5,8 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fitBandedFold, type BandedOptions } from '../../src/regression/banded.js';
-import { PRIMAL_MAX, primalApplies } from '../../src/regression/banded-primal.js';
+import { fitBandedFold, GammaSchedule, type BandedOptions } from '../../src/regression/banded.js';
+import { fitBandedFoldPrimal, PRIMAL_MAX, primalApplies, type PrimalSearch } from '../../src/regression/banded-primal.js';
 import { blockFolds } from '../../src/regression/splits.js';
 import { getBackend } from '../../src/linalg/index.js';
 import { takeRows, type Matrix64 } from '../../src/linalg/matrix.js';
@@ -154,6 +154,25 @@ test('primal path: inner-CV R² and predictions at the chosen (γ, α) equal rid
   // The constant unit: R² 0, predictions its value.
   assert.equal(fit.valScore[5], 0);
   for (let i = 0; i < testRows.length; i++) assert.equal(fit.yhat.data[i * 6 + 5], 42);
+});
+
+/** The simplest search bookkeeping: every sample evaluated, per unit the first best score. */
+function plainSearch(nUnits: number): PrimalSearch {
+  const s = { score: new Float64Array(nUnits).fill(-Infinity), gamma: new Int32Array(nUnits), alpha: new Int32Array(nUnits), evaluated: 0, sampleSum: [] as number[],
+    offer(g: number, u0: number, chosen: Int32Array, score: Float64Array) { score.forEach((v, j) => { if (v > s.score[u0 + j]) { s.score[u0 + j] = v; s.gamma[u0 + j] = g; s.alpha[u0 + j] = chosen[j]; } }); },
+    done(g: number) { s.evaluated = g + 1; return false; } };
+  return s;
+}
+
+test('primal path without room for the feature cache (rebuilt per sample) gives the same fit bit for bit', async () => {
+  const { bandsTr, bandsTe, ytr, inner } = problem(8, 80, [2, 5, 3], 17);
+  const alphas = [0.1, 1, 10, 100];
+  const run = (cacheBytes?: number) => fitBandedFoldPrimal(backend, bandsTr, ytr, bandsTe, inner, new GammaSchedule(4, 10, 3, true), plainSearch(17), { alphas, unitBatch: 5, cacheBytes });
+  const cached = await run();
+  const rebuilt = await run(0);
+  assert.equal(cached.nEvaluated, 10);
+  assert.deepEqual(rebuilt, cached);
+  assert.ok(Array.from(cached.valScore.subarray(0, 16)).some((v) => v > 0.1));
 });
 
 test('primalApplies: several bands, at most PRIMAL_MAX columns, fewer than the training rows', () => {
