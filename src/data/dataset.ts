@@ -91,7 +91,7 @@ export interface Dataset {
   y: Matrix64;
   /**
    * Responses read in unit batches instead of held whole (a dataset folder whose y.npy is too large
-   * as float64; src/io/folder.ts). Only `score` (pipeline/score.ts) and datasetHash read them; the
+   * as float64; src/io/folder.ts). Only `score` (pipeline/score.ts), sweep chunks (sweep/chunks.ts) and datasetHash read them; the
    * values were checked finite when the folder was read.
    */
   ySource?: ResponseSource;

@@ -32,9 +32,10 @@ export interface LoadOptions {
   stimuli?: string;
   /**
    * Dataset folders: read a large y.npy in unit batches instead of whole (Dataset.ySource; see
-   * readDatasetFolder). Only for callers that handle `ySource` (`score`). Default false.
+   * readDatasetFolder); 'always': in batches whatever its size (a queue worker fitting a chunk of
+   * units). Only for callers that handle `ySource` (`score`, sweeps' chunks). Default false.
    */
-  batchedY?: boolean;
+  batchedY?: boolean | 'always';
 }
 
 /**
@@ -105,7 +106,7 @@ export async function loadDataset(spec: string, options: LoadOptions = {}): Prom
     if (st.isDirectory()) {
       if (bare !== spec) throw inputError(spec, 'dataset', 'a dataset folder takes no ::options');
       noStimuli(spec, options, 'a dataset folder');
-      dataset = readDatasetFolder(spec, { batchedY: options.batchedY ? 'auto' : false });
+      dataset = readDatasetFolder(spec, { batchedY: options.batchedY === 'always' ? true : options.batchedY ? 'auto' : false });
     } else if (/\.(nc|nc4|h5|hdf5)$/i.test(bare)) {
       source = bare;
       dataset = await readAssembly(spec, options);

@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseExperiment } from '../../src/pipeline/sweep/experiment.js';
 import { planExperiment } from '../../src/pipeline/sweep/plan.js';
-import { computeJob, type ExecuteSettings } from '../../src/pipeline/sweep/execute.js';
+import { computeJob, plannedDataset, type ExecuteSettings } from '../../src/pipeline/sweep/execute.js';
+import { NpyMatrixReader, writeNpy } from '../../src/io/npy.js';
 import { chunkDir, chunkRange, computeChunk, mergeChunks, missingParts, writePart } from '../../src/pipeline/sweep/chunks.js';
 import { tmp } from './helpers.js';
 
@@ -51,4 +52,45 @@ test('chunked fit: every chunk computed apart (decompositions written once, read
     assert.equal(merged.files['units.csv'], whole.files['units.csv'], `${job.features} ${job.estimator}: units.csv`);
     assert.ok(existsSync(join(chunkDir(store, job.key), 'part-0.json')));
   }
+});
+
+test('chunk workers on a dataset folder read y.npy by their chunk\'s column range only (never y whole), and the merge equals the whole fit byte for byte', { timeout: 600_000 }, async (t) => {
+  const dir = tmp('chunks-folder');
+  const data = join(dir, 'data');
+  mkdirSync(data);
+  // 48 samples in 4 blocks × 50 units, float32 (as a large y.npy is stored).
+  const nS = 48;
+  const nU = 50;
+  writeNpy(join(data, 'y.npy'), Float32Array.from({ length: nS * nU }, (_, k) => Math.sin(k * 12.9898) * 43758.5453 % 1), [nS, nU]);
+  writeFileSync(join(data, 'samples.csv'), `block,text\n${Array.from({ length: nS }, (_, i) => `b${Math.floor(i / 12)},w${i} x${i % 5}`).join('\n')}\n`);
+  const store = join(dir, 'store');
+  const plan = await planExperiment(parseExperiment(`name: folder\ndatasets: [${data}]\nfeatures: ['oasm:sigma=1']\nunit_chunk: 20\n`, join(dir, 'folder.yaml'), dir));
+  assert.equal(plan.jobs.length, 1);
+  const job = plan.jobs[0];
+  assert.deepEqual(job.chunks, { count: 3, size: 20 });
+  const settings: ExecuteSettings = { store, backend: 'auto', blasThreads: 1, unitBatch: 20, runId: 'test' };
+  // Every column range read from y.npy while each chunk is computed (the chunks first: a worker
+  // that has y whole in memory already, from a whole job, uses that copy).
+  const reads: [number, number][] = [];
+  const original = NpyMatrixReader.prototype.readColumns;
+  NpyMatrixReader.prototype.readColumns = function (u0: number, u1: number) {
+    reads.push([u0, u1]);
+    return original.call(this, u0, u1);
+  };
+  t.after(() => { NpyMatrixReader.prototype.readColumns = original; });
+  for (let i = 0; i < 3; i++) {
+    reads.length = 0;
+    const c = await computeChunk(job, i, settings);
+    writePart(store, job.key, i, Object.values(c.files)[0]);
+    assert.deepEqual(reads, [chunkRange(i, 20, nU)], `chunk ${i} reads exactly its columns`);
+  }
+  // The workers' dataset holds no copy of y (its responses come through ySource).
+  const d = await plannedDataset(job, { batchedY: true });
+  assert.ok(d.ySource, 'y read in pieces');
+  assert.equal(d.y.data.length, 0);
+  NpyMatrixReader.prototype.readColumns = original;
+  const merged = await mergeChunks(job, settings);
+  const whole = await computeJob(job, settings);
+  assert.equal(merged.files['score.json'], whole.files['score.json']);
+  assert.equal(merged.files['units.csv'], whole.files['units.csv']);
 });

@@ -279,6 +279,20 @@ function gather(y: Matrix64, rows: Int32Array, cols: Int32Array): Matrix64 {
   return { rows: rows.length, cols: cols.length, data: out };
 }
 
+/**
+ * A chunk's responses y[rows, cols] (rows.length × cols.length; cols ascending): gathered from the
+ * whole y, or, when the dataset reads y in pieces (Dataset.ySource: a dataset folder's y.npy), from
+ * one read of the chunk's column range [cols[0], cols[last] + 1) — the other units are never read,
+ * so a worker's memory for y is bounded by its chunk.
+ */
+export function chunkResponses(dataset: Dataset, rows: Int32Array, cols: Int32Array): Matrix64 {
+  const src = dataset.ySource;
+  if (!src) return gather(dataset.y, rows, cols);
+  if (cols.length === 0) return { rows: rows.length, cols: 0, data: new Float64Array(0) };
+  const u0 = cols[0];
+  return gather(src.readColumns(u0, cols[cols.length - 1] + 1), rows, cols.map((c) => c - u0));
+}
+
 function layout(dataset: Dataset, x: Matrix64, job: SweepJob): ExperimentLayout[] {
   const labels = foldLabels(dataset, job.split, job.seed);
   return uniqueInOrder(dataset.samples.experiment).map((experiment) => {
@@ -349,7 +363,7 @@ async function fitPart(backend: Backend, dataset: Dataset, exps: ExperimentLayou
     const alpha = new Float64Array(nF * b);
     const valScore = new Float64Array(nF * b);
     if (b > 0) {
-      const yc = gather(dataset.y, e.rows, e.units.subarray(lo, hi));
+      const yc = chunkResponses(dataset, e.rows, e.units.subarray(lo, hi));
       for (const [f, fold] of e.folds.entries()) {
         // As scoreFeatures: targets as deviations from the outer-training mean.
         const yte = takeRows(yc, fold.test);
@@ -400,7 +414,8 @@ async function holdForTests(index: number): Promise<void> {
 export async function computeChunk(job: SweepJob, index: number, s: ExecuteSettings): Promise<ComputedJob> {
   if (!job.chunks || index < 0 || index >= job.chunks.count) throw new RangeError(`computeChunk: job ${job.key} has no chunk ${index}`);
   const t0 = performance.now();
-  const { dataset, backend } = await prepareCompute(job, s);
+  // A dataset folder's y.npy is read by the chunk's column range only (chunkResponses).
+  const { dataset, backend } = await prepareCompute(job, s, { batchedY: true });
   registerBuiltinFeatures();
   const { specs } = expandGrid(parseFeatureSpec(job.features));
   const part: PartFile = { format: 1, key: job.key, chunk: index, count: job.chunks.count, warnings: [], fits: [] };
@@ -482,7 +497,8 @@ export async function mergeChunks(job: SweepJob, s: ExecuteSettings): Promise<Co
   const t0 = performance.now();
   const missing = missingParts(s.store, job);
   if (missing.length > 0) throw new Error(`chunk${missing.length > 1 ? 's' : ''} ${missing.join(', ')} of job ${job.key} ${missing.length > 1 ? 'are' : 'is'} not in the store`);
-  const { dataset, backend } = await prepareCompute(job, s);
+  // Merging needs no responses (only noise ceilings do): a dataset folder's y.npy is not read whole.
+  const { dataset, backend } = await prepareCompute(job, s, { batchedY: !job.normalise });
   const parts = Array.from({ length: job.chunks.count }, (_, i) => JSON.parse(readFileSync(partPath(s.store, job.key, i), 'utf8')) as PartFile);
   const parsed = parseFeatureSpec(job.features);
   const { axis } = expandGrid(parsed);

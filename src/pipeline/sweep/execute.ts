@@ -54,22 +54,34 @@ export interface ExecuteOutcome {
 const datasets = new Map<string, { dataset: Dataset; hash: string }>();
 let threadsSet = 0;
 
-async function cachedDataset(spec: string, fresh = false): Promise<{ dataset: Dataset; hash: string }> {
-  let d = fresh ? undefined : datasets.get(spec);
+/**
+ * A dataset by spec, loaded once per process (the last 4 kept). `batchedY`: a dataset folder's y
+ * read in pieces (Dataset.ySource); a copy already loaded whole serves too (y is in memory anyway),
+ * and a whole load reuses a batched copy that has no ySource (not a folder: the same dataset).
+ */
+async function cachedDataset(spec: string, fresh = false, batchedY = false): Promise<{ dataset: Dataset; hash: string }> {
+  const k = batchedY ? `${spec}\u0000batched` : spec;
+  const other = datasets.get(batchedY ? spec : `${spec}\u0000batched`);
+  let d = fresh ? undefined : datasets.get(k) ?? (other && (batchedY || !other.dataset.ySource) ? other : undefined);
   if (!d) {
-    const dataset = await loadDataset(spec);
+    const dataset = await loadDataset(spec, batchedY ? { batchedY: 'always' } : {});
     d = { dataset, hash: datasetHash(dataset) };
-    datasets.delete(spec);
+    datasets.delete(k);
     if (datasets.size >= 4) datasets.delete(datasets.keys().next().value as string);
-    datasets.set(spec, d);
+    datasets.set(k, d);
   }
   return d;
 }
 
-/** The dataset of a job, reloaded once when the cached copy is not the planned content. */
-export async function plannedDataset(job: SweepJob): Promise<Dataset> {
-  let d = await cachedDataset(job.dataset);
-  if (d.hash !== job.datasetHash) d = await cachedDataset(job.dataset, true);
+/**
+ * The dataset of a job, reloaded once when the cached copy is not the planned content. `batchedY`:
+ * a dataset folder's y.npy is not read whole but left to Dataset.ySource (read by column ranges;
+ * its values checked and hashed a block of rows at a time) — for callers that read y through it.
+ */
+export async function plannedDataset(job: SweepJob, opts: { batchedY?: boolean } = {}): Promise<Dataset> {
+  const batched = opts.batchedY ?? false;
+  let d = await cachedDataset(job.dataset, false, batched);
+  if (d.hash !== job.datasetHash) d = await cachedDataset(job.dataset, true, batched);
   if (d.hash !== job.datasetHash) {
     throw inputError(job.dataset, 'dataset', `content differs from the planned dataset (hash ${d.hash.slice(0, 12)}…, planned ${job.datasetHash.slice(0, 12)}…); every worker must read the same data`);
   }
@@ -89,9 +101,10 @@ function checkInputFiles(job: SweepJob): void {
 
 /**
  * What every computation of a job starts with: the store's feature cache, BLAS threads and the
- * backend set up, the planned dataset loaded (cached) and every input file checked.
+ * backend set up, the planned dataset loaded (cached; `batchedY` as plannedDataset) and every
+ * input file checked.
  */
-export async function prepareCompute(job: SweepJob, s: ExecuteSettings): Promise<{ dataset: Dataset; backend: Backend }> {
+export async function prepareCompute(job: SweepJob, s: ExecuteSettings, opts: { batchedY?: boolean } = {}): Promise<{ dataset: Dataset; backend: Backend }> {
   // Language-model features are cached beside the results, so every worker sharing the store
   // shares the cache (unless BRAINMAP_CACHE says otherwise).
   process.env.BRAINMAP_CACHE ??= join(s.store, 'features');
@@ -101,7 +114,7 @@ export async function prepareCompute(job: SweepJob, s: ExecuteSettings): Promise
   }
   const backend = getBackend(s.backend);
   backend.setThreads(s.blasThreads);
-  const dataset = await plannedDataset(job);
+  const dataset = await plannedDataset(job, opts);
   checkInputFiles(job);
   return { dataset, backend };
 }
