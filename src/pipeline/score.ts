@@ -141,8 +141,8 @@ export function poolFolds(foldSse: Float64Array, foldSse0: Float64Array, foldR: 
   return { r2: pooledR2(sse, sse0), r };
 }
 
-/** Column means of rows `rows` of m (float64, summed in row order). */
-function columnMeans(m: Matrix64, rows: ArrayLike<number>): Float64Array {
+/** Column means of rows `rows` of m (float64, summed in row order; sweep chunks take them the same way). */
+export function columnMeans(m: Matrix64, rows: ArrayLike<number>): Float64Array {
   const mean = new Float64Array(m.cols);
   for (let k = 0; k < rows.length; k++) {
     const src = rows[k] * m.cols;
@@ -165,7 +165,7 @@ function isIdentity(idx: ArrayLike<number>, n: number): boolean {
 }
 
 /** Keeps columns of x that are not identically zero on `rows` (they cannot affect the fit). */
-function informativeColumns(x: Matrix64, rows: Int32Array): Int32Array {
+export function informativeColumns(x: Matrix64, rows: Int32Array): Int32Array {
   const keep: number[] = [];
   for (let j = 0; j < x.cols; j++) {
     for (let k = 0; k < rows.length; k++) {

@@ -144,10 +144,11 @@ test('synt: bad terms are one-line errors', async () => {
   await assert.rejects(buildTerm(parseTerm(`synt:${FIXTURE}:layer=1:sigma=2`), { dataset: ds }), /unknown argument "sigma"; synt takes/);
 });
 
-test('score --out writes the synt variants next to score.json', { timeout: 300_000 }, () => {
-  const out = mkdtempSync(join(tmpdir(), 'brainmap-synt-score-'));
+/** Runs `brainmap <args> --out <tmp>` with a synt:…:k=2:seed=3 term and checks the variants file it leaves there. */
+function checkSyntVariantsWritten(command: string, args: string[]): void {
+  const out = mkdtempSync(join(tmpdir(), `brainmap-synt-${command}-`));
   const cache = mkdtempSync(join(tmpdir(), 'brainmap-synt-cache-'));
-  const r = spawnSync(process.execPath, [...cliEntry(), 'score', '--dataset', 'sim:fedorenko:units=0.1', '--features', `synt:${FIXTURE}:layer=1:k=2:seed=3`, '--out', out],
+  const r = spawnSync(process.execPath, [...cliEntry(), command, '--dataset', 'sim:fedorenko:units=0.1', ...args, '--out', out],
     { encoding: 'utf8', cwd: root, env: { ...process.env, BRAINMAP_CACHE: cache } });
   assert.equal(r.status, 0, r.stderr);
   const file = join(out, 'synt-variants-seed3-k2.tsv');
@@ -157,18 +158,12 @@ test('score --out writes the synt variants next to score.json', { timeout: 300_0
   const want = syntVariants(tagSamples(d.samples.text, d.samples.block), 2, 3);
   assert.equal(rows.length, d.y.rows + 1);
   assert.deepEqual(rows.slice(1).map((c) => [c[2], c[3], c[4]]), d.samples.text.map((t, i) => [t, want[0][i], want[1][i]]));
+}
+
+test('score --out writes the synt variants next to score.json', { timeout: 300_000 }, () => {
+  checkSyntVariantsWritten('score', ['--features', `synt:${FIXTURE}:layer=1:k=2:seed=3`]);
 });
 
 test('partition --out writes the synt variants too (the one writer score, partition, audit and deconstruct share)', { timeout: 300_000 }, () => {
-  const out = mkdtempSync(join(tmpdir(), 'brainmap-synt-partition-'));
-  const cache = mkdtempSync(join(tmpdir(), 'brainmap-synt-cache-'));
-  const r = spawnSync(process.execPath, [...cliEntry(), 'partition', '--dataset', 'sim:fedorenko:units=0.1', '--a', 'wp', '--b', `synt:${FIXTURE}:layer=1:k=2:seed=3`, '--alphas', '1,100', '--out', out],
-    { encoding: 'utf8', cwd: root, env: { ...process.env, BRAINMAP_CACHE: cache } });
-  assert.equal(r.status, 0, r.stderr);
-  const file = join(out, 'synt-variants-seed3-k2.tsv');
-  assert.ok(existsSync(file), `${file} written`);
-  const rows = readFileSync(file, 'utf8').trim().split('\n').map((l) => l.split('\t'));
-  const d = simulateDataset('fedorenko', { units: 0.1 });
-  const want = syntVariants(tagSamples(d.samples.text, d.samples.block), 2, 3);
-  assert.deepEqual(rows.slice(1).map((c) => [c[2], c[3], c[4]]), d.samples.text.map((t, i) => [t, want[0][i], want[1][i]]));
+  checkSyntVariantsWritten('partition', ['--a', 'wp', '--b', `synt:${FIXTURE}:layer=1:k=2:seed=3`, '--alphas', '1,100']);
 });

@@ -43,7 +43,7 @@ import { applyStandardizer, fitStandardizer } from '../../regression/standardize
 import { foldPearson, foldSquaredErrors } from '../../scoring/metrics.js';
 import { planScoring, type ScoringPlan } from '../score-plan.js';
 import { buildWithTerms, specScoreFromFits } from '../score-spec.js';
-import { poolFolds, summarise, type ExperimentScores, type ScoreResult } from '../score.js';
+import { columnMeans, informativeColumns, poolFolds, summarise, type ExperimentScores, type ScoreResult } from '../score.js';
 import { constantColumnWarnings } from '../warnings.js';
 import { finishComputed, prepareCompute, type ComputedJob, type ExecuteSettings } from './execute.js';
 import type { SweepJob } from './plan.js';
@@ -247,28 +247,6 @@ interface ExperimentLayout extends ScoringPlan {
   cols: Int32Array;
 }
 
-/** Columns of x not identically zero on `rows`; at least one (as scoreFeatures keeps one per band). */
-function informativeColumns(x: Matrix64, rows: Int32Array): Int32Array {
-  const keep: number[] = [];
-  for (let j = 0; j < x.cols; j++) {
-    for (let k = 0; k < rows.length; k++) {
-      if (x.data[rows[k] * x.cols + j] !== 0) { keep.push(j); break; }
-    }
-  }
-  return keep.length > 0 ? Int32Array.from(keep) : Int32Array.from([0]);
-}
-
-/** Column means of rows `rows` of m (float64, summed in row order), as scoreFeatures takes them. */
-function columnMeans(m: Matrix64, rows: ArrayLike<number>): Float64Array {
-  const mean = new Float64Array(m.cols);
-  for (let k = 0; k < rows.length; k++) {
-    const src = rows[k] * m.cols;
-    for (let j = 0; j < m.cols; j++) mean[j] += m.data[src + j];
-  }
-  for (let j = 0; j < m.cols; j++) mean[j] /= rows.length;
-  return mean;
-}
-
 /** y[rows, cols] (rows.length × cols.length) without copying the other columns first. */
 function gather(y: Matrix64, rows: Int32Array, cols: Int32Array): Matrix64 {
   const out = new Float64Array(rows.length * cols.length);
@@ -298,7 +276,9 @@ function layout(dataset: Dataset, x: Matrix64, job: SweepJob): ExperimentLayout[
   return uniqueInOrder(dataset.samples.experiment).map((experiment) => {
     const l = labels.get(experiment)!;
     const plan = planScoring(dataset, experiment, l.rows, l.labels, job.gap ?? 0);
-    return { ...plan, cols: informativeColumns(x, plan.rows) };
+    // As scoreFeatures: the columns not identically zero on the experiment's rows, at least one.
+    const cols = informativeColumns(x, plan.rows);
+    return { ...plan, cols: cols.length > 0 ? cols : Int32Array.from([0]) };
   });
 }
 
