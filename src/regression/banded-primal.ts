@@ -208,6 +208,11 @@ export interface PrimalOptions {
   unitBatch: number;
   onUnits?: (done: number) => void;
   innerStandardize?: boolean;
+  /**
+   * After the search, per unit this many steps of descent on its pooled inner-CV error in the log
+   * per-band penalties (see refineUnit), from its best (γ, α); 0 (default) or fewer than 3 bands: none.
+   */
+  gammaSteps?: number;
   /** Memory for the per-unit features kept across samples (default 512 MiB); beyond it they are rebuilt per sample. */
   cacheBytes?: number;
 }
@@ -283,12 +288,26 @@ export async function fitBandedFoldPrimal(backend: Backend, xtrBands: readonly M
   } finally {
     if (store) giveBackStore(store);
   }
-  const yhat = await primalRefit(backend, xtrBands, ytr, xteBands, schedule, search.gamma, search.alpha, alphas, batch);
+  const steps = B >= 3 ? Math.max(0, Math.floor(opts.gammaSteps ?? 0)) : 0;
+  const valScore = Float64Array.from(search.score);
+  const own = steps > 0 ? await refineGammas(backend, kernels, folds, ytr, schedule, search, alphas, batch, steps, valScore) : null;
+  const yhat = await primalRefit(backend, xtrBands, ytr, xteBands, schedule, search.gamma, search.alpha, alphas, batch, own);
   const gammaOut = new Float64Array(nUnits * B);
   const alphaOut = new Float64Array(nUnits);
-  for (let u = 0; u < nUnits; u++) { gammaOut.set(schedule.gammas[search.gamma[u]], u * B); alphaOut[u] = alphas[search.alpha[u]]; }
+  for (let u = 0; u < nUnits; u++) {
+    if (own?.improved[u]) {
+      // λ_b = α/γ_b with γ on the simplex: α = 1/Σ_b(1/λ_b), γ_b = α/λ_b.
+      let inv = 0;
+      for (let b = 0; b < B; b++) inv += 1 / own.lambda[u * B + b];
+      alphaOut[u] = 1 / inv;
+      for (let b = 0; b < B; b++) gammaOut[u * B + b] = 1 / own.lambda[u * B + b] / inv;
+    } else {
+      gammaOut.set(schedule.gammas[search.gamma[u]], u * B);
+      alphaOut[u] = alphas[search.alpha[u]];
+    }
+  }
   opts.onUnits?.(nUnits);
-  return { yhat: { rows: nTest, cols: nUnits, data: yhat }, alpha: alphaOut, valScore: search.score, gamma: gammaOut, nEvaluated: search.evaluated };
+  return { yhat: { rows: nTest, cols: nUnits, data: yhat }, alpha: alphaOut, valScore, gamma: gammaOut, nEvaluated: search.evaluated };
 }
 
 /**
@@ -296,7 +315,7 @@ export async function fitBandedFoldPrimal(backend: Backend, xtrBands: readonly M
  * by the training means, per unit W = Γ^½(Γ^½GΓ^½ + αI)⁻¹Γ^½ X_trᵀ z at its chosen (γ, α) — one
  * eigendecomposition per distinct γ — and ŷ = mean + scale · X_te W.
  */
-async function primalRefit(backend: Backend, xtrBands: readonly Matrix64[], ytr: Matrix64, xteBands: readonly Matrix64[], schedule: GammaSchedule, bestGamma: Int32Array, bestAlpha: Int32Array, alphas: readonly number[], batch: number): Promise<Float64Array> {
+async function primalRefit(backend: Backend, xtrBands: readonly Matrix64[], ytr: Matrix64, xteBands: readonly Matrix64[], schedule: GammaSchedule, bestGamma: Int32Array, bestAlpha: Int32Array, alphas: readonly number[], batch: number, own: UnitPenalties | null): Promise<Float64Array> {
   const nUnits = ytr.cols;
   const nTrain = ytr.rows;
   const nTest = xteBands[0].rows;
@@ -321,7 +340,20 @@ async function primalRefit(backend: Backend, xtrBands: readonly Matrix64[], ytr:
   }
   const yhat = new Float64Array(nTest * nUnits);
   const groups = new Map<number, number[]>();
-  bestGamma.forEach((gi, u) => { const l = groups.get(gi); if (l) l.push(u); else groups.set(gi, [u]); });
+  bestGamma.forEach((gi, u) => { if (own?.improved[u]) return; const l = groups.get(gi); if (l) l.push(u); else groups.set(gi, [u]); });
+  if (own) {
+    // Units with their own per-band penalties: w = (G + Λ)⁻¹ C_u (Cholesky), ŷ = mean + scale · X_te w.
+    const B = xtrBands.length;
+    const m = new Float64Array(p * p);
+    const w = new Float64Array(p);
+    const ne = d.e.data;
+    for (let u = 0; u < nUnits; u++) {
+      if (!own.improved[u]) continue;
+      for (let k = 0; k < p; k++) w[k] = c[k * nUnits + u];
+      if (!penalisedSolve(g, own.lambda.subarray(u * B, u * B + B), d.colBand, p, m, w)) throw new Error('primalRefit: G + Λ is not positive definite');
+      for (let i = 0; i < nTest; i++) { let sum = 0; for (let k = 0; k < p; k++) sum += ne[i * p + k] * w[k]; yhat[i * nUnits + u] = mean[u] + scale[u] * sum; }
+    }
+  }
   for (const [gi, units] of groups) {
     const r = columnRoots(schedule.gammas[gi], d.colBand);
     const { values, vectors } = await backend.syevd(scaleGram(g, r, p));
@@ -336,4 +368,149 @@ async function primalRefit(backend: Backend, xtrBands: readonly Matrix64[], ytr:
     for (let i = 0; i < nTest; i++) for (let j = 0; j < k; j++) { const u = units[j]; yhat[i * nUnits + u] = mean[u] + scale[u] * pred[i * k + j]; }
   }
   return yhat;
+}
+
+/** Per-unit band penalties of the gradient refinement: λ (units × B) where `improved`. */
+interface UnitPenalties { lambda: Float64Array; improved: Uint8Array }
+
+/**
+ * Cholesky of M = G + diag(λ of each column's band) into `m` (lower), then x ← M⁻¹ x in place.
+ * Returns false when M is not numerically positive definite.
+ */
+function penalisedSolve(g: Float64Array, lambda: ArrayLike<number>, colBand: Int32Array, p: number, m: Float64Array, x: Float64Array): boolean {
+  for (let j = 0; j < p; j++) {
+    let d = g[j * p + j] + lambda[colBand[j]];
+    for (let k = 0; k < j; k++) d -= m[j * p + k] * m[j * p + k];
+    if (!(d > 0) || !Number.isFinite(d)) return false;
+    const l = Math.sqrt(d);
+    m[j * p + j] = l;
+    for (let i = j + 1; i < p; i++) {
+      let s = g[i * p + j];
+      for (let k = 0; k < j; k++) s -= m[i * p + k] * m[j * p + k];
+      m[i * p + j] = s / l;
+    }
+  }
+  choleskyApply(m, p, x);
+  return true;
+}
+
+/** x ← (L Lᵀ)⁻¹ x for the lower Cholesky factor in `m`. */
+function choleskyApply(m: Float64Array, p: number, x: Float64Array): void {
+  for (let i = 0; i < p; i++) { let s = x[i]; for (let k = 0; k < i; k++) s -= m[i * p + k] * x[k]; x[i] = s / m[i * p + i]; }
+  for (let i = p - 1; i >= 0; i--) { let s = x[i]; for (let k = i + 1; k < p; k++) s -= m[k * p + i] * x[k]; x[i] = s / m[i * p + i]; }
+}
+
+/** One inner fold's data for the per-unit refinement: G, H (p × p) and a unit batch's B, A (p × b), s², Σv². */
+interface GradFold { g: Float64Array; h: Float64Array; bm: Float64Array; am: Float64Array; scale2: Float64Array; sse0: Float64Array }
+
+/** Scratch of unitSseGrad (p-sized). */
+interface GradWork { m: Float64Array; w: Float64Array; r: Float64Array; u: Float64Array; lambda: Float64Array }
+
+/**
+ * Unit j's pooled inner-CV error at per-band penalties λ_b = e^θ_b and, into `grad`, its gradient
+ * in θ: per fold w = (G + Λ)⁻¹B_j, SSE = Σv² + s²(wᵀHw − 2Aᵀw) and, with u = (G + Λ)⁻¹(Hw − A),
+ * ∂SSE/∂θ_c = −2 s² λ_c Σ_{k ∈ band c} u_k w_k. Infinity where G + Λ is not positive definite.
+ */
+function unitSseGrad(folds: readonly GradFold[], j: number, b: number, theta: Float64Array, colBand: Int32Array, p: number, grad: Float64Array, work: GradWork): number {
+  const { m, w, r, u, lambda } = work;
+  const nB = theta.length;
+  for (let c = 0; c < nB; c++) lambda[c] = Math.exp(theta[c]);
+  grad.fill(0);
+  let sse = 0;
+  for (const f of folds) {
+    for (let k = 0; k < p; k++) w[k] = f.bm[k * b + j];
+    if (!penalisedSolve(f.g, lambda, colBand, p, m, w)) return Infinity;
+    const s2 = f.scale2[j];
+    let quad = 0;
+    let cross = 0;
+    for (let i = 0; i < p; i++) {
+      let hw = 0;
+      for (let k = 0; k < p; k++) hw += f.h[i * p + k] * w[k];
+      const a = f.am[i * b + j];
+      quad += w[i] * hw;
+      cross += a * w[i];
+      r[i] = hw - a;
+    }
+    sse += f.sse0[j] + s2 * (quad - 2 * cross);
+    u.set(r);
+    choleskyApply(m, p, u);
+    for (let k = 0; k < p; k++) grad[colBand[k]] -= 2 * s2 * lambda[colBand[k]] * u[k] * w[k];
+  }
+  return sse;
+}
+
+/** Bounds of θ = log λ: penalties between 1e-8 × and 1e12 × the largest of G's diagonal (or 1). */
+const THETA_SPAN = { lo: Math.log(1e-8), hi: Math.log(1e12) };
+
+/**
+ * Descent on one unit's θ = log λ (B bands) from θ₀ with f₀ = its error there: `steps` trial steps
+ * θ − η g/max|g| (the largest band's log penalty moves by η), accepted when the error drops (then
+ * η × 2, at most 4), else η × 0.25 — the error never rises. Returns the final error; θ is updated in place.
+ */
+function refineUnit(folds: readonly GradFold[], j: number, b: number, theta: Float64Array, colBand: Int32Array, p: number, steps: number, lo: number, hi: number, work: GradWork): number {
+  const nB = theta.length;
+  const grad = new Float64Array(nB);
+  const gradT = new Float64Array(nB);
+  const trial = new Float64Array(nB);
+  let f = unitSseGrad(folds, j, b, theta, colBand, p, grad, work);
+  let eta = 1;
+  for (let it = 0; it < steps && Number.isFinite(f); it++) {
+    let gmax = 0;
+    for (let c = 0; c < nB; c++) gmax = Math.max(gmax, Math.abs(grad[c]));
+    if (!(gmax > 0)) break;
+    for (let c = 0; c < nB; c++) trial[c] = Math.min(hi, Math.max(lo, theta[c] - (eta * grad[c]) / gmax));
+    const ft = unitSseGrad(folds, j, b, trial, colBand, p, gradT, work);
+    if (ft < f) { f = ft; theta.set(trial); grad.set(gradT); eta = Math.min(4, eta * 2); } else eta *= 0.25;
+  }
+  return f;
+}
+
+/**
+ * The optional per-unit refinement (PrimalOptions.gammaSteps): from each unit's best (γ, α) of the
+ * search, θ_b = log(α/γ_b), `steps` of refineUnit on its pooled inner-CV error. Units whose error
+ * dropped get their own penalties (and their score in `valScore`, updated in place).
+ * Measured (6 bands of 2–16 columns, 3 irrelevant, 300 training rows in 5 inner folds, 200 units,
+ * 25 α): after 6 γ samples, 10 steps raise the mean inner-CV R² 0.421 → 0.466 and the held-out R²
+ * 0.413 → 0.450 (true weights: 0.462 / 0.458); after 40 samples (search 0.461 / 0.453) they raise
+ * the inner-CV R² to 0.467 — past the true weights', fitting the inner folds — with no held-out gain.
+ */
+async function refineGammas(backend: Backend, kernels: RidgeKernels, folds: readonly { fold: InnerFold; d: Design; g: Float64Array; h: Float64Array }[], ytr: Matrix64, schedule: GammaSchedule, search: PrimalSearch, alphas: readonly number[], batch: number, steps: number, valScore: Float64Array): Promise<UnitPenalties> {
+  const nUnits = ytr.cols;
+  const B = schedule.bands;
+  const p = folds[0].d.a.cols;
+  const colBand = folds[0].d.colBand;
+  let diag = 1;
+  for (const f of folds) for (let k = 0; k < p; k++) diag = Math.max(diag, f.g[k * p + k]);
+  const lo = THETA_SPAN.lo + Math.log(diag);
+  const hi = THETA_SPAN.hi + Math.log(diag);
+  const lambda = new Float64Array(nUnits * B);
+  const improved = new Uint8Array(nUnits);
+  const work: GradWork = { m: new Float64Array(p * p), w: new Float64Array(p), r: new Float64Array(p), u: new Float64Array(p), lambda: new Float64Array(B) };
+  const theta = new Float64Array(B);
+  for (let u0 = 0; u0 < nUnits; u0 += batch) {
+    const u1 = Math.min(nUnits, u0 + batch);
+    const b = u1 - u0;
+    const gf: GradFold[] = [];
+    for (const f of folds) {
+      const t = await foldTargets(backend, kernels, f.d, f.fold, ytr, u0, u1);
+      gf.push({ g: f.g, h: f.h, bm: t.bm.data, am: t.am.data, scale2: t.scale2, sse0: t.sse0 });
+    }
+    for (let j = 0; j < b; j++) {
+      const u = u0 + j;
+      let sse0 = 0;
+      for (const f of gf) sse0 += f.sse0[j];
+      if (!(sse0 > 0)) continue;
+      const gamma = schedule.gammas[search.gamma[u]];
+      const alpha = alphas[search.alpha[u]];
+      for (let c = 0; c < B; c++) theta[c] = Math.min(hi, Math.max(lo, Math.log(alpha) - Math.log(Math.max(gamma[c], 1e-300))));
+      const f = refineUnit(gf, j, b, theta, colBand, p, steps, lo, hi, work);
+      const score = 1 - f / sse0;
+      if (score > valScore[u]) {
+        valScore[u] = score;
+        improved[u] = 1;
+        for (let c = 0; c < B; c++) lambda[u * B + c] = Math.exp(theta[c]);
+      }
+    }
+  }
+  return { lambda, improved };
 }

@@ -40,6 +40,13 @@ export interface BandedOptions {
    */
   primal?: boolean;
   /**
+   * Primal path with 3+ bands only: after the search, this many steps of descent per unit on its
+   * pooled inner-CV error in the log per-band penalties α/γ_b, from its best (γ, α) (banded-primal.ts,
+   * refineUnit; the error never rises). The chosen γ and α are then the unit's own, off the samples
+   * and the α grid. Default 0 (off).
+   */
+  gammaSteps?: number;
+  /**
    * With 3 or more bands, spend the second half of the samples around the best ones so far
    * (GammaSchedule: log-normal steps from the samples most units chose). Default true; 1–2 bands
    * never refine (their search is unchanged). false: Dirichlet samples only, as the paper.
@@ -241,7 +248,7 @@ export async function fitBandedFold(backend: Backend, xtrBands: readonly Matrix6
   const batch = Math.min(nUnits, Math.max(1, opts.unitBatch ?? 4096));
   if (opts.primal !== false && primalApplies(xtrBands, nTrain)) {
     const schedule = new GammaSchedule(opts.seed ?? 0, nIter, B, opts.refine ?? true);
-    return fitBandedFoldPrimal(backend, xtrBands, ytr, xteBands, inner, schedule, new GammaSearch(nUnits, patience, tol), { alphas, unitBatch: batch, onUnits: opts.onUnits, innerStandardize: opts.innerStandardize });
+    return fitBandedFoldPrimal(backend, xtrBands, ytr, xteBands, inner, schedule, new GammaSearch(nUnits, patience, tol), { alphas, unitBatch: batch, onUnits: opts.onUnits, innerStandardize: opts.innerStandardize, gammaSteps: opts.gammaSteps });
   }
   const widest = Math.max(...xtrBands.map((m) => m.cols));
   const lowRankQ = nFeatures - widest;
