@@ -36,7 +36,7 @@ import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, wri
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeNpy } from '../src/io/npy.js';
+import { npyHeader, writeNpy } from '../src/io/npy.js';
 import type { Backend } from '../src/linalg/backend.js';
 import { MT19937 } from '../src/random/mt19937.js';
 
@@ -90,18 +90,6 @@ class FastNormal {
   }
 }
 
-/** `.npy` header (format 1.0, little-endian float32, C order) for a rows × cols array, padded to 64 bytes. */
-function npyHeaderF4(rows: number, cols: number): Uint8Array {
-  const dict = `{'descr': '<f4', 'fortran_order': False, 'shape': (${rows}, ${cols}), }`;
-  const total = Math.ceil((10 + dict.length + 1) / 64) * 64;
-  const out = new Uint8Array(total);
-  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, (total - 10) & 0xff, (total - 10) >> 8]);
-  for (let k = 0; k < dict.length; k++) out[10 + k] = dict.charCodeAt(k);
-  out.fill(0x20, 10 + dict.length, total - 1);
-  out[total - 1] = 0x0a;
-  return out;
-}
-
 /**
  * Writes the dataset folder: X.npy (samples × features, float64, standard normal), y.npy (float32,
  * written a block of rows at a time: y = c_u · X A B_u / ‖A B_u‖ + ε, ε ~ N(0, 1), c_u² = u mod 11 / 10
@@ -128,7 +116,7 @@ export async function generateScaleFolder(backend: Backend, dir: string, cfg: Sc
   const xa = await backend.gemm({ rows: n, cols: p, data: x }, { rows: p, cols: LATENT, data: a });
   const fd = openSync(join(dir, 'y.npy'), 'w');
   try {
-    writeSync(fd, npyHeaderF4(n, u));
+    writeSync(fd, npyHeader('<f4', [n, u]));
     const block = Math.max(1, Math.floor((64 << 20) / (8 * u)));
     const noise = new FastNormal();
     for (let r0 = 0; r0 < n; r0 += block) {

@@ -4,25 +4,20 @@
  *
  *   node --import tsx scripts/check-large-npy.ts [folder for the temporary file, default os.tmpdir()]
  *
- * Writes a sparse float64 .npy of 16384 × 16385 (2,147,614,720 data bytes > 2^31) by hand from the
- * format (magic, version, padded header, raw data), plants values on both sides of byte 2^31 and at
+ * Writes a sparse float64 .npy of 16384 × 16385 (2,147,614,720 data bytes > 2^31): numpy's header
+ * (npyHeader), then the raw data as a sparse file, plants values on both sides of byte 2^31 and at
  * the end, reads it with readMatrixNpy and checks every planted value and a stride of zeros. Prints
  * the time and peak memory; exits 1 on a mismatch.
  */
 import { closeSync, ftruncateSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readMatrixNpy } from '../src/io/npy.js';
+import { npyHeader, readMatrixNpy } from '../src/io/npy.js';
 
 const rows = 16384;
 const cols = 16385;
-const dict = `{'descr': '<f8', 'fortran_order': False, 'shape': (${rows}, ${cols}), }`;
-const total = Math.ceil((10 + dict.length + 1) / 64) * 64;
-const head = new Uint8Array(total);
-head.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, (total - 10) & 0xff, (total - 10) >> 8]);
-for (let k = 0; k < dict.length; k++) head[10 + k] = dict.charCodeAt(k);
-head.fill(0x20, 10 + dict.length, total - 1);
-head[total - 1] = 0x0a;
+const head = npyHeader('<f8', [rows, cols]);
+const total = head.length;
 const boundary = Math.floor((2 ** 31 - total) / 8);
 const planted: Array<[number, number]> = [[0, 1.5], [boundary - 1, -2.25], [boundary + 1, 3.75], [rows * cols - 1, 7]];
 

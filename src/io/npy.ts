@@ -744,16 +744,13 @@ function descrOf(data: NpyWritable): string {
 }
 
 /**
- * Encodes an array as `.npy` bytes exactly as numpy.save writes it: version 1.0 (2.0 if the header
- * does not fit 65535 bytes), little-endian, C order, header padded to a multiple of 64 bytes.
+ * The `.npy` header (magic, version, length, dict) numpy.save writes for an array of dtype `descr`
+ * (e.g. '<f4') and `shape`, C order: version 1.0 (2.0 if the dict does not fit 65535 bytes), padded
+ * with spaces and a newline to a multiple of 64 bytes. The data follow it (streamed writers: bench,
+ * scripts).
  */
-export function encodeNpy(data: NpyWritable, shape: readonly number[]): Uint8Array {
-  const descr = descrOf(data);
+export function npyHeader(descr: string, shape: readonly number[]): Uint8Array {
   if (!shape.every((d) => Number.isInteger(d) && d >= 0)) throw new RangeError(`encodeNpy: invalid shape ${shapeText(shape)}`);
-  const count = shape.reduce((a, b) => a * b, 1);
-  if (count !== data.length) {
-    throw new RangeError(`encodeNpy: shape ${shapeText(shape)} holds ${count} values, data has ${data.length}`);
-  }
   const dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shapeText(shape)}, }`;
   let major = 1;
   let prefix = 10;
@@ -765,7 +762,7 @@ export function encodeNpy(data: NpyWritable, shape: readonly number[]): Uint8Arr
   }
   const headerLen = total - prefix;
   const header = dict + ' '.repeat(headerLen - dict.length - 1) + '\n';
-  const out = new Uint8Array(total + data.byteLength);
+  const out = new Uint8Array(total);
   out.set(MAGIC, 0);
   out[6] = major;
   out[7] = 0;
@@ -776,6 +773,22 @@ export function encodeNpy(data: NpyWritable, shape: readonly number[]): Uint8Arr
     new DataView(out.buffer).setUint32(8, headerLen, true);
   }
   for (let k = 0; k < header.length; k++) out[prefix + k] = header.charCodeAt(k);
+  return out;
+}
+
+/**
+ * Encodes an array as `.npy` bytes exactly as numpy.save writes it: version 1.0 (2.0 if the header
+ * does not fit 65535 bytes), little-endian, C order, header padded to a multiple of 64 bytes.
+ */
+export function encodeNpy(data: NpyWritable, shape: readonly number[]): Uint8Array {
+  const head = npyHeader(descrOf(data), shape);
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (count !== data.length) {
+    throw new RangeError(`encodeNpy: shape ${shapeText(shape)} holds ${count} values, data has ${data.length}`);
+  }
+  const total = head.length;
+  const out = new Uint8Array(total + data.byteLength);
+  out.set(head, 0);
   const body = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   out.set(body, total);
   if (!LITTLE_ENDIAN_HOST) {

@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  encodeNpy, encodeNpz, parseNpy, parseNpz, readMatrixNpy, readNpy, readNpz, writeNpy, writeNpz,
+  encodeNpy, encodeNpz, npyHeader, parseNpy, parseNpz, readMatrixNpy, readNpy, readNpz, writeNpy, writeNpz,
 } from '../../src/io/npy.js';
 import { InputError } from '../../src/data/errors.js';
 import { tempDir } from './helpers.js';
@@ -62,6 +62,13 @@ test('npy: C-order <f4 round trip matches numpy', () => {
   const a = parseNpy(bytes, 'mem');
   assert.ok(a.data instanceof Float32Array);
   assert.deepEqual(Array.from(a.data as Float32Array), Array.from(f32));
+});
+
+test('npyHeader (what streamed writers put before their data) is numpy\'s header byte for byte', () => {
+  for (const [name, descr, eb] of [['f4_c.npy', '<f4', 4], ['f8_c.npy', '<f8', 8]] as const) {
+    const file = fixture(name);
+    assert.deepEqual(npyHeader(descr, [2, 3]), file.subarray(0, file.length - 6 * eb), name);
+  }
 });
 
 test('npy: Fortran order is converted to row-major (hand-built and numpy)', () => {
