@@ -13,6 +13,7 @@ import { getBackend } from '../../src/linalg/index.js';
 import { takeRows, type Matrix64 } from '../../src/linalg/matrix.js';
 import { MT19937 } from '../../src/random/mt19937.js';
 import { bandWeightSamples } from '../../src/random/dirichlet.js';
+import { pooledInnerR2 } from './banded-closed-form.js';
 
 const backend = getBackend('auto');
 const SIZES = [4, 4, 8, 8, 16, 16];
@@ -32,51 +33,6 @@ function plantedProblem(units: number) {
   });
   const fold = labelFolds(Array.from({ length: n }, (_, i) => String(Math.floor(i / 30))), 't')[0];
   return { bands: bands.map((x) => takeRows(x, fold.train)), test: bands.map((x) => takeRows(x, fold.test)), y: takeRows(y, fold.train), inner: fold.inner };
-}
-
-/** Float64 pooled inner-CV R² per unit of kernel ridge with weights γ and penalty α (bands centred per inner fold, targets by the inner-training mean). */
-function pooledInnerR2(bands: readonly Matrix64[], y: Matrix64, inner: readonly { train: Int32Array; val: Int32Array }[], gamma: ArrayLike<number>, alpha: number): Float64Array {
-  const u = y.cols;
-  const sse = new Float64Array(u);
-  const sse0 = new Float64Array(u);
-  for (const { train, val } of inner) {
-    const na = train.length;
-    const nv = val.length;
-    const K = new Float64Array(na * na);
-    const C = new Float64Array(nv * na);
-    bands.forEach((x, b) => {
-      const p = x.cols;
-      const mean = new Float64Array(p);
-      for (const i of train) for (let k = 0; k < p; k++) mean[k] += x.data[i * p + k] / na;
-      const xa = Float64Array.from({ length: na * p }, (_, t) => x.data[train[Math.floor(t / p)] * p + (t % p)] - mean[t % p]);
-      const xv = Float64Array.from({ length: nv * p }, (_, t) => x.data[val[Math.floor(t / p)] * p + (t % p)] - mean[t % p]);
-      for (let i = 0; i < na; i++) for (let j = 0; j < na; j++) { let s = 0; for (let k = 0; k < p; k++) s += xa[i * p + k] * xa[j * p + k]; K[i * na + j] += gamma[b] * s; }
-      for (let i = 0; i < nv; i++) for (let j = 0; j < na; j++) { let s = 0; for (let k = 0; k < p; k++) s += xv[i * p + k] * xa[j * p + k]; C[i * na + j] += gamma[b] * s; }
-    });
-    for (let i = 0; i < na; i++) K[i * na + i] += alpha;
-    // Cholesky, then per unit solve and predict.
-    for (let j = 0; j < na; j++) {
-      let d = K[j * na + j];
-      for (let k = 0; k < j; k++) d -= K[j * na + k] ** 2;
-      K[j * na + j] = Math.sqrt(d);
-      for (let i = j + 1; i < na; i++) { let s = K[i * na + j]; for (let k = 0; k < j; k++) s -= K[i * na + k] * K[j * na + k]; K[i * na + j] = s / K[j * na + j]; }
-    }
-    for (let t = 0; t < u; t++) {
-      let ym = 0;
-      for (const i of train) ym += y.data[i * u + t] / na;
-      const c = Float64Array.from(train, (i) => y.data[i * u + t] - ym);
-      for (let i = 0; i < na; i++) { let s = c[i]; for (let k = 0; k < i; k++) s -= K[i * na + k] * c[k]; c[i] = s / K[i * na + i]; }
-      for (let i = na - 1; i >= 0; i--) { let s = c[i]; for (let k = i + 1; k < na; k++) s -= K[k * na + i] * c[k]; c[i] = s / K[i * na + i]; }
-      for (let i = 0; i < nv; i++) {
-        let pred = ym;
-        for (let j = 0; j < na; j++) pred += C[i * na + j] * c[j];
-        const v = y.data[val[i] * u + t];
-        sse[t] += (v - pred) ** 2;
-        sse0[t] += (v - ym) ** 2;
-      }
-    }
-  }
-  return Float64Array.from(sse, (s, t) => 1 - s / sse0[t]);
 }
 
 const mean = (v: ArrayLike<number>) => Array.from(v).reduce((a, x) => a + x, 0) / v.length;
