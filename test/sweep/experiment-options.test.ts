@@ -10,19 +10,9 @@ import { parseExperiment } from '../../src/pipeline/sweep/experiment.js';
 import { planExperiment } from '../../src/pipeline/sweep/plan.js';
 import { computeJob } from '../../src/pipeline/sweep/execute.js';
 import type { ScoreJson } from '../../src/pipeline/results.js';
-import { root, tmp } from './helpers.js';
+import { parseError, root, tmp } from './helpers.js';
 
 const FIX = join(root, 'test', 'fixtures', 'ceiling');
-
-function parseError(text: string): string {
-  try {
-    parseExperiment(text, 'exp.yaml', '/base');
-  } catch (err) {
-    assert.equal((err as Error).name, 'InputError');
-    return (err as Error).message;
-  }
-  throw new Error('expected an InputError');
-}
 
 const BASE = 'datasets: [sim:fedorenko:units=0.2]\nfeatures: [wp:sigma=1]\n';
 

@@ -8,19 +8,9 @@ import { ResultStore, storeError } from '../../src/pipeline/sweep/store.js';
 import { parallelism } from '../../src/pipeline/sweep/local.js';
 import { loadDataset } from '../../src/io/dataset.js';
 import { writeNpy } from '../../src/io/npy.js';
-import { brainmap, root, tmp, writeExperiment } from './helpers.js';
+import { brainmap, parseError, root, tmp, writeExperiment } from './helpers.js';
 
 const KEYS = 'name, description, datasets, features, splits, estimators, seeds, select, alphas, store, gap, normalise, ceiling_method, unit_chunk';
-
-function parseError(text: string): string {
-  try {
-    parseExperiment(text, 'exp.yaml', '/base');
-  } catch (err) {
-    assert.equal((err as Error).name, 'InputError');
-    return (err as Error).message;
-  }
-  throw new Error('expected an InputError');
-}
 
 test('experiment files: malformed files fail with the file, the field path and what was expected', { timeout: 10_000 }, () => {
   assert.equal(parseError('name: x\ndatasets: [sim:fedorenko\nfeatures: [sl]\n'),

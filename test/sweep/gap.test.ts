@@ -2,16 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseExperiment } from '../../src/pipeline/sweep/experiment.js';
 import { planExperiment } from '../../src/pipeline/sweep/plan.js';
-
-function parseError(text: string): string {
-  try {
-    parseExperiment(text, 'exp.yaml', '/base');
-  } catch (err) {
-    assert.equal((err as Error).name, 'InputError');
-    return (err as Error).message;
-  }
-  throw new Error('expected an InputError');
-}
+import { parseError } from './helpers.js';
 
 test('experiment files: gap: N (samples) is read, checked, and reaches the jobs and their keys; delays= come with the feature spec', { timeout: 60_000 }, async () => {
   const base = 'datasets: sim:fedorenko:units=0.2\nfeatures: [wp:sigma=1]\n';

@@ -1,16 +1,30 @@
 /** Shared helpers of the sweep tests: the CLI as a child process, free ports, a private redis-server. */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import type { TestContext } from 'node:test';
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
 import { cliEntry } from '../cli-entry.js';
+import { parseExperiment } from '../../src/pipeline/sweep/experiment.js';
 
 export const root = fileURLToPath(new URL('../../', import.meta.url));
 
 export function tmp(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `brainmap-sweep-${prefix}-`));
+}
+
+/** The one-line InputError message parseExperiment gives for an experiment file `exp.yaml` holding `text` (fails when it parses). */
+export function parseError(text: string): string {
+  try {
+    parseExperiment(text, 'exp.yaml', '/base');
+  } catch (err) {
+    assert.equal((err as Error).name, 'InputError');
+    return (err as Error).message;
+  }
+  throw new Error('expected an InputError');
 }
 
 export function writeExperiment(dir: string, name: string, text: string): string {
@@ -67,6 +81,20 @@ export function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * A queue test's Redis and worker processes, cleaned up when test `t` ends: every child pushed to
+ * `children` (during the test) that still runs is SIGKILLed, then Redis is stopped.
+ */
+export async function queueTestSetup(t: TestContext): Promise<{ redis: Awaited<ReturnType<typeof startRedis>>; children: ReturnType<typeof brainmapChild>[] }> {
+  const redis = await startRedis();
+  const children: ReturnType<typeof brainmapChild>[] = [];
+  t.after(async () => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    await redis.stop();
+  });
+  return { redis, children };
 }
 
 export function hasRedisServer(): boolean {

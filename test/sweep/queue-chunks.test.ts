@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node
 import { join } from 'node:path';
 import { parseExperiment } from '../../src/pipeline/sweep/experiment.js';
 import { planExperiment } from '../../src/pipeline/sweep/plan.js';
-import { brainmap, brainmapChild, doneKeys, exited, startRedis, tmp, waitFor, writeExperiment } from './helpers.js';
+import { brainmap, brainmapChild, doneKeys, exited, queueTestSetup, tmp, waitFor, writeExperiment } from './helpers.js';
 
 // One grid job (two σ, selected per fold), its 20 units in chunks of 8 (3 chunks), fitted in unit
 // batches of 8 everywhere.
@@ -21,12 +21,7 @@ function computedChunks(log: string, key: string): number[] {
 }
 
 test('queue: one fit in 3 unit chunks — a worker SIGKILLed mid-chunk loses nothing (its chunk is retried elsewhere, its finished chunk is not computed again), and 3 workers merge the same score.json and units.csv as a local run', { timeout: 900_000 }, async (t) => {
-  const redis = await startRedis();
-  const children: ReturnType<typeof brainmapChild>[] = [];
-  t.after(async () => {
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-    await redis.stop();
-  });
+  const { redis, children } = await queueTestSetup(t);
   const dir = tmp('queue-chunks');
   const exp = writeExperiment(dir, 'chunked.yaml', EXPERIMENT);
   const [job] = (await planExperiment(parseExperiment(EXPERIMENT, exp, dir))).jobs;

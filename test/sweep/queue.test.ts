@@ -9,7 +9,7 @@ import { scoreSpec } from '../../src/pipeline/score-spec.js';
 import { parseExperiment } from '../../src/pipeline/sweep/experiment.js';
 import { planExperiment, type SweepJob } from '../../src/pipeline/sweep/plan.js';
 import { writeNpy } from '../../src/io/npy.js';
-import { brainmap, brainmapChild, doneKeys, exited, freePort, startRedis, tmp, waitFor, writeExperiment } from './helpers.js';
+import { brainmap, brainmapChild, doneKeys, exited, freePort, queueTestSetup, tmp, waitFor, writeExperiment } from './helpers.js';
 
 // 50 good jobs: OASM at 2 σ (slow enough to be killed mid-job) and WP at 23 σ, one job per σ,
 // × 2 split schemes; plus 2 jobs that always fail (their feature file changes after planning, so
@@ -50,12 +50,7 @@ function lockOwners(store: string): { key: string; pid: number }[] {
 
 test('queue: two workers on a real Redis, one SIGKILLed mid-job — every job completes, the killed one elsewhere; failures end in the dead-letter list', { timeout: 900_000 }, async (t) => {
   const t0 = Date.now();
-  const redis = await startRedis();
-  const children: ReturnType<typeof brainmapChild>[] = [];
-  t.after(async () => {
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-    await redis.stop();
-  });
+  const { redis, children } = await queueTestSetup(t);
   const dir = tmp('queue');
   const exp = writeExperiment(dir, 'queue.yaml', EXPERIMENT);
   const store = join(dir, 'store');
