@@ -164,6 +164,16 @@ function isIdentity(idx: ArrayLike<number>, n: number): boolean {
   return true;
 }
 
+/** The ids, subjects and coordinates (units × 3, or null) of dataset columns `units`, as ExperimentScores records them. */
+export function unitLabels(dataset: Dataset, units: Int32Array): Pick<ExperimentScores, 'unitIds' | 'subjects' | 'unitCoords'> {
+  const coords = dataset.units.coords;
+  return {
+    unitIds: Array.from(units, (u) => dataset.units.id[u]),
+    subjects: Array.from(units, (u) => dataset.units.subject[u]),
+    unitCoords: coords ? Float64Array.from({ length: units.length * 3 }, (_, k) => coords.data[units[Math.floor(k / 3)] * 3 + (k % 3)]) : null,
+  };
+}
+
 /** Keeps columns of x that are not identically zero on `rows` (they cannot affect the fit). */
 export function informativeColumns(x: Matrix64, rows: Int32Array): Int32Array {
   const keep: number[] = [];
@@ -328,9 +338,7 @@ export async function scoreFeatures(dataset: Dataset, features: Matrix64, opts: 
       nSamples: rows.length,
       nFeatures: cols.length,
       unitIndex: units,
-      unitIds: Array.from(units, (u) => dataset.units.id[u]),
-      subjects: Array.from(units, (u) => dataset.units.subject[u]),
-      unitCoords: dataset.units.coords ? Float64Array.from({ length: units.length * 3 }, (_, k) => dataset.units.coords!.data[units[Math.floor(k / 3)] * 3 + (k % 3)]) : null,
+      ...unitLabels(dataset, units),
       r2,
       r: rMean,
       alpha,

@@ -43,7 +43,7 @@ import { applyStandardizer, fitStandardizer } from '../../regression/standardize
 import { foldPearson, foldSquaredErrors } from '../../scoring/metrics.js';
 import { planScoring, type ScoringPlan } from '../score-plan.js';
 import { buildWithTerms, specScoreFromFits } from '../score-spec.js';
-import { columnMeans, informativeColumns, poolFolds, summarise, type ExperimentScores, type ScoreResult } from '../score.js';
+import { columnMeans, informativeColumns, poolFolds, summarise, unitLabels, type ExperimentScores, type ScoreResult } from '../score.js';
 import { constantColumnWarnings } from '../warnings.js';
 import { finishComputed, prepareCompute, type ComputedJob, type ExecuteSettings } from './execute.js';
 import type { SweepJob } from './plan.js';
@@ -445,9 +445,7 @@ function mergeParts(dataset: Dataset, parts: PartFile[]): ScoreResult[] {
         nSamples: e0.nSamples,
         nFeatures: e0.nFeatures,
         unitIndex: units,
-        unitIds: Array.from(units, (u) => dataset.units.id[u]),
-        subjects: Array.from(units, (u) => dataset.units.subject[u]),
-        unitCoords: dataset.units.coords ? Float64Array.from({ length: units.length * 3 }, (_, q) => dataset.units.coords!.data[units[Math.floor(q / 3)] * 3 + (q % 3)]) : null,
+        ...unitLabels(dataset, units),
         r2,
         r,
         alpha: stat('alpha'),
