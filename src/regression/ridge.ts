@@ -167,6 +167,12 @@ export function standardizeDesign(fit: Matrix64, other: Matrix64): { fit: Matrix
   return { fit: applyStandardizer(fit, all, s), other: applyStandardizer(other, Int32Array.from({ length: other.rows }, (_, i) => i), s) };
 }
 
+/** standardizeDesign(takeRows(x, fitRows), takeRows(x, otherRows)) without the row copies (same numbers). */
+export function standardizeRows(x: Matrix64, fitRows: ArrayLike<number>, otherRows: ArrayLike<number>): { fit: Matrix64; other: Matrix64 } {
+  const s = fitStandardizer(x, fitRows);
+  return { fit: applyStandardizer(x, fitRows, s), other: applyStandardizer(x, otherRows, s) };
+}
+
 /** Copies of `fit` and `other` (same columns) centred by the column means of `fit`. */
 export function centreDesign(fit: Matrix64, other: Matrix64): { fit: Matrix64; other: Matrix64 } {
   const p = fit.cols;
@@ -365,9 +371,8 @@ export async function prepareFold(backend: Backend, xtr: Matrix64, xte: Matrix64
   const maps: InnerMap[] = [];
   for (const fold of inner) {
     if (fold.train.length === 0 || fold.val.length === 0) throw new RangeError('fitFold: an inner fold has no training or no validation rows');
-    const fit = takeRows(xtr, fold.train);
-    const val = takeRows(xtr, fold.val);
-    const d = opts.innerStandardize ? standardizeDesign(fit, val) : centreDesign(fit, val);
+    // Re-standardised straight from xtr's rows (standardizeDesign of the row copies, without them).
+    const d = opts.innerStandardize ? standardizeRows(xtr, fold.train, fold.val) : centreDesign(takeRows(xtr, fold.train), takeRows(xtr, fold.val));
     const factor = await spectralFactor(backend, d.fit, d.other);
     const rows = { train: Int32Array.from(fold.train), val: Int32Array.from(fold.val) };
     if (mapped(alphas.length * fold.val.length, fold.train.length, factor.lambda.length, INNER_MAP_ELEMENTS)) {

@@ -42,12 +42,13 @@ export function powerOfTwoScale(a: number): number {
 export function fitStandardizer(x: Matrix64, rows: ArrayLike<number>): Standardizer {
   const p = x.cols;
   const n = rows.length;
+  const xd = x.data;
   if (n === 0) throw new RangeError('fitStandardizer: no training rows');
   const amax = new Float64Array(p);
   for (let k = 0; k < n; k++) {
     const base = rows[k] * p;
     for (let j = 0; j < p; j++) {
-      const a = Math.abs(x.data[base + j]);
+      const a = Math.abs(xd[base + j]);
       if (a > amax[j]) amax[j] = a;
     }
   }
@@ -55,7 +56,7 @@ export function fitStandardizer(x: Matrix64, rows: ArrayLike<number>): Standardi
   const mean = new Float64Array(p);
   for (let k = 0; k < n; k++) {
     const base = rows[k] * p;
-    for (let j = 0; j < p; j++) mean[j] += x.data[base + j] * pow2[j];
+    for (let j = 0; j < p; j++) mean[j] += xd[base + j] * pow2[j];
   }
   for (let j = 0; j < p; j++) mean[j] /= n;
   const ss = new Float64Array(p);
@@ -63,7 +64,7 @@ export function fitStandardizer(x: Matrix64, rows: ArrayLike<number>): Standardi
   for (let k = 0; k < n; k++) {
     const base = rows[k] * p;
     for (let j = 0; j < p; j++) {
-      const d = x.data[base + j] * pow2[j] - mean[j];
+      const d = xd[base + j] * pow2[j] - mean[j];
       ss[j] += d * d;
       corr[j] += d;
     }
@@ -99,10 +100,11 @@ export function applyStandardizer(x: Matrix64, rows: ArrayLike<number>, s: Stand
     scaleQ[j] = s.scale[j] * q[j];
   }
   const out = new Float64Array(rows.length * p);
+  const xd = x.data;
   for (let k = 0; k < rows.length; k++) {
     const src = rows[k] * p;
     const dst = k * p;
-    for (let j = 0; j < p; j++) out[dst + j] = (x.data[src + j] * q[j] - meanQ[j]) / scaleQ[j];
+    for (let j = 0; j < p; j++) out[dst + j] = (xd[src + j] * q[j] - meanQ[j]) / scaleQ[j];
   }
   return { rows: rows.length, cols: p, data: out };
 }
