@@ -32,8 +32,16 @@ import type { InnerFold } from './splits.js';
  * × units) per piece, with no n_v × n_a product per sample.
  */
 
-/** Narrow columns handled by the reduced search (features per node grow as q²). */
-export const REDUCED_MAX_Q = 4;
+/**
+ * Narrow columns handled by the reduced search: up to REDUCED_PAIR_MAX_Q by products of node
+ * statistics as GEMM features (features per node grow as q²), beyond that (up to banded.ts's
+ * LOW_RANK_MAX) by the direct evaluation (directSearch).
+ */
+export const REDUCED_MAX_Q = 32;
+export const REDUCED_PAIR_MAX_Q = 4;
+
+/** Bytes of node statistics the direct evaluation keeps across chunks (else recomputed per chunk). */
+const DIRECT_KEEP_BYTES = 2 ** 30;
 
 /** One inner fold's base eigenbasis and narrow columns (what banded.ts's low-rank factor holds). */
 export interface ReducedFactor {
@@ -175,7 +183,7 @@ const pairs = (q: number) => (q * (q + 1)) / 2;
  * (which stops it by its patience rule). `y` holds the outer fold's training targets; fold f's rows
  * are inner[f].train / inner[f].val of y.
  */
-export async function reducedGammaSearch(backend: Backend, factors: readonly ReducedFactor[], y: Matrix64, inner: readonly InnerFold[], gammas: readonly Float64Array[], base: number, alphas: readonly number[], sink: SearchSink, opts: { unitBatch?: number; firstChunk?: number; chunk?: number } = {}): Promise<void> {
+export async function reducedGammaSearch(backend: Backend, factors: readonly ReducedFactor[], y: Matrix64, inner: readonly InnerFold[], gammas: readonly Float64Array[], base: number, alphas: readonly number[], sink: SearchSink, opts: { unitBatch?: number; firstChunk?: number; chunk?: number; mode?: 'pairs' | 'direct' } = {}): Promise<void> {
   const kernels = ridgeKernels(backend);
   const nF = factors.length;
   const q = factors[0].q;
@@ -196,6 +204,12 @@ export async function reducedGammaSearch(backend: Backend, factors: readonly Red
   const nodeAlpha: number[] = [];
   for (const p of pieces) p.alpha.forEach((a) => nodeAlpha.push(a));
   const nN = nodeAlpha.length;
+  const firstChunk = Math.max(1, opts.firstChunk ?? 51);
+  const chunk = Math.max(1, opts.chunk ?? 8);
+  if ((opts.mode ?? (q <= REDUCED_PAIR_MAX_Q ? 'pairs' : 'direct')) === 'direct') {
+    await directSearch(backend, factors, y, inner, gammas, base, alphas, sink, { pieces, nodeAlpha, nulls, firstChunk, chunk, unitBatch: opts.unitBatch });
+    return;
+  }
 
   // ---- Node statistics: E₀ pooled over folds (nN × units), p and m' per fold (nF × nN × 2q × units).
   const e0 = new Float64Array(nN * nUnits);
@@ -205,29 +219,9 @@ export async function reducedGammaSearch(backend: Backend, factors: readonly Red
   const hA = new Float64Array(naMax);
   const hW = new Float64Array(naMax);
   for (let f = 0; f < nF; f++) {
-    const { lambda, u, lm, w, ze, na, ne } = factors[f];
+    const { na, ne } = factors[f];
     const { train, val } = inner[f];
-    // Maps from standardised training targets: E₀ rows A H Uᵀ (float32, every node stacked), and
-    // float64 rows V₀ᵀ A H Uᵀ (q) and α'·Wᵀ H Uᵀ (q) per node. m is interpolated as μ = α'·m: m has a
-    // pole at α' = 0 on the base kernel's null space and vanishes like 1/α' for large α', where the
-    // narrow bands' coefficients S ~ ρ grow (γ_m → 0); μ is bounded and smooth at both ends, and its
-    // coefficients S/α' = R C⁻¹ R/α' stay bounded too.
-    // Every row is (something in the eigenbasis) · Uᵀ: build them all, then one GEMM. Per node j,
-    // rows [A H (ne) | V₀ᵀ A H (q) | α' (H W)ᵀ (q)], with V₀ = Z_e − A H W (kept, transposed, for V₀ᵀ v).
-    const per = ne + 2 * q;
-    const pre = new Float64Array(nN * per * na);
-    const v0t = new Float64Array(nN * q * ne);
-    for (let j = 0; j < nN; j++) {
-      filters(lambda, nulls[f], nodeAlpha[j], hA, hW);
-      nodeRows(pre, v0t, j, per, lm, w, ze, hA, hW, nodeAlpha[j], ne, na, q);
-    }
-    const rows = (await backend.gemm({ rows: nN * per, cols: na, data: pre }, { rows: na, cols: na, data: u }, { transB: true })).data;
-    const mapA = new Float32Array(nN * ne * na);
-    const mapQ = new Float64Array(nN * 2 * q * na);
-    for (let j = 0; j < nN; j++) {
-      mapA.set(rows.subarray(j * per * na, (j * per + ne) * na), j * ne * na);
-      mapQ.set(rows.subarray((j * per + ne) * na, (j + 1) * per * na), j * 2 * q * na);
-    }
+    const { mapA, mapQ, v0t } = await foldMaps(backend, factors[f], nulls[f], nodeAlpha);
     await kernels.innerSse({ rows: nN * ne, cols: na, data: mapA }, nN, y, train, val, allCols, e0, sse0);
     // Standardised training targets (float64) and validation deviations.
     const ystd = new Float64Array(na * nUnits);
@@ -243,8 +237,6 @@ export async function reducedGammaSearch(backend: Backend, factors: readonly Red
   const featPerNode = 1 + nF * 2 * nP;
   // Samples per chunk: the first as many as the patience rule needs before it can stop, then small
   // chunks, so that few samples past the stopping point are evaluated.
-  const firstChunk = Math.max(1, opts.firstChunk ?? 51);
-  const chunk = Math.max(1, opts.chunk ?? 8);
   const ub = Math.min(nUnits, Math.max(1, opts.unitBatch ?? 2048));
   const logAlpha = alphas.map((a) => 1e-10 * Math.log(a));
   const maxWidth = Math.max(...pieces.map((p) => p.t.length)) * featPerNode;
@@ -268,39 +260,10 @@ export async function reducedGammaSearch(backend: Backend, factors: readonly Red
     // coef[t, f, 0..nP) multiplies the PM pair features, [nP..2nP) the MM pair features.
     const coef = new Float64Array(nT * nF * 2 * nP);
     for (let f = 0; f < nF; f++) {
-      const { lambda, lm, w, ze, na, ne, zBand } = factors[f];
-      // H_θ W for every θ of the chunk (na × q·nT) → A H W by one GEMM.
-      const hw = new Float64Array(na * q * nT);
-      const wtw = new Float64Array(nT * q * q);
+      const st = await sampleMatrices(backend, factors[f], nulls[f], gammas, g0, nA, base, thetaAlpha);
       for (let t = 0; t < nT; t++) {
-        filters(lambda, nulls[f], thetaAlpha[t], hA, hW);
-        thetaHW(hw, wtw, t, nT, w, hA, hW, na, q);
-      }
-      const ahw = (await backend.gemm({ rows: ne, cols: na, data: lm }, { rows: na, cols: q * nT, data: hw })).data;
-      const mq = new Float64Array(q * q);
-      const gq = new Float64Array(q * q);
-      const sq = new Float64Array(q * q);
-      const tq = new Float64Array(q * q);
-      for (let t = 0; t < nT; t++) {
-        const g = g0 + Math.floor(t / nA);
-        const gm = gammas[g][base];
-        // G = V₀ᵀ V₀, V₀ = Z_e − A H W.
-        gramV0(gq, ze, ahw, t, nT, ne, q);
-        // S = R (I + R WᵀHW R)⁻¹ R.
-        const rs = Float64Array.from(zBand, (b) => Math.sqrt(gammas[g][b] / gm));
-        for (let c = 0; c < q; c++) for (let d = 0; d <= c; d++) {
-          const v = rs[c] * wtw[t * q * q + c * q + d] * rs[d] + (c === d ? 1 : 0);
-          mq[c * q + d] = v;
-          mq[d * q + c] = v;
-        }
-        invertSpd(mq, q, sq);
-        for (let c = 0; c < q; c++) for (let d = 0; d < q; d++) sq[c * q + d] *= rs[c] * rs[d];
-        // T = S G S.
-        for (let c = 0; c < q; c++) for (let d = 0; d < q; d++) {
-          let s = 0;
-          for (let k = 0; k < q; k++) for (let l = 0; l < q; l++) s += sq[c * q + k] * gq[k * q + l] * sq[l * q + d];
-          tq[c * q + d] = s;
-        }
+        const sq = st.subarray(2 * t * q * q, (2 * t + 1) * q * q);
+        const tq = st.subarray((2 * t + 1) * q * q, (2 * t + 2) * q * q);
         const dst = (t * nF + f) * 2 * nP;
         for (let k = 0; k < nP; k++) {
           const a = ia[k];
@@ -382,6 +345,267 @@ export async function reducedGammaSearch(backend: Backend, factors: readonly Red
       if (sink.done(g)) return;
     }
   }
+}
+
+/**
+ * Fold f's node maps from standardised training targets: E₀ rows A H Uᵀ (float32, nN · ne × na,
+ * every node stacked), float64 rows [V₀ᵀ A H Uᵀ (q) | α'·Wᵀ H Uᵀ (q)] per node (nN · 2q × na), and
+ * V₀ᵀ per node (nN · q × ne).
+ */
+async function foldMaps(backend: Backend, factor: ReducedFactor, isNull: Uint8Array, nodeAlpha: readonly number[]): Promise<{ mapA: Float32Array; mapQ: Float64Array; v0t: Float64Array }> {
+  const { lambda, u, lm, w, ze, na, ne, q } = factor;
+  const nN = nodeAlpha.length;
+  const hA = new Float64Array(na);
+  const hW = new Float64Array(na);
+  // Maps from standardised training targets: E₀ rows A H Uᵀ (float32, every node stacked), and
+  // float64 rows V₀ᵀ A H Uᵀ (q) and α'·Wᵀ H Uᵀ (q) per node. m is interpolated as μ = α'·m: m has a
+  // pole at α' = 0 on the base kernel's null space and vanishes like 1/α' for large α', where the
+  // narrow bands' coefficients S ~ ρ grow (γ_m → 0); μ is bounded and smooth at both ends, and its
+  // coefficients S/α' = R C⁻¹ R/α' stay bounded too.
+  // Every row is (something in the eigenbasis) · Uᵀ: build them all, then one GEMM. Per node j,
+  // rows [A H (ne) | V₀ᵀ A H (q) | α' (H W)ᵀ (q)], with V₀ = Z_e − A H W (kept, transposed, for V₀ᵀ v).
+  const per = ne + 2 * q;
+  const pre = new Float64Array(nN * per * na);
+  const v0t = new Float64Array(nN * q * ne);
+  for (let j = 0; j < nN; j++) {
+    filters(lambda, isNull, nodeAlpha[j], hA, hW);
+    nodeRows(pre, v0t, j, per, lm, w, ze, hA, hW, nodeAlpha[j], ne, na, q);
+  }
+  const rows = (await backend.gemm({ rows: nN * per, cols: na, data: pre }, { rows: na, cols: na, data: u }, { transB: true })).data;
+  const mapA = new Float32Array(nN * ne * na);
+  const mapQ = new Float64Array(nN * 2 * q * na);
+  for (let j = 0; j < nN; j++) {
+    mapA.set(rows.subarray(j * per * na, (j * per + ne) * na), j * ne * na);
+    mapQ.set(rows.subarray((j * per + ne) * na, (j + 1) * per * na), j * 2 * q * na);
+  }
+  return { mapA, mapQ, v0t };
+}
+
+/**
+ * Per sample θ = (g, a) of a chunk (t = (g − g0)·nA + a, α'_θ = thetaAlpha[t]) and one fold: S and
+ * T = S G S (q × q each, G = V₀ᵀV₀), as out[(2t)·q² …] and out[(2t + 1)·q² …].
+ */
+async function sampleMatrices(backend: Backend, factor: ReducedFactor, isNull: Uint8Array, gammas: readonly Float64Array[], g0: number, nA: number, base: number, thetaAlpha: Float64Array): Promise<Float64Array> {
+  const { lambda, lm, w, ze, na, ne, zBand, q } = factor;
+  const nT = thetaAlpha.length;
+  const hA = new Float64Array(na);
+  const hW = new Float64Array(na);
+  const out = new Float64Array(2 * nT * q * q);
+  // H_θ W for every θ of the chunk (na × q·nT) → A H W by one GEMM.
+  const hw = new Float64Array(na * q * nT);
+  const wtw = new Float64Array(nT * q * q);
+  for (let t = 0; t < nT; t++) {
+    filters(lambda, isNull, thetaAlpha[t], hA, hW);
+    thetaHW(hw, wtw, t, nT, w, hA, hW, na, q);
+  }
+  const ahw = (await backend.gemm({ rows: ne, cols: na, data: lm }, { rows: na, cols: q * nT, data: hw })).data;
+  const mq = new Float64Array(q * q);
+  const gq = new Float64Array(q * q);
+  for (let t = 0; t < nT; t++) {
+    const g = g0 + Math.floor(t / nA);
+    const gm = gammas[g][base];
+    const sq = out.subarray(2 * t * q * q, (2 * t + 1) * q * q);
+    const tq = out.subarray((2 * t + 1) * q * q, (2 * t + 2) * q * q);
+    // G = V₀ᵀ V₀, V₀ = Z_e − A H W.
+    gramV0(gq, ze, ahw, t, nT, ne, q);
+    // S = R (I + R WᵀHW R)⁻¹ R.
+    const rs = Float64Array.from(zBand, (b) => Math.sqrt(gammas[g][b] / gm));
+    for (let c = 0; c < q; c++) for (let d = 0; d <= c; d++) {
+      const v = rs[c] * wtw[t * q * q + c * q + d] * rs[d] + (c === d ? 1 : 0);
+      mq[c * q + d] = v;
+      mq[d * q + c] = v;
+    }
+    invertSpd(mq, q, sq);
+    for (let c = 0; c < q; c++) for (let d = 0; d < q; d++) sq[c * q + d] *= rs[c] * rs[d];
+    // T = S G S.
+    symTriple(sq, gq, tq, q);
+  }
+  return out;
+}
+
+/** T = S G S for q × q S, G (O(q³): S G first, then times S). */
+function symTriple(sq: Float64Array, gq: Float64Array, tq: Float64Array, q: number): void {
+  const sg = new Float64Array(q * q);
+  for (let c = 0; c < q; c++) for (let l = 0; l < q; l++) {
+    let s = 0;
+    for (let k = 0; k < q; k++) s += sq[c * q + k] * gq[k * q + l];
+    sg[c * q + l] = s;
+  }
+  for (let c = 0; c < q; c++) for (let d = 0; d < q; d++) {
+    let s = 0;
+    for (let l = 0; l < q; l++) s += sg[c * q + l] * sq[l * q + d];
+    tq[c * q + d] = s;
+  }
+}
+
+/**
+ * The reduced search's direct evaluation (any q): per chunk of samples, unit batch and inner fold,
+ * the fold's node statistics p and μ = α'·m' (nN × 2q × units) are interpolated at every sample's
+ * α' (per piece one GEMM: barycentric weights × the piece's node statistics), then per sample
+ * θ and fold, with K = S/α' and L = S G S/α'² (q × q, the same for every unit),
+ *   SSE_θ += −2 pᵀ K μ + μᵀ L μ        (one GEMM [K; L] · μ per θ and fold),
+ * and SSE_θ += E₀(α'_θ) pooled over folds. The same quantity as the pair features, without their
+ * q(q+1)/2 products per node and fold. Node statistics are kept across chunks when they fit
+ * DIRECT_KEEP_BYTES, else recomputed per chunk (fold by fold, per unit batch).
+ */
+async function directSearch(backend: Backend, factors: readonly ReducedFactor[], y: Matrix64, inner: readonly InnerFold[], gammas: readonly Float64Array[], base: number, alphas: readonly number[], sink: SearchSink, ctx: { pieces: Piece[]; nodeAlpha: readonly number[]; nulls: Uint8Array[]; firstChunk: number; chunk: number; unitBatch?: number }): Promise<void> {
+  const { pieces, nodeAlpha, nulls, firstChunk, chunk } = ctx;
+  const kernels = ridgeKernels(backend);
+  const nF = factors.length;
+  const q = factors[0].q;
+  const nA = alphas.length;
+  const nUnits = y.cols;
+  const nN = nodeAlpha.length;
+  const maps: { mapA: Float32Array; mapQ: Float64Array; v0t: Float64Array }[] = [];
+  for (let f = 0; f < nF; f++) maps.push(await foldMaps(backend, factors[f], nulls[f], nodeAlpha));
+  const ub = Math.min(nUnits, Math.max(1, ctx.unitBatch ?? 1024));
+  const keep = (nN + 1 + nF * nN * 2 * q) * nUnits * 8 <= DIRECT_KEEP_BYTES;
+  const cache = new Map<string, Float64Array>();
+  /** E₀ (nN × b, pooled over folds) and sse0 (b) of units [u0, u1). */
+  const pooled = async (u0: number, u1: number): Promise<Float64Array> => {
+    const key = `e0:${u0}`;
+    const hit = cache.get(key);
+    if (hit) return hit;
+    const b = u1 - u0;
+    const cols = Int32Array.from({ length: b }, (_, j) => u0 + j);
+    const out = new Float64Array((nN + 1) * b);
+    const e0 = out.subarray(0, nN * b);
+    const sse0 = out.subarray(nN * b);
+    for (let f = 0; f < nF; f++) await kernels.innerSse({ rows: nN * factors[f].ne, cols: factors[f].na, data: maps[f].mapA }, nN, y, inner[f].train, inner[f].val, cols, e0, sse0);
+    if (keep) cache.set(key, out);
+    return out;
+  };
+  /** Fold f's p and μ (nN × 2q × b) of units [u0, u1). */
+  const foldStats = async (f: number, u0: number, u1: number): Promise<Float64Array> => {
+    const key = `${f}:${u0}`;
+    const hit = cache.get(key);
+    if (hit) return hit;
+    const b = u1 - u0;
+    const { na, ne } = factors[f];
+    const cols = Int32Array.from({ length: b }, (_, j) => u0 + j);
+    const ystd = new Float64Array(na * b);
+    const { mean, scale } = await kernels.gather(y, inner[f].train, cols, ystd);
+    const vdev = deviationsCols(y, inner[f].val, mean, u0, b);
+    const rq = (await backend.gemm({ rows: nN * 2 * q, cols: na, data: maps[f].mapQ }, { rows: na, cols: b, data: ystd })).data;
+    const vv = (await backend.gemm({ rows: nN * q, cols: ne, data: maps[f].v0t }, { rows: ne, cols: b, data: vdev })).data;
+    const out = new Float64Array(nN * 2 * q * b);
+    writeNodeStats(out, rq, vv, scale, nN, q, b);
+    if (keep) cache.set(key, out);
+    return out;
+  };
+  const logAlpha = alphas.map((a) => 1e-10 * Math.log(a));
+  /** Samples per interpolation GEMM (bounds its output, group × 2q × units). */
+  const group = 32;
+  for (let g0 = 0, g1 = 0; g0 < gammas.length; g0 = g1) {
+    g1 = Math.min(gammas.length, g0 + (g0 === 0 ? firstChunk : chunk));
+    const nT = (g1 - g0) * nA;
+    const thetaPiece = new Int32Array(nT);
+    const thetaAlpha = new Float64Array(nT);
+    for (let g = g0; g < g1; g++) for (let a = 0; a < nA; a++) {
+      const t = (g - g0) * nA + a;
+      thetaAlpha[t] = alphas[a] / gammas[g][base];
+      thetaPiece[t] = pieceOf(pieces, thetaAlpha[t]);
+    }
+    // [K; L] per (θ, fold): 2q × q, K = S/α', L = S G S/α'² (μ = α'·m').
+    const kl: Float64Array[] = [];
+    for (let f = 0; f < nF; f++) {
+      const st = await sampleMatrices(backend, factors[f], nulls[f], gammas, g0, nA, base, thetaAlpha);
+      for (let t = 0; t < nT; t++) {
+        const sPM = 1 / thetaAlpha[t];
+        const blk = st.subarray(2 * t * q * q, (2 * t + 2) * q * q);
+        for (let k = 0; k < q * q; k++) { blk[k] *= sPM; blk[q * q + k] *= sPM * sPM; }
+      }
+      kl.push(st);
+    }
+    // Per piece: its samples (in groups) and their barycentric weights (rows × nodes of the piece).
+    const plan: { piece: Piece; ts: number[]; wts: Float64Array }[] = [];
+    pieces.forEach((piece, k) => {
+      const all: number[] = [];
+      for (let t = 0; t < nT; t++) if (thetaPiece[t] === k) all.push(t);
+      const nn = piece.t.length;
+      const row = new Float64Array(nn);
+      for (let s0 = 0; s0 < all.length; s0 += group) {
+        const ts = all.slice(s0, s0 + group);
+        const wts = new Float64Array(ts.length * nn);
+        ts.forEach((t, r) => { baryWeights(piece, pieceVar(piece, thetaAlpha[t]), row); wts.set(row, r * nn); });
+        plan.push({ piece, ts, wts });
+      }
+    });
+    const bestScore = new Float64Array((g1 - g0) * nUnits);
+    const bestAlpha = new Int32Array((g1 - g0) * nUnits);
+    for (let u0 = 0; u0 < nUnits; u0 += ub) {
+      const u1 = Math.min(nUnits, u0 + ub);
+      const b = u1 - u0;
+      const sse = new Float64Array(nT * b);
+      const e0s = await pooled(u0, u1);
+      for (const { piece, ts, wts } of plan) {
+        const nn = piece.t.length;
+        const e = (await backend.gemm({ rows: ts.length, cols: nn, data: wts }, { rows: nn, cols: b, data: e0s.subarray(piece.first * b, (piece.first + nn) * b) })).data;
+        ts.forEach((t, r) => { for (let j = 0; j < b; j++) sse[t * b + j] += e[r * b + j]; });
+      }
+      for (let f = 0; f < nF; f++) {
+        const pm = await foldStats(f, u0, u1);
+        for (const { piece, ts, wts } of plan) {
+          const nn = piece.t.length;
+          const w2 = 2 * q * b;
+          // p and μ at every sample of the group: (group × nn) · (nn × 2q·b).
+          const ip = (await backend.gemm({ rows: ts.length, cols: nn, data: wts }, { rows: nn, cols: w2, data: pm.subarray(piece.first * w2, (piece.first + nn) * w2) })).data;
+          for (let r = 0; r < ts.length; r++) {
+            const t = ts[r];
+            const mu = ip.subarray(r * w2 + q * b, (r + 1) * w2);
+            const c = (await backend.gemm({ rows: 2 * q, cols: q, data: kl[f].subarray(2 * t * q * q, (2 * t + 2) * q * q) }, { rows: q, cols: b, data: mu })).data;
+            quadAccumulate(sse, t * b, ip, r * w2, c, q, b);
+          }
+        }
+      }
+      // Per sample and unit: the best penalty (chooseAlphas' rule) and its pooled R².
+      const sse0 = e0s.subarray(nN * b);
+      for (let g = g0; g < g1; g++) {
+        for (let j = 0; j < b; j++) {
+          const s0 = sse0[j];
+          let best = -Infinity;
+          let bestA = 0;
+          let bestS = 0;
+          for (let a = 0; a < nA; a++) {
+            const s = s0 > 0 ? 1 - sse[((g - g0) * nA + a) * b + j] / s0 : 0;
+            const keyed = s + logAlpha[a];
+            if (keyed > best) { best = keyed; bestA = a; bestS = s; }
+          }
+          bestScore[(g - g0) * nUnits + u0 + j] = bestS;
+          bestAlpha[(g - g0) * nUnits + u0 + j] = bestA;
+        }
+      }
+    }
+    for (let g = g0; g < g1; g++) {
+      sink.offer(g, 0, bestAlpha.subarray((g - g0) * nUnits, (g - g0 + 1) * nUnits), bestScore.subarray((g - g0) * nUnits, (g - g0 + 1) * nUnits));
+      if (sink.done(g)) return;
+    }
+  }
+}
+
+/**
+ * sse[at + j] += Σ_c −2 p_c,j (Kμ)_c,j + μ_c,j (Lμ)_c,j for one sample: p, μ at ip[off …] (q × b
+ * each, p first), c = [K; L]·μ (2q × b).
+ */
+function quadAccumulate(sse: Float64Array, at: number, ip: Float64Array, off: number, c: Float64Array, q: number, b: number): void {
+  for (let k = 0; k < q; k++) {
+    const p = off + k * b;
+    const m = off + (q + k) * b;
+    const ck = k * b;
+    const cl = (q + k) * b;
+    for (let j = 0; j < b; j++) sse[at + j] += ip[m + j] * c[cl + j] - 2 * ip[p + j] * c[ck + j];
+  }
+}
+
+/** Validation targets minus the training mean for units [u0, u0 + b): ne × b. */
+function deviationsCols(y: Matrix64, val: Int32Array, mean: Float64Array, u0: number, b: number): Float64Array {
+  const n = y.cols;
+  const out = new Float64Array(val.length * b);
+  for (let i = 0; i < val.length; i++) {
+    const src = val[i] * n + u0;
+    for (let j = 0; j < b; j++) out[i * b + j] = y.data[src + j] - mean[j];
+  }
+  return out;
 }
 
 /*

@@ -4,7 +4,7 @@ import { takeRows, to32 } from '../linalg/matrix.js';
 import { bandWeightSamples } from '../random/dirichlet.js';
 import { DEFAULT_BANDED_ITER } from './banded-defaults.js';
 import { fitBandedFoldPrimal, primalApplies } from './banded-primal.js';
-import { reducedGammaSearch, REDUCED_MAX_Q, type ReducedFactor } from './banded-reduced.js';
+import { reducedGammaSearch, REDUCED_MAX_Q, REDUCED_PAIR_MAX_Q, type ReducedFactor } from './banded-reduced.js';
 import { MT19937 } from '../random/mt19937.js';
 import { centreDesign, standardizeDesign, chooseAlphas, DEFAULT_ALPHAS, gatherStandardised, refitPredict, ridgeFilters, searchMap, searchMapSse, stackFilteredLeft, type FoldFit, type SearchMap, type SpectralFactor } from './ridge.js';
 import type { InnerFold } from './splits.js';
@@ -520,14 +520,16 @@ export async function fitBandedFoldLowRank(backend: Backend, xtrBands: readonly 
     factors.push({ fold, f: await lowRankFactor(backend, xtrBands.map((x) => takeRows(x, fold.train)), xtrBands.map((x) => takeRows(x, fold.val)), base, opts.innerStandardize ?? false) });
   }
   const search = new GammaSearch(nUnits, patience, tol);
-  // The reduced search keeps ~(2q + 1) float64 per unit, node (≤ ~64) and inner fold: beyond ~2 GiB
-  // (about 100,000 units at q = 3) the per-sample evaluation runs instead. α' = α/γ_m must stay finite.
+  // The pair-feature mode keeps ~(2q + 1) float64 per unit, node (≤ ~64) and inner fold: beyond ~2 GiB
+  // (about 100,000 units at q = 3) the direct mode runs instead. α' = α/γ_m must stay finite.
   const q = factors[0].f.q;
   // By default only from REDUCED_MIN_ITER samples on: its ~30–50 exact nodes cost more than a few
   // samples' predictions.
   const gammas = schedule.gammas;
-  const reduced = !schedule.adaptive && (opts.reduced ?? gammas.length >= REDUCED_MIN_ITER) && q <= REDUCED_MAX_Q && gammas.every((g) => g[base] > 1e-100) && factors.length * 64 * (2 * q + 1) * nUnits * 8 <= 2 ** 31;
-  if (reduced) await reducedGammaSearch(backend, factors.map(({ f }) => f), ytr, inner, gammas, base, alphas, search, { firstChunk: patience + 1 });
+  const reduced = !schedule.adaptive && (opts.reduced ?? gammas.length >= REDUCED_MIN_ITER) && q <= REDUCED_MAX_Q && gammas.every((g) => g[base] > 1e-100);
+  // Pair features for few narrow columns while they fit; else the direct evaluation (unit batches).
+  const pairs = q <= REDUCED_PAIR_MAX_Q && factors.length * 64 * (2 * q + 1) * nUnits * 8 <= 2 ** 31;
+  if (reduced) await reducedGammaSearch(backend, factors.map(({ f }) => f), ytr, inner, gammas, base, alphas, search, { firstChunk: patience + 1, mode: pairs ? 'pairs' : 'direct' });
   // Rotated targets do not depend on γ: keep them across samples when they fit in ~256 MB.
   const cacheable = factors.reduce((a, { f }) => a + f.na, 0) * nUnits * 8 < 256 * 2 ** 20;
   const rotated = new Map<string, { yTilde: Float64Array; mean: Float64Array; scale: Float64Array }>();
