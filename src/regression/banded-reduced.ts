@@ -215,9 +215,6 @@ export async function reducedGammaSearch(backend: Backend, factors: readonly Red
   const e0 = new Float64Array(nN * nUnits);
   const sse0 = new Float64Array(nUnits);
   const pm = new Float64Array(nF * nN * 2 * q * nUnits);
-  const naMax = Math.max(...factors.map((f) => f.na));
-  const hA = new Float64Array(naMax);
-  const hW = new Float64Array(naMax);
   for (let f = 0; f < nF; f++) {
     const { na, ne } = factors[f];
     const { train, val } = inner[f];
@@ -369,7 +366,12 @@ async function foldMaps(backend: Backend, factor: ReducedFactor, isNull: Uint8Ar
   const v0t = new Float64Array(nN * q * ne);
   for (let j = 0; j < nN; j++) {
     filters(lambda, isNull, nodeAlpha[j], hA, hW);
-    nodeRows(pre, v0t, j, per, lm, w, ze, hA, hW, nodeAlpha[j], ne, na, q);
+    const ah = nodeRows(pre, j, per, lm, w, hA, hW, nodeAlpha[j], ne, na, q);
+    // V₀ = Z_e − (A H) W (ne × q), then rows V₀ᵀ (A H) (q × na) into the block.
+    const ahw = (await backend.gemm({ rows: ne, cols: na, data: ah }, { rows: na, cols: q, data: w })).data;
+    const v0 = v0t.subarray(j * q * ne, (j + 1) * q * ne);
+    for (let i = 0; i < ne; i++) for (let c = 0; c < q; c++) v0[c * ne + i] = ze[i * q + c] - ahw[i * q + c];
+    pre.set((await backend.gemm({ rows: q, cols: ne, data: v0 }, { rows: ne, cols: na, data: ah })).data, (j * per + ne) * na);
   }
   const rows = (await backend.gemm({ rows: nN * per, cols: na, data: pre }, { rows: na, cols: na, data: u }, { transB: true })).data;
   const mapA = new Float32Array(nN * ne * na);
@@ -388,17 +390,18 @@ async function foldMaps(backend: Backend, factor: ReducedFactor, isNull: Uint8Ar
 async function sampleMatrices(backend: Backend, factor: ReducedFactor, isNull: Uint8Array, gammas: readonly Float64Array[], g0: number, nA: number, base: number, thetaAlpha: Float64Array): Promise<Float64Array> {
   const { lambda, lm, w, ze, na, ne, zBand, q } = factor;
   const nT = thetaAlpha.length;
-  const hA = new Float64Array(na);
-  const hW = new Float64Array(na);
   const out = new Float64Array(2 * nT * q * q);
-  // H_θ W for every θ of the chunk (na × q·nT) → A H W by one GEMM.
-  const hw = new Float64Array(na * q * nT);
-  const wtw = new Float64Array(nT * q * q);
-  for (let t = 0; t < nT; t++) {
-    filters(lambda, isNull, thetaAlpha[t], hA, hW);
-    thetaHW(hw, wtw, t, nT, w, hA, hW, na, q);
-  }
-  const ahw = (await backend.gemm({ rows: ne, cols: na, data: lm }, { rows: na, cols: q * nT, data: hw })).data;
+  // Filters per θ (rows of hAll: A-filter, of hwAll: W-filter), then by GEMMs over all θ:
+  // Wᵀ H_θ W = Σ_k h_θk w_k w_kᵀ (hwAll · [w_k w_kᵀ]_k) and A H_θ W = Σ_k h_θk (a_k w_kᵀ)
+  // (hAll · [A_ik W_kc]_(i,c)ᵀ, row θ = the ne × q block of θ).
+  const hAll = new Float64Array(nT * na);
+  const hwAll = new Float64Array(nT * na);
+  for (let t = 0; t < nT; t++) filters(lambda, isNull, thetaAlpha[t], hAll.subarray(t * na, (t + 1) * na), hwAll.subarray(t * na, (t + 1) * na));
+  const outer = new Float64Array(na * q * q);
+  const lw = new Float64Array(ne * q * na);
+  outerRows(outer, lw, lm, w, na, ne, q);
+  const wtw = (await backend.gemm({ rows: nT, cols: na, data: hwAll }, { rows: na, cols: q * q, data: outer })).data;
+  const ahw = (await backend.gemm({ rows: nT, cols: na, data: hAll }, { rows: ne * q, cols: na, data: lw }, { transB: true })).data;
   const mq = new Float64Array(q * q);
   const gq = new Float64Array(q * q);
   for (let t = 0; t < nT; t++) {
@@ -407,7 +410,7 @@ async function sampleMatrices(backend: Backend, factor: ReducedFactor, isNull: U
     const sq = out.subarray(2 * t * q * q, (2 * t + 1) * q * q);
     const tq = out.subarray((2 * t + 1) * q * q, (2 * t + 2) * q * q);
     // G = V₀ᵀ V₀, V₀ = Z_e − A H W.
-    gramV0(gq, ze, ahw, t, nT, ne, q);
+    gramV0(gq, ze, ahw.subarray(t * ne * q, (t + 1) * ne * q), ne, q);
     // S = R (I + R WᵀHW R)⁻¹ R.
     const rs = Float64Array.from(zBand, (b) => Math.sqrt(gammas[g][b] / gm));
     for (let c = 0; c < q; c++) for (let d = 0; d <= c; d++) {
@@ -614,33 +617,21 @@ function deviationsCols(y: Matrix64, val: Int32Array, mean: Float64Array, u0: nu
  */
 
 /**
- * Node j's rows (in the eigenbasis, each later multiplied by Uᵀ): A H (ne × na), V₀ᵀ A H (q × na)
- * and α'·(H W)ᵀ (q × na) into `pre` at block j (per rows each); V₀ᵀ (q × ne) into v0t block j.
+ * Node j's rows (in the eigenbasis, each later multiplied by Uᵀ): A H (ne × na, returned as a view)
+ * and α'·(H W)ᵀ (q × na) into `pre` at block j (per rows each); the V₀ᵀ A H rows between them are
+ * left to the caller.
  */
-function nodeRows(pre: Float64Array, v0t: Float64Array, j: number, per: number, lm: Float64Array, w: Float64Array, ze: Float64Array, hA: Float64Array, hW: Float64Array, alpha: number, ne: number, na: number, q: number): void {
+function nodeRows(pre: Float64Array, j: number, per: number, lm: Float64Array, w: Float64Array, hA: Float64Array, hW: Float64Array, alpha: number, ne: number, na: number, q: number): Float64Array {
   const base = j * per * na;
   for (let i = 0; i < ne; i++) {
     const row = base + i * na;
     for (let k = 0; k < na; k++) pre[row + k] = lm[i * na + k] * hA[k];
   }
-  for (let i = 0; i < ne; i++) {
-    const row = base + i * na;
-    for (let c = 0; c < q; c++) {
-      let s = 0;
-      for (let k = 0; k < na; k++) s += pre[row + k] * w[k * q + c];
-      v0t[(j * q + c) * ne + i] = ze[i * q + c] - s;
-    }
-  }
   for (let c = 0; c < q; c++) {
-    const dst = base + (ne + c) * na;
-    for (let i = 0; i < ne; i++) {
-      const coef = v0t[(j * q + c) * ne + i];
-      const row = base + i * na;
-      for (let k = 0; k < na; k++) pre[dst + k] += coef * pre[row + k];
-    }
     const dstM = base + (ne + q + c) * na;
     for (let k = 0; k < na; k++) pre[dstM + k] = alpha * hW[k] * w[k * q + c];
   }
+  return pre.subarray(base, base + ne * na);
 }
 
 /** Validation targets minus the training mean: ne × units. */
@@ -697,26 +688,24 @@ function nodeFeatures(feat: Float64Array, pm: Float64Array, node: number, base0:
   }
 }
 
-/** Per θ: H_θ W (na × q, column block t of hw, na × q·nT; A-filter) and Wᵀ H_θ W (lower triangle, wtw). */
-function thetaHW(hw: Float64Array, wtw: Float64Array, t: number, nT: number, w: Float64Array, hA: Float64Array, hW: Float64Array, na: number, q: number): void {
-  for (let k = 0; k < na; k++) {
-    const hk = hW[k];
-    const hak = hA[k];
-    for (let c = 0; c < q; c++) {
-      const wkc = w[k * q + c];
-      hw[k * q * nT + t * q + c] = hak * wkc;
-      for (let d = 0; d <= c; d++) wtw[t * q * q + c * q + d] += hk * wkc * w[k * q + d];
-    }
+/** outer[k, c·q + d] = W_kc W_kd (na × q²) and lw[i·q + c, k] = A_ik W_kc (ne·q × na). */
+function outerRows(outer: Float64Array, lw: Float64Array, lm: Float64Array, w: Float64Array, na: number, ne: number, q: number): void {
+  for (let k = 0; k < na; k++) for (let c = 0; c < q; c++) for (let d = 0; d < q; d++) outer[k * q * q + c * q + d] = w[k * q + c] * w[k * q + d];
+  for (let i = 0; i < ne; i++) for (let c = 0; c < q; c++) {
+    const row = (i * q + c) * na;
+    for (let k = 0; k < na; k++) lw[row + k] = lm[i * na + k] * w[k * q + c];
   }
 }
 
-/** G = V₀ᵀ V₀ (q × q) for θ, V₀ = Z_e − (A H W) with A H W in column block t of ahw (ne × q·nT). */
-function gramV0(gq: Float64Array, ze: Float64Array, ahw: Float64Array, t: number, nT: number, ne: number, q: number): void {
+/** G = V₀ᵀ V₀ (q × q) for θ, V₀ = Z_e − A H W with A H W of θ in y (ne × q). */
+function gramV0(gq: Float64Array, ze: Float64Array, y: Float64Array, ne: number, q: number): void {
   gq.fill(0);
+  const v = new Float64Array(q);
   for (let i = 0; i < ne; i++) {
+    for (let c = 0; c < q; c++) v[c] = ze[i * q + c] - y[i * q + c];
     for (let c = 0; c < q; c++) {
-      const vc = ze[i * q + c] - ahw[i * q * nT + t * q + c];
-      for (let d = 0; d <= c; d++) gq[c * q + d] += vc * (ze[i * q + d] - ahw[i * q * nT + t * q + d]);
+      const vc = v[c];
+      for (let d = 0; d <= c; d++) gq[c * q + d] += vc * v[d];
     }
   }
   for (let c = 0; c < q; c++) for (let d = 0; d < c; d++) gq[d * q + c] = gq[c * q + d];
