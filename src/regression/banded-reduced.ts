@@ -320,27 +320,9 @@ export async function reducedGammaSearch(backend: Backend, factors: readonly Red
         const part = (await backend.gemm({ rows: ts.length, cols: width, data: cm }, { rows: width, cols: b, data: feat }, { c: { rows: ts.length, cols: b, data: partBuf.subarray(0, ts.length * b) } })).data;
         ts.forEach((t, r) => sse.set(part.subarray(r * b, (r + 1) * b), t * b));
       }
-      // Per sample and unit: the best penalty (chooseAlphas' rule) and its pooled R².
-      for (let g = g0; g < g1; g++) {
-        for (let j = 0; j < b; j++) {
-          const s0 = sse0[u0 + j];
-          let best = -Infinity;
-          let bestA = 0;
-          let bestS = 0;
-          for (let a = 0; a < nA; a++) {
-            const s = s0 > 0 ? 1 - sse[((g - g0) * nA + a) * b + j] / s0 : 0;
-            const keyed = s + logAlpha[a];
-            if (keyed > best) { best = keyed; bestA = a; bestS = s; }
-          }
-          bestScore[(g - g0) * nUnits + u0 + j] = bestS;
-          bestAlpha[(g - g0) * nUnits + u0 + j] = bestA;
-        }
-      }
+      chooseChunk(sse, sse0.subarray(u0, u1), g1 - g0, nA, logAlpha, bestScore, bestAlpha, nUnits, u0);
     }
-    for (let g = g0; g < g1; g++) {
-      sink.offer(g, 0, bestAlpha.subarray((g - g0) * nUnits, (g - g0 + 1) * nUnits), bestScore.subarray((g - g0) * nUnits, (g - g0 + 1) * nUnits));
-      if (sink.done(g)) return;
-    }
+    if (offerChunk(sink, g0, g1, nUnits, bestAlpha, bestScore)) return;
   }
 }
 
@@ -561,28 +543,9 @@ async function directSearch(backend: Backend, factors: readonly ReducedFactor[],
           }
         }
       }
-      // Per sample and unit: the best penalty (chooseAlphas' rule) and its pooled R².
-      const sse0 = e0s.subarray(nN * b);
-      for (let g = g0; g < g1; g++) {
-        for (let j = 0; j < b; j++) {
-          const s0 = sse0[j];
-          let best = -Infinity;
-          let bestA = 0;
-          let bestS = 0;
-          for (let a = 0; a < nA; a++) {
-            const s = s0 > 0 ? 1 - sse[((g - g0) * nA + a) * b + j] / s0 : 0;
-            const keyed = s + logAlpha[a];
-            if (keyed > best) { best = keyed; bestA = a; bestS = s; }
-          }
-          bestScore[(g - g0) * nUnits + u0 + j] = bestS;
-          bestAlpha[(g - g0) * nUnits + u0 + j] = bestA;
-        }
-      }
+      chooseChunk(sse, e0s.subarray(nN * b), g1 - g0, nA, logAlpha, bestScore, bestAlpha, nUnits, u0);
     }
-    for (let g = g0; g < g1; g++) {
-      sink.offer(g, 0, bestAlpha.subarray((g - g0) * nUnits, (g - g0 + 1) * nUnits), bestScore.subarray((g - g0) * nUnits, (g - g0 + 1) * nUnits));
-      if (sink.done(g)) return;
-    }
+    if (offerChunk(sink, g0, g1, nUnits, bestAlpha, bestScore)) return;
   }
 }
 
@@ -740,4 +703,38 @@ function invertSpd(m: Float64Array, q: number, out: Float64Array): void {
     }
     for (let i = 0; i < q; i++) out[i * q + c] = col[i];
   }
+}
+
+/**
+ * Per sample of a chunk and unit j of a block starting at unit u0: the best penalty by
+ * chooseAlphas' rule (pooled R² = 1 − SSE/SSE₀, ties to the larger α) and its R². sse holds
+ * (sample · nA + α) rows of b = sse0.length units; results go to bestScore/bestAlpha at
+ * (sample · nUnits + u0 + j).
+ */
+function chooseChunk(sse: Float64Array, sse0: Float64Array, nG: number, nA: number, logAlpha: readonly number[], bestScore: Float64Array, bestAlpha: Int32Array, nUnits: number, u0: number): void {
+  const b = sse0.length;
+  for (let g = 0; g < nG; g++) {
+    for (let j = 0; j < b; j++) {
+      const s0 = sse0[j];
+      let best = -Infinity;
+      let bestA = 0;
+      let bestS = 0;
+      for (let a = 0; a < nA; a++) {
+        const s = s0 > 0 ? 1 - sse[(g * nA + a) * b + j] / s0 : 0;
+        const keyed = s + logAlpha[a];
+        if (keyed > best) { best = keyed; bestA = a; bestS = s; }
+      }
+      bestScore[g * nUnits + u0 + j] = bestS;
+      bestAlpha[g * nUnits + u0 + j] = bestA;
+    }
+  }
+}
+
+/** Offers samples [g0, g1) of a chunk to the sink in order; true when its patience rule stopped the search. */
+function offerChunk(sink: SearchSink, g0: number, g1: number, nUnits: number, bestAlpha: Int32Array, bestScore: Float64Array): boolean {
+  for (let g = g0; g < g1; g++) {
+    sink.offer(g, 0, bestAlpha.subarray((g - g0) * nUnits, (g - g0 + 1) * nUnits), bestScore.subarray((g - g0) * nUnits, (g - g0 + 1) * nUnits));
+    if (sink.done(g)) return true;
+  }
+  return false;
 }
