@@ -1,12 +1,12 @@
 import type { Backend } from '../linalg/backend.js';
-import type { Matrix32, Matrix64 } from '../linalg/matrix.js';
-import { takeRows, to32 } from '../linalg/matrix.js';
+import type { Matrix64 } from '../linalg/matrix.js';
+import { takeRows } from '../linalg/matrix.js';
 import { bandWeightSamples } from '../random/dirichlet.js';
 import { DEFAULT_BANDED_ITER } from './banded-defaults.js';
 import { fitBandedFoldPrimal, primalApplies } from './banded-primal.js';
 import { reducedGammaSearch, REDUCED_MAX_Q, REDUCED_PAIR_MAX_Q, type ReducedFactor } from './banded-reduced.js';
 import { MT19937 } from '../random/mt19937.js';
-import { centreDesign, standardizeDesign, chooseAlphas, DEFAULT_ALPHAS, gatherStandardised, refitPredict, ridgeFilters, searchMap, searchMapSse, stackFilteredLeft, type FoldFit, type SearchMap, type SpectralFactor } from './ridge.js';
+import { centreDesign, standardizeDesign, chooseAlphas, DEFAULT_ALPHAS, gatherStandardised, refitPredict, ridgeFilters, searchMap, searchMapSse, type FoldFit, type SearchMap, type SpectralFactor } from './ridge.js';
 import type { InnerFold } from './splits.js';
 import { ridgeKernels } from './ridge-kernels.js';
 
