@@ -1,6 +1,7 @@
 import type { Backend } from '../linalg/backend.js';
 import type { Matrix64 } from '../linalg/matrix.js';
 import { ridgeKernels } from './ridge-kernels.js';
+import { searchMap, searchMapSse, type SearchMap } from './ridge.js';
 import type { InnerFold } from './splits.js';
 
 /**
@@ -218,8 +219,8 @@ export async function reducedGammaSearch(backend: Backend, factors: readonly Red
   for (let f = 0; f < nF; f++) {
     const { na, ne } = factors[f];
     const { train, val } = inner[f];
-    const { mapA, mapQ, v0t } = await foldMaps(backend, factors[f], nulls[f], nodeAlpha);
-    await kernels.innerSse({ rows: nN * ne, cols: na, data: mapA }, nN, y, train, val, allCols, e0, sse0);
+    const { e0Map, mapQ, v0t } = await foldMaps(backend, factors[f], nulls[f], nodeAlpha);
+    await searchMapSse(kernels, e0Map, nN, y, train, val, allCols, e0, sse0);
     // Standardised training targets (float64) and validation deviations.
     const ystd = new Float64Array(na * nUnits);
     const { mean, scale } = await kernels.gather(y, train, allCols, ystd);
@@ -326,43 +327,55 @@ export async function reducedGammaSearch(backend: Backend, factors: readonly Red
   }
 }
 
+/** One inner fold's node maps (foldMaps). */
+interface FoldMaps {
+  /** Standardised training targets → validation predictions A H Uᵀ of every node (the E₀ map, nN · ne × na). */
+  e0Map: SearchMap;
+  /** Per node, float64 rows [V₀ᵀ A H Uᵀ (q) | α'·Wᵀ H Uᵀ (q)] (nN · 2q × na). */
+  mapQ: Float64Array;
+  /** V₀ᵀ per node (nN · q × ne). */
+  v0t: Float64Array;
+}
+
 /**
- * Fold f's node maps from standardised training targets: E₀ rows A H Uᵀ (float32, nN · ne × na,
- * every node stacked), float64 rows [V₀ᵀ A H Uᵀ (q) | α'·Wᵀ H Uᵀ (q)] per node (nN · 2q × na), and
- * V₀ᵀ per node (nN · q × ne).
+ * Fold f's node maps from standardised training targets (FoldMaps). The E₀ map is the single ridge
+ * fit's α-search map of the spectral factor (A with the null space's columns zeroed, H = 1/(λ + α'),
+ * Uᵀ) at the node penalties, so it is formed the same way: in a basis of a few filters where that
+ * is cheaper (filter-basis.ts; the ~40 node filters of one fold have a low numerical rank).
  */
-async function foldMaps(backend: Backend, factor: ReducedFactor, isNull: Uint8Array, nodeAlpha: readonly number[]): Promise<{ mapA: Float32Array; mapQ: Float64Array; v0t: Float64Array }> {
+async function foldMaps(backend: Backend, factor: ReducedFactor, isNull: Uint8Array, nodeAlpha: readonly number[]): Promise<FoldMaps> {
   const { lambda, u, lm, w, ze, na, ne, q } = factor;
   const nN = nodeAlpha.length;
   const hA = new Float64Array(na);
   const hW = new Float64Array(na);
-  // Maps from standardised training targets: E₀ rows A H Uᵀ (float32, every node stacked), and
-  // float64 rows V₀ᵀ A H Uᵀ (q) and α'·Wᵀ H Uᵀ (q) per node. m is interpolated as μ = α'·m: m has a
+  // The E₀ map: A H Uᵀ with H = 0 on the null space, i.e. A's null columns zeroed (λ there set to 0).
+  const left = Float64Array.from(lm);
+  for (let i = 0; i < ne; i++) for (let k = 0; k < na; k++) if (isNull[k]) left[i * na + k] = 0;
+  const ut = new Float64Array(na * na);
+  for (let i = 0; i < na; i++) for (let k = 0; k < na; k++) ut[k * na + i] = u[i * na + k];
+  const lam0 = Float64Array.from(lambda, (l, k) => (isNull[k] ? 0 : l));
+  const e0Map = await searchMap(backend, { lambda: lam0, left: { rows: ne, cols: na, data: left }, right: { rows: na, cols: na, data: ut }, nFeatures: na }, nodeAlpha);
+  // Float64 rows V₀ᵀ A H Uᵀ (q) and α'·Wᵀ H Uᵀ (q) per node. m is interpolated as μ = α'·m: m has a
   // pole at α' = 0 on the base kernel's null space and vanishes like 1/α' for large α', where the
   // narrow bands' coefficients S ~ ρ grow (γ_m → 0); μ is bounded and smooth at both ends, and its
   // coefficients S/α' = R C⁻¹ R/α' stay bounded too.
   // Every row is (something in the eigenbasis) · Uᵀ: build them all, then one GEMM. Per node j,
-  // rows [A H (ne) | V₀ᵀ A H (q) | α' (H W)ᵀ (q)], with V₀ = Z_e − A H W (kept, transposed, for V₀ᵀ v).
-  const per = ne + 2 * q;
+  // rows [V₀ᵀ A H (q) | α' (H W)ᵀ (q)], with V₀ = Z_e − A H W (kept, transposed, for V₀ᵀ v).
+  const per = 2 * q;
   const pre = new Float64Array(nN * per * na);
   const v0t = new Float64Array(nN * q * ne);
+  const ah = new Float64Array(ne * na);
   for (let j = 0; j < nN; j++) {
     filters(lambda, isNull, nodeAlpha[j], hA, hW);
-    const ah = nodeRows(pre, j, per, lm, w, hA, hW, nodeAlpha[j], ne, na, q);
+    nodeRows(pre, ah, j, lm, w, hA, hW, nodeAlpha[j], ne, na, q);
     // V₀ = Z_e − (A H) W (ne × q), then rows V₀ᵀ (A H) (q × na) into the block.
     const ahw = (await backend.gemm({ rows: ne, cols: na, data: ah }, { rows: na, cols: q, data: w })).data;
     const v0 = v0t.subarray(j * q * ne, (j + 1) * q * ne);
     for (let i = 0; i < ne; i++) for (let c = 0; c < q; c++) v0[c * ne + i] = ze[i * q + c] - ahw[i * q + c];
-    pre.set((await backend.gemm({ rows: q, cols: ne, data: v0 }, { rows: ne, cols: na, data: ah })).data, (j * per + ne) * na);
+    pre.set((await backend.gemm({ rows: q, cols: ne, data: v0 }, { rows: ne, cols: na, data: ah })).data, j * per * na);
   }
-  const rows = (await backend.gemm({ rows: nN * per, cols: na, data: pre }, { rows: na, cols: na, data: u }, { transB: true })).data;
-  const mapA = new Float32Array(nN * ne * na);
-  const mapQ = new Float64Array(nN * 2 * q * na);
-  for (let j = 0; j < nN; j++) {
-    mapA.set(rows.subarray(j * per * na, (j * per + ne) * na), j * ne * na);
-    mapQ.set(rows.subarray((j * per + ne) * na, (j + 1) * per * na), j * 2 * q * na);
-  }
-  return { mapA, mapQ, v0t };
+  const mapQ = (await backend.gemm({ rows: nN * per, cols: na, data: pre }, { rows: na, cols: na, data: u }, { transB: true })).data;
+  return { e0Map, mapQ, v0t };
 }
 
 /**
@@ -441,7 +454,7 @@ async function directSearch(backend: Backend, factors: readonly ReducedFactor[],
   const nA = alphas.length;
   const nUnits = y.cols;
   const nN = nodeAlpha.length;
-  const maps: { mapA: Float32Array; mapQ: Float64Array; v0t: Float64Array }[] = [];
+  const maps: FoldMaps[] = [];
   for (let f = 0; f < nF; f++) maps.push(await foldMaps(backend, factors[f], nulls[f], nodeAlpha));
   const ub = Math.min(nUnits, Math.max(1, ctx.unitBatch ?? 1024));
   const keep = (nN + 1 + nF * nN * 2 * q) * nUnits * 8 <= DIRECT_KEEP_BYTES;
@@ -456,7 +469,7 @@ async function directSearch(backend: Backend, factors: readonly ReducedFactor[],
     const out = new Float64Array((nN + 1) * b);
     const e0 = out.subarray(0, nN * b);
     const sse0 = out.subarray(nN * b);
-    for (let f = 0; f < nF; f++) await kernels.innerSse({ rows: nN * factors[f].ne, cols: factors[f].na, data: maps[f].mapA }, nN, y, inner[f].train, inner[f].val, cols, e0, sse0);
+    for (let f = 0; f < nF; f++) await searchMapSse(kernels, maps[f].e0Map, nN, y, inner[f].train, inner[f].val, cols, e0, sse0);
     if (keep) cache.set(key, out);
     return out;
   };
@@ -580,21 +593,19 @@ function deviationsCols(y: Matrix64, val: Int32Array, mean: Float64Array, u0: nu
  */
 
 /**
- * Node j's rows (in the eigenbasis, each later multiplied by Uᵀ): A H (ne × na, returned as a view)
- * and α'·(H W)ᵀ (q × na) into `pre` at block j (per rows each); the V₀ᵀ A H rows between them are
- * left to the caller.
+ * Node j's rows: A H into ah (ne × na) and α'·(H W)ᵀ into pre's block j (rows q … 2q of 2q; rows
+ * 0 … q, V₀ᵀ A H, are left to the caller).
  */
-function nodeRows(pre: Float64Array, j: number, per: number, lm: Float64Array, w: Float64Array, hA: Float64Array, hW: Float64Array, alpha: number, ne: number, na: number, q: number): Float64Array {
-  const base = j * per * na;
+function nodeRows(pre: Float64Array, ah: Float64Array, j: number, lm: Float64Array, w: Float64Array, hA: Float64Array, hW: Float64Array, alpha: number, ne: number, na: number, q: number): void {
   for (let i = 0; i < ne; i++) {
-    const row = base + i * na;
-    for (let k = 0; k < na; k++) pre[row + k] = lm[i * na + k] * hA[k];
+    const row = i * na;
+    for (let k = 0; k < na; k++) ah[row + k] = lm[row + k] * hA[k];
   }
+  const base = j * 2 * q * na;
   for (let c = 0; c < q; c++) {
-    const dstM = base + (ne + q + c) * na;
+    const dstM = base + (q + c) * na;
     for (let k = 0; k < na; k++) pre[dstM + k] = alpha * hW[k] * w[k * q + c];
   }
-  return pre.subarray(base, base + ne * na);
 }
 
 /** Validation targets minus the training mean: ne × units. */
