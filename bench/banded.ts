@@ -27,6 +27,7 @@ import { scoreFeatures } from '../src/pipeline/score.js';
 import { PAPER_BANDED_ITER } from '../src/regression/banded-defaults.js';
 import { MT19937 } from '../src/random/mt19937.js';
 import { type RidgeBenchConfig, syntheticRidgeProblem } from './ridge.js';
+import { referenceEnv } from './env.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const REFERENCE_FILE = join(ROOT, 'bench', 'banded-reference.json');
@@ -125,7 +126,7 @@ export async function benchBanded(backend: Backend, cfg: RidgeBenchConfig, opts:
       writeNpy(join(dir, 'band0.npy'), oasmBand.data, [n, oasmBand.cols]);
       writeNpy(join(dir, 'band1.npy'), x.data, [n, x.cols]);
       writeNpy(join(dir, 'folds.npy'), Int32Array.from(dataset.samples.fold!, Number), [n]);
-      const r = spawnSync(py, [join(ROOT, 'bench', 'banded_himalaya.py'), '--folder', dir, '--n-iter', String(nIterH)], { encoding: 'utf8', maxBuffer: 1 << 26 });
+      const r = spawnSync(py, [join(ROOT, 'bench', 'banded_himalaya.py'), '--folder', dir, '--n-iter', String(nIterH)], { encoding: 'utf8', maxBuffer: 1 << 26, env: referenceEnv() });
       const m = /himalaya: ([0-9.]+) s fit/.exec(r.stdout ?? '');
       if (!r.error && r.status === 0 && m) {
         const h = Number(m[1]);

@@ -43,6 +43,7 @@ import { UntrainedGpt2Weights } from '../src/features/lm/init.js';
 import { r50kTokenizer } from '../src/features/lm/tokenizer.js';
 import { openArchitecture } from '../src/features/lm/architectures.js';
 import { initRules, UntrainedTensors, type TensorSource } from '../src/features/lm/untrained.js';
+import { referenceEnv } from './env.js';
 
 const SENTENCES = fileURLToPath(new URL('../../shared/data/pereira2018/sentences_ordered.txt', import.meta.url));
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -97,7 +98,7 @@ function runTorch(python: string, shape: string, passes: number[][], threads: nu
   try {
     const file = join(dir, 'passes.json');
     writeFileSync(file, JSON.stringify({ passes }));
-    const r = spawnSync(python, [TORCH_SCRIPT, file, shape, String(threads), ...(layers ? [String(layers)] : [])], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    const r = spawnSync(python, [TORCH_SCRIPT, file, shape, String(threads), ...(layers ? [String(layers)] : [])], { encoding: 'utf8', maxBuffer: 1 << 24, env: referenceEnv() });
     if (r.status !== 0) return { error: r.error?.message ?? r.stderr.trim().split('\n').slice(-3).join(' | ') };
     const o = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { torch: string; transformers: string; threads: number; init_s: number; init_cpu_s: number; tokens: number; forward_s: number; forward_cpu_s: number };
     return { passes: passes.length, tokens: o.tokens, init: o.init_s, forward: o.forward_s, initCpu: o.init_cpu_s, forwardCpu: o.forward_cpu_s, torch: o.torch, transformers: o.transformers, threads: o.threads };

@@ -23,6 +23,7 @@ import { readNpy, writeNpy } from '../src/io/npy.js';
 import type { Backend } from '../src/linalg/backend.js';
 import { scoreFeatures } from '../src/pipeline/score.js';
 import { MT19937 } from '../src/random/mt19937.js';
+import { referenceEnv } from './env.js';
 
 export interface RidgeBenchConfig { samples: number; features: number; units: number; folds: number }
 
@@ -163,7 +164,7 @@ export async function benchRidge(backend: Backend, cfg: RidgeBenchConfig = ISSUE
       if (!cli.ok) { console.log(`  (1) brainmap score failed: ${cli.stderr.trim().split('\n').slice(-3).join(' | ')}`); break; }
       let line = `  (1) CLI  brainmap score (folder + file:${cliEntry()[0] === '--import' ? ', from the sources via tsx' : ', dist'}) ${fmt(cli.wall)}${cli.cpu !== null ? ` (CPU ${fmt(cli.cpu)})` : ''}`;
       if (py) {
-        const np = timed(py, [numpyScript, '--folder', dir, '--inner-zscore', '--out', join(dir, 'r2.npy')]);
+        const np = timed(py, [numpyScript, '--folder', dir, '--inner-zscore', '--out', join(dir, 'r2.npy')], referenceEnv());
         const m = /numpy baseline: ([0-9.]+) s \(read \+ fit\), fit ([0-9.]+) s/.exec(np.stdout);
         if (np.ok && m) {
           lastNumpy = { total: Number(m[1]), fit: Number(m[2]) };

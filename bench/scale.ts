@@ -39,6 +39,7 @@ import { fileURLToPath } from 'node:url';
 import { npyHeader, writeNpy } from '../src/io/npy.js';
 import type { Backend } from '../src/linalg/backend.js';
 import { MT19937 } from '../src/random/mt19937.js';
+import { referenceEnv } from './env.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -203,7 +204,7 @@ export async function benchScale(backend: Backend, cfg: ScaleConfig, opts: { kee
     }
     const hUnits = cfg.himalayaUnits === null ? cfg.units : Math.min(cfg.units, cfg.himalayaUnits);
     const r2File = join(dir, 'himalaya_r2.npy');
-    const hm = timed(py, [join(ROOT, 'bench', 'scale_himalaya.py'), '--folder', dir, '--alphas', alphas, '--units', String(hUnits), '--out', r2File], join(dir, 'time-himalaya.txt'));
+    const hm = timed(py, [join(ROOT, 'bench', 'scale_himalaya.py'), '--folder', dir, '--alphas', alphas, '--units', String(hUnits), '--out', r2File], join(dir, 'time-himalaya.txt'), referenceEnv());
     if (hm.status !== 0) {
       console.log(`  himalaya failed (exit ${hm.status}; its messages are above)`);
       return;

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S GLIBC_TUNABLES=glibc.malloc.hugetlb=1:${GLIBC_TUNABLES} node
 import { Command, CommanderError } from 'commander';
 import { commandPath, EXIT_USAGE, formatCommanderError, reportFailure } from './errors.js';
 type Register = (program: Command) => void;
