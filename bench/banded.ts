@@ -22,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { oasmFromLabels } from '../src/features/oasm.js';
 import { writeNpy } from '../src/io/npy.js';
 import type { Backend } from '../src/linalg/backend.js';
-import type { Matrix64 } from '../src/linalg/matrix.js';
+import { hstack, type Matrix64 } from '../src/linalg/matrix.js';
 import { scoreFeatures } from '../src/pipeline/score.js';
 import { PAPER_BANDED_ITER } from '../src/regression/banded-defaults.js';
 import { MT19937 } from '../src/random/mt19937.js';
@@ -31,17 +31,6 @@ import { referenceEnv } from './env.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const REFERENCE_FILE = join(ROOT, 'bench', 'banded-reference.json');
-
-/** Columns side by side: [a | b] (same rows). */
-function hstack(a: Matrix64, b: Matrix64): Matrix64 {
-  const cols = a.cols + b.cols;
-  const data = new Float64Array(a.rows * cols);
-  for (let i = 0; i < a.rows; i++) {
-    data.set(a.data.subarray(i * a.cols, (i + 1) * a.cols), i * cols);
-    data.set(b.data.subarray(i * b.cols, (i + 1) * b.cols), i * cols + a.cols);
-  }
-  return { rows: a.rows, cols, data };
-}
 
 /** Three confound-like columns (a slow drift, a within-passage position, noise), seeded. */
 export function narrowBand(n: number): Matrix64 {
@@ -107,7 +96,7 @@ export async function benchBanded(backend: Backend, cfg: RidgeBenchConfig, opts:
 
   // (a) narrow | wide, the paper's search, against one single ridge fit on the wide band.
   const single = await timedScore(() => scoreFeatures(dataset, x, { split: 'contiguous', backend }));
-  const joint = hstack(narrow, x);
+  const joint = hstack([narrow, x]);
   const banded = await timedScore(() => scoreFeatures(dataset, joint, { split: 'contiguous', backend, bands: [narrow.cols, x.cols], bandedIter: PAPER_BANDED_ITER }));
   console.log(`  (5a) banded 3 | ${x.cols} columns, ${PAPER_BANDED_ITER} γ samples (patience 50): ${fmt(banded)}; single ridge on the ${x.cols} columns: ${fmt(single)}; ratio ${(banded / single).toFixed(2)}× (target ≤ 3×); load average ${load()}`);
 
@@ -115,7 +104,7 @@ export async function benchBanded(backend: Backend, cfg: RidgeBenchConfig, opts:
   if (opts.wide === false) return;
   const passages = Array.from({ length: n }, (_, i) => Math.floor(i / 4));
   const oasmBand = oasmFromLabels(passages, 1);
-  const wide2 = hstack(oasmBand, x);
+  const wide2 = hstack([oasmBand, x]);
   const ours = await timedScore(() => scoreFeatures(dataset, wide2, { split: 'contiguous', backend, bands: [oasmBand.cols, x.cols], bandedIter: nIterH }));
   let line = `  (5b) banded OASM (${oasmBand.cols}) | ${x.cols} columns, n_iter ${nIterH}: brainmap ${fmt(ours)}`;
   const py = opts.noHimalaya ? null : findHimalayaPython();
