@@ -348,13 +348,13 @@ async function foldMaps(backend: Backend, factor: ReducedFactor, isNull: Uint8Ar
   const nN = nodeAlpha.length;
   const hA = new Float64Array(na);
   const hW = new Float64Array(na);
-  // The E₀ map: A H Uᵀ with H = 0 on the null space, i.e. A's null columns zeroed (λ there set to 0).
+  // The E₀ map: A H Uᵀ with H = 0 on the null space, i.e. A's null columns zeroed (their filter
+  // values then multiply zeros, and their zero weights keep them out of the filter basis).
   const left = Float64Array.from(lm);
   for (let i = 0; i < ne; i++) for (let k = 0; k < na; k++) if (isNull[k]) left[i * na + k] = 0;
   const ut = new Float64Array(na * na);
   for (let i = 0; i < na; i++) for (let k = 0; k < na; k++) ut[k * na + i] = u[i * na + k];
-  const lam0 = Float64Array.from(lambda, (l, k) => (isNull[k] ? 0 : l));
-  const e0Map = await searchMap(backend, { lambda: lam0, left: { rows: ne, cols: na, data: left }, right: { rows: na, cols: na, data: ut }, nFeatures: na }, nodeAlpha);
+  const e0Map = await searchMap(backend, { lambda, left: { rows: ne, cols: na, data: left }, right: { rows: na, cols: na, data: ut }, nFeatures: na }, nodeAlpha);
   // Float64 rows V₀ᵀ A H Uᵀ (q) and α'·Wᵀ H Uᵀ (q) per node. m is interpolated as μ = α'·m: m has a
   // pole at α' = 0 on the base kernel's null space and vanishes like 1/α' for large α', where the
   // narrow bands' coefficients S ~ ρ grow (γ_m → 0); μ is bounded and smooth at both ends, and its
