@@ -16,6 +16,9 @@
  *   syevd(a, n, w, v)                                       -> Promise<void>
  *       eigenvalues (ascending) into w (length n), eigenvectors into v (n×n row-major, column j
  *       is the vector of w[j]); reads the lower triangle of a. All Float64Array.
+ *   syevdMany(a, n, count, w, v, threads)                   -> Promise<void>
+ *       `count` independent syevd's (a, w, v concatenated: count·n·n, count·n, count·n·n), each on
+ *       one BLAS thread, up to `threads` at once (OpenBLAS's thread count is restored after).
  *   potrf(a, n, l)                                          -> Promise<number>
  *       lower Cholesky factor of a into l (upper triangle zeroed); resolves with LAPACK's info
  *       (0 = success, k > 0 = leading minor of order k not positive definite).
@@ -40,8 +43,6 @@
 #include "brainmap_native.h"
 
 /* OpenBLAS extensions (declared by OpenBLAS's cblas.h; repeated in case another cblas.h is used). */
-void openblas_set_num_threads(int num_threads);
-int openblas_get_num_threads(void);
 int openblas_get_num_procs(void);
 char *openblas_get_config(void);
 char *openblas_get_corename(void);
@@ -52,7 +53,7 @@ extern void dsyevd_(const char *jobz, const char *uplo, const blasint *n, double
                     size_t jobz_len, size_t uplo_len);
 extern void dpotrf_(const char *uplo, const blasint *n, double *a, const blasint *lda, blasint *info, size_t uplo_len);
 
-#define MAX_REFS 8
+#define MAX_REFS 12
 
 typedef enum { OP_GEMM, OP_SYEVD, OP_POTRF, OP_TRSM, OP_TASK } op_t;
 
@@ -268,12 +269,8 @@ static void run_gemm(job_t *job) {
   }
 }
 
-static void run_syevd(job_t *job) {
-  const blasint n = job->n;
-  if (n == 0) return;
-  const double *a = (const double *)job->a;
-  double *w = (double *)job->b;
-  double *v = (double *)job->c;
+bool syevd_rowmajor(const double *a, blasint n, double *w, double *v, char *err, size_t err_len) {
+  if (n == 0) return true;
   const size_t nn = (size_t)n * n;
   memcpy(v, a, nn * sizeof(double));
   /* Row-major lower triangle == column-major upper triangle. */
@@ -283,8 +280,8 @@ static void run_syevd(job_t *job) {
   double wq = 0;
   dsyevd_(&jobz, &uplo, &n, v, &lda, w, &wq, &lwork, &iwq, &liwork, &info, 1, 1);
   if (info != 0) {
-    snprintf(job->err, sizeof job->err, "dsyevd workspace query failed (info = %d)", (int)info);
-    return;
+    snprintf(err, err_len, "dsyevd workspace query failed (info = %d)", (int)info);
+    return false;
   }
   lwork = (blasint)wq;
   liwork = iwq;
@@ -299,20 +296,65 @@ static void run_syevd(job_t *job) {
   if (!work || !iwork) {
     free(work);
     free(iwork);
-    snprintf(job->err, sizeof job->err, "dsyevd: out of memory for the workspace (n = %d)", (int)n);
-    return;
+    snprintf(err, err_len, "dsyevd: out of memory for the workspace (n = %d)", (int)n);
+    return false;
   }
   dsyevd_(&jobz, &uplo, &n, v, &lda, w, work, &lwork, iwork, &liwork, &info, 1, 1);
   free(work);
   free(iwork);
   if (info != 0) {
-    snprintf(job->err, sizeof job->err,
+    snprintf(err, err_len,
              info < 0 ? "dsyevd: illegal argument %d" : "dsyevd: the algorithm failed to converge (info = %d)",
              info < 0 ? (int)-info : (int)info);
-    return;
+    return false;
   }
   /* Column-major eigenvectors: v[j*n + i] = V(i, j); we want row-major v[i*n + j]. */
   transpose_in_place(v, n);
+  return true;
+}
+
+static void run_syevd(job_t *job) {
+  syevd_rowmajor((const double *)job->a, job->n, (double *)job->b, (double *)job->c, job->err, sizeof job->err);
+}
+
+/* syevdMany: `count` independent decompositions, one LAPACK call each, spread over threads. */
+typedef struct {
+  const double *a;
+  double *w, *v;
+  blasint n;
+  size_t count;
+  int threads;
+  char err[160]; /* first failure */
+  volatile int failed;
+} syevd_many_ctx;
+
+static void syevd_many_range(void *arg, size_t b, size_t e) {
+  syevd_many_ctx *c = (syevd_many_ctx *)arg;
+  const size_t nn = (size_t)c->n * c->n;
+  for (size_t i = b; i < e && !c->failed; i++) {
+    char err[160] = "";
+    if (!syevd_rowmajor(c->a + i * nn, c->n, c->w + i * (size_t)c->n, c->v + i * nn, err, sizeof err) && !c->failed) {
+      c->failed = 1;
+      snprintf(c->err, sizeof c->err, "matrix %zu: %s", i, err);
+    }
+  }
+}
+
+static void syevd_many_task(void *arg, char *err, size_t err_len) {
+  syevd_many_ctx *c = (syevd_many_ctx *)arg;
+  int threads = c->threads < (int)c->count ? c->threads : (int)c->count;
+  if (threads > 1) {
+    /* Each decomposition on one BLAS thread, `threads` of them at once: at these sizes (n of a few
+       hundred) dsyevd barely gains from a second BLAS thread, and a pool hand-off per BLAS call
+       costs more than it saves. */
+    const int prev = openblas_get_num_threads();
+    openblas_set_num_threads(1);
+    parallel_for(c->count, threads, 1, syevd_many_range, c);
+    openblas_set_num_threads(prev);
+  } else {
+    syevd_many_range(c, 0, c->count);
+  }
+  if (c->failed) snprintf(err, err_len, "%s", c->err);
 }
 
 static void run_potrf(job_t *job) {
@@ -510,6 +552,39 @@ static napi_value js_syevd(napi_env env, napi_callback_info info) {
   return submit(env, job, "brainmap:dsyevd", keep, 3);
 }
 
+/* syevdMany(a, n, count, w, v, threads): count matrices a[i] (n × n each, concatenated) */
+static napi_value js_syevd_many(napi_env env, napi_callback_info info) {
+  const char *fn = "syevdMany";
+  napi_value argv[6];
+  if (!get_args(env, info, fn, 6, argv)) return NULL;
+  void *a, *w, *v;
+  size_t la, lw, lv;
+  blasint n, count, threads;
+  if (!get_float_array(env, argv[0], fn, "a", napi_float64_array, &a, &la, NULL)) return NULL;
+  if (!get_dim(env, argv[1], fn, "n", &n) || !get_dim(env, argv[2], fn, "count", &count)) return NULL;
+  if (!get_float_array(env, argv[3], fn, "w", napi_float64_array, &w, &lw, NULL)) return NULL;
+  if (!get_float_array(env, argv[4], fn, "v", napi_float64_array, &v, &lv, NULL)) return NULL;
+  if (!get_dim(env, argv[5], fn, "threads", &threads)) return NULL;
+  if (threads < 1) return range_error(env, fn, "the thread count must be at least 1"), NULL;
+  if (1.0 + 6.0 * n + 2.0 * (double)n * n > (double)INT_MAX) {
+    range_error(env, fn, "n is too large for a 32-bit LAPACK workspace");
+    return NULL;
+  }
+  if (!check_len(env, fn, "a", la, (size_t)count * n, n) || !check_len(env, fn, "w", lw, count, n) ||
+      !check_len(env, fn, "v", lv, (size_t)count * n, n))
+    return NULL;
+  syevd_many_ctx *c = (syevd_many_ctx *)calloc(1, sizeof(syevd_many_ctx));
+  if (!c) return range_error(env, fn, "out of memory"), NULL;
+  c->a = (const double *)a;
+  c->w = (double *)w;
+  c->v = (double *)v;
+  c->n = n;
+  c->count = (size_t)count;
+  c->threads = (int)threads;
+  napi_value keep[3] = {argv[0], argv[3], argv[4]};
+  return submit_task(env, syevd_many_task, c, "brainmap:dsyevdMany", keep, 3);
+}
+
 /* potrf(a, n, l) */
 static napi_value js_potrf(napi_env env, napi_callback_info info) {
   const char *fn = "potrf";
@@ -603,6 +678,7 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"gemm", NULL, js_gemm, NULL, NULL, NULL, napi_enumerable, NULL},
       {"syevd", NULL, js_syevd, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"syevdMany", NULL, js_syevd_many, NULL, NULL, NULL, napi_enumerable, NULL},
       {"potrf", NULL, js_potrf, NULL, NULL, NULL, napi_enumerable, NULL},
       {"trsm", NULL, js_trsm, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setThreads", NULL, js_set_threads, NULL, NULL, NULL, napi_enumerable, NULL},

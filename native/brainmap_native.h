@@ -31,9 +31,24 @@ bool check_len(napi_env env, const char *fn, const char *name, size_t len, size_
 /*
  * Queues task(ctx) on the thread pool and returns a promise (NULL with an exception pending on
  * failure). ctx must come from malloc; it is freed after the task completes (or on failure). The
- * `keep` values (at most 8) stay referenced until then.
+ * `keep` values (at most 12) stay referenced until then.
  */
 napi_value submit_task(napi_env env, task_fn task, void *ctx, const char *name, napi_value *keep, int nkeep);
+
+/* Runs fn(ctx, begin, end) over [0, n) on up to `threads` POSIX threads (the calling one included;
+ * defined in nn_kernels.c). grain 0: one contiguous range per thread; otherwise items are handed out
+ * `grain` at a time. */
+typedef void (*range_fn)(void *ctx, size_t begin, size_t end);
+void parallel_for(size_t n, int threads, size_t grain, range_fn fn, void *ctx);
+
+/* Eigendecomposition of the row-major symmetric n × n matrix a (lower triangle read) with LAPACK
+ * dsyevd: ascending eigenvalues into w, eigenvectors row-major into v (column j = vector of w[j]).
+ * Returns false with a message in err on failure (defined in brainmap_native.c). */
+bool syevd_rowmajor(const double *a, blasint n, double *w, double *v, char *err, size_t err_len);
+
+/* OpenBLAS's thread count (declared by OpenBLAS's cblas.h; repeated in case another cblas.h is used). */
+void openblas_set_num_threads(int num_threads);
+int openblas_get_num_threads(void);
 
 /* Adds the forward-pass kernels of nn_kernels.c to the exports; false with an exception pending on failure. */
 bool nn_register(napi_env env, napi_value exports);

@@ -51,8 +51,6 @@
 /* ---------------------------------------------------------------------------------------------- */
 /* a tiny fork-join over POSIX threads                                                              */
 
-typedef void (*range_fn)(void *ctx, size_t begin, size_t end);
-
 typedef struct {
   range_fn fn;
   void *ctx;
@@ -86,9 +84,8 @@ static void *pool_worker(void *arg) {
   return NULL;
 }
 
-/* Runs fn over [0, n) on up to `threads` threads (the calling one included). grain 0: one
- * contiguous range per thread; otherwise items are handed out `grain` at a time. */
-static void parallel_for(size_t n, int threads, size_t grain, range_fn fn, void *ctx) {
+/* parallel_for: see brainmap_native.h. */
+void parallel_for(size_t n, int threads, size_t grain, range_fn fn, void *ctx) {
   if (n == 0) return;
   if (threads < 1) threads = 1;
   if (threads > 64) threads = 64;

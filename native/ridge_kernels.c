@@ -25,6 +25,14 @@
  *     nA × nB times nB × (nv·w)), then the same error sums. nB · nv · na + nA · nB · nv
  *     multiply-adds per unit instead of nA · nv · na.
  *
+ *   ridgeInnerSseGroups(s, nB, coef, nA, y, ldy, train, val, cols, sse, sse0, block, threads) -> Promise<void>
+ *     ridgeInnerSseBasis for G groups of maps sharing one gather (banded ridge: one group per band-
+ *     weight sample): s (float32, (Σ nB[g] · nv) × na) holds group 0's nB[0] basis maps, then group
+ *     1's, …; coef (float32, nA × nB[g] per group, concatenated) their combinations; one sgemm for
+ *     all groups' basis maps, then per group P_g = coef_g · Q_g and the error sums into
+ *     sse[(g·nA + a)·b + j] (sse is (G·nA) × b; sse0 once). threads > 1: the unit blocks are spread
+ *     over that many threads, each sgemm on one BLAS thread (OpenBLAS's count restored after).
+ *
  * All sums in float64, in the order of the TypeScript versions; -ffp-contract=off.
  */
 #include "brainmap_native.h"
@@ -152,41 +160,48 @@ static napi_value js_gather(napi_env env, napi_callback_info info) {
 
 typedef struct {
   const float *s;
-  const float *coef; /* NULL: s holds every penalty's map; else nA × nB, s the nB basis maps */
-  size_t nB;
+  /* NULL: s holds every penalty's map (one group); else G groups, group g's nB[g] basis maps in s
+     (after the earlier groups') and its nA × nB[g] combination in coef (after the earlier ones'). */
+  const float *coef;
+  const int32_t *nB;
+  size_t G;
   size_t nA, nv, na;
   const double *y;
   size_t ldy;
   const int32_t *train, *val, *cols;
   size_t b, block;
-  double *sse, *sse0;
+  double *sse, *sse0; /* sse: (G·nA) × b */
+  int threads;        /* > 1: blocks spread over threads, each sgemm on one BLAS thread */
+  volatile int failed;
+  int32_t nB1; /* nB of a single group (ridgeInnerSseBasis) */
 } sse_ctx;
 
-static void sse_task(void *arg, char *err, size_t err_len) {
+/* Column blocks [k0, k1) of the units (block units each): gather, predictions, error sums. */
+static void sse_blocks(void *arg, size_t k0, size_t k1) {
   sse_ctx *c = (sse_ctx *)arg;
-  const size_t nA = c->nA, nv = c->nv, na = c->na, m = nA * nv, block = c->block;
-  const size_t mb = c->coef ? c->nB * nv : m; /* rows of s */
+  const size_t nA = c->nA, nv = c->nv, na = c->na, block = c->block;
+  size_t rowsS = 0; /* rows of s */
+  if (c->coef)
+    for (size_t g = 0; g < c->G; g++) rowsS += (size_t)c->nB[g] * nv;
+  else
+    rowsS = nA * nv;
   float *za = (float *)malloc(sizeof(float) * na * block);
-  float *p = (float *)malloc(sizeof(float) * m * block);
-  float *q = c->coef ? (float *)malloc(sizeof(float) * mb * block) : NULL;
+  float *p = (float *)malloc(sizeof(float) * nA * nv * block);
+  float *q = c->coef ? (float *)malloc(sizeof(float) * rowsS * block) : NULL;
   double *yv = (double *)malloc(sizeof(double) * nv * block);
   double *mean = (double *)malloc(sizeof(double) * block);
   double *scale = (double *)malloc(sizeof(double) * block);
   if (!za || !p || !yv || !mean || !scale || (c->coef && !q)) {
-    snprintf(err, err_len, "ridgeInnerSse: out of memory");
+    c->failed = 1;
   } else {
-    for (size_t c0 = 0; c0 < c->b; c0 += block) {
+    for (size_t k = k0; k < k1 && !c->failed; k++) {
+      const size_t c0 = k * block;
       const size_t w = c->b - c0 < block ? c->b - c0 : block;
       const int32_t *cols = c->cols + c0;
       column_scaling(c->y, c->ldy, c->train, na, cols, w, mean, scale);
       gather_std(c->y, c->ldy, c->train, na, cols, w, mean, scale, za, NULL, w);
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (blasint)mb, (blasint)w, (blasint)na, 1.0f, c->s,
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (blasint)rowsS, (blasint)w, (blasint)na, 1.0f, c->s,
                   (blasint)na, za, (blasint)w, 0.0f, c->coef ? q : p, (blasint)w);
-      /* Basis form: Q (nB × (nv·w), block j = basis map j's predictions) → P = coef · Q, the same
-         layout as s · Z in the plain form ((nA·nv) × w, block a = penalty a). */
-      if (c->coef)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (blasint)nA, (blasint)(nv * w), (blasint)c->nB, 1.0f,
-                    c->coef, (blasint)c->nB, q, (blasint)(nv * w), 0.0f, p, (blasint)(nv * w));
       double *sse0 = c->sse0 + c0;
       for (size_t i = 0; i < nv; i++) {
         const double *src = c->y + (size_t)c->val[i] * c->ldy;
@@ -197,14 +212,26 @@ static void sse_task(void *arg, char *err, size_t err_len) {
           sse0[j] += v * v;
         }
       }
-      for (size_t a = 0; a < nA; a++) {
-        double *acc = c->sse + a * c->b + c0;
-        for (size_t i = 0; i < nv; i++) {
-          const float *prow = p + (a * nv + i) * w;
-          const double *yrow = yv + i * w;
-          for (size_t j = 0; j < w; j++) {
-            const double d = yrow[j] - scale[j] * (double)prow[j];
-            acc[j] += d * d;
+      const float *qg = q, *coef = c->coef;
+      for (size_t g = 0; g < c->G; g++) {
+        /* Basis form: Q_g (nB × (nv·w), block j = basis map j's predictions) → P = coef_g · Q_g, the
+           layout of s · Z in the plain form ((nA·nv) × w, block a = penalty a). */
+        if (c->coef) {
+          const size_t nB = (size_t)c->nB[g];
+          cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (blasint)nA, (blasint)(nv * w), (blasint)nB, 1.0f,
+                      coef, (blasint)nB, qg, (blasint)(nv * w), 0.0f, p, (blasint)(nv * w));
+          qg += nB * nv * w;
+          coef += nA * nB;
+        }
+        for (size_t a = 0; a < nA; a++) {
+          double *acc = c->sse + (g * nA + a) * c->b + c0;
+          for (size_t i = 0; i < nv; i++) {
+            const float *prow = p + (a * nv + i) * w;
+            const double *yrow = yv + i * w;
+            for (size_t j = 0; j < w; j++) {
+              const double d = yrow[j] - scale[j] * (double)prow[j];
+              acc[j] += d * d;
+            }
           }
         }
       }
@@ -216,6 +243,21 @@ static void sse_task(void *arg, char *err, size_t err_len) {
   free(yv);
   free(mean);
   free(scale);
+}
+
+static void sse_task(void *arg, char *err, size_t err_len) {
+  sse_ctx *c = (sse_ctx *)arg;
+  const size_t nblocks = (c->b + c->block - 1) / c->block;
+  int threads = c->threads < (int)nblocks ? c->threads : (int)nblocks;
+  if (threads > 1) {
+    const int prev = openblas_get_num_threads();
+    openblas_set_num_threads(1);
+    parallel_for(nblocks, threads, 0, sse_blocks, c);
+    openblas_set_num_threads(prev);
+  } else {
+    sse_blocks(c, 0, nblocks);
+  }
+  if (c->failed) snprintf(err, err_len, "ridgeInnerSse: out of memory");
 }
 
 /* ridgeInnerSse(s, nA, y, ldy, train, val, cols, sse, sse0, block) */
@@ -249,8 +291,8 @@ static napi_value js_inner_sse(napi_env env, napi_callback_info info) {
     return NULL;
   sse_ctx *c = (sse_ctx *)calloc(1, sizeof(sse_ctx));
   if (!c) return range_error(env, fn, "out of memory"), NULL;
-  *c = (sse_ctx){(const float *)s, NULL, 0, (size_t)nA, nv, na, (const double *)y, (size_t)ldy, train, val, cols,
-                 b, (size_t)block, (double *)sse, (double *)sse0};
+  *c = (sse_ctx){(const float *)s, NULL, NULL, 1, (size_t)nA, nv, na, (const double *)y, (size_t)ldy, train, val, cols,
+                 b, (size_t)block, (double *)sse, (double *)sse0, 1, 0, 0};
   napi_value keep[8] = {argv[0], argv[2], argv[4], argv[5], argv[6], argv[7], argv[8]};
   return submit_task(env, sse_task, c, "brainmap:ridgeInnerSse", keep, 7);
 }
@@ -288,10 +330,56 @@ static napi_value js_inner_sse_basis(napi_env env, napi_callback_info info) {
     return NULL;
   sse_ctx *c = (sse_ctx *)calloc(1, sizeof(sse_ctx));
   if (!c) return range_error(env, fn, "out of memory"), NULL;
-  *c = (sse_ctx){(const float *)s, (const float *)coef, (size_t)nB, (size_t)nA, nv, na, (const double *)y, (size_t)ldy,
-                 train, val, cols, b, (size_t)block, (double *)sse, (double *)sse0};
+  *c = (sse_ctx){(const float *)s, (const float *)coef, &c->nB1, 1, (size_t)nA, nv, na, (const double *)y, (size_t)ldy,
+                 train, val, cols, b, (size_t)block, (double *)sse, (double *)sse0, 1, 0, 0};
+  c->nB1 = (int32_t)nB;
   napi_value keep[8] = {argv[0], argv[2], argv[4], argv[6], argv[7], argv[8], argv[9], argv[10]};
   return submit_task(env, sse_task, c, "brainmap:ridgeInnerSseBasis", keep, 8);
+}
+
+/* ridgeInnerSseGroups(s, nB, coef, nA, y, ldy, train, val, cols, sse, sse0, block, threads) */
+static napi_value js_inner_sse_groups(napi_env env, napi_callback_info info) {
+  const char *fn = "ridgeInnerSseGroups";
+  napi_value argv[13];
+  if (!get_args(env, info, fn, 13, argv)) return NULL;
+  void *s, *coef, *y, *sse, *sse0;
+  size_t ls, lc, ly, lsse, lsse0, na, nv, b, G;
+  blasint nA, ldy, block, threads;
+  int32_t *train = NULL, *val = NULL, *cols = NULL, *nB = NULL;
+  if (!get_float_array(env, argv[0], fn, "s", napi_float32_array, &s, &ls, NULL)) return NULL;
+  if (!get_i32(env, argv[1], fn, "nB", &nB, &G)) return NULL;
+  if (!get_float_array(env, argv[2], fn, "coef", napi_float32_array, &coef, &lc, NULL)) return NULL;
+  if (!get_dim(env, argv[3], fn, "nA", &nA)) return NULL;
+  if (!get_float_array(env, argv[4], fn, "y", napi_float64_array, &y, &ly, NULL)) return NULL;
+  if (!get_dim(env, argv[5], fn, "ldy", &ldy)) return NULL;
+  if (!get_i32(env, argv[6], fn, "train", &train, &na) || !get_i32(env, argv[7], fn, "val", &val, &nv) ||
+      !get_i32(env, argv[8], fn, "cols", &cols, &b))
+    return NULL;
+  if (!get_float_array(env, argv[9], fn, "sse", napi_float64_array, &sse, &lsse, NULL) ||
+      !get_float_array(env, argv[10], fn, "sse0", napi_float64_array, &sse0, &lsse0, NULL))
+    return NULL;
+  if (!get_dim(env, argv[11], fn, "block", &block) || !get_dim(env, argv[12], fn, "threads", &threads)) return NULL;
+  if (ldy < 1 || ly % (size_t)ldy != 0) return range_error(env, fn, "argument 'y' is not a whole number of rows of ldy values"), NULL;
+  if (G == 0 || nA < 1 || na == 0 || nv == 0 || block < 1 || threads < 1)
+    return range_error(env, fn, "nB, nA, train, val, block and threads must be non-empty"), NULL;
+  size_t sumB = 0;
+  for (size_t g = 0; g < G; g++) {
+    if (nB[g] < 1) return range_error(env, fn, "every group needs at least one basis map (nB ≥ 1)"), NULL;
+    sumB += (size_t)nB[g];
+  }
+  const size_t nrows = ly / (size_t)ldy;
+  if (!check_index(env, fn, "train", train, na, nrows) || !check_index(env, fn, "val", val, nv, nrows) ||
+      !check_index(env, fn, "cols", cols, b, (size_t)ldy))
+    return NULL;
+  if (!check_len(env, fn, "s", ls, sumB * nv, na) || !check_len(env, fn, "coef", lc, (size_t)nA, sumB) ||
+      !check_len(env, fn, "sse", lsse, G * (size_t)nA, b) || !check_len(env, fn, "sse0", lsse0, b, 1))
+    return NULL;
+  sse_ctx *c = (sse_ctx *)calloc(1, sizeof(sse_ctx));
+  if (!c) return range_error(env, fn, "out of memory"), NULL;
+  *c = (sse_ctx){(const float *)s, (const float *)coef, nB, G, (size_t)nA, nv, na, (const double *)y, (size_t)ldy,
+                 train, val, cols, b, (size_t)block, (double *)sse, (double *)sse0, (int)threads, 0, 0};
+  napi_value keep[9] = {argv[0], argv[1], argv[2], argv[4], argv[6], argv[7], argv[8], argv[9], argv[10]};
+  return submit_task(env, sse_task, c, "brainmap:ridgeInnerSseGroups", keep, 9);
 }
 
 bool ridge_register(napi_env env, napi_value exports) {
@@ -299,6 +387,7 @@ bool ridge_register(napi_env env, napi_value exports) {
       {"ridgeGather", NULL, js_gather, NULL, NULL, NULL, napi_enumerable, NULL},
       {"ridgeInnerSse", NULL, js_inner_sse, NULL, NULL, NULL, napi_enumerable, NULL},
       {"ridgeInnerSseBasis", NULL, js_inner_sse_basis, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"ridgeInnerSseGroups", NULL, js_inner_sse_groups, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) {
     throw_last(env, "napi_define_properties");

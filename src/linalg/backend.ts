@@ -83,6 +83,12 @@ export interface Backend {
   gemm<T extends FloatArray>(a: Matrix<T>, b: Matrix<T>, opts?: GemmOptions<T>): Promise<Matrix<T>>;
   /** Eigendecomposition of a symmetric n × n matrix (only its lower triangle is read); LAPACK dsyevd. */
   syevd(a: Matrix64): Promise<SymmetricEigen>;
+  /**
+   * syevd of several independent matrices (same results as one call each). Native: up to the BLAS
+   * thread count of them at once, each on one BLAS thread — at a few hundred rows dsyevd gains
+   * little from a second thread, so this is how many small decompositions use the cores.
+   */
+  syevdMany(mats: readonly Matrix64[]): Promise<SymmetricEigen[]>;
   /** Cholesky factor L (lower, upper triangle zeroed) with A = L·Lᵀ; LAPACK dpotrf. Throws NotPositiveDefiniteError. */
   potrf(a: Matrix64): Promise<Matrix64>;
   /** Triangular solve with multiple right-hand sides; BLAS dtrsm. Returns X. */

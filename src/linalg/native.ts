@@ -42,6 +42,8 @@ import { checkPotrf, checkSyevd, checkTrsm, planGemm, portableGemm } from './por
 export interface NativeAddon {
   gemm(a: FloatArray, b: FloatArray, c: FloatArray, m: number, n: number, k: number, transA: boolean, transB: boolean, alpha: number, beta: number): Promise<void>;
   syevd(a: Float64Array, n: number, w: Float64Array, v: Float64Array): Promise<void>;
+  /** `count` syevd's of n × n matrices concatenated in a (w, v likewise), up to `threads` at once; absent from older builds. */
+  syevdMany?(a: Float64Array, n: number, count: number, w: Float64Array, v: Float64Array, threads: number): Promise<void>;
   /** Resolves with LAPACK's info (0, or the order of the first non-positive-definite leading minor). */
   potrf(a: Float64Array, n: number, l: Float64Array): Promise<number>;
   trsm(t: Float64Array, x: Float64Array, m: number, n: number, left: boolean, lower: boolean, trans: boolean, alpha: number): Promise<void>;
@@ -217,6 +219,32 @@ export class NativeBackend implements Backend {
         await addon.syevd(a.data, n, values, vectors);
         return { values, vectors: { rows: n, cols: n, data: vectors } };
       });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  syevdMany(mats: readonly Matrix64[]): Promise<SymmetricEigen[]> {
+    const addon = this.addon;
+    if (!addon.syevdMany || mats.length < 2) return Promise.all(mats.map((m) => this.syevd(m)));
+    try {
+      for (const m of mats) checkSyevd(m);
+      // One native call per matrix size (inner folds differ by a row or so).
+      const bySize = new Map<number, number[]>();
+      mats.forEach((m, i) => { const l = bySize.get(m.rows); if (l) l.push(i); else bySize.set(m.rows, [i]); });
+      const out: SymmetricEigen[] = new Array(mats.length);
+      const calls = [...bySize].map(([n, idx]) => {
+        const count = idx.length;
+        const a = new Float64Array(count * n * n);
+        idx.forEach((i, k) => a.set(mats[i].data, k * n * n));
+        const values = new Float64Array(count * n);
+        const vectors = new Float64Array(count * n * n);
+        return enqueue(addon, async () => {
+          if (n > 0) await addon.syevdMany!(a, n, count, values, vectors, this.threads());
+          idx.forEach((i, k) => (out[i] = { values: values.subarray(k * n, (k + 1) * n), vectors: { rows: n, cols: n, data: vectors.subarray(k * n * n, (k + 1) * n * n) } }));
+        });
+      });
+      return Promise.all(calls).then(() => out);
     } catch (err) {
       return Promise.reject(err);
     }

@@ -527,6 +527,10 @@ export class PortableBackend implements Backend {
     }
   }
 
+  syevdMany(mats: readonly Matrix64[]): Promise<SymmetricEigen[]> {
+    return Promise.all(mats.map((m) => this.syevd(m)));
+  }
+
   potrf(a: Matrix64): Promise<Matrix64> {
     try {
       checkPotrf(a);

@@ -6,9 +6,9 @@ import { DEFAULT_BANDED_ITER } from './banded-defaults.js';
 import { fitBandedFoldPrimal, primalApplies } from './banded-primal.js';
 import { reducedGammaSearch, REDUCED_MAX_Q, REDUCED_PAIR_MAX_Q, type ReducedFactor } from './banded-reduced.js';
 import { MT19937 } from '../random/mt19937.js';
-import { centreDesign, standardizeDesign, chooseAlphas, DEFAULT_ALPHAS, gatherStandardised, refitPredict, ridgeFilters, searchMap, searchMapSse, type FoldFit, type SearchMap, type SpectralFactor } from './ridge.js';
+import { centreDesign, standardizeDesign, chooseAlphas, DEFAULT_ALPHAS, gatherStandardised, refitColumns, ridgeFilters, searchMap, stackSearchMaps, type FoldFit, type SearchMap, type SpectralFactor } from './ridge.js';
 import type { InnerFold } from './splits.js';
-import { ridgeKernels } from './ridge-kernels.js';
+import { ridgeKernels, type MapGroups } from './ridge-kernels.js';
 
 /**
  * Banded ridge (himalaya GroupRidgeCV as the authors' fork runs it, METHODS §4.2): B feature bands,
@@ -109,6 +109,11 @@ class GammaSearch {
         this.alpha[u0 + j] = chosen[j];
       }
     }
+  }
+
+  /** Samples that can still be offered before the patience rule could stop the search (≥ 1). */
+  samplesBeforeStop(): number {
+    return Math.max(1, this.patience - this.stale);
   }
 
   /** Ends sample g; returns true when the search should stop. */
@@ -217,16 +222,34 @@ function weightedSum(mats: readonly Matrix64[], gamma: Float64Array): Matrix64 {
   return { rows: mats[0].rows, cols: mats[0].cols, data: out };
 }
 
-/** The spectral factor of kernel ridge with weights γ (dual form: left = C(γ) U, right = Uᵀ). */
-async function kernelFactor(backend: Backend, k: BandKernels, gamma: Float64Array, nFeatures: number): Promise<SpectralFactor> {
-  const { values, vectors } = await backend.syevd(weightedSum(k.train, gamma));
-  for (let i = 0; i < values.length; i++) if (!(values[i] > 0)) values[i] = 0;
-  const left = await backend.gemm(weightedSum(k.cross, gamma), vectors);
-  const n = vectors.rows;
-  const right = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) right[j * n + i] = vectors.data[i * n + j];
-  return { lambda: values, left, right: { rows: n, cols: n, data: right }, nFeatures };
+/**
+ * The spectral factors of kernel ridge for each of `kernels` (per inner fold) and each band weights
+ * γ of `gammas` (dual form: left = C(γ) U, right = Uᵀ), [kernel][γ]; all eigendecompositions in
+ * one syevdMany.
+ */
+async function kernelFactors(backend: Backend, kernels: readonly BandKernels[], gammas: readonly Float64Array[], nFeatures: number): Promise<SpectralFactor[][]> {
+  const eig = await backend.syevdMany(kernels.flatMap((k) => gammas.map((g) => weightedSum(k.train, g))));
+  const out: SpectralFactor[][] = [];
+  for (const [ki, k] of kernels.entries()) {
+    const row: SpectralFactor[] = [];
+    for (const [gi, gamma] of gammas.entries()) {
+      const { values, vectors } = eig[ki * gammas.length + gi];
+      for (let i = 0; i < values.length; i++) if (!(values[i] > 0)) values[i] = 0;
+      const left = await backend.gemm(weightedSum(k.cross, gamma), vectors);
+      const n = vectors.rows;
+      const right = new Float64Array(n * n);
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) right[j * n + i] = vectors.data[i * n + j];
+      row.push({ lambda: values, left, right: { rows: n, cols: n, data: right }, nFeatures });
+    }
+    out.push(row);
+  }
+  return out;
 }
+
+/** Band-weight samples evaluated together on the kernel path (fitBandedFold). */
+const KERNEL_CHUNK = 8;
+/** …as long as their inner folds' float32 search maps (at most n_alphas blocks each) fit in this. */
+const KERNEL_CHUNK_BYTES = 256 * 2 ** 20;
 
 /**
  * Fits one outer fold of a banded ridge. `xtrBands`/`xteBands`: the standardised training and test
@@ -270,24 +293,45 @@ export async function fitBandedFold(backend: Backend, xtrBands: readonly Matrix6
   const kernels = ridgeKernels(backend);
 
   const search = new GammaSearch(nUnits, patience, tol);
-  for (let g = 0; g < nIter; g++) {
-    const gamma = schedule.at(g, search);
-    // Per inner fold, the float32 map from standardised training targets to the validation
-    // predictions of every α, formed once in float64 (as a single ridge's prepareFold does); the
-    // search over units is then the native gather + sgemm + per-α error sums of ridge-kernels.ts.
-    // (In basis form where the filters' low rank makes it cheaper: searchMap.)
-    const maps: SearchMap[] = [];
-    for (const { k } of innerKernels) maps.push(await searchMap(backend, await kernelFactor(backend, k, gamma, nFeatures), alphas));
+  const threads = backend.getThreads();
+  // The samples are evaluated in chunks: per inner fold the chunk's kernels are decomposed together
+  // (syevdMany: one per core at a time) and its float32 maps from standardised training targets to
+  // the validation predictions of every α — formed in float64, in basis form where the filters'
+  // low rank makes that cheaper (searchMap) — are stacked, so that each unit batch gathers its
+  // training targets once for the whole chunk (innerSseGroups). The samples are then offered in
+  // order with the patience rule checked after each, as one at a time; a chunk never reaches past
+  // the first sample at which the rule could stop the search, so no sample is evaluated in vain.
+  const nv = Math.max(...rows.map((r) => r.val.length));
+  const na = Math.max(...rows.map((r) => r.train.length));
+  const chunkMax = Math.max(1, Math.min(KERNEL_CHUNK, Math.floor(KERNEL_CHUNK_BYTES / (rows.length * nA * nv * na * 4))));
+  for (let g0 = 0; g0 < nIter;) {
+    schedule.at(g0, search);
+    const size = Math.max(1, Math.min(chunkMax, nIter - g0, schedule.gammas.length - g0, search.samplesBeforeStop()));
+    const chunk = schedule.gammas.slice(g0, g0 + size);
+    const factors = await kernelFactors(backend, innerKernels.map(({ k }) => k), chunk, nFeatures);
+    const groups: MapGroups[] = [];
+    for (const perFold of factors) {
+      const maps: SearchMap[] = [];
+      for (const f of perFold) maps.push(await searchMap(backend, f, alphas));
+      groups.push(stackSearchMaps(maps, nA));
+    }
+    const offers: { u0: number; chosen: Int32Array; score: Float64Array }[][] = chunk.map(() => []);
     for (let u0 = 0; u0 < nUnits; u0 += batch) {
       const u1 = Math.min(nUnits, u0 + batch);
-      const cols = Int32Array.from({ length: u1 - u0 }, (_, j) => u0 + j);
-      const sse = new Float64Array(nA * cols.length);
-      const sse0 = new Float64Array(cols.length);
-      for (let f = 0; f < maps.length; f++) await searchMapSse(kernels, maps[f], nA, ytr, rows[f].train, rows[f].val, cols, sse, sse0);
-      const { chosen, score } = chooseAlphas(sse, sse0, alphas);
-      search.offer(g, u0, chosen, score);
+      const b = u1 - u0;
+      const cols = Int32Array.from({ length: b }, (_, j) => u0 + j);
+      const sse = new Float64Array(size * nA * b);
+      const sse0 = new Float64Array(b);
+      for (let f = 0; f < groups.length; f++) await kernels.innerSseGroups(groups[f], ytr, rows[f].train, rows[f].val, cols, sse, sse0, threads);
+      for (let k = 0; k < size; k++) offers[k].push({ u0, ...chooseAlphas(sse.subarray(k * nA * b, (k + 1) * nA * b), sse0, alphas) });
     }
-    if (search.done(g)) break;
+    let stop = false;
+    for (let k = 0; k < size && !stop; k++) {
+      for (const o of offers[k]) search.offer(g0 + k, o.u0, o.chosen, o.score);
+      stop = search.done(g0 + k);
+    }
+    if (stop) break;
+    g0 += size;
   }
   const { score: bestScore, gamma: bestGamma, alpha: bestAlpha } = search;
 
@@ -298,20 +342,17 @@ export async function fitBandedFold(backend: Backend, xtrBands: readonly Matrix6
   const alphaOut = new Float64Array(nUnits);
   const groups = new Map<number, number[]>();
   bestGamma.forEach((g, u) => { const list = groups.get(g); if (list) list.push(u); else groups.set(g, [u]); });
-  for (const [g, units] of groups) {
-    const outer = await kernelFactor(backend, outerK, gammas[g], nFeatures);
+  const refitGroups = [...groups];
+  let outers: SpectralFactor[] = [];
+  for (const [gi, [g, units]] of refitGroups.entries()) {
+    // The next KERNEL_CHUNK distinct γ are decomposed together.
+    if (gi % KERNEL_CHUNK === 0) [outers] = await kernelFactors(backend, [outerK], refitGroups.slice(gi, gi + KERNEL_CHUNK).map(([h]) => gammas[h]), nFeatures);
+    const outer = outers[gi % KERNEL_CHUNK];
     const filters = ridgeFilters(outer.lambda, alphas);
-    const idx = Int32Array.from(units);
-    // Gather this group's units into a contiguous target matrix, predict, scatter back.
-    const ySub = { rows: nTrain, cols: idx.length, data: new Float64Array(nTrain * idx.length) };
-    for (let i = 0; i < nTrain; i++) for (let k = 0; k < idx.length; k++) ySub.data[i * idx.length + k] = ytr.data[i * nUnits + idx[k]];
-    const subHat = new Float64Array(nTest * idx.length);
-    for (let u0 = 0; u0 < idx.length; u0 += batch) {
-      const u1 = Math.min(idx.length, u0 + batch);
-      const chosen = Int32Array.from(idx.subarray(u0, u1), (u) => bestAlpha[u]);
-      await refitPredict(backend, outer, filters, chosen, ySub, u0, u1, subHat, idx.length);
+    for (let k0 = 0; k0 < units.length; k0 += batch) {
+      const cols = Int32Array.from(units.slice(k0, k0 + batch));
+      await refitColumns(backend, kernels, outer, filters, Int32Array.from(cols, (u) => bestAlpha[u]), ytr, cols, yhat);
     }
-    for (let i = 0; i < nTest; i++) for (let k = 0; k < idx.length; k++) yhat[i * nUnits + idx[k]] = subHat[i * idx.length + k];
     for (const u of units) {
       gammaOut.set(gammas[g], u * B);
       alphaOut[u] = alphas[bestAlpha[u]];

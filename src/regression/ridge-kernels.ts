@@ -35,6 +35,20 @@ interface RidgeAddon {
   ridgeInnerSse(s: Float32Array, nA: number, y: Float64Array, ldy: number, train: Int32Array, val: Int32Array, cols: Int32Array, sse: Float64Array, sse0: Float64Array, block: number): Promise<void>;
   /** Absent from addons built before it (then innerSseBasis runs in TypeScript). */
   ridgeInnerSseBasis?(s: Float32Array, nB: number, coef: Float32Array, nA: number, y: Float64Array, ldy: number, train: Int32Array, val: Int32Array, cols: Int32Array, sse: Float64Array, sse0: Float64Array, block: number): Promise<void>;
+  /** Absent from addons built before it (then innerSseGroups runs one innerSseBasis per group). */
+  ridgeInnerSseGroups?(s: Float32Array, nB: Int32Array, coef: Float32Array, nA: number, y: Float64Array, ldy: number, train: Int32Array, val: Int32Array, cols: Int32Array, sse: Float64Array, sse0: Float64Array, block: number, threads: number): Promise<void>;
+}
+
+/**
+ * Several groups of basis maps over the same inner fold (banded ridge: one group per band-weight
+ * sample): `s` ((Σ nB[g] · n_val) × n_a) holds group 0's nB[0] basis maps, then group 1's, …;
+ * `coef` each group's n_alphas × nB[g] combination, concatenated.
+ */
+export interface MapGroups {
+  s: Matrix32;
+  nB: Int32Array;
+  coef: Float32Array;
+  nA: number;
 }
 
 export interface RidgeKernels {
@@ -59,6 +73,12 @@ export interface RidgeKernels {
    * Q = s · Z, P = coef · Q (Q as nB × (nv · b)), then innerSse's error sums of P.
    */
   innerSseBasis(s: Matrix32, coef: Matrix32, y: Matrix64, train: Int32Array, val: Int32Array, cols: Int32Array, sse: Float64Array, sse0: Float64Array): Promise<void>;
+  /**
+   * innerSseBasis for every group of `groups` with one gather of the training targets: group g's
+   * sums go to sse[(g · nA + a) · b + j] (sse is (G · nA) × b), sse0 once. Native: the unit blocks
+   * run on `threads` threads, one BLAS thread each.
+   */
+  innerSseGroups(groups: MapGroups, y: Matrix64, train: Int32Array, val: Int32Array, cols: Int32Array, sse: Float64Array, sse0: Float64Array, threads: number): Promise<void>;
 }
 
 function nativeAddon(backend: Backend): RidgeAddon | null {
@@ -78,13 +98,19 @@ export function ridgeKernels(backend: Backend): RidgeKernels {
       return { mean, scale };
     };
     const basis = addon.ridgeInnerSseBasis?.bind(addon);
+    const groups = addon.ridgeInnerSseGroups?.bind(addon);
+    const perGroup = (k: Pick<RidgeKernels, 'innerSseBasis'>): RidgeKernels['innerSseGroups'] => (g, y, train, val, cols, sse, sse0) => innerSsePerGroup(k, g, y, train, val, cols, sse, sse0);
+    const innerSseBasis: RidgeKernels['innerSseBasis'] = basis
+      ? (s, coef, y, train, val, cols, sse, sse0) => basis(s.data, coef.cols, coef.data, coef.rows, y.data, y.cols, train, val, cols, sse, sse0, SSE_BLOCK)
+      : (s, coef, y, train, val, cols, sse, sse0) => innerSseTs(backend, gather, s, coef, y, train, val, cols, sse, sse0);
     return {
       kind: 'native',
       gather,
       innerSse: (s, nA, y, train, val, cols, sse, sse0) => addon.ridgeInnerSse(s.data, nA, y.data, y.cols, train, val, cols, sse, sse0, SSE_BLOCK),
-      innerSseBasis: basis
-        ? (s, coef, y, train, val, cols, sse, sse0) => basis(s.data, coef.cols, coef.data, coef.rows, y.data, y.cols, train, val, cols, sse, sse0, SSE_BLOCK)
-        : (s, coef, y, train, val, cols, sse, sse0) => innerSseTs(backend, gather, s, coef, y, train, val, cols, sse, sse0),
+      innerSseBasis,
+      innerSseGroups: groups
+        ? (g, y, train, val, cols, sse, sse0, threads) => groups(g.s.data, g.nB, g.coef, g.nA, y.data, y.cols, train, val, cols, sse, sse0, SSE_BLOCK, threads)
+        : perGroup({ innerSseBasis }),
     };
   }
   const gather: RidgeKernels['gather'] = (y, rows, cols, out) => Promise.resolve(gatherColumns(y, rows, cols, out));
@@ -93,7 +119,29 @@ export function ridgeKernels(backend: Backend): RidgeKernels {
     gather,
     innerSse: (s, nA, y, train, val, cols, sse, sse0) => innerSseTs(backend, gather, s, nA, y, train, val, cols, sse, sse0),
     innerSseBasis: (s, coef, y, train, val, cols, sse, sse0) => innerSseTs(backend, gather, s, coef, y, train, val, cols, sse, sse0),
+    innerSseGroups(g, y, train, val, cols, sse, sse0) {
+      return innerSsePerGroup(this, g, y, train, val, cols, sse, sse0);
+    },
   };
+}
+
+/** innerSseGroups as one innerSseBasis call per group (each gathers the targets again). */
+async function innerSsePerGroup(k: Pick<RidgeKernels, 'innerSseBasis'>, g: MapGroups, y: Matrix64, train: Int32Array, val: Int32Array, cols: Int32Array, sse: Float64Array, sse0: Float64Array): Promise<void> {
+  const b = cols.length;
+  const nv = val.length;
+  const na = train.length;
+  let row = 0;
+  let off = 0;
+  for (let gi = 0; gi < g.nB.length; gi++) {
+    const nB = g.nB[gi];
+    const s = { rows: nB * nv, cols: na, data: g.s.data.subarray(row * na, (row + nB * nv) * na) };
+    const coef = { rows: g.nA, cols: nB, data: g.coef.subarray(off, off + g.nA * nB) };
+    const part = sse.subarray(gi * g.nA * b, (gi + 1) * g.nA * b);
+    // sse0 is the same for every group: accumulate it once.
+    await k.innerSseBasis(s, coef, y, train, val, cols, part, gi === 0 ? sse0 : new Float64Array(b));
+    row += nB * nv;
+    off += g.nA * nB;
+  }
 }
 
 /**

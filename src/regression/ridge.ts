@@ -3,7 +3,7 @@ import type { Matrix32, Matrix64 } from '../linalg/matrix.js';
 import { copy, takeRows, to32 } from '../linalg/matrix.js';
 import type { InnerFold } from './splits.js';
 import { applyStandardizer, fitStandardizer } from './standardize.js';
-import { ridgeKernels, type RidgeKernels, type TargetScaling } from './ridge-kernels.js';
+import { ridgeKernels, type MapGroups, type RidgeKernels, type TargetScaling } from './ridge-kernels.js';
 import { componentWeights, factorFilters } from './filter-basis.js';
 
 export type { TargetScaling } from './ridge-kernels.js';
@@ -320,6 +320,28 @@ export function searchMapSse(kernels: RidgeKernels, m: SearchMap, nA: number, y:
 }
 
 /**
+ * Search maps of one inner fold stacked for RidgeKernels.innerSseGroups (one group each, in order;
+ * a map in plain form becomes n_alphas basis maps with the identity as its combination).
+ */
+export function stackSearchMaps(maps: readonly SearchMap[], nA: number): MapGroups {
+  const nB = Int32Array.from(maps, (m) => (m.kind === 'basis' ? m.coef.cols : nA));
+  const cols = maps[0].s.cols;
+  const rows = maps.reduce((a, m) => a + m.s.rows, 0);
+  const s = new Float32Array(rows * cols);
+  const coef = new Float32Array(nA * nB.reduce((a, v) => a + v, 0));
+  let row = 0;
+  let off = 0;
+  maps.forEach((m, g) => {
+    s.set(m.s.data, row * cols);
+    row += m.s.rows;
+    if (m.kind === 'basis') coef.set(m.coef.data, off);
+    else for (let a = 0; a < nA; a++) coef[off + a * nA + a] = 1;
+    off += nA * nB[g];
+  });
+  return { s: { rows, cols, data: s }, nB, coef, nA };
+}
+
+/**
  * One outer fold's decompositions (prepareFold), computed once and shared by every unit batch
  * (fitUnits): plain typed arrays, no reference to y.
  */
@@ -600,41 +622,23 @@ export function chooseAlphas(sse: Float64Array, sse0: Float64Array, alphas: read
 }
 
 /**
- * Refits units [u0, u1) on the whole training set with their chosen penalties and writes the test
- * predictions (+ training-mean intercept) into `yhat` (n_test × nUnits). `filters[a]` is penalty
- * a's spectral filter of `outer`; only penalties some unit chose are computed.
- *
- * Unlike the α search this runs in float64 (it is one penalty per unit, a small part of the work):
- * float32 rounding of the standardised targets would otherwise move predictions by ~1e-7 relative
- * whenever y changes in its last float64 bits (y + 1e6 vs y), and r by more than 1e-9.
+ * Test predictions of units `cols` of y (n_train × units, raw), each with its own penalty: unit j
+ * uses filters[chosen[j]] of the spectral factor `outer`, ŷ_j = left · (filter ∘ (right · z_j))
+ * for its standardised training targets z_j (float64 throughout), written into yhat
+ * (n_test × y.cols) at column cols[j] in y's units (mean + scale · ŷ). One product per step for
+ * all units, whatever their penalties. Float64, unlike the α search: float32 rounding of the
+ * standardised targets would move predictions by ~1e-7 relative whenever y changes in its last
+ * float64 bits (y + 1e6 vs y), and r by more than 1e-9.
  */
-export async function refitPredict(backend: Backend, outer: SpectralFactor, filters: readonly Float64Array[], chosen: Int32Array, ytr: Matrix64, u0: number, u1: number, yhat: Float64Array, nUnits: number): Promise<void> {
-  const b = u1 - u0;
-  const nTrain = ytr.rows;
+export async function refitColumns(backend: Backend, kernels: RidgeKernels, outer: SpectralFactor, filters: readonly Float64Array[], chosen: Int32Array, y: Matrix64, cols: Int32Array, yhat: Float64Array): Promise<void> {
+  const b = cols.length;
+  const nTrain = y.rows;
   const nTest = outer.left.rows;
-  const allTrain = Int32Array.from({ length: nTrain }, (_, i) => i);
+  const r = outer.lambda.length;
   const ya = new Float64Array(nTrain * b);
-  const scaling = gatherStandardised(ytr, allTrain, u0, u1, ya);
-  const coef = await backend.gemm(outer.right, { rows: nTrain, cols: b, data: ya });
-  const used = [...new Set(chosen)].sort((x, y) => x - y);
-  const stacked = stackFilteredLeft(outer, used.map((a) => filters[a]), 'float64');
-  const pred = await backend.gemm(stacked, coef);
-  const slot = new Int32Array(filters.length).fill(-1);
-  used.forEach((a, k) => (slot[a] = k));
-  writePredictions(yhat, nUnits, u0, u1, pred.data, nTest, scaling, Int32Array.from(chosen, (a) => slot[a]));
-}
-
-/**
- * Writes standardised predictions of units [u0, u1) (block `slotOfUnit[j]` of `pred`) into `out`
- * (n_test × nUnits) in the units of y: mean + scale · ŷ, in float64.
- */
-export function writePredictions(out: Float64Array, nUnits: number, u0: number, u1: number, pred: Float64Array, nTest: number, scaling: TargetScaling, slotOfUnit: Int32Array | null): void {
-  const b = u1 - u0;
-  const { mean, scale } = scaling;
-  for (let i = 0; i < nTest; i++) {
-    for (let j = 0; j < b; j++) {
-      const s = slotOfUnit ? slotOfUnit[j] : 0;
-      out[i * nUnits + u0 + j] = mean[j] + scale[j] * pred[(s * nTest + i) * b + j];
-    }
-  }
+  const { mean, scale } = await kernels.gather(y, Int32Array.from({ length: nTrain }, (_, i) => i), cols, ya);
+  const coef = (await backend.gemm(outer.right, { rows: nTrain, cols: b, data: ya })).data;
+  for (let k = 0; k < r; k++) for (let j = 0; j < b; j++) coef[k * b + j] *= filters[chosen[j]][k];
+  const pred = (await backend.gemm(outer.left, { rows: r, cols: b, data: coef })).data;
+  for (let i = 0; i < nTest; i++) for (let j = 0; j < b; j++) yhat[i * y.cols + cols[j]] = mean[j] + scale[j] * pred[i * b + j];
 }

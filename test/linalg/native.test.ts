@@ -110,6 +110,41 @@ test('native vs portable: syevd, potrf and trsm on random matrices', async () =>
   }
 });
 
+test('native: syevdMany gives each matrix the decomposition syevd gives it (mixed sizes, 1 and 2 threads), and restores the thread count', async () => {
+  const nb = native();
+  const r = rng(23);
+  const sizes = [40, 73, 40, 73, 40, 1];
+  const mats = sizes.map((n) => {
+    const x = rand64(n, n + 5, r);
+    return mul(x, transposed(x));
+  });
+  const before = nb.getThreads();
+  for (const threads of [1, 2]) {
+    nb.setThreads(threads);
+    const many = await nb.syevdMany(mats);
+    assert.equal(nb.getThreads(), threads);
+    for (const [i, m] of mats.entries()) {
+      const one = await nb.syevd(m);
+      const n = m.rows;
+      const top = Math.max(1, one.values[n - 1]);
+      assert.equal(many[i].values.length, n);
+      for (let k = 0; k < n; k++) assert.ok(Math.abs(many[i].values[k] - one.values[k]) <= 1e-12 * top, `matrix ${i} λ${k}`);
+      // Reconstruction V Λ Vᵀ = A (vectors may differ in sign from a separate call).
+      let worst = 0;
+      for (let a = 0; a < n; a++) {
+        for (let b = 0; b < n; b++) {
+          let v = 0;
+          for (let k = 0; k < n; k++) v += many[i].vectors.data[a * n + k] * many[i].values[k] * many[i].vectors.data[b * n + k];
+          worst = Math.max(worst, Math.abs(v - m.data[a * n + b]));
+        }
+      }
+      assert.ok(worst <= 1e-10 * top, `matrix ${i} (n = ${n}, ${threads} threads): reconstruction error ${worst}`);
+    }
+  }
+  nb.setThreads(before);
+  await assert.rejects(nb.syevdMany([mats[0], { rows: 2, cols: 2, data: Float64Array.from([1, NaN, NaN, 1]) }]), /finite/);
+});
+
 test('native: a long dgemm (2000³) does not block the event loop', async () => {
   const nb = native();
   const r = rng(23);

@@ -86,6 +86,20 @@ test('the low-rank (Woodbury) path gives the kernel path\'s choices and predicti
   assert.ok(fast.gamma[0 * B + 1] > 0.5, `unit 0 γ₂ = ${fast.gamma[1]}`);
 });
 
+test('the kernel path evaluates its samples in chunks yet stops where the one-at-a-time low-rank search stops (patience rule), with its choices', async () => {
+  const { x1, x2, y, fold } = problem(5, 150, 60, 5, 8);
+  const bandsTr = [takeRows(x1, fold.train), takeRows(x2, fold.train)];
+  const bandsTe = [takeRows(x1, fold.test), takeRows(x2, fold.test)];
+  const ytr = takeRows(y, fold.train);
+  const opts = { nIter: 80, seed: 7, patience: 4, tol: 1e-3, reduced: false };
+  const oneByOne = await fitBandedFold(backend, bandsTr, ytr, bandsTe, fold.inner, opts);
+  const chunked = await fitBandedFold(backend, bandsTr, ytr, bandsTe, fold.inner, { ...opts, lowRank: false });
+  assert.ok(oneByOne.nEvaluated > 8 && oneByOne.nEvaluated < 80, `the rule stops the search after more than one chunk: ${oneByOne.nEvaluated}`);
+  assert.equal(chunked.nEvaluated, oneByOne.nEvaluated);
+  assert.deepEqual(Array.from(chunked.alpha), Array.from(oneByOne.alpha));
+  assert.deepEqual(Array.from(chunked.gamma), Array.from(oneByOne.gamma));
+});
+
 test('banded fits with a fixed seed are bitwise reproducible run to run', async () => {
   const { x1, x2, y, fold } = problem(3, 120, 30, 20, 4);
   const run = () => fitBandedFold(backend, [takeRows(x1, fold.train), takeRows(x2, fold.train)], takeRows(y, fold.train), [takeRows(x1, fold.test), takeRows(x2, fold.test)], fold.inner, { nIter: 20, seed: 9 });

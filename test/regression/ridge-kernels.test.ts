@@ -108,6 +108,48 @@ for (const [name, backend] of backends) {
     });
   });
 
+  test(`${name}: ridge kernels — innerSseGroups gives each group (basis and plain maps) the sums innerSseBasis gives it, with one sse0, on 1 and 2 threads`, async () => {
+    const k = ridgeKernels(backend);
+    const nA = 3;
+    const y = random(40, 600, 9, -5, 2);
+    const train = Int32Array.from({ length: 30 }, (_, i) => i + (i >= 10 ? 10 : 0));
+    const val = Int32Array.from({ length: 10 }, (_, i) => 10 + i);
+    const cols = Int32Array.from({ length: 530 }, (_, j) => (j * 7) % 600); // more than one block of units
+    const nv = val.length;
+    const na = train.length;
+    const nBs = [2, nA, 1];
+    const groups = nBs.map((nB, g) => {
+      const m = random(nB * nv, na, 20 + g, 0, 0.1);
+      const c = g === 1 ? { rows: nA, cols: nA, data: Float64Array.from({ length: nA * nA }, (_, i) => (i % (nA + 1) === 0 ? 1 : 0)) } : random(nA, nB, 30 + g);
+      return { s: { rows: m.rows, cols: m.cols, data: Float32Array.from(m.data) }, coef: { rows: nA, cols: nB, data: Float32Array.from(c.data) } };
+    });
+    const stacked = {
+      s: { rows: groups.reduce((a, g) => a + g.s.rows, 0), cols: na, data: Float32Array.from(groups.flatMap((g) => Array.from(g.s.data))) },
+      nB: Int32Array.from(nBs),
+      coef: Float32Array.from(groups.flatMap((g) => Array.from(g.coef.data))),
+      nA,
+    };
+    const b = cols.length;
+    const sse0One = new Float64Array(b);
+    const want = groups.map((g, gi) => {
+      const sse = new Float64Array(nA * b);
+      return k.innerSseBasis(g.s, g.coef, y, train, val, cols, sse, gi === 0 ? sse0One : new Float64Array(b)).then(() => sse);
+    });
+    const wanted = await Promise.all(want);
+    for (const threads of [1, 2]) {
+      const sse = new Float64Array(nBs.length * nA * b).fill(0.5);
+      const sse0 = new Float64Array(b).fill(0.25);
+      await k.innerSseGroups(stacked, y, train, val, cols, sse, sse0, threads);
+      for (let j = 0; j < b; j++) assert.ok(Math.abs(sse0[j] - 0.25 - sse0One[j]) <= 1e-12 * sse0One[j], `sse0 ${j}`);
+      for (let g = 0; g < nBs.length; g++) {
+        for (let i = 0; i < nA * b; i++) {
+          const w = wanted[g][i];
+          assert.ok(Math.abs(sse[g * nA * b + i] - 0.5 - w) <= 1e-6 * w, `${threads} threads, group ${g}, entry ${i}: ${sse[g * nA * b + i] - 0.5} vs ${w}`);
+        }
+      }
+    }
+  });
+
   test(`${name}: fitFold on the training rows of a larger y (trainRows, deviations) equals fitFold on the copied rows`, async () => {
     const n = 40;
     const x = random(n, 6, 4);
