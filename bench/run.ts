@@ -23,7 +23,7 @@
  *   npm run bench -- --scale --scale-units=5000 [--scale-samples=N] [--himalaya-units=N|all]   a quick scale row
  *   (the scale row alone: node --import tsx bench/scale.ts [options]; see bench/scale.ts)
  *   npm run bench -- --deconstruct         also issue 15's deconstruct row (6 spaces, 63 sub-models, Pereira-sized;
- *                                         hours at full size on 2 cores: opt-in, like --scale)
+ *                                         93 min at full size on 2 cores: opt-in, like --scale)
  *   npm run bench -- --deconstruct-units=N the deconstruct row on N units (implies --deconstruct; its time is also shown scaled to 13,500)
  */
 import { getBackend } from '../src/linalg/index.js';
