@@ -260,39 +260,66 @@ static void sse_task(void *arg, char *err, size_t err_len) {
   if (c->failed) snprintf(err, err_len, "ridgeInnerSse: out of memory");
 }
 
+/*
+ * The arguments the α-search kernels share, y, ldy, train, val, cols, sse, sse0, block at argv[0..7]:
+ * read and checked (y a whole number of rows, indices in range, non-empty folds, sse0 one value per
+ * unit) into c's fold fields; *lsse is sse's length, for the caller to check against its rows.
+ */
+static bool fold_args(napi_env env, const char *fn, napi_value *argv, sse_ctx *c, size_t *lsse) {
+  void *y, *sse, *sse0;
+  size_t ly, lsse0, na, nv, b;
+  blasint ldy, block;
+  int32_t *train = NULL, *val = NULL, *cols = NULL;
+  if (!get_float_array(env, argv[0], fn, "y", napi_float64_array, &y, &ly, NULL) || !get_dim(env, argv[1], fn, "ldy", &ldy))
+    return false;
+  if (!get_i32(env, argv[2], fn, "train", &train, &na) || !get_i32(env, argv[3], fn, "val", &val, &nv) ||
+      !get_i32(env, argv[4], fn, "cols", &cols, &b))
+    return false;
+  if (!get_float_array(env, argv[5], fn, "sse", napi_float64_array, &sse, lsse, NULL) ||
+      !get_float_array(env, argv[6], fn, "sse0", napi_float64_array, &sse0, &lsse0, NULL) ||
+      !get_dim(env, argv[7], fn, "block", &block))
+    return false;
+  if (ldy < 1 || ly % (size_t)ldy != 0) return range_error(env, fn, "argument 'y' is not a whole number of rows of ldy values");
+  if (na == 0 || nv == 0 || block < 1) return range_error(env, fn, "train, val and block must be non-empty");
+  const size_t nrows = ly / (size_t)ldy;
+  if (!check_index(env, fn, "train", train, na, nrows) || !check_index(env, fn, "val", val, nv, nrows) ||
+      !check_index(env, fn, "cols", cols, b, (size_t)ldy) || !check_len(env, fn, "sse0", lsse0, b, 1))
+    return false;
+  c->y = (const double *)y;
+  c->ldy = (size_t)ldy;
+  c->train = train;
+  c->val = val;
+  c->cols = cols;
+  c->na = na;
+  c->nv = nv;
+  c->b = b;
+  c->block = (size_t)block;
+  c->sse = (double *)sse;
+  c->sse0 = (double *)sse0;
+  return true;
+}
+
 /* ridgeInnerSse(s, nA, y, ldy, train, val, cols, sse, sse0, block) */
 static napi_value js_inner_sse(napi_env env, napi_callback_info info) {
   const char *fn = "ridgeInnerSse";
   napi_value argv[10];
   if (!get_args(env, info, fn, 10, argv)) return NULL;
-  void *s, *y, *sse, *sse0;
-  size_t ls, ly, lsse, lsse0, na, nv, b;
-  blasint nA, ldy, block;
-  int32_t *train = NULL, *val = NULL, *cols = NULL;
-  if (!get_float_array(env, argv[0], fn, "s", napi_float32_array, &s, &ls, NULL)) return NULL;
-  if (!get_dim(env, argv[1], fn, "nA", &nA)) return NULL;
-  if (!get_float_array(env, argv[2], fn, "y", napi_float64_array, &y, &ly, NULL)) return NULL;
-  if (!get_dim(env, argv[3], fn, "ldy", &ldy)) return NULL;
-  if (!get_i32(env, argv[4], fn, "train", &train, &na) || !get_i32(env, argv[5], fn, "val", &val, &nv) ||
-      !get_i32(env, argv[6], fn, "cols", &cols, &b))
+  void *s;
+  size_t ls, lsse;
+  blasint nA;
+  sse_ctx f = {0};
+  if (!get_float_array(env, argv[0], fn, "s", napi_float32_array, &s, &ls, NULL) || !get_dim(env, argv[1], fn, "nA", &nA) ||
+      !fold_args(env, fn, argv + 2, &f, &lsse))
     return NULL;
-  if (!get_float_array(env, argv[7], fn, "sse", napi_float64_array, &sse, &lsse, NULL) ||
-      !get_float_array(env, argv[8], fn, "sse0", napi_float64_array, &sse0, &lsse0, NULL))
-    return NULL;
-  if (!get_dim(env, argv[9], fn, "block", &block)) return NULL;
-  if (ldy < 1 || ly % (size_t)ldy != 0) return range_error(env, fn, "argument 'y' is not a whole number of rows of ldy values"), NULL;
-  if (nA < 1 || na == 0 || nv == 0 || block < 1) return range_error(env, fn, "nA, train, val and block must be non-empty"), NULL;
-  const size_t nrows = ly / (size_t)ldy;
-  if (!check_index(env, fn, "train", train, na, nrows) || !check_index(env, fn, "val", val, nv, nrows) ||
-      !check_index(env, fn, "cols", cols, b, (size_t)ldy))
-    return NULL;
-  if (!check_len(env, fn, "s", ls, (size_t)nA * nv, na) || !check_len(env, fn, "sse", lsse, (size_t)nA, b) ||
-      !check_len(env, fn, "sse0", lsse0, b, 1))
-    return NULL;
+  if (nA < 1) return range_error(env, fn, "nA must be at least 1"), NULL;
+  if (!check_len(env, fn, "s", ls, (size_t)nA * f.nv, f.na) || !check_len(env, fn, "sse", lsse, (size_t)nA, f.b)) return NULL;
   sse_ctx *c = (sse_ctx *)calloc(1, sizeof(sse_ctx));
   if (!c) return range_error(env, fn, "out of memory"), NULL;
-  *c = (sse_ctx){(const float *)s, NULL, NULL, 1, (size_t)nA, nv, na, (const double *)y, (size_t)ldy, train, val, cols,
-                 b, (size_t)block, (double *)sse, (double *)sse0, 1, 0, 0};
+  *c = f;
+  c->s = (const float *)s;
+  c->G = 1;
+  c->nA = (size_t)nA;
+  c->threads = 1;
   napi_value keep[8] = {argv[0], argv[2], argv[4], argv[5], argv[6], argv[7], argv[8]};
   return submit_task(env, sse_task, c, "brainmap:ridgeInnerSse", keep, 7);
 }
@@ -302,37 +329,28 @@ static napi_value js_inner_sse_basis(napi_env env, napi_callback_info info) {
   const char *fn = "ridgeInnerSseBasis";
   napi_value argv[12];
   if (!get_args(env, info, fn, 12, argv)) return NULL;
-  void *s, *coef, *y, *sse, *sse0;
-  size_t ls, lc, ly, lsse, lsse0, na, nv, b;
-  blasint nB, nA, ldy, block;
-  int32_t *train = NULL, *val = NULL, *cols = NULL;
-  if (!get_float_array(env, argv[0], fn, "s", napi_float32_array, &s, &ls, NULL)) return NULL;
-  if (!get_dim(env, argv[1], fn, "nB", &nB)) return NULL;
-  if (!get_float_array(env, argv[2], fn, "coef", napi_float32_array, &coef, &lc, NULL)) return NULL;
-  if (!get_dim(env, argv[3], fn, "nA", &nA)) return NULL;
-  if (!get_float_array(env, argv[4], fn, "y", napi_float64_array, &y, &ly, NULL)) return NULL;
-  if (!get_dim(env, argv[5], fn, "ldy", &ldy)) return NULL;
-  if (!get_i32(env, argv[6], fn, "train", &train, &na) || !get_i32(env, argv[7], fn, "val", &val, &nv) ||
-      !get_i32(env, argv[8], fn, "cols", &cols, &b))
+  void *s, *coef;
+  size_t ls, lc, lsse;
+  blasint nB, nA;
+  sse_ctx f = {0};
+  if (!get_float_array(env, argv[0], fn, "s", napi_float32_array, &s, &ls, NULL) || !get_dim(env, argv[1], fn, "nB", &nB) ||
+      !get_float_array(env, argv[2], fn, "coef", napi_float32_array, &coef, &lc, NULL) || !get_dim(env, argv[3], fn, "nA", &nA) ||
+      !fold_args(env, fn, argv + 4, &f, &lsse))
     return NULL;
-  if (!get_float_array(env, argv[9], fn, "sse", napi_float64_array, &sse, &lsse, NULL) ||
-      !get_float_array(env, argv[10], fn, "sse0", napi_float64_array, &sse0, &lsse0, NULL))
-    return NULL;
-  if (!get_dim(env, argv[11], fn, "block", &block)) return NULL;
-  if (ldy < 1 || ly % (size_t)ldy != 0) return range_error(env, fn, "argument 'y' is not a whole number of rows of ldy values"), NULL;
-  if (nB < 1 || nA < 1 || na == 0 || nv == 0 || block < 1) return range_error(env, fn, "nB, nA, train, val and block must be non-empty"), NULL;
-  const size_t nrows = ly / (size_t)ldy;
-  if (!check_index(env, fn, "train", train, na, nrows) || !check_index(env, fn, "val", val, nv, nrows) ||
-      !check_index(env, fn, "cols", cols, b, (size_t)ldy))
-    return NULL;
-  if (!check_len(env, fn, "s", ls, (size_t)nB * nv, na) || !check_len(env, fn, "coef", lc, (size_t)nA, (size_t)nB) ||
-      !check_len(env, fn, "sse", lsse, (size_t)nA, b) || !check_len(env, fn, "sse0", lsse0, b, 1))
+  if (nB < 1 || nA < 1) return range_error(env, fn, "nB and nA must be at least 1"), NULL;
+  if (!check_len(env, fn, "s", ls, (size_t)nB * f.nv, f.na) || !check_len(env, fn, "coef", lc, (size_t)nA, (size_t)nB) ||
+      !check_len(env, fn, "sse", lsse, (size_t)nA, f.b))
     return NULL;
   sse_ctx *c = (sse_ctx *)calloc(1, sizeof(sse_ctx));
   if (!c) return range_error(env, fn, "out of memory"), NULL;
-  *c = (sse_ctx){(const float *)s, (const float *)coef, &c->nB1, 1, (size_t)nA, nv, na, (const double *)y, (size_t)ldy,
-                 train, val, cols, b, (size_t)block, (double *)sse, (double *)sse0, 1, 0, 0};
+  *c = f;
+  c->s = (const float *)s;
+  c->coef = (const float *)coef;
   c->nB1 = (int32_t)nB;
+  c->nB = &c->nB1;
+  c->G = 1;
+  c->nA = (size_t)nA;
+  c->threads = 1;
   napi_value keep[8] = {argv[0], argv[2], argv[4], argv[6], argv[7], argv[8], argv[9], argv[10]};
   return submit_task(env, sse_task, c, "brainmap:ridgeInnerSseBasis", keep, 8);
 }
@@ -342,42 +360,33 @@ static napi_value js_inner_sse_groups(napi_env env, napi_callback_info info) {
   const char *fn = "ridgeInnerSseGroups";
   napi_value argv[13];
   if (!get_args(env, info, fn, 13, argv)) return NULL;
-  void *s, *coef, *y, *sse, *sse0;
-  size_t ls, lc, ly, lsse, lsse0, na, nv, b, G;
-  blasint nA, ldy, block, threads;
-  int32_t *train = NULL, *val = NULL, *cols = NULL, *nB = NULL;
-  if (!get_float_array(env, argv[0], fn, "s", napi_float32_array, &s, &ls, NULL)) return NULL;
-  if (!get_i32(env, argv[1], fn, "nB", &nB, &G)) return NULL;
-  if (!get_float_array(env, argv[2], fn, "coef", napi_float32_array, &coef, &lc, NULL)) return NULL;
-  if (!get_dim(env, argv[3], fn, "nA", &nA)) return NULL;
-  if (!get_float_array(env, argv[4], fn, "y", napi_float64_array, &y, &ly, NULL)) return NULL;
-  if (!get_dim(env, argv[5], fn, "ldy", &ldy)) return NULL;
-  if (!get_i32(env, argv[6], fn, "train", &train, &na) || !get_i32(env, argv[7], fn, "val", &val, &nv) ||
-      !get_i32(env, argv[8], fn, "cols", &cols, &b))
+  void *s, *coef;
+  size_t ls, lc, lsse, G;
+  blasint nA, threads;
+  int32_t *nB = NULL;
+  sse_ctx f = {0};
+  if (!get_float_array(env, argv[0], fn, "s", napi_float32_array, &s, &ls, NULL) || !get_i32(env, argv[1], fn, "nB", &nB, &G) ||
+      !get_float_array(env, argv[2], fn, "coef", napi_float32_array, &coef, &lc, NULL) || !get_dim(env, argv[3], fn, "nA", &nA) ||
+      !fold_args(env, fn, argv + 4, &f, &lsse) || !get_dim(env, argv[12], fn, "threads", &threads))
     return NULL;
-  if (!get_float_array(env, argv[9], fn, "sse", napi_float64_array, &sse, &lsse, NULL) ||
-      !get_float_array(env, argv[10], fn, "sse0", napi_float64_array, &sse0, &lsse0, NULL))
-    return NULL;
-  if (!get_dim(env, argv[11], fn, "block", &block) || !get_dim(env, argv[12], fn, "threads", &threads)) return NULL;
-  if (ldy < 1 || ly % (size_t)ldy != 0) return range_error(env, fn, "argument 'y' is not a whole number of rows of ldy values"), NULL;
-  if (G == 0 || nA < 1 || na == 0 || nv == 0 || block < 1 || threads < 1)
-    return range_error(env, fn, "nB, nA, train, val, block and threads must be non-empty"), NULL;
+  if (G == 0 || nA < 1 || threads < 1) return range_error(env, fn, "nB must be non-empty, nA and threads at least 1"), NULL;
   size_t sumB = 0;
   for (size_t g = 0; g < G; g++) {
     if (nB[g] < 1) return range_error(env, fn, "every group needs at least one basis map (nB ≥ 1)"), NULL;
     sumB += (size_t)nB[g];
   }
-  const size_t nrows = ly / (size_t)ldy;
-  if (!check_index(env, fn, "train", train, na, nrows) || !check_index(env, fn, "val", val, nv, nrows) ||
-      !check_index(env, fn, "cols", cols, b, (size_t)ldy))
-    return NULL;
-  if (!check_len(env, fn, "s", ls, sumB * nv, na) || !check_len(env, fn, "coef", lc, (size_t)nA, sumB) ||
-      !check_len(env, fn, "sse", lsse, G * (size_t)nA, b) || !check_len(env, fn, "sse0", lsse0, b, 1))
+  if (!check_len(env, fn, "s", ls, sumB * f.nv, f.na) || !check_len(env, fn, "coef", lc, (size_t)nA, sumB) ||
+      !check_len(env, fn, "sse", lsse, G * (size_t)nA, f.b))
     return NULL;
   sse_ctx *c = (sse_ctx *)calloc(1, sizeof(sse_ctx));
   if (!c) return range_error(env, fn, "out of memory"), NULL;
-  *c = (sse_ctx){(const float *)s, (const float *)coef, nB, G, (size_t)nA, nv, na, (const double *)y, (size_t)ldy,
-                 train, val, cols, b, (size_t)block, (double *)sse, (double *)sse0, (int)threads, 0, 0};
+  *c = f;
+  c->s = (const float *)s;
+  c->coef = (const float *)coef;
+  c->nB = nB;
+  c->G = G;
+  c->nA = (size_t)nA;
+  c->threads = (int)threads;
   napi_value keep[9] = {argv[0], argv[1], argv[2], argv[4], argv[6], argv[7], argv[8], argv[9], argv[10]};
   return submit_task(env, sse_task, c, "brainmap:ridgeInnerSseGroups", keep, 9);
 }
