@@ -43,6 +43,8 @@
 #include "brainmap_native.h"
 
 /* OpenBLAS extensions (declared by OpenBLAS's cblas.h; repeated in case another cblas.h is used). */
+void openblas_set_num_threads(int num_threads);
+int openblas_get_num_threads(void);
 int openblas_get_num_procs(void);
 char *openblas_get_config(void);
 char *openblas_get_corename(void);
@@ -340,20 +342,23 @@ static void syevd_many_range(void *arg, size_t b, size_t e) {
   }
 }
 
+void parallel_for_blas1(size_t n, int threads, size_t grain, range_fn fn, void *ctx) {
+  if ((size_t)threads > n) threads = (int)n;
+  if (threads <= 1) {
+    fn(ctx, 0, n);
+    return;
+  }
+  const int prev = openblas_get_num_threads();
+  openblas_set_num_threads(1);
+  parallel_for(n, threads, grain, fn, ctx);
+  openblas_set_num_threads(prev);
+}
+
 static void syevd_many_task(void *arg, char *err, size_t err_len) {
   syevd_many_ctx *c = (syevd_many_ctx *)arg;
-  int threads = c->threads < (int)c->count ? c->threads : (int)c->count;
-  if (threads > 1) {
-    /* Each decomposition on one BLAS thread, `threads` of them at once: at these sizes (n of a few
-       hundred) dsyevd barely gains from a second BLAS thread, and a pool hand-off per BLAS call
-       costs more than it saves. */
-    const int prev = openblas_get_num_threads();
-    openblas_set_num_threads(1);
-    parallel_for(c->count, threads, 1, syevd_many_range, c);
-    openblas_set_num_threads(prev);
-  } else {
-    syevd_many_range(c, 0, c->count);
-  }
+  /* At these sizes (n of a few hundred) dsyevd barely gains from a second BLAS thread: one
+     decomposition per thread instead. */
+  parallel_for_blas1(c->count, c->threads, 1, syevd_many_range, c);
   if (c->failed) snprintf(err, err_len, "%s", c->err);
 }
 
@@ -524,6 +529,12 @@ static napi_value js_gemm(napi_env env, napi_callback_info info) {
   return submit(env, job, job->single ? "brainmap:sgemm" : "brainmap:dgemm", argv, 3);
 }
 
+/* dsyevd's workspace for n (1 + 6n + 2n² doubles) must be indexable by a 32-bit LAPACK integer. */
+static bool syevd_workspace_fits(napi_env env, const char *fn, blasint n) {
+  if (1.0 + 6.0 * n + 2.0 * (double)n * n <= (double)INT_MAX) return true;
+  return range_error(env, fn, "n is too large for a 32-bit LAPACK workspace");
+}
+
 /* syevd(a, n, w, v) */
 static napi_value js_syevd(napi_env env, napi_callback_info info) {
   const char *fn = "syevd";
@@ -536,10 +547,7 @@ static napi_value js_syevd(napi_env env, napi_callback_info info) {
   if (!get_dim(env, argv[1], fn, "n", &n)) return NULL;
   if (!get_float_array(env, argv[2], fn, "w", napi_float64_array, &w, &lw, NULL)) return NULL;
   if (!get_float_array(env, argv[3], fn, "v", napi_float64_array, &v, &lv, NULL)) return NULL;
-  if (1.0 + 6.0 * n + 2.0 * (double)n * n > (double)INT_MAX) {
-    range_error(env, fn, "n is too large for a 32-bit LAPACK workspace");
-    return NULL;
-  }
+  if (!syevd_workspace_fits(env, fn, n)) return NULL;
   if (!check_len(env, fn, "a", la, n, n) || !check_len(env, fn, "w", lw, n, 1) || !check_len(env, fn, "v", lv, n, n))
     return NULL;
   job_t *job = alloc_job(env, OP_SYEVD);
@@ -566,10 +574,7 @@ static napi_value js_syevd_many(napi_env env, napi_callback_info info) {
   if (!get_float_array(env, argv[4], fn, "v", napi_float64_array, &v, &lv, NULL)) return NULL;
   if (!get_dim(env, argv[5], fn, "threads", &threads)) return NULL;
   if (threads < 1) return range_error(env, fn, "the thread count must be at least 1"), NULL;
-  if (1.0 + 6.0 * n + 2.0 * (double)n * n > (double)INT_MAX) {
-    range_error(env, fn, "n is too large for a 32-bit LAPACK workspace");
-    return NULL;
-  }
+  if (!syevd_workspace_fits(env, fn, n)) return NULL;
   if (!check_len(env, fn, "a", la, (size_t)count * n, n) || !check_len(env, fn, "w", lw, count, n) ||
       !check_len(env, fn, "v", lv, (size_t)count * n, n))
     return NULL;

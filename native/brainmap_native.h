@@ -46,9 +46,11 @@ void parallel_for(size_t n, int threads, size_t grain, range_fn fn, void *ctx);
  * Returns false with a message in err on failure (defined in brainmap_native.c). */
 bool syevd_rowmajor(const double *a, blasint n, double *w, double *v, char *err, size_t err_len);
 
-/* OpenBLAS's thread count (declared by OpenBLAS's cblas.h; repeated in case another cblas.h is used). */
-void openblas_set_num_threads(int num_threads);
-int openblas_get_num_threads(void);
+/* parallel_for for work that calls BLAS/LAPACK in each range: with more than one thread (capped at
+ * n), OpenBLAS runs on one thread per call meanwhile — for many small calls, its own pool's
+ * hand-offs cost more than they save — and its thread count is restored after; with one, fn runs
+ * once over [0, n) on the BLAS threads as set (defined in brainmap_native.c). */
+void parallel_for_blas1(size_t n, int threads, size_t grain, range_fn fn, void *ctx);
 
 /* Adds the forward-pass kernels of nn_kernels.c to the exports; false with an exception pending on failure. */
 bool nn_register(napi_env env, napi_value exports);

@@ -247,16 +247,7 @@ static void sse_blocks(void *arg, size_t k0, size_t k1) {
 
 static void sse_task(void *arg, char *err, size_t err_len) {
   sse_ctx *c = (sse_ctx *)arg;
-  const size_t nblocks = (c->b + c->block - 1) / c->block;
-  int threads = c->threads < (int)nblocks ? c->threads : (int)nblocks;
-  if (threads > 1) {
-    const int prev = openblas_get_num_threads();
-    openblas_set_num_threads(1);
-    parallel_for(nblocks, threads, 0, sse_blocks, c);
-    openblas_set_num_threads(prev);
-  } else {
-    sse_blocks(c, 0, nblocks);
-  }
+  parallel_for_blas1((c->b + c->block - 1) / c->block, c->threads, 0, sse_blocks, c);
   if (c->failed) snprintf(err, err_len, "ridgeInnerSse: out of memory");
 }
 

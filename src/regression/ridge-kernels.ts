@@ -99,7 +99,6 @@ export function ridgeKernels(backend: Backend): RidgeKernels {
     };
     const basis = addon.ridgeInnerSseBasis?.bind(addon);
     const groups = addon.ridgeInnerSseGroups?.bind(addon);
-    const perGroup = (k: Pick<RidgeKernels, 'innerSseBasis'>): RidgeKernels['innerSseGroups'] => (g, y, train, val, cols, sse, sse0) => innerSsePerGroup(k, g, y, train, val, cols, sse, sse0);
     const innerSseBasis: RidgeKernels['innerSseBasis'] = basis
       ? (s, coef, y, train, val, cols, sse, sse0) => basis(s.data, coef.cols, coef.data, coef.rows, y.data, y.cols, train, val, cols, sse, sse0, SSE_BLOCK)
       : (s, coef, y, train, val, cols, sse, sse0) => innerSseTs(backend, gather, s, coef, y, train, val, cols, sse, sse0);
@@ -110,23 +109,22 @@ export function ridgeKernels(backend: Backend): RidgeKernels {
       innerSseBasis,
       innerSseGroups: groups
         ? (g, y, train, val, cols, sse, sse0, threads) => groups(g.s.data, g.nB, g.coef, g.nA, y.data, y.cols, train, val, cols, sse, sse0, SSE_BLOCK, threads)
-        : perGroup({ innerSseBasis }),
+        : (g, y, train, val, cols, sse, sse0) => innerSsePerGroup(innerSseBasis, g, y, train, val, cols, sse, sse0),
     };
   }
   const gather: RidgeKernels['gather'] = (y, rows, cols, out) => Promise.resolve(gatherColumns(y, rows, cols, out));
+  const innerSseBasis: RidgeKernels['innerSseBasis'] = (s, coef, y, train, val, cols, sse, sse0) => innerSseTs(backend, gather, s, coef, y, train, val, cols, sse, sse0);
   return {
     kind: 'typescript',
     gather,
     innerSse: (s, nA, y, train, val, cols, sse, sse0) => innerSseTs(backend, gather, s, nA, y, train, val, cols, sse, sse0),
-    innerSseBasis: (s, coef, y, train, val, cols, sse, sse0) => innerSseTs(backend, gather, s, coef, y, train, val, cols, sse, sse0),
-    innerSseGroups(g, y, train, val, cols, sse, sse0) {
-      return innerSsePerGroup(this, g, y, train, val, cols, sse, sse0);
-    },
+    innerSseBasis,
+    innerSseGroups: (g, y, train, val, cols, sse, sse0) => innerSsePerGroup(innerSseBasis, g, y, train, val, cols, sse, sse0),
   };
 }
 
 /** innerSseGroups as one innerSseBasis call per group (each gathers the targets again). */
-async function innerSsePerGroup(k: Pick<RidgeKernels, 'innerSseBasis'>, g: MapGroups, y: Matrix64, train: Int32Array, val: Int32Array, cols: Int32Array, sse: Float64Array, sse0: Float64Array): Promise<void> {
+async function innerSsePerGroup(innerSseBasis: RidgeKernels['innerSseBasis'], g: MapGroups, y: Matrix64, train: Int32Array, val: Int32Array, cols: Int32Array, sse: Float64Array, sse0: Float64Array): Promise<void> {
   const b = cols.length;
   const nv = val.length;
   const na = train.length;
@@ -138,7 +136,7 @@ async function innerSsePerGroup(k: Pick<RidgeKernels, 'innerSseBasis'>, g: MapGr
     const coef = { rows: g.nA, cols: nB, data: g.coef.subarray(off, off + g.nA * nB) };
     const part = sse.subarray(gi * g.nA * b, (gi + 1) * g.nA * b);
     // sse0 is the same for every group: accumulate it once.
-    await k.innerSseBasis(s, coef, y, train, val, cols, part, gi === 0 ? sse0 : new Float64Array(b));
+    await innerSseBasis(s, coef, y, train, val, cols, part, gi === 0 ? sse0 : new Float64Array(b));
     row += nB * nv;
     off += g.nA * nB;
   }
