@@ -176,6 +176,25 @@ typedef struct {
   int32_t nB1; /* nB of a single group (ridgeInnerSseBasis) */
 } sse_ctx;
 
+/*
+ * acc[j] += Σ_i (yv[i, j] − scale[j] · p[i, j])² over nv rows of w units (p float32, the rest
+ * float64). Also built for AVX2 and picked at load time where the processor has it: the same
+ * operations in the same order (no fused multiply-add: -ffp-contract=off), so the same sums, four
+ * units per instruction instead of two.
+ */
+__attribute__((target_clones("avx2", "default"))) static void add_squared_errors(double *restrict acc, const float *restrict p,
+                                                                             const double *restrict yv,
+                                                                             const double *restrict scale, size_t nv, size_t w) {
+  for (size_t i = 0; i < nv; i++) {
+    const float *prow = p + i * w;
+    const double *yrow = yv + i * w;
+    for (size_t j = 0; j < w; j++) {
+      const double d = yrow[j] - scale[j] * (double)prow[j];
+      acc[j] += d * d;
+    }
+  }
+}
+
 /* Column blocks [k0, k1) of the units (block units each): gather, predictions, error sums. */
 static void sse_blocks(void *arg, size_t k0, size_t k1) {
   sse_ctx *c = (sse_ctx *)arg;
@@ -223,17 +242,7 @@ static void sse_blocks(void *arg, size_t k0, size_t k1) {
           qg += nB * nv * w;
           coef += nA * nB;
         }
-        for (size_t a = 0; a < nA; a++) {
-          double *acc = c->sse + (g * nA + a) * c->b + c0;
-          for (size_t i = 0; i < nv; i++) {
-            const float *prow = p + (a * nv + i) * w;
-            const double *yrow = yv + i * w;
-            for (size_t j = 0; j < w; j++) {
-              const double d = yrow[j] - scale[j] * (double)prow[j];
-              acc[j] += d * d;
-            }
-          }
-        }
+        for (size_t a = 0; a < nA; a++) add_squared_errors(c->sse + (g * nA + a) * c->b + c0, p + a * nv * w, yv, scale, nv, w);
       }
     }
   }
