@@ -14,7 +14,7 @@
  *   npm run bench -- --no-banded          skip row 5 (banded ridge)
  *   npm run bench -- --no-himalaya        row 5 without himalaya (the recorded figure is shown)
  *   npm run bench -- --no-banded-wide     row 5 without its two-wide-band part (no himalaya either)
- *   npm run bench -- --himalaya-iter=N    γ samples of row 5's two-wide-band comparison (default 5)
+ *   npm run bench -- --himalaya-iter=N    γ samples of row 5's two-wide-band comparison (default 20, as the issue's table)
  *   npm run bench -- --banded-record      write this run's himalaya figure to bench/banded-reference.json
  *   npm run bench -- --banded-units=N     row 5 on N units (quick check; the reported row is 13,500)
  *   (row 5 compares with himalaya from $BRAINMAP_PYTHON, ./.venv/bin/python or python3; see bench/banded.ts)
