@@ -464,37 +464,39 @@ function s32(name: string, n: number): Float32Array {
 }
 
 /**
- * Predictions on the evaluation rows of `f` for band weights γ and penalties `alphaIdx` (per
- * column block), for centred training targets yTilde = Uᵀ Y_a (n_a × b, float64). Returns
- * n_e × (alphaIdx.length · b) float64: block k holds penalty alphas[alphaIdx[k]]. The returned
- * array is scratch: valid until the next call.
+ * Predictions on the evaluation rows of `f` for band weights γ, for centred training targets
+ * yTilde = Uᵀ Y_a (n_a × b, float64): output column c (of colAlpha.length) is target column c mod b at
+ * penalty alphas[colAlpha[c]] — every penalty for every target (blocks of b columns, the search) or
+ * each target at its own penalty (the refit). Returns n_e × colAlpha.length float64, scratch: valid
+ * until the next call.
  */
-async function lowRankPredict(backend: Backend, f: LowRankFactor, gamma: Float64Array, base: number, alphas: readonly number[], alphaIdx: readonly number[], yTilde: Float64Array, b: number): Promise<Float64Array> {
+async function lowRankPredict(backend: Backend, f: LowRankFactor, gamma: Float64Array, base: number, alphas: readonly number[], colAlpha: Int32Array, yTilde: Float64Array, b: number): Promise<Float64Array> {
   const { na, ne, q, lambda, w, zBand } = f;
   const gm = gamma[base];
   const sq = Float64Array.from(zBand, (band) => Math.sqrt(gamma[band]));
   // W_s = W D^{1/2} (n_a × q).
   const ws = s64('ws', na * q);
   for (let i = 0; i < na; i++) for (let k = 0; k < q; k++) ws[i * q + k] = w[i * q + k] * sq[k];
-  const nK = alphaIdx.length;
-  const width = nK * b;
-  // H = [f_k ∘ Ỹ]_k (n_a × nK·b) ; T = W_sᵀ H (q × nK·b), one GEMM for every penalty.
-  const fvs = alphaIdx.map((ai) => Float64Array.from(lambda, (l) => 1 / (gm * l + alphas[ai])));
+  const width = colAlpha.length;
+  // The output columns of each penalty used, and its filter f = 1/(γ_m λ + α).
+  const colsOf = new Map<number, number[]>();
+  colAlpha.forEach((a, c) => { const l = colsOf.get(a); if (l) l.push(c); else colsOf.set(a, [c]); });
+  const fvs = new Map<number, Float64Array>();
+  for (const a of colsOf.keys()) { const fv = new Float64Array(na); for (let i = 0; i < na; i++) fv[i] = 1 / (gm * lambda[i] + alphas[a]); fvs.set(a, fv); }
+  const colF = Array.from(colAlpha, (a) => fvs.get(a) as Float64Array);
+  // H = [f_c ∘ Ỹ_c]_c (n_a × width) ; T = W_sᵀ H (q × width), one GEMM for every penalty.
   const h = s64('h', na * width);
   for (let i = 0; i < na; i++) {
-    for (let kk = 0; kk < nK; kk++) {
-      const fi = fvs[kk][i];
-      const dst = i * width + kk * b;
-      for (let j = 0; j < b; j++) h[dst + j] = fi * yTilde[i * b + j];
-    }
+    const dst = i * width;
+    const src = i * b;
+    for (let c = 0; c < width; c++) h[dst + c] = colF[c][i] * yTilde[src + (c % b)];
   }
   const wsM = { rows: na, cols: q, data: ws };
   const t = (await backend.gemm(wsM, { rows: na, cols: width, data: h }, { transA: true, c: { rows: q, cols: width, data: s64('t', q * width) } })).data;
-  // Per penalty: T_k ← (I + W_sᵀ diag(f_k) W_s)⁻¹ T_k.
+  // Per penalty: its columns of T ← (I + W_sᵀ diag(f) W_s)⁻¹ T.
   const mq = new Float64Array(q * q);
-  const tk = new Float64Array(q * b);
-  for (let kk = 0; kk < nK; kk++) {
-    const fv = fvs[kk];
+  for (const [a, cols] of colsOf) {
+    const fv = fvs.get(a) as Float64Array;
     mq.fill(0);
     for (let i = 0; i < na; i++) {
       const fi = fv[i];
@@ -504,19 +506,19 @@ async function lowRankPredict(backend: Backend, f: LowRankFactor, gamma: Float64
       }
     }
     for (let r = 0; r < q; r++) mq[r * q + r] += 1;
-    for (let r = 0; r < q; r++) for (let j = 0; j < b; j++) tk[r * b + j] = t[r * width + kk * b + j];
-    choleskySolve(mq, q, tk, b);
-    for (let r = 0; r < q; r++) for (let j = 0; j < b; j++) t[r * width + kk * b + j] = tk[r * b + j];
+    const nc = cols.length;
+    const tk = new Float64Array(q * nc);
+    for (let r = 0; r < q; r++) for (let j = 0; j < nc; j++) tk[r * nc + j] = t[r * width + cols[j]];
+    choleskySolve(mq, q, tk, nc);
+    for (let r = 0; r < q; r++) for (let j = 0; j < nc; j++) t[r * width + cols[j]] = tk[r * nc + j];
   }
-  // g_k = f_k ∘ (Ỹ − W_s T_k), all penalties at once; γ_m folded in for the base band's term.
+  // g_c = f_c ∘ (Ỹ_c − W_s T_c), all columns at once; γ_m folded in for the base band's term.
   const wst = (await backend.gemm(wsM, { rows: q, cols: width, data: t }, { c: { rows: na, cols: width, data: s64('wst', na * width) } })).data;
   const g = s32('g', na * width);
   for (let i = 0; i < na; i++) {
-    for (let kk = 0; kk < nK; kk++) {
-      const fi = gm * fvs[kk][i];
-      const row = i * width + kk * b;
-      for (let j = 0; j < b; j++) g[row + j] = fi * (yTilde[i * b + j] - wst[row + j]);
-    }
+    const row = i * width;
+    const src = i * b;
+    for (let c = 0; c < width; c++) g[row + c] = gm * colF[c][i] * (yTilde[src + (c % b)] - wst[row + c]);
   }
   // Predictions (γ_m L_m + Z_e D_γ Wᵀ) g. The low-rank bands' term is NOT formed as Wᵀ g: on the base
   // kernel's null space g ≈ Ỹ/α is large and Wᵀ g cancels it (in float32 that lost up to ~1e-3 of a
@@ -551,7 +553,6 @@ export async function fitBandedFoldLowRank(backend: Backend, xtrBands: readonly 
   const base = xtrBands.reduce((best, m, b) => (m.cols > xtrBands[best].cols ? b : best), 0);
   const { alphas, patience, tol } = opts;
   const nA = alphas.length;
-  const allA = alphas.map((_, a) => a);
   const nUnits = ytr.cols;
   const nTrain = ytr.rows;
   const nTest = xteBands[0].rows;
@@ -586,7 +587,7 @@ export async function fitBandedFoldLowRank(backend: Backend, xtrBands: readonly 
         let rot = rotated.get(key);
         if (!rot) { rot = await rotateTargets(backend, f, ytr, fold.train, u0, u1); if (cacheable) rotated.set(key, rot); }
         const { yTilde, mean, scale } = rot;
-        const P = await lowRankPredict(backend, f, gamma, base, alphas, allA, yTilde, b);
+        const P = await lowRankPredict(backend, f, gamma, base, alphas, Int32Array.from({ length: nA * b }, (_, c) => Math.floor(c / b)), yTilde, b);
         for (let i = 0; i < fold.val.length; i++) {
           const src = fold.val[i] * ytr.cols + u0;
           for (let j = 0; j < b; j++) {
@@ -606,23 +607,29 @@ export async function fitBandedFoldLowRank(backend: Backend, xtrBands: readonly 
     if (search.done(gi)) break;
   }
   const { score: bestScore, gamma: bestGamma, alpha: bestAlpha } = search;
-  // Refit on the whole training set: one factor, predictions per unit at its (γ, α).
+  // Refit on the whole training set: one factor. Per unit batch the targets are rotated once, then
+  // the units of each band weights are predicted together, each at its own penalty (lowRankPredict's
+  // per-column penalties): one set of products per γ, not one per (γ, α) pair — with the paper's
+  // search the units of a fold spread over hundreds of pairs.
   const outer = await lowRankFactor(backend, xtrBands, xteBands, base);
   const allTrain = Int32Array.from({ length: nTrain }, (_, i) => i);
   const yhat = new Float64Array(nTest * nUnits);
   const gammaOut = new Float64Array(nUnits * B);
   const alphaOut = new Float64Array(nUnits);
-  const groups = new Map<string, number[]>();
-  bestGamma.forEach((g, u) => { const key = `${g}:${bestAlpha[u]}`; const l = groups.get(key); if (l) l.push(u); else groups.set(key, [u]); });
-  for (const units of groups.values()) {
-    const g = bestGamma[units[0]];
-    const a = bestAlpha[units[0]];
-    const ySub = { rows: nTrain, cols: units.length, data: new Float64Array(nTrain * units.length) };
-    for (let i = 0; i < nTrain; i++) units.forEach((u, k) => (ySub.data[i * units.length + k] = ytr.data[i * nUnits + u]));
-    const { yTilde, mean, scale } = await rotateTargets(backend, outer, ySub, allTrain, 0, units.length);
-    const P = await lowRankPredict(backend, outer, gammas[g], base, alphas, [a], yTilde, units.length);
-    for (let i = 0; i < nTest; i++) units.forEach((u, k) => (yhat[i * nUnits + u] = mean[k] + scale[k] * P[i * units.length + k]));
-    for (const u of units) { gammaOut.set(gammas[g], u * B); alphaOut[u] = alphas[a]; }
+  for (let u0 = 0; u0 < nUnits; u0 += batch) {
+    const u1 = Math.min(nUnits, u0 + batch);
+    const b = u1 - u0;
+    const { yTilde, mean, scale } = await rotateTargets(backend, outer, ytr, allTrain, u0, u1);
+    const byGamma = new Map<number, number[]>();
+    for (let j = 0; j < b; j++) { const g = bestGamma[u0 + j]; const l = byGamma.get(g); if (l) l.push(j); else byGamma.set(g, [j]); }
+    for (const [g, cols] of byGamma) {
+      const nc = cols.length;
+      const sub = new Float64Array(nTrain * nc);
+      for (let i = 0; i < nTrain; i++) for (let k = 0; k < nc; k++) sub[i * nc + k] = yTilde[i * b + cols[k]];
+      const P = await lowRankPredict(backend, outer, gammas[g], base, alphas, Int32Array.from(cols, (j) => bestAlpha[u0 + j]), sub, nc);
+      for (let i = 0; i < nTest; i++) for (let k = 0; k < nc; k++) { const j = cols[k]; yhat[i * nUnits + u0 + j] = mean[j] + scale[j] * P[i * nc + k]; }
+      for (const j of cols) { gammaOut.set(gammas[g], (u0 + j) * B); alphaOut[u0 + j] = alphas[bestAlpha[u0 + j]]; }
+    }
   }
   opts.onUnits?.(nUnits);
   return { yhat: { rows: nTest, cols: nUnits, data: yhat }, alpha: alphaOut, valScore: bestScore, gamma: gammaOut, nEvaluated: search.evaluated };

@@ -86,6 +86,23 @@ test('the low-rank (Woodbury) path gives the kernel path\'s choices and predicti
   assert.ok(fast.gamma[0 * B + 1] > 0.5, `unit 0 γ₂ = ${fast.gamma[1]}`);
 });
 
+test('the low-rank refit predicts the units of one band weights together, each at its own α, as the kernel path does', async () => {
+  const { x1, x2, y, fold } = problem(3, 150, 60, 5, 40);
+  const bandsTr = [takeRows(x1, fold.train), takeRows(x2, fold.train)];
+  const bandsTe = [takeRows(x1, fold.test), takeRows(x2, fold.test)];
+  const ytr = takeRows(y, fold.train);
+  const opts = { nIter: 6, seed: 2, reduced: false };
+  const fast = await fitBandedFold(backend, bandsTr, ytr, bandsTe, fold.inner, opts);
+  const slow = await fitBandedFold(backend, bandsTr, ytr, bandsTe, fold.inner, { ...opts, lowRank: false });
+  assert.deepEqual(Array.from(fast.alpha), Array.from(slow.alpha));
+  assert.deepEqual(Array.from(fast.gamma), Array.from(slow.gamma));
+  // The case this checks: some band weights chosen by units with different penalties.
+  const alphasOf = new Map<string, Set<number>>();
+  for (let u = 0; u < 40; u++) { const key = `${fast.gamma[2 * u]}`; alphasOf.set(key, (alphasOf.get(key) ?? new Set()).add(fast.alpha[u])); }
+  assert.ok([...alphasOf.values()].some((set) => set.size > 1), 'no γ shared by units with different α');
+  for (let i = 0; i < slow.yhat.data.length; i++) assert.ok(Math.abs(fast.yhat.data[i] - slow.yhat.data[i]) < 1e-4 * (1 + Math.abs(slow.yhat.data[i])), `prediction ${i}`);
+});
+
 test('the kernel path evaluates its samples in chunks yet stops where the one-at-a-time low-rank search stops (patience rule), with its choices', async () => {
   const { x1, x2, y, fold } = problem(5, 150, 60, 5, 8);
   const bandsTr = [takeRows(x1, fold.train), takeRows(x2, fold.train)];
