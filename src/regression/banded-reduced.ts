@@ -216,17 +216,22 @@ export async function reducedGammaSearch(backend: Backend, factors: readonly Red
   const e0 = new Float64Array(nN * nUnits);
   const sse0 = new Float64Array(nUnits);
   const pm = new Float64Array(nF * nN * 2 * q * nUnits);
+  // The folds' buffers are reused (each is tens of MB: fresh ones would be page-faulted in per fold).
+  const ystdBuf = new Float64Array(Math.max(...factors.map((f) => f.na)) * nUnits);
+  const vdevBuf = new Float64Array(Math.max(...factors.map((f) => f.ne)) * nUnits);
+  const rqBuf = new Float64Array(nN * 2 * q * nUnits);
+  const vvBuf = new Float64Array(nN * q * nUnits);
   for (let f = 0; f < nF; f++) {
     const { na, ne } = factors[f];
     const { train, val } = inner[f];
     const { e0Map, mapQ, v0t } = await foldMaps(backend, factors[f], nulls[f], nodeAlpha);
     await searchMapSse(kernels, e0Map, nN, y, train, val, allCols, e0, sse0);
     // Standardised training targets (float64) and validation deviations.
-    const ystd = new Float64Array(na * nUnits);
+    const ystd = ystdBuf.subarray(0, na * nUnits);
     const { mean, scale } = await kernels.gather(y, train, allCols, ystd);
-    const vdev = deviations(y, val, mean);
-    const rq = (await backend.gemm({ rows: nN * 2 * q, cols: na, data: mapQ }, { rows: na, cols: nUnits, data: ystd })).data;
-    const vv = (await backend.gemm({ rows: nN * q, cols: ne, data: v0t }, { rows: ne, cols: nUnits, data: vdev })).data;
+    const vdev = deviations(y, val, mean, vdevBuf.subarray(0, ne * nUnits));
+    const rq = (await backend.gemm({ rows: nN * 2 * q, cols: na, data: mapQ }, { rows: na, cols: nUnits, data: ystd }, { c: { rows: nN * 2 * q, cols: nUnits, data: rqBuf } })).data;
+    const vv = (await backend.gemm({ rows: nN * q, cols: ne, data: v0t }, { rows: ne, cols: nUnits, data: vdev }, { c: { rows: nN * q, cols: nUnits, data: vvBuf } })).data;
     writeNodeStats(pm.subarray(f * nN * 2 * q * nUnits, (f + 1) * nN * 2 * q * nUnits), rq, vv, scale, nN, q, nUnits);
   }
 
@@ -626,9 +631,8 @@ function nodeRows(pre: Float64Array, ah: Float64Array, j: number, lm: Float64Arr
 }
 
 /** Validation targets minus the training mean: ne × units. */
-function deviations(y: Matrix64, val: Int32Array, mean: Float64Array): Float64Array {
+function deviations(y: Matrix64, val: Int32Array, mean: Float64Array, out = new Float64Array(val.length * y.cols)): Float64Array {
   const n = y.cols;
-  const out = new Float64Array(val.length * n);
   for (let i = 0; i < val.length; i++) {
     const src = val[i] * n;
     const dst = i * n;
