@@ -464,39 +464,52 @@ function s32(name: string, n: number): Float32Array {
 }
 
 /**
- * Predictions on the evaluation rows of `f` for band weights γ, for centred training targets
- * yTilde = Uᵀ Y_a (n_a × b, float64): output column c (of colAlpha.length) is target column c mod b at
- * penalty alphas[colAlpha[c]] — every penalty for every target (blocks of b columns, the search) or
- * each target at its own penalty (the refit). Returns n_e × colAlpha.length float64, scratch: valid
- * until the next call.
+ * Output columns of lowRankPredict: consecutive runs of columns sharing a penalty — run k is
+ * `runs[k].count` columns at penalty alphas[runs[k].alpha] — and the target column (of yTilde)
+ * each output column predicts, `src` (one entry per output column).
  */
-async function lowRankPredict(backend: Backend, f: LowRankFactor, gamma: Float64Array, base: number, alphas: readonly number[], colAlpha: Int32Array, yTilde: Float64Array, b: number): Promise<Float64Array> {
+interface PredictColumns { runs: readonly { alpha: number; count: number }[]; src: Int32Array }
+
+/** Every penalty for each of b targets: run a = the b targets at penalty a (the search). */
+function everyPenalty(nA: number, b: number): PredictColumns {
+  return { runs: Array.from({ length: nA }, (_, a) => ({ alpha: a, count: b })), src: Int32Array.from({ length: nA * b }, (_, c) => c % b) };
+}
+
+/**
+ * Predictions on the evaluation rows of `f` for band weights γ, for centred training targets
+ * yTilde = Uᵀ Y_a (n_a × b, float64), in the columns `cols` (PredictColumns: every penalty for
+ * every target in the search, each target at its own penalty in the refit). Returns
+ * n_e × cols.src.length float64, scratch: valid until the next call.
+ */
+async function lowRankPredict(backend: Backend, f: LowRankFactor, gamma: Float64Array, base: number, alphas: readonly number[], cols: PredictColumns, yTilde: Float64Array, b: number): Promise<Float64Array> {
   const { na, ne, q, lambda, w, zBand } = f;
   const gm = gamma[base];
   const sq = Float64Array.from(zBand, (band) => Math.sqrt(gamma[band]));
   // W_s = W D^{1/2} (n_a × q).
   const ws = s64('ws', na * q);
   for (let i = 0; i < na; i++) for (let k = 0; k < q; k++) ws[i * q + k] = w[i * q + k] * sq[k];
-  const width = colAlpha.length;
-  // The output columns of each penalty used, and its filter f = 1/(γ_m λ + α).
-  const colsOf = new Map<number, number[]>();
-  colAlpha.forEach((a, c) => { const l = colsOf.get(a); if (l) l.push(c); else colsOf.set(a, [c]); });
-  const fvs = new Map<number, Float64Array>();
-  for (const a of colsOf.keys()) { const fv = new Float64Array(na); for (let i = 0; i < na; i++) fv[i] = 1 / (gm * lambda[i] + alphas[a]); fvs.set(a, fv); }
-  const colF = Array.from(colAlpha, (a) => fvs.get(a) as Float64Array);
-  // H = [f_c ∘ Ỹ_c]_c (n_a × width) ; T = W_sᵀ H (q × width), one GEMM for every penalty.
+  const { runs, src } = cols;
+  const width = src.length;
+  // Each run's filter f = 1/(γ_m λ + α) and first column.
+  const fvs = runs.map((r) => { const fv = new Float64Array(na); for (let i = 0; i < na; i++) fv[i] = 1 / (gm * lambda[i] + alphas[r.alpha]); return fv; });
+  const first = new Int32Array(runs.length);
+  for (let k = 1; k < runs.length; k++) first[k] = first[k - 1] + runs[k - 1].count;
+  // H = [f_c ∘ Ỹ_src(c)]_c (n_a × width) ; T = W_sᵀ H (q × width), one GEMM for every penalty.
   const h = s64('h', na * width);
   for (let i = 0; i < na; i++) {
-    const dst = i * width;
-    const src = i * b;
-    for (let c = 0; c < width; c++) h[dst + c] = colF[c][i] * yTilde[src + (c % b)];
+    const row = i * width;
+    const yrow = i * b;
+    for (let k = 0; k < runs.length; k++) {
+      const fi = fvs[k][i];
+      for (let c = first[k], end = c + runs[k].count; c < end; c++) h[row + c] = fi * yTilde[yrow + src[c]];
+    }
   }
   const wsM = { rows: na, cols: q, data: ws };
   const t = (await backend.gemm(wsM, { rows: na, cols: width, data: h }, { transA: true, c: { rows: q, cols: width, data: s64('t', q * width) } })).data;
-  // Per penalty: its columns of T ← (I + W_sᵀ diag(f) W_s)⁻¹ T.
+  // Per run: its columns of T ← (I + W_sᵀ diag(f) W_s)⁻¹ T.
   const mq = new Float64Array(q * q);
-  for (const [a, cols] of colsOf) {
-    const fv = fvs.get(a) as Float64Array;
+  for (let k = 0; k < runs.length; k++) {
+    const fv = fvs[k];
     mq.fill(0);
     for (let i = 0; i < na; i++) {
       const fi = fv[i];
@@ -506,19 +519,23 @@ async function lowRankPredict(backend: Backend, f: LowRankFactor, gamma: Float64
       }
     }
     for (let r = 0; r < q; r++) mq[r * q + r] += 1;
-    const nc = cols.length;
-    const tk = new Float64Array(q * nc);
-    for (let r = 0; r < q; r++) for (let j = 0; j < nc; j++) tk[r * nc + j] = t[r * width + cols[j]];
+    const nc = runs[k].count;
+    const c0 = first[k];
+    const tk = s64('tk', q * nc);
+    for (let r = 0; r < q; r++) for (let j = 0; j < nc; j++) tk[r * nc + j] = t[r * width + c0 + j];
     choleskySolve(mq, q, tk, nc);
-    for (let r = 0; r < q; r++) for (let j = 0; j < nc; j++) t[r * width + cols[j]] = tk[r * nc + j];
+    for (let r = 0; r < q; r++) for (let j = 0; j < nc; j++) t[r * width + c0 + j] = tk[r * nc + j];
   }
-  // g_c = f_c ∘ (Ỹ_c − W_s T_c), all columns at once; γ_m folded in for the base band's term.
+  // g_c = f_c ∘ (Ỹ_src(c) − W_s T_c), all columns at once; γ_m folded in for the base band's term.
   const wst = (await backend.gemm(wsM, { rows: q, cols: width, data: t }, { c: { rows: na, cols: width, data: s64('wst', na * width) } })).data;
   const g = s32('g', na * width);
   for (let i = 0; i < na; i++) {
     const row = i * width;
-    const src = i * b;
-    for (let c = 0; c < width; c++) g[row + c] = gm * colF[c][i] * (yTilde[src + (c % b)] - wst[row + c]);
+    const yrow = i * b;
+    for (let k = 0; k < runs.length; k++) {
+      const fi = gm * fvs[k][i];
+      for (let c = first[k], end = c + runs[k].count; c < end; c++) g[row + c] = fi * (yTilde[yrow + src[c]] - wst[row + c]);
+    }
   }
   // Predictions (γ_m L_m + Z_e D_γ Wᵀ) g. The low-rank bands' term is NOT formed as Wᵀ g: on the base
   // kernel's null space g ≈ Ỹ/α is large and Wᵀ g cancels it (in float32 that lost up to ~1e-3 of a
@@ -575,6 +592,7 @@ export async function fitBandedFoldLowRank(backend: Backend, xtrBands: readonly 
   // Rotated targets do not depend on γ: keep them across samples when they fit in ~256 MB.
   const cacheable = factors.reduce((a, { f }) => a + f.na, 0) * nUnits * 8 < 256 * 2 ** 20;
   const rotated = new Map<string, { yTilde: Float64Array; mean: Float64Array; scale: Float64Array }>();
+  const columnsFor = new Map<number, PredictColumns>();
   for (let gi = 0; gi < (reduced ? 0 : schedule.nIter); gi++) {
     const gamma = schedule.at(gi, search);
     for (let u0 = 0; u0 < nUnits; u0 += batch) {
@@ -582,12 +600,14 @@ export async function fitBandedFoldLowRank(backend: Backend, xtrBands: readonly 
       const b = u1 - u0;
       const sse = new Float64Array(nA * b);
       const sse0 = new Float64Array(b);
+      let columns = columnsFor.get(b);
+      if (!columns) { columns = everyPenalty(nA, b); columnsFor.set(b, columns); }
       for (const [fi, { fold, f }] of factors.entries()) {
         const key = `${fi}:${u0}`;
         let rot = rotated.get(key);
         if (!rot) { rot = await rotateTargets(backend, f, ytr, fold.train, u0, u1); if (cacheable) rotated.set(key, rot); }
         const { yTilde, mean, scale } = rot;
-        const P = await lowRankPredict(backend, f, gamma, base, alphas, Int32Array.from({ length: nA * b }, (_, c) => Math.floor(c / b)), yTilde, b);
+        const P = await lowRankPredict(backend, f, gamma, base, alphas, columns, yTilde, b);
         for (let i = 0; i < fold.val.length; i++) {
           const src = fold.val[i] * ytr.cols + u0;
           for (let j = 0; j < b; j++) {
@@ -622,13 +642,15 @@ export async function fitBandedFoldLowRank(backend: Backend, xtrBands: readonly 
     const { yTilde, mean, scale } = await rotateTargets(backend, outer, ytr, allTrain, u0, u1);
     const byGamma = new Map<number, number[]>();
     for (let j = 0; j < b; j++) { const g = bestGamma[u0 + j]; const l = byGamma.get(g); if (l) l.push(j); else byGamma.set(g, [j]); }
-    for (const [g, cols] of byGamma) {
-      const nc = cols.length;
-      const sub = new Float64Array(nTrain * nc);
-      for (let i = 0; i < nTrain; i++) for (let k = 0; k < nc; k++) sub[i * nc + k] = yTilde[i * b + cols[k]];
-      const P = await lowRankPredict(backend, outer, gammas[g], base, alphas, Int32Array.from(cols, (j) => bestAlpha[u0 + j]), sub, nc);
-      for (let i = 0; i < nTest; i++) for (let k = 0; k < nc; k++) { const j = cols[k]; yhat[i * nUnits + u0 + j] = mean[j] + scale[j] * P[i * nc + k]; }
-      for (const j of cols) { gammaOut.set(gammas[g], (u0 + j) * B); alphaOut[u0 + j] = alphas[bestAlpha[u0 + j]]; }
+    for (const [g, units] of byGamma) {
+      // The group's units ordered by penalty: one run of columns per penalty.
+      const order = Int32Array.from(units).sort((x, y) => bestAlpha[u0 + x] - bestAlpha[u0 + y]);
+      const runs: { alpha: number; count: number }[] = [];
+      for (const j of order) { const a = bestAlpha[u0 + j]; const last = runs[runs.length - 1]; if (last && last.alpha === a) last.count++; else runs.push({ alpha: a, count: 1 }); }
+      const nc = order.length;
+      const P = await lowRankPredict(backend, outer, gammas[g], base, alphas, { runs, src: order }, yTilde, b);
+      for (let i = 0; i < nTest; i++) for (let k = 0; k < nc; k++) { const j = order[k]; yhat[i * nUnits + u0 + j] = mean[j] + scale[j] * P[i * nc + k]; }
+      for (const j of order) { gammaOut.set(gammas[g], (u0 + j) * B); alphaOut[u0 + j] = alphas[bestAlpha[u0 + j]]; }
     }
   }
   opts.onUnits?.(nUnits);
