@@ -148,91 +148,24 @@ class Gpt2Architecture implements ArchitectureModel {
   }
 }
 
-class LlamaArchitecture implements ArchitectureModel {
-  readonly causal = true;
-  private readonly model: LlamaModel;
-  constructor(dir: string, source?: TensorSource) {
-    this.model = new LlamaModel(dir, source);
-  }
-  get modelType(): string { return this.model.config.modelType; }
-  get nLayer(): number { return this.model.config.nLayer; }
-  get weightFiles(): readonly string[] { return this.model.st.files; }
-  get hiddenSize(): number { return this.model.config.hiddenSize; }
-  hiddenStates(sequences: readonly (readonly number[])[], backend: Backend): Promise<Float32Array[][]> {
-    return this.model.hiddenStates(sequences, backend);
-  }
-  head(): ArchitectureHead | null {
-    const c = this.model.config;
-    return headOf(this.model.st, this.model.dir, c.vocabSize, c.hiddenSize, ['lm_head.weight'], ['embed_tokens.weight', 'model.embed_tokens.weight']);
-  }
+/** What `adapt` reads of a family's model class (llama.ts, gpt-neox.ts, bert.ts, t5.ts, rwkv.ts). */
+interface FamilyModel {
+  readonly dir: string;
+  readonly st: TensorSource;
+  hiddenStates(sequences: readonly (readonly number[])[], backend: Backend): Promise<Float32Array[][]>;
 }
 
-class GptNeoxArchitecture implements ArchitectureModel {
-  readonly modelType = 'gpt_neox';
-  readonly causal = true;
-  private readonly model: GptNeoxModel;
-  constructor(dir: string, source?: TensorSource) {
-    this.model = new GptNeoxModel(dir, source);
-  }
-  get nLayer(): number { return this.model.config.nLayer; }
-  get weightFiles(): readonly string[] { return this.model.st.files; }
-  get hiddenSize(): number { return this.model.config.hiddenSize; }
-  hiddenStates(sequences: readonly (readonly number[])[], backend: Backend): Promise<Float32Array[][]> {
-    return this.model.hiddenStates(sequences, backend);
-  }
-  head(): ArchitectureHead | null {
-    const c = this.model.config;
-    return headOf(this.model.st, this.model.dir, c.vocabSize, c.hiddenSize, ['embed_out.weight'], ['embed_in.weight', 'gpt_neox.embed_in.weight']);
-  }
-}
+/** Where a causal family keeps its LM head: its own tensor, or the (tied) input embeddings. */
+interface HeadNames { vocabSize: number; head: readonly string[]; embeddings: readonly string[] }
 
-class BertArchitecture implements ArchitectureModel {
-  readonly causal = false;
-  private readonly model: BertModel;
-  constructor(dir: string, source?: TensorSource) {
-    this.model = new BertModel(dir, source);
-  }
-  get modelType(): string { return this.model.config.modelType; }
-  get nLayer(): number { return this.model.config.nLayer; }
-  get weightFiles(): readonly string[] { return this.model.st.files; }
-  get hiddenSize(): number { return this.model.config.hiddenSize; }
-  hiddenStates(sequences: readonly (readonly number[])[], backend: Backend): Promise<Float32Array[][]> {
-    return this.model.hiddenStates(sequences, backend);
-  }
-}
-
-class T5Architecture implements ArchitectureModel {
-  readonly modelType = 't5';
-  readonly causal = false;
-  private readonly model: T5EncoderModel;
-  constructor(dir: string, source?: TensorSource) {
-    this.model = new T5EncoderModel(dir, source);
-  }
-  get nLayer(): number { return this.model.config.nLayer; }
-  get weightFiles(): readonly string[] { return this.model.st.files; }
-  get hiddenSize(): number { return this.model.config.dModel; }
-  hiddenStates(sequences: readonly (readonly number[])[], backend: Backend): Promise<Float32Array[][]> {
-    return this.model.hiddenStates(sequences, backend);
-  }
-}
-
-class RwkvArchitecture implements ArchitectureModel {
-  readonly modelType = 'rwkv';
-  readonly causal = true;
-  readonly model: RwkvModel;
-  constructor(dir: string, source?: TensorSource) {
-    this.model = new RwkvModel(dir, source);
-  }
-  get nLayer(): number { return this.model.config.nLayer; }
-  get weightFiles(): readonly string[] { return this.model.st.files; }
-  get hiddenSize(): number { return this.model.config.hiddenSize; }
-  hiddenStates(sequences: readonly (readonly number[])[], backend: Backend): Promise<Float32Array[][]> {
-    return this.model.hiddenStates(sequences, backend);
-  }
-  head(): ArchitectureHead | null {
-    const c = this.model.config;
-    return headOf(this.model.st, this.model.dir, c.vocabSize, c.hiddenSize, ['head.weight'], ['embeddings.weight', 'rwkv.embeddings.weight']);
-  }
+/** A family's loaded model as an ArchitectureModel (with its LM head where `head` says where it is). */
+function adapt(model: FamilyModel, shape: { modelType: string; causal: boolean; nLayer: number; hiddenSize: number }, head?: HeadNames): ArchitectureModel {
+  return {
+    ...shape,
+    weightFiles: model.st.files,
+    hiddenStates: (sequences, backend) => model.hiddenStates(sequences, backend),
+    ...(head ? { head: () => headOf(model.st, model.dir, head.vocabSize, shape.hiddenSize, head.head, head.embeddings) } : {}),
+  };
 }
 
 /**
@@ -246,9 +179,25 @@ export function openArchitecture(dir: string, source?: TensorSource): Architectu
     if (source) throw new RangeError('openArchitecture: gpt2 weights come from SafetensorsGpt2Weights or UntrainedGpt2Weights');
     return new Gpt2Architecture(dir);
   }
-  if (modelType === 'gpt_neox') return new GptNeoxArchitecture(dir, source);
-  if ((BERT_MODEL_TYPES as readonly string[]).includes(modelType)) return new BertArchitecture(dir, source);
-  if (modelType === 't5') return new T5Architecture(dir, source);
-  if (modelType === 'rwkv') return new RwkvArchitecture(dir, source);
-  return new LlamaArchitecture(dir, source);
+  if (modelType === 'gpt_neox') {
+    const m = new GptNeoxModel(dir, source);
+    const c = m.config;
+    return adapt(m, { modelType, causal: true, nLayer: c.nLayer, hiddenSize: c.hiddenSize }, { vocabSize: c.vocabSize, head: ['embed_out.weight'], embeddings: ['embed_in.weight', 'gpt_neox.embed_in.weight'] });
+  }
+  if ((BERT_MODEL_TYPES as readonly string[]).includes(modelType)) {
+    const m = new BertModel(dir, source);
+    return adapt(m, { modelType: m.config.modelType, causal: false, nLayer: m.config.nLayer, hiddenSize: m.config.hiddenSize });
+  }
+  if (modelType === 't5') {
+    const m = new T5EncoderModel(dir, source);
+    return adapt(m, { modelType, causal: false, nLayer: m.config.nLayer, hiddenSize: m.config.dModel });
+  }
+  if (modelType === 'rwkv') {
+    const m = new RwkvModel(dir, source);
+    const c = m.config;
+    return adapt(m, { modelType, causal: true, nLayer: c.nLayer, hiddenSize: c.hiddenSize }, { vocabSize: c.vocabSize, head: ['head.weight'], embeddings: ['embeddings.weight', 'rwkv.embeddings.weight'] });
+  }
+  const m = new LlamaModel(dir, source);
+  const c = m.config;
+  return adapt(m, { modelType: c.modelType, causal: true, nLayer: c.nLayer, hiddenSize: c.hiddenSize }, { vocabSize: c.vocabSize, head: ['lm_head.weight'], embeddings: ['embed_tokens.weight', 'model.embed_tokens.weight'] });
 }
