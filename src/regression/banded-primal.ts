@@ -5,6 +5,7 @@ import { centreDesign, chooseAlphas, standardizeDesign } from './ridge.js';
 import { ridgeKernels, type RidgeKernels } from './ridge-kernels.js';
 import type { InnerFold } from './splits.js';
 import type { BandedFoldFit, GammaSchedule } from './banded.js';
+import { groupUnitsBy } from './unit-groups.js';
 
 /**
  * The banded random search (METHODS §4.2) when ALL bands are narrow: p = Σ_b p_b ≤ PRIMAL_MAX
@@ -339,8 +340,7 @@ async function primalRefit(backend: Backend, xtrBands: readonly Matrix64[], ytr:
     for (let i = 0; i < p; i++) c.set(cb.subarray(i * b, (i + 1) * b), i * nUnits + u0);
   }
   const yhat = new Float64Array(nTest * nUnits);
-  const groups = new Map<number, number[]>();
-  bestGamma.forEach((gi, u) => { if (own?.improved[u]) return; const l = groups.get(gi); if (l) l.push(u); else groups.set(gi, [u]); });
+  const groups = groupUnitsBy(bestGamma, 0, nUnits, (u) => !!own?.improved[u]);
   if (own) {
     // Units with their own per-band penalties: w = (G + Λ)⁻¹ C_u (Cholesky), ŷ = mean + scale · X_te w.
     const B = xtrBands.length;

@@ -9,6 +9,7 @@ import { MT19937 } from '../random/mt19937.js';
 import { centreDesign, standardizeDesign, chooseAlphas, DEFAULT_ALPHAS, gatherStandardised, refitColumns, ridgeFilters, searchMap, stackSearchMaps, type FoldFit, type SearchMap, type SpectralFactor } from './ridge.js';
 import type { InnerFold } from './splits.js';
 import { ridgeKernels, type MapGroups } from './ridge-kernels.js';
+import { groupUnitsBy } from './unit-groups.js';
 
 /**
  * Banded ridge (himalaya GroupRidgeCV as the authors' fork runs it, METHODS §4.2): B feature bands,
@@ -340,9 +341,7 @@ export async function fitBandedFold(backend: Backend, xtrBands: readonly Matrix6
   const yhat = new Float64Array(nTest * nUnits);
   const gammaOut = new Float64Array(nUnits * B);
   const alphaOut = new Float64Array(nUnits);
-  const groups = new Map<number, number[]>();
-  bestGamma.forEach((g, u) => { const list = groups.get(g); if (list) list.push(u); else groups.set(g, [u]); });
-  const refitGroups = [...groups];
+  const refitGroups = [...groupUnitsBy(bestGamma)];
   let outers: SpectralFactor[] = [];
   for (const [gi, [g, units]] of refitGroups.entries()) {
     // The next KERNEL_CHUNK distinct γ are decomposed together.
@@ -472,7 +471,9 @@ interface PredictColumns { runs: readonly { alpha: number; count: number }[]; sr
 
 /** Every penalty for each of b targets: run a = the b targets at penalty a (the search). */
 function everyPenalty(nA: number, b: number): PredictColumns {
-  return { runs: Array.from({ length: nA }, (_, a) => ({ alpha: a, count: b })), src: Int32Array.from({ length: nA * b }, (_, c) => c % b) };
+  const src = new Int32Array(nA * b);
+  for (let a = 0; a < nA; a++) for (let j = 0; j < b; j++) src[a * b + j] = j;
+  return { runs: Array.from({ length: nA }, (_, a) => ({ alpha: a, count: b })), src };
 }
 
 /**
@@ -592,7 +593,6 @@ export async function fitBandedFoldLowRank(backend: Backend, xtrBands: readonly 
   // Rotated targets do not depend on γ: keep them across samples when they fit in ~256 MB.
   const cacheable = factors.reduce((a, { f }) => a + f.na, 0) * nUnits * 8 < 256 * 2 ** 20;
   const rotated = new Map<string, { yTilde: Float64Array; mean: Float64Array; scale: Float64Array }>();
-  const columnsFor = new Map<number, PredictColumns>();
   for (let gi = 0; gi < (reduced ? 0 : schedule.nIter); gi++) {
     const gamma = schedule.at(gi, search);
     for (let u0 = 0; u0 < nUnits; u0 += batch) {
@@ -600,8 +600,7 @@ export async function fitBandedFoldLowRank(backend: Backend, xtrBands: readonly 
       const b = u1 - u0;
       const sse = new Float64Array(nA * b);
       const sse0 = new Float64Array(b);
-      let columns = columnsFor.get(b);
-      if (!columns) { columns = everyPenalty(nA, b); columnsFor.set(b, columns); }
+      const columns = everyPenalty(nA, b);
       for (const [fi, { fold, f }] of factors.entries()) {
         const key = `${fi}:${u0}`;
         let rot = rotated.get(key);
@@ -640,9 +639,7 @@ export async function fitBandedFoldLowRank(backend: Backend, xtrBands: readonly 
     const u1 = Math.min(nUnits, u0 + batch);
     const b = u1 - u0;
     const { yTilde, mean, scale } = await rotateTargets(backend, outer, ytr, allTrain, u0, u1);
-    const byGamma = new Map<number, number[]>();
-    for (let j = 0; j < b; j++) { const g = bestGamma[u0 + j]; const l = byGamma.get(g); if (l) l.push(j); else byGamma.set(g, [j]); }
-    for (const [g, units] of byGamma) {
+    for (const [g, units] of groupUnitsBy(bestGamma, u0, u1)) {
       // The group's units ordered by penalty: one run of columns per penalty.
       const order = Int32Array.from(units).sort((x, y) => bestAlpha[u0 + x] - bestAlpha[u0 + y]);
       const runs: { alpha: number; count: number }[] = [];
