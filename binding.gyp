@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "brainmap_native",
-      "sources": ["native/brainmap_native.c", "native/nn_kernels.c", "native/ridge_kernels.c"],
+      "sources": ["native/brainmap_native.c", "native/nn_kernels.c", "native/ridge_kernels.c", "native/search_maps.c"],
       "defines": ["NAPI_VERSION=8"],
       "include_dirs": ["/usr/include/openblas"],
       "cflags": ["-O3", "-ffp-contract=off", "-fno-math-errno", "-pthread", "-Wall", "-Wextra", "-Wno-unused-parameter"],

@@ -203,6 +203,19 @@ bool get_args(napi_env env, napi_callback_info info, const char *fn, size_t want
   return true;
 }
 
+bool get_i32(napi_env env, napi_value v, const char *fn, const char *name, int32_t **data, size_t *len) {
+  bool is_ta = false;
+  napi_typedarray_type type;
+  void *ptr = NULL;
+  napi_value ab;
+  size_t offset;
+  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta ||
+      napi_get_typedarray_info(env, v, &type, len, &ptr, &ab, &offset) != napi_ok || type != napi_int32_array)
+    return type_error(env, fn, "argument '%s' must be an Int32Array", name);
+  *data = (int32_t *)ptr;
+  return true;
+}
+
 bool check_len(napi_env env, const char *fn, const char *name, size_t len, size_t rows, size_t cols) {
   if (len != rows * cols) {
     char body[240];
@@ -271,7 +284,7 @@ static void run_gemm(job_t *job) {
   }
 }
 
-bool syevd_rowmajor(const double *a, blasint n, double *w, double *v, char *err, size_t err_len) {
+bool syevd_colmajor(const double *a, blasint n, double *w, double *v, char *err, size_t err_len) {
   if (n == 0) return true;
   const size_t nn = (size_t)n * n;
   memcpy(v, a, nn * sizeof(double));
@@ -310,6 +323,11 @@ bool syevd_rowmajor(const double *a, blasint n, double *w, double *v, char *err,
              info < 0 ? (int)-info : (int)info);
     return false;
   }
+  return true;
+}
+
+bool syevd_rowmajor(const double *a, blasint n, double *w, double *v, char *err, size_t err_len) {
+  if (!syevd_colmajor(a, n, w, v, err, err_len)) return false;
   /* Column-major eigenvectors: v[j*n + i] = V(i, j); we want row-major v[i*n + j]. */
   transpose_in_place(v, n);
   return true;
@@ -693,6 +711,7 @@ static napi_value init(napi_env env, napi_value exports) {
   NAPI_OK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   if (!nn_register(env, exports)) return NULL;
   if (!ridge_register(env, exports)) return NULL;
+  if (!maps_register(env, exports)) return NULL;
   return exports;
 }
 

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Work run off the main thread; writes a message into err (err_len bytes) to reject the promise. */
 typedef void (*task_fn)(void *ctx, char *err, size_t err_len);
@@ -27,6 +28,7 @@ bool get_number(napi_env env, napi_value v, const char *fn, const char *name, do
 bool get_bool(napi_env env, napi_value v, const char *fn, const char *name, bool *out);
 bool get_args(napi_env env, napi_callback_info info, const char *fn, size_t want, napi_value *argv);
 bool check_len(napi_env env, const char *fn, const char *name, size_t len, size_t rows, size_t cols);
+bool get_i32(napi_env env, napi_value v, const char *fn, const char *name, int32_t **data, size_t *len);
 
 /*
  * Queues task(ctx) on the thread pool and returns a promise (NULL with an exception pending on
@@ -45,6 +47,9 @@ void parallel_for(size_t n, int threads, size_t grain, range_fn fn, void *ctx);
  * dsyevd: ascending eigenvalues into w, eigenvectors row-major into v (column j = vector of w[j]).
  * Returns false with a message in err on failure (defined in brainmap_native.c). */
 bool syevd_rowmajor(const double *a, blasint n, double *w, double *v, char *err, size_t err_len);
+/* The same with the eigenvectors as LAPACK leaves them, column-major (v[j·n + i] = component i of
+ * vector j: row-major, the transpose Vᵀ). */
+bool syevd_colmajor(const double *a, blasint n, double *w, double *v, char *err, size_t err_len);
 
 /* parallel_for for work that calls BLAS/LAPACK in each range: with more than one thread (capped at
  * n), OpenBLAS runs on one thread per call meanwhile — for many small calls, its own pool's
@@ -52,8 +57,17 @@ bool syevd_rowmajor(const double *a, blasint n, double *w, double *v, char *err,
  * once over [0, n) on the BLAS threads as set (defined in brainmap_native.c). */
 void parallel_for_blas1(size_t n, int threads, size_t grain, range_fn fn, void *ctx);
 
+/* The float32 GEMM micro-kernel of nnLinear (defined in nn_kernels.c), for other kernels' products:
+ * c (6 × 64 tile, row stride ldc) = (load ? c : 0) + Σ_{k<kc} a[k·6 + i] · b[k·64 + j], a a 6-row
+ * micro-panel and b a 64-column panel, both k-major. AVX-512F: call only where nn_tile_available(). */
+bool nn_tile_available(void);
+void nn_tile_6x64(size_t kc, const float *a, const float *b, float *c, size_t ldc, bool load);
+
 /* Adds the forward-pass kernels of nn_kernels.c to the exports; false with an exception pending on failure. */
 bool nn_register(napi_env env, napi_value exports);
+
+/* Adds the banded α-search maps of search_maps.c to the exports; false with an exception pending on failure. */
+bool maps_register(napi_env env, napi_value exports);
 
 /* Adds the ridge α-search kernels of ridge_kernels.c to the exports; false with an exception pending on failure. */
 bool ridge_register(napi_env env, napi_value exports);

@@ -339,7 +339,7 @@ static void att_task(void *arg, char *err, size_t err_len) {
 #endif
 
 /* Whether nnLinear runs here (x86-64 with AVX-512F). */
-static bool lin_available(void) {
+bool nn_tile_available(void) {
 #if NN_HAVE_LINEAR
   __builtin_cpu_init();
   return __builtin_cpu_supports("avx512f");
@@ -500,6 +500,20 @@ static void lin_panels(void *arg, size_t q0, size_t q1) {
   free(ap);
 }
 #endif
+
+void nn_tile_6x64(size_t kc, const float *a, const float *b, float *c, size_t ldc, bool load) {
+#if NN_HAVE_LINEAR
+  lin_tile(kc, a, b, c, ldc, load);
+#else
+  /* Never called (nn_tile_available() is false here); the same sums, for completeness. */
+  for (size_t i = 0; i < LIN_MR; i++)
+    for (size_t j = 0; j < LIN_NR; j++) {
+      float v = load ? c[i * ldc + j] : 0.0f;
+      for (size_t k = 0; k < kc; k++) v += a[k * LIN_MR + i] * b[k * LIN_NR + j];
+      c[i * ldc + j] = v;
+    }
+#endif
+}
 
 static void lin_task(void *arg, char *err, size_t err_len) {
   lin_ctx *L = (lin_ctx *)arg;
@@ -1046,7 +1060,7 @@ static napi_value js_linear(napi_env env, napi_callback_info info) {
   if (!check_len(env, fn, "x", lx, m, k) || !check_len(env, fn, "w", lw, lin_packed_len(k, n), 1) ||
       !check_len(env, fn, "bias", lb, n, 1) || !check_len(env, fn, "out", lo, m, n))
     return NULL;
-  if (!lin_available()) {
+  if (!nn_tile_available()) {
     napi_throw_error(env, NULL, "brainmap_native.nnLinear: needs an x86-64 CPU with AVX-512F (see nnLinearAvailable)");
     return NULL;
   }
@@ -1148,7 +1162,7 @@ static napi_value js_alloc(napi_env env, napi_callback_info info) {
 static napi_value js_linear_available(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value out;
-  if (napi_get_boolean(env, lin_available(), &out) != napi_ok) {
+  if (napi_get_boolean(env, nn_tile_available(), &out) != napi_ok) {
     throw_last(env, "napi_get_boolean");
     return NULL;
   }

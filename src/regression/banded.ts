@@ -199,7 +199,7 @@ export class GammaSchedule {
  * Per-band kernels of a (train, eval) pair: K_b = X_a,b X_a,bᵀ and C_b = X_e,b X_a,bᵀ, both centred
  * by the train means (`standardize`: z-scored by the train means and scales).
  */
-interface BandKernels { train: Matrix64[]; cross: Matrix64[] }
+export interface BandKernels { train: readonly Matrix64[]; cross: readonly Matrix64[] }
 
 /** The pair's bands centred (or z-scored) with the training rows' statistics. */
 function prepareBand(fit: Matrix64, other: Matrix64, standardize: boolean): { fit: Matrix64; other: Matrix64 } {
@@ -245,6 +245,22 @@ async function kernelFactors(backend: Backend, kernels: readonly BandKernels[], 
     out.push(row);
   }
   return out;
+}
+
+/**
+ * The stacked float32 α-search maps (one group per sample of `gammas`, ridgeKernels' MapGroups) of a
+ * (train, eval) pair's band kernels `k`: per sample the spectral factor of K(γ) (kernelFactors) and
+ * its searchMap. On the native addon one call does it all (RidgeKernels.kernelMaps: the same maps,
+ * a sample per thread, nothing allocated per sample in JavaScript); `typescript` forces the
+ * TypeScript path.
+ */
+export async function kernelSearchMaps(backend: Backend, k: BandKernels, gammas: readonly Float64Array[], alphas: readonly number[], nFeatures: number, typescript = false): Promise<MapGroups> {
+  const native = typescript ? undefined : ridgeKernels(backend).kernelMaps;
+  if (native) return native(k.train, k.cross, gammas, alphas, backend.getThreads());
+  const [factors] = await kernelFactors(backend, [k], gammas, nFeatures);
+  const maps: SearchMap[] = [];
+  for (const f of factors) maps.push(await searchMap(backend, f, alphas));
+  return stackSearchMaps(maps, alphas.length);
 }
 
 /** Band-weight samples evaluated together on the kernel path (fitBandedFold). */
@@ -309,13 +325,8 @@ export async function fitBandedFold(backend: Backend, xtrBands: readonly Matrix6
     schedule.at(g0, search);
     const size = Math.max(1, Math.min(chunkMax, nIter - g0, schedule.gammas.length - g0, search.samplesBeforeStop()));
     const chunk = schedule.gammas.slice(g0, g0 + size);
-    const factors = await kernelFactors(backend, innerKernels.map(({ k }) => k), chunk, nFeatures);
     const groups: MapGroups[] = [];
-    for (const perFold of factors) {
-      const maps: SearchMap[] = [];
-      for (const f of perFold) maps.push(await searchMap(backend, f, alphas));
-      groups.push(stackSearchMaps(maps, nA));
-    }
+    for (const { k } of innerKernels) groups.push(await kernelSearchMaps(backend, k, chunk, alphas, nFeatures));
     const offers: { u0: number; chosen: Int32Array; score: Float64Array }[][] = chunk.map(() => []);
     for (let u0 = 0; u0 < nUnits; u0 += batch) {
       const u1 = Math.min(nUnits, u0 + batch);

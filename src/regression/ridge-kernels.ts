@@ -12,6 +12,7 @@
  */
 import type { Backend } from '../linalg/backend.js';
 import type { Matrix32, Matrix64 } from '../linalg/matrix.js';
+import { FILTER_BASIS_TOL } from './filter-basis.js';
 
 /** Per-unit centring and scaling of a target gather (float64, one value per gathered column). */
 export interface TargetScaling {
@@ -35,6 +36,8 @@ interface RidgeAddon {
   ridgeInnerSse(s: Float32Array, nA: number, y: Float64Array, ldy: number, train: Int32Array, val: Int32Array, cols: Int32Array, sse: Float64Array, sse0: Float64Array, block: number): Promise<void>;
   /** Absent from addons built before it (then innerSseBasis runs in TypeScript). */
   ridgeInnerSseBasis?(s: Float32Array, nB: number, coef: Float32Array, nA: number, y: Float64Array, ldy: number, train: Int32Array, val: Int32Array, cols: Int32Array, sse: Float64Array, sse0: Float64Array, block: number): Promise<void>;
+  /** Absent from addons built before it (then banded.ts builds the maps in TypeScript). */
+  ridgeKernelMaps?(ktrain: Float64Array, kcross: Float64Array, B: number, n: number, nv: number, gammas: Float64Array, alphas: Float64Array, tol: number, s: Float32Array, nB: Int32Array, coef: Float32Array, threads: number): Promise<void>;
   /** Absent from addons built before it (then innerSseGroups runs one innerSseBasis per group). */
   ridgeInnerSseGroups?(s: Float32Array, nB: Int32Array, coef: Float32Array, nA: number, y: Float64Array, ldy: number, train: Int32Array, val: Int32Array, cols: Int32Array, sse: Float64Array, sse0: Float64Array, block: number, threads: number): Promise<void>;
 }
@@ -79,6 +82,16 @@ export interface RidgeKernels {
    * run on `threads` threads, one BLAS thread each.
    */
   innerSseGroups(groups: MapGroups, y: Matrix64, train: Int32Array, val: Int32Array, cols: Int32Array, sse: Float64Array, sse0: Float64Array, threads: number): Promise<void>;
+  /**
+   * Native only (undefined otherwise: build them with banded.ts's kernelFactors, ridge.ts's searchMap
+   * and stackSearchMaps, which give the same maps): the stacked α-search maps of banded kernel ridge
+   * for band-weight samples `gammas` on one (train, val) pair, from each band's training kernel
+   * K_b (n × n) and cross kernel C_b (n_val × n) — per sample K(γ) = Σ γ_b K_b = U Λ Uᵀ,
+   * L = (Σ γ_b C_b) U, the filters' basis (filter-basis.ts, FILTER_BASIS_TOL) and its maps
+   * (L diag Φ_j) Uᵀ formed in float64, or every penalty's map where that is cheaper; one sample per
+   * thread at a time.
+   */
+  kernelMaps?(train: readonly Matrix64[], cross: readonly Matrix64[], gammas: readonly Float64Array[], alphas: readonly number[], threads: number): Promise<MapGroups>;
 }
 
 function nativeAddon(backend: Backend): RidgeAddon | null {
@@ -102,8 +115,10 @@ export function ridgeKernels(backend: Backend): RidgeKernels {
     const innerSseBasis: RidgeKernels['innerSseBasis'] = basis
       ? (s, coef, y, train, val, cols, sse, sse0) => basis(s.data, coef.cols, coef.data, coef.rows, y.data, y.cols, train, val, cols, sse, sse0, SSE_BLOCK)
       : (s, coef, y, train, val, cols, sse, sse0) => innerSseTs(backend, gather, s, coef, y, train, val, cols, sse, sse0);
+    const maps = addon.ridgeKernelMaps?.bind(addon);
     return {
       kind: 'native',
+      kernelMaps: maps && ((train, cross, gammas, alphas, threads) => kernelMapsNative(maps, train, cross, gammas, alphas, threads)),
       gather,
       innerSse: (s, nA, y, train, val, cols, sse, sse0) => addon.ridgeInnerSse(s.data, nA, y.data, y.cols, train, val, cols, sse, sse0, SSE_BLOCK),
       innerSseBasis,
@@ -121,6 +136,29 @@ export function ridgeKernels(backend: Backend): RidgeKernels {
     innerSseBasis,
     innerSseGroups: (g, y, train, val, cols, sse, sse0) => innerSsePerGroup(innerSseBasis, g, y, train, val, cols, sse, sse0),
   };
+}
+
+async function kernelMapsNative(maps: NonNullable<RidgeAddon['ridgeKernelMaps']>, train: readonly Matrix64[], cross: readonly Matrix64[], gammas: readonly Float64Array[], alphas: readonly number[], threads: number): Promise<MapGroups> {
+  const B = train.length;
+  const n = train[0].rows;
+  const nv = cross[0].rows;
+  const nA = alphas.length;
+  const G = gammas.length;
+  const ktrain = new Float64Array(B * n * n);
+  const kcross = new Float64Array(B * nv * n);
+  for (let b = 0; b < B; b++) {
+    if (train[b].rows !== n || train[b].cols !== n || cross[b].rows !== nv || cross[b].cols !== n) throw new RangeError(`kernelMaps: band ${b} has kernels ${train[b].rows} × ${train[b].cols} and ${cross[b].rows} × ${cross[b].cols}, expected ${n} × ${n} and ${nv} × ${n}`);
+    ktrain.set(train[b].data, b * n * n);
+    kcross.set(cross[b].data, b * nv * n);
+  }
+  const g = new Float64Array(G * B);
+  gammas.forEach((gamma, i) => g.set(gamma, i * B));
+  const s = new Float32Array(G * nA * nv * n);
+  const nB = new Int32Array(G);
+  const coef = new Float32Array(G * nA * nA);
+  await maps(ktrain, kcross, B, n, nv, g, Float64Array.from(alphas), FILTER_BASIS_TOL, s, nB, coef, threads);
+  const total = nB.reduce((a, v) => a + v, 0);
+  return { s: { rows: total * nv, cols: n, data: s.subarray(0, total * nv * n) }, nB, coef: coef.subarray(0, nA * total), nA };
 }
 
 /** innerSseGroups as one innerSseBasis call per group (each gathers the targets again). */

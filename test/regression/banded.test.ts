@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { loadDataset } from '../../src/io/dataset.js';
 import { writeNpy } from '../../src/io/npy.js';
 import { scoreSpec } from '../../src/pipeline/score-spec.js';
-import { fitBandedFold } from '../../src/regression/banded.js';
+import { fitBandedFold, kernelSearchMaps } from '../../src/regression/banded.js';
+import { ridgeKernels } from '../../src/regression/ridge-kernels.js';
 import { fitFold } from '../../src/regression/ridge.js';
 import { labelFolds } from '../../src/regression/splits.js';
 import { getBackend } from '../../src/linalg/index.js';
@@ -259,5 +260,48 @@ test('reduced γ search (3 narrow columns | a wide band with a null space): ever
     assert.ok(Math.abs(fit.valScore[t] - chosen) < 1e-6, `unit ${t}: search score ${fit.valScore[t]} vs float64 ${chosen} at its (γ, α)`);
     // The search keeps the earlier sample unless a later one gains more than float32 resolution.
     assert.ok(chosen > best[t] - 1e-6, `unit ${t}: chose R² ${chosen}, the best sample gives ${best[t]}`);
+  }
+});
+
+test('kernel search maps: the native one-call maps (kernelMaps) equal the TypeScript factors → searchMap → stack, in basis and in plain form', async (t) => {
+  if (!ridgeKernels(backend).kernelMaps) {
+    // The portable backend has no one-call path: its maps are the TypeScript ones by construction.
+    assert.equal(backend.name, 'portable');
+    return;
+  }
+  const rng = new MT19937(17);
+  const alphas = Array.from({ length: 25 }, (_, i) => 2 ** (i - 5));
+  const gammas = bandWeightSamples(new MT19937(4), 5, 2);
+  for (const [n, nv, widths] of [[60, 13, [40, 90]], [5, 3, [2, 7]]] as const) {
+    // Centred random bands: training kernels X Xᵀ (PSD, one of rank 40 < 60 with n = 60) and cross kernels.
+    const kernels = widths.map((p) => {
+      const xa = Float64Array.from({ length: n * p }, () => rng.standardNormal());
+      const xe = Float64Array.from({ length: nv * p }, () => rng.standardNormal());
+      const gram = (a: Float64Array, ra: number): Matrix64 => {
+        const data = new Float64Array(ra * n);
+        for (let i = 0; i < ra; i++) for (let j = 0; j < n; j++) for (let c = 0; c < p; c++) data[i * n + j] += a[i * p + c] * xa[j * p + c];
+        return { rows: ra, cols: n, data };
+      };
+      return { train: gram(xa, n), cross: gram(xe, nv) };
+    });
+    const k = { train: kernels.map((b) => b.train), cross: kernels.map((b) => b.cross) };
+    const nFeatures = widths[0] + widths[1];
+    const got = await kernelSearchMaps(backend, k, gammas, alphas, nFeatures);
+    const want = await kernelSearchMaps(backend, k, gammas, alphas, nFeatures, true);
+    assert.deepEqual(Array.from(got.nB), Array.from(want.nB));
+    // n = 60: a basis of fewer maps than penalties; n = 5: every penalty's map (the plain form).
+    for (const nB of got.nB) assert.ok(n === 60 ? nB < alphas.length : nB === alphas.length, `n ${n}: ${nB} maps`);
+    assert.equal(got.s.rows, want.s.rows);
+    let row = 0;
+    for (const nB of got.nB) {
+      const len = nB * nv * n;
+      const a = got.s.data.subarray(row * n, row * n + len);
+      const b = want.s.data.subarray(row * n, row * n + len);
+      const scale = Math.max(...b.map(Math.abs));
+      for (let i = 0; i < len; i++) assert.ok(Math.abs(a[i] - b[i]) <= 1e-6 * scale, `n ${n}, map entry ${row * n + i}: ${a[i]} vs ${b[i]}`);
+      row += nB * nv;
+    }
+    for (let i = 0; i < want.coef.length; i++) assert.ok(Math.abs(got.coef[i] - want.coef[i]) <= 1e-6 * Math.max(1, Math.abs(want.coef[i])), `coef ${i}`);
+    t.diagnostic(`n ${n}: ${Array.from(got.nB).join(', ')} maps per sample`);
   }
 });

@@ -117,7 +117,7 @@ for (const [name, backend] of backends) {
     const cols = Int32Array.from({ length: 530 }, (_, j) => (j * 7) % 600); // more than one block of units
     const nv = val.length;
     const na = train.length;
-    const nBs = [2, nA, 1];
+    const nBs = [2, nA, 2]; // 7 · n_val map rows: not a whole number of the 6-row tiles of the AVX-512 product
     const groups = nBs.map((nB, g) => {
       const m = random(nB * nv, na, 20 + g, 0, 0.1);
       const c = g === 1 ? { rows: nA, cols: nA, data: Float64Array.from({ length: nA * nA }, (_, i) => (i % (nA + 1) === 0 ? 1 : 0)) } : random(nA, nB, 30 + g);
