@@ -26,6 +26,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Rows of the stacked maps formed per product (bounds a task's float64 scratch at 2 · MAP_ROWS · n). */
+#define MAP_ROWS 256
+
 typedef struct {
   const double *ktrain, *kcross, *gammas, *alphas;
   size_t B, n, nv, G, nA;
@@ -115,8 +118,8 @@ static bool sample_maps(maps_ctx *c, size_t gi, char *err, size_t err_len) {
   double *q = malloc(sizeof(double) * nA * n);
   double *basis = malloc(sizeof(double) * nA * n);
   double *cf = malloc(sizeof(double) * nA * nA);
-  double *stacked = malloc(sizeof(double) * nA * nv * n);
-  double *maps = malloc(sizeof(double) * nA * nv * n);
+  double *stacked = malloc(sizeof(double) * MAP_ROWS * n);
+  double *maps = malloc(sizeof(double) * MAP_ROWS * n);
   bool ok = k && ut && lambda && cg && left && w && filt && g && e && q && basis && cf && stacked && maps;
   if (!ok) snprintf(err, err_len, "out of memory (n = %zu)", n);
   if (ok) {
@@ -151,13 +154,18 @@ static bool sample_maps(maps_ctx *c, size_t gi, char *err, size_t err_len) {
     const bool useBasis = R > 0 && R * (n + nA) < nA * n;
     const size_t nm = useBasis ? R : nA;
     const double *phi = useBasis ? basis : filt;
-    for (size_t j = 0; j < nm; j++)
-      for (size_t i = 0; i < nv; i++)
-        for (size_t kk = 0; kk < n; kk++) stacked[(j * nv + i) * n + kk] = left[i * n + kk] * phi[j * n + kk];
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (blasint)(nm * nv), (blasint)n, (blasint)n, 1.0, stacked,
-                (blasint)n, ut, (blasint)n, 0.0, maps, (blasint)n);
+    /* Rows r = j·nv + i of the stacked (L diag Φ_j), MAP_ROWS at a time, times Uᵀ. */
     float *s = c->s + gi * nA * nv * n;
-    for (size_t i = 0; i < nm * nv * n; i++) s[i] = (float)maps[i];
+    for (size_t r0 = 0; r0 < nm * nv; r0 += MAP_ROWS) {
+      const size_t rows = nm * nv - r0 < MAP_ROWS ? nm * nv - r0 : MAP_ROWS;
+      for (size_t r = 0; r < rows; r++) {
+        const size_t j = (r0 + r) / nv, i = (r0 + r) % nv;
+        for (size_t kk = 0; kk < n; kk++) stacked[r * n + kk] = left[i * n + kk] * phi[j * n + kk];
+      }
+      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (blasint)rows, (blasint)n, (blasint)n, 1.0, stacked, (blasint)n,
+                  ut, (blasint)n, 0.0, maps, (blasint)n);
+      for (size_t i = 0; i < rows * n; i++) s[r0 * n + i] = (float)maps[i];
+    }
     float *co = c->coef + gi * nA * nA;
     for (size_t a = 0; a < nA; a++)
       for (size_t j = 0; j < nm; j++) co[a * nm + j] = useBasis ? (float)cf[a * R + j] : (a == j ? 1.0f : 0.0f);
