@@ -9,7 +9,9 @@
  *       samples (`--himalaya-iter`, default 20: the issue's own table compares at n_iter 20; himalaya
  *       then runs ~6.5 minutes here), against himalaya's MultipleKernelRidgeCV
  *       (solver random_search, the kernel form of GroupRidgeCV; bench/banded_himalaya.py) at the same
- *       n_iter on the same data — target ≥ 5× faster.
+ *       n_iter on the same data — target ≥ 5× faster. himalaya runs with the bench's environment
+ *       (OPENBLAS_CORETYPE included, which this project's machine sets to Haswell);
+ *       `--himalaya-unpinned` runs it once more without that setting.
  *
  * himalaya runs from $BRAINMAP_PYTHON, ./.venv/bin/python or python3 when it imports there; without
  * it (or with --no-himalaya) the last recorded figure (bench/banded-reference.json, written by
@@ -76,6 +78,12 @@ export interface BandedBenchOptions {
   record?: boolean;
   /** Run (b), the two-wide-band comparison (default true). */
   wide?: boolean;
+  /**
+   * Where OPENBLAS_CORETYPE is set (this project's machine holds OpenBLAS to its Haswell/AVX2
+   * kernels), also run himalaya without it — OpenBLAS's own choice for the CPU, AVX-512 where it has
+   * it, as brainmap's own product kernel uses — and print that ratio too.
+   */
+  himalayaUnpinned?: boolean;
 }
 
 /** Row 5b's γ samples by default: the n_iter of the issue's own table (himalaya GroupRidgeCV, n_iter = 20). */
@@ -88,6 +96,14 @@ async function timedScore(run: () => Promise<unknown>): Promise<number> {
   const t0 = performance.now();
   await run();
   return (performance.now() - t0) / 1000;
+}
+
+/** bench/banded_himalaya.py on the folder `dir`: its fit time in seconds, or why it failed. */
+function runHimalaya(py: string, dir: string, nIter: number, env: NodeJS.ProcessEnv): number | string {
+  const r = spawnSync(py, [join(ROOT, 'bench', 'banded_himalaya.py'), '--folder', dir, '--n-iter', String(nIter)], { encoding: 'utf8', maxBuffer: 1 << 26, env });
+  const m = /himalaya: ([0-9.]+) s fit/.exec(r.stdout ?? '');
+  if (!r.error && r.status === 0 && m) return Number(m[1]);
+  return r.error ? r.error.message : (r.stderr ?? '').trim().split('\n').slice(-2).join(' | ');
 }
 
 /** Row 5 (a) and (b); see the module comment. */
@@ -119,17 +135,25 @@ export async function benchBanded(backend: Backend, cfg: RidgeBenchConfig, opts:
       writeNpy(join(dir, 'band0.npy'), oasmBand.data, [n, oasmBand.cols]);
       writeNpy(join(dir, 'band1.npy'), x.data, [n, x.cols]);
       writeNpy(join(dir, 'folds.npy'), Int32Array.from(dataset.samples.fold!, Number), [n]);
-      const r = spawnSync(py, [join(ROOT, 'bench', 'banded_himalaya.py'), '--folder', dir, '--n-iter', String(nIterH)], { encoding: 'utf8', maxBuffer: 1 << 26, env: referenceEnv() });
-      const m = /himalaya: ([0-9.]+) s fit/.exec(r.stdout ?? '');
-      if (!r.error && r.status === 0 && m) {
-        const h = Number(m[1]);
-        line += `; himalaya MultipleKernelRidgeCV (random_search) ${fmt(h)}; himalaya/brainmap ${(h / ours).toFixed(1)}× (target ≥ 5×); load average ${load()}`;
+      const pinned = process.env.OPENBLAS_CORETYPE;
+      const r = runHimalaya(py, dir, nIterH, referenceEnv());
+      if (typeof r === 'number') {
+        const h = r;
+        line += `; himalaya MultipleKernelRidgeCV (random_search) ${fmt(h)}${pinned ? ` (OPENBLAS_CORETYPE=${pinned}, as set here)` : ''}; himalaya/brainmap ${(h / ours).toFixed(1)}× (target ≥ 5×); load average ${load()}`;
+        if (opts.himalayaUnpinned && pinned) {
+          const env = referenceEnv();
+          delete env.OPENBLAS_CORETYPE;
+          const u = runHimalaya(py, dir, nIterH, env);
+          line += typeof u === 'number'
+            ? `; himalaya with OpenBLAS's own kernel choice (OPENBLAS_CORETYPE unset) ${fmt(u)}, ${(u / ours).toFixed(1)}×`
+            : `; himalaya without OPENBLAS_CORETYPE failed: ${u}`;
+        }
         if (opts.record) {
           const rec: BandedReference = { date: new Date().toISOString().slice(0, 10), machine: `${cpus().length} CPUs, load average ${loadavg()[0].toFixed(1)}`, units: cfg.units, n_iter: nIterH, himalaya_seconds: h, brainmap_seconds: ours, note: 'bench/banded_himalaya.py on the generated OASM | 1600-column workload (fit + predict, all outer folds)' };
           writeFileSync(REFERENCE_FILE, JSON.stringify(rec, null, 2) + '\n');
           line += `; recorded in ${REFERENCE_FILE}`;
         }
-      } else line += `; himalaya failed: ${(r.stderr ?? '').trim().split('\n').slice(-2).join(' | ')}`;
+      } else line += `; himalaya failed: ${r}`;
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

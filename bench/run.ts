@@ -15,6 +15,7 @@
  *   npm run bench -- --no-himalaya        row 5 without himalaya (the recorded figure is shown)
  *   npm run bench -- --no-banded-wide     row 5 without its two-wide-band part (no himalaya either)
  *   npm run bench -- --himalaya-iter=N    γ samples of row 5's two-wide-band comparison (default 20, as the issue's table)
+ *   npm run bench -- --himalaya-unpinned  row 5b: also himalaya without OPENBLAS_CORETYPE (where it is set; OpenBLAS's own kernels)
  *   npm run bench -- --banded-record      write this run's himalaya figure to bench/banded-reference.json
  *   npm run bench -- --banded-units=N     row 5 on N units (quick check; the reported row is 13,500)
  *   (row 5 compares with himalaya from $BRAINMAP_PYTHON, ./.venv/bin/python or python3; see bench/banded.ts)
@@ -48,7 +49,7 @@ if (!args.has('--no-banded')) {
   const units = value('banded-units');
   const iter = value('himalaya-iter');
   console.log('issue 13 row 5: banded ridge');
-  await benchBanded(backend, units ? { ...cfg, units: Number(units) } : cfg, { noHimalaya: args.has('--no-himalaya'), record: args.has('--banded-record'), himalayaIter: iter ? Number(iter) : undefined, wide: !args.has('--no-banded-wide') });
+  await benchBanded(backend, units ? { ...cfg, units: Number(units) } : cfg, { noHimalaya: args.has('--no-himalaya'), record: args.has('--banded-record'), himalayaIter: iter ? Number(iter) : undefined, wide: !args.has('--no-banded-wide'), himalayaUnpinned: args.has('--himalaya-unpinned') });
 }
 if (args.has('--scale') && !args.has('--no-scale')) {
   console.log('issue 17: data at scale');

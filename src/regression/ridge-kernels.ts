@@ -8,7 +8,11 @@
  * - `innerSse`: one inner fold's validation squared errors of every penalty, accumulated per unit,
  *   from a precomputed float32 map (training targets → validation predictions of all penalties);
  * - `innerSseBasis`: the same from the maps of a few basis filters and each penalty's combination
- *   of them (filter-basis.ts: fewer multiply-adds per unit).
+ *   of them (filter-basis.ts: fewer multiply-adds per unit); `innerSseGroups` for several groups of
+ *   maps sharing one gather (banded ridge's band-weight samples).
+ *
+ * And, native only (native/search_maps.c), `kernelMaps`: banded kernel ridge's α-search maps of a
+ * chunk of band-weight samples in one call (banded.ts builds the same in TypeScript otherwise).
  */
 import type { Backend } from '../linalg/backend.js';
 import type { Matrix32, Matrix64 } from '../linalg/matrix.js';
