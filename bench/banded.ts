@@ -11,7 +11,8 @@
  *       (solver random_search, the kernel form of GroupRidgeCV; bench/banded_himalaya.py) at the same
  *       n_iter on the same data — target ≥ 5× faster. himalaya runs with the bench's environment
  *       (OPENBLAS_CORETYPE included, which this project's machine sets to Haswell);
- *       `--himalaya-unpinned` runs it once more without that setting.
+ *       `--himalaya-unpinned` runs both once more without that setting (brainmap's fit in a child
+ *       process, bench/banded-wide.ts).
  *
  * himalaya runs from $BRAINMAP_PYTHON, ./.venv/bin/python or python3 when it imports there; without
  * it (or with --no-himalaya) the last recorded figure (bench/banded-reference.json, written by
@@ -80,8 +81,8 @@ export interface BandedBenchOptions {
   wide?: boolean;
   /**
    * Where OPENBLAS_CORETYPE is set (this project's machine holds OpenBLAS to its Haswell/AVX2
-   * kernels), also run himalaya without it — OpenBLAS's own choice for the CPU, AVX-512 where it has
-   * it, as brainmap's own product kernel uses — and print that ratio too.
+   * kernels), also run brainmap's fit and himalaya without it — OpenBLAS's own choice for the CPU,
+   * AVX-512 where it has it, as brainmap's own product kernel uses — and print that ratio too.
    */
   himalayaUnpinned?: boolean;
 }
@@ -96,6 +97,18 @@ async function timedScore(run: () => Promise<unknown>): Promise<number> {
   const t0 = performance.now();
   await run();
   return (performance.now() - t0) / 1000;
+}
+
+/** Row 5b's first band: OASM over passages of 4 samples, σ = 1. */
+export function oasmPassages(n: number): Matrix64 {
+  return oasmFromLabels(Array.from({ length: n }, (_, i) => Math.floor(i / 4)), 1);
+}
+
+/** Seconds of row 5b's brainmap fit: OASM | x, contiguous folds, nIter γ samples. */
+export async function timeWide(backend: Backend, dataset: ReturnType<typeof syntheticRidgeProblem>['dataset'], x: Matrix64, nIter: number): Promise<number> {
+  const oasmBand = oasmPassages(x.rows);
+  const wide2 = hstack([oasmBand, x]);
+  return timedScore(() => scoreFeatures(dataset, wide2, { split: 'contiguous', backend, bands: [oasmBand.cols, x.cols], bandedIter: nIter }));
 }
 
 /** bench/banded_himalaya.py on the folder `dir`: its fit time in seconds, or why it failed. */
@@ -122,10 +135,8 @@ export async function benchBanded(backend: Backend, cfg: RidgeBenchConfig, opts:
 
   // (b) two wide bands: OASM | wide, n_iter samples, against himalaya at the same n_iter.
   if (opts.wide === false) return;
-  const passages = Array.from({ length: n }, (_, i) => Math.floor(i / 4));
-  const oasmBand = oasmFromLabels(passages, 1);
-  const wide2 = hstack([oasmBand, x]);
-  const ours = await timedScore(() => scoreFeatures(dataset, wide2, { split: 'contiguous', backend, bands: [oasmBand.cols, x.cols], bandedIter: nIterH }));
+  const oasmBand = oasmPassages(n);
+  const ours = await timeWide(backend, dataset, x, nIterH);
   let line = `  (5b) banded OASM (${oasmBand.cols}) | ${x.cols} columns, n_iter ${nIterH}: brainmap ${fmt(ours)}`;
   const py = opts.noHimalaya ? null : findHimalayaPython();
   if (py) {
@@ -141,12 +152,17 @@ export async function benchBanded(backend: Backend, cfg: RidgeBenchConfig, opts:
         const h = r;
         line += `; himalaya MultipleKernelRidgeCV (random_search) ${fmt(h)}${pinned ? ` (OPENBLAS_CORETYPE=${pinned}, as set here)` : ''}; himalaya/brainmap ${(h / ours).toFixed(1)}× (target ≥ 5×); load average ${load()}`;
         if (opts.himalayaUnpinned && pinned) {
-          const env = referenceEnv();
+          // Both sides without the pin: brainmap's fit in a child process (OpenBLAS reads the setting at load).
+          const env = { ...process.env };
           delete env.OPENBLAS_CORETYPE;
-          const u = runHimalaya(py, dir, nIterH, env);
-          line += typeof u === 'number'
-            ? `; himalaya with OpenBLAS's own kernel choice (OPENBLAS_CORETYPE unset) ${fmt(u)}, ${(u / ours).toFixed(1)}×`
-            : `; himalaya without OPENBLAS_CORETYPE failed: ${u}`;
+          const child = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'banded-wide.ts'), JSON.stringify(cfg), String(nIterH)], { encoding: 'utf8', maxBuffer: 1 << 26, env });
+          const b = /brainmap: ([0-9.]+) s/.exec(child.stdout ?? '');
+          const hEnv = referenceEnv();
+          delete hEnv.OPENBLAS_CORETYPE;
+          const u = runHimalaya(py, dir, nIterH, hEnv);
+          line += b && typeof u === 'number'
+            ? `; both with OpenBLAS's own kernel choice (OPENBLAS_CORETYPE unset): brainmap ${fmt(Number(b[1]))}, himalaya ${fmt(u)}, ${(u / Number(b[1])).toFixed(1)}×`
+            : `; the unpinned runs failed: ${b ? u : (child.stderr ?? '').trim().split('\n').slice(-2).join(' | ')}`;
         }
         if (opts.record) {
           const rec: BandedReference = { date: new Date().toISOString().slice(0, 10), machine: `${cpus().length} CPUs, load average ${loadavg()[0].toFixed(1)}`, units: cfg.units, n_iter: nIterH, himalaya_seconds: h, brainmap_seconds: ours, note: 'bench/banded_himalaya.py on the generated OASM | 1600-column workload (fit + predict, all outer folds)' };
