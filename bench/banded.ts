@@ -147,9 +147,8 @@ export async function benchBanded(backend: Backend, cfg: RidgeBenchConfig, opts:
       writeNpy(join(dir, 'band1.npy'), x.data, [n, x.cols]);
       writeNpy(join(dir, 'folds.npy'), Int32Array.from(dataset.samples.fold!, Number), [n]);
       const pinned = process.env.OPENBLAS_CORETYPE;
-      const r = runHimalaya(py, dir, nIterH, referenceEnv());
-      if (typeof r === 'number') {
-        const h = r;
+      const h = runHimalaya(py, dir, nIterH, referenceEnv());
+      if (typeof h === 'number') {
         line += `; himalaya MultipleKernelRidgeCV (random_search) ${fmt(h)}${pinned ? ` (OPENBLAS_CORETYPE=${pinned}, as set here)` : ''}; himalaya/brainmap ${(h / ours).toFixed(1)}× (target ≥ 5×); load average ${load()}`;
         if (opts.himalayaUnpinned && pinned) {
           // Both sides without the pin: brainmap's fit in a child process (OpenBLAS reads the setting at load).
@@ -169,7 +168,7 @@ export async function benchBanded(backend: Backend, cfg: RidgeBenchConfig, opts:
           writeFileSync(REFERENCE_FILE, JSON.stringify(rec, null, 2) + '\n');
           line += `; recorded in ${REFERENCE_FILE}`;
         }
-      } else line += `; himalaya failed: ${r}`;
+      } else line += `; himalaya failed: ${h}`;
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
