@@ -5,11 +5,11 @@
  * prints `brainmap: <seconds> s`.
  */
 import { getBackend } from '../src/linalg/index.js';
-import { timeWide } from './banded.js';
+import { oasmPassages, timeWide } from './banded.js';
 import { type RidgeBenchConfig, syntheticRidgeProblem } from './ridge.js';
 
 const cfg = JSON.parse(process.argv[2] ?? '') as RidgeBenchConfig;
 const nIter = Number(process.argv[3]);
 if (!Number.isInteger(nIter) || nIter < 1) throw new Error(`banded-wide: n_iter must be a positive integer, got '${process.argv[3]}'`);
 const { dataset, x } = syntheticRidgeProblem(cfg);
-console.log(`brainmap: ${(await timeWide(getBackend('auto'), dataset, x, nIter)).toFixed(2)} s`);
+console.log(`brainmap: ${(await timeWide(getBackend('auto'), dataset, oasmPassages(cfg.samples), x, nIter)).toFixed(2)} s`);

@@ -104,9 +104,8 @@ export function oasmPassages(n: number): Matrix64 {
   return oasmFromLabels(Array.from({ length: n }, (_, i) => Math.floor(i / 4)), 1);
 }
 
-/** Seconds of row 5b's brainmap fit: OASM | x, contiguous folds, nIter γ samples. */
-export async function timeWide(backend: Backend, dataset: ReturnType<typeof syntheticRidgeProblem>['dataset'], x: Matrix64, nIter: number): Promise<number> {
-  const oasmBand = oasmPassages(x.rows);
+/** Seconds of row 5b's brainmap fit: oasmBand | x, contiguous folds, nIter γ samples. */
+export async function timeWide(backend: Backend, dataset: ReturnType<typeof syntheticRidgeProblem>['dataset'], oasmBand: Matrix64, x: Matrix64, nIter: number): Promise<number> {
   const wide2 = hstack([oasmBand, x]);
   return timedScore(() => scoreFeatures(dataset, wide2, { split: 'contiguous', backend, bands: [oasmBand.cols, x.cols], bandedIter: nIter }));
 }
@@ -136,7 +135,7 @@ export async function benchBanded(backend: Backend, cfg: RidgeBenchConfig, opts:
   // (b) two wide bands: OASM | wide, n_iter samples, against himalaya at the same n_iter.
   if (opts.wide === false) return;
   const oasmBand = oasmPassages(n);
-  const ours = await timeWide(backend, dataset, x, nIterH);
+  const ours = await timeWide(backend, dataset, oasmBand, x, nIterH);
   let line = `  (5b) banded OASM (${oasmBand.cols}) | ${x.cols} columns, n_iter ${nIterH}: brainmap ${fmt(ours)}`;
   const py = opts.noHimalaya ? null : findHimalayaPython();
   if (py) {

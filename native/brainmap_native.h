@@ -58,10 +58,11 @@ bool syevd_colmajor(const double *a, blasint n, double *w, double *v, char *err,
 void parallel_for_blas1(size_t n, int threads, size_t grain, range_fn fn, void *ctx);
 
 /* The float32 GEMM micro-kernel of nnLinear (defined in nn_kernels.c), for other kernels' products:
- * c (6 × 64 tile, row stride ldc) = (load ? c : 0) + Σ_{k<kc} a[k·6 + i] · b[k·64 + j], a a 6-row
- * micro-panel and b a 64-column panel, both k-major. AVX-512F: call only where nn_tile_available(). */
+ * c (6 × 64 tile, row stride ldc) = (load ? c : 0) + Σ_{k<kc} a[i·as + k·ks] · b[k·64 + j], b a k-major
+ * 64-column panel, a a packed 6-row micro-panel (as = 1, ks = 6) or 6 rows of a row-major matrix
+ * (as = row stride, ks = 1). AVX-512F: call only where nn_tile_available(). */
 bool nn_tile_available(void);
-void nn_tile_6x64(size_t kc, const float *a, const float *b, float *c, size_t ldc, bool load);
+void nn_tile_6x64(size_t kc, const float *a, size_t as, size_t ks, const float *b, float *c, size_t ldc, bool load);
 
 /* Adds the forward-pass kernels of nn_kernels.c to the exports; false with an exception pending on failure. */
 bool nn_register(napi_env env, napi_value exports);

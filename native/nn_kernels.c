@@ -401,9 +401,11 @@ typedef struct {
 } lin_ctx;
 
 #if NN_HAVE_LINEAR
-/* c (6 × 64 tile, row stride ldc) = (load ? c : 0) + Σ_k a[k·6 + i]·b[k·64 + j] over kc steps. */
-__attribute__((target("avx512f"))) static void lin_tile(size_t kc, const float *a, const float *b, float *c,
-                                                         size_t ldc, bool load) {
+/* c (6 × 64 tile, row stride ldc) = (load ? c : 0) + Σ_k a[i·as + k·ks]·b[k·64 + j] over kc steps: a packed
+   6-row micro-panel (as = 1, ks = 6) or 6 rows of a row-major matrix (as = its row stride, ks = 1). */
+__attribute__((target("avx512f"), always_inline)) static inline void lin_tile_strided(size_t kc, const float *a, size_t as,
+                                                                                      size_t ks, const float *b, float *c,
+                                                                                      size_t ldc, bool load) {
   __m512 c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33, c40, c41, c42, c43, c50, c51,
       c52, c53;
   if (load) {
@@ -423,14 +425,14 @@ __attribute__((target("avx512f"))) static void lin_tile(size_t kc, const float *
                  b3 = _mm512_loadu_ps(b + 48);
     __m512 x;
 #define LIN_FMA(i)                          \
-  x = _mm512_set1_ps(a[i]);                 \
+  x = _mm512_set1_ps(a[i * as]);            \
   c##i##0 = _mm512_fmadd_ps(x, b0, c##i##0); \
   c##i##1 = _mm512_fmadd_ps(x, b1, c##i##1); \
   c##i##2 = _mm512_fmadd_ps(x, b2, c##i##2); \
   c##i##3 = _mm512_fmadd_ps(x, b3, c##i##3);
     LIN_FMA(0) LIN_FMA(1) LIN_FMA(2) LIN_FMA(3) LIN_FMA(4) LIN_FMA(5)
 #undef LIN_FMA
-    a += LIN_MR;
+    a += ks;
     b += LIN_NR;
   }
 #define LIN_ST(i)                             \
@@ -440,6 +442,12 @@ __attribute__((target("avx512f"))) static void lin_tile(size_t kc, const float *
   _mm512_storeu_ps(c + i * ldc + 48, c##i##3);
   LIN_ST(0) LIN_ST(1) LIN_ST(2) LIN_ST(3) LIN_ST(4) LIN_ST(5)
 #undef LIN_ST
+}
+
+/* lin_tile_strided on a packed 6-row micro-panel (a[k·6 + i]). */
+__attribute__((target("avx512f"))) static void lin_tile(size_t kc, const float *a, const float *b, float *c, size_t ldc,
+                                                         bool load) {
+  lin_tile_strided(kc, a, 1, LIN_MR, b, c, ldc, load);
 }
 
 /* Panels q0 … q1−1 of the output (all rows). */
@@ -501,19 +509,22 @@ static void lin_panels(void *arg, size_t q0, size_t q1) {
 }
 #endif
 
-void nn_tile_6x64(size_t kc, const float *a, const float *b, float *c, size_t ldc, bool load) {
 #if NN_HAVE_LINEAR
-  lin_tile(kc, a, b, c, ldc, load);
+__attribute__((target("avx512f"))) void nn_tile_6x64(size_t kc, const float *a, size_t as, size_t ks, const float *b, float *c,
+                                                     size_t ldc, bool load) {
+  lin_tile_strided(kc, a, as, ks, b, c, ldc, load);
+}
 #else
+void nn_tile_6x64(size_t kc, const float *a, size_t as, size_t ks, const float *b, float *c, size_t ldc, bool load) {
   /* Never called (nn_tile_available() is false here); the same sums, for completeness. */
   for (size_t i = 0; i < LIN_MR; i++)
     for (size_t j = 0; j < LIN_NR; j++) {
       float v = load ? c[i * ldc + j] : 0.0f;
-      for (size_t k = 0; k < kc; k++) v += a[k * LIN_MR + i] * b[k * LIN_NR + j];
+      for (size_t k = 0; k < kc; k++) v += a[i * as + k * ks] * b[k * LIN_NR + j];
       c[i * ldc + j] = v;
     }
-#endif
 }
+#endif
 
 static void lin_task(void *arg, char *err, size_t err_len) {
   lin_ctx *L = (lin_ctx *)arg;

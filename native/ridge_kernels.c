@@ -33,8 +33,8 @@
  *     sse[(g·nA + a)·b + j] (sse is (G·nA) × b; sse0 once). threads > 1: the unit blocks are spread
  *     over that many threads, each sgemm on one BLAS thread (OpenBLAS's count restored after).
  *     Where the processor has AVX-512F, the one big product (all groups' maps times each block's
- *     targets, the bulk of the work) runs on nnLinear's 6 × 64 micro-kernel (nn_kernels.c) with s
- *     packed once per call — about twice OpenBLAS's sgemm where OpenBLAS is held to AVX2 kernels
+ *     targets, the bulk of the work) runs on nnLinear's 6 × 64 micro-kernel (nn_kernels.c), s read in
+ *     place 6 rows at a time — about twice OpenBLAS's sgemm where OpenBLAS is held to AVX2 kernels
  *     (OPENBLAS_CORETYPE=Haswell) — the same float32 products summed in another order.
  *
  * All sums in float64, in the order of the TypeScript versions; -ffp-contract=off.
@@ -81,13 +81,18 @@ static void column_scaling(const double *y, size_t ldy, const int32_t *rows, siz
     if (scale[j] <= ROUNDING_SPREAD * fabs(mean[j])) scale[j] = 0;
 }
 
+/* Column j of a row `src` of y, standardised: (y − mean)/scale, 0 where scale is 0. */
+static inline double std_value(const double *src, const int32_t *cols, size_t j, const double *mean, const double *scale) {
+  return scale[j] > 0 ? (src[cols[j]] - mean[j]) / scale[j] : 0;
+}
+
 /* out (nr × w, leading dimension ldo) = standardised y[rows, cols]; f32 or f64 output. */
 static void gather_std(const double *y, size_t ldy, const int32_t *rows, size_t nr, const int32_t *cols, size_t w,
                        const double *mean, const double *scale, float *out32, double *out64, size_t ldo) {
   for (size_t k = 0; k < nr; k++) {
     const double *src = y + (size_t)rows[k] * ldy;
     for (size_t j = 0; j < w; j++) {
-      const double v = scale[j] > 0 ? (src[cols[j]] - mean[j]) / scale[j] : 0;
+      const double v = std_value(src, cols, j, mean, scale);
       if (out32)
         out32[k * ldo + j] = (float)v;
       else
@@ -164,8 +169,7 @@ typedef struct {
   double *sse, *sse0; /* sse: (G·nA) × b */
   int threads;        /* > 1: blocks spread over threads, each sgemm on one BLAS thread */
   size_t rowsS;       /* rows of s */
-  bool tile;          /* run the main product on nn_tile_6x64 (where available) */
-  float *sp;          /* s packed for it (pack_maps; NULL: OpenBLAS's sgemm) */
+  bool tile;          /* run the main product on nn_tile_6x64 (only where nn_tile_available()) */
   volatile int failed;
   int32_t nB1; /* nB of a single group (ridgeInnerSseBasis) */
 } sse_ctx;
@@ -193,25 +197,6 @@ __attribute__((target_clones("avx2", "default"))) static void add_squared_errors
 #define TILE_MR 6
 #define TILE_NR 64
 
-/* Micro-panels [p0, p1) of s (rowsS × na, row-major) in nn_tile_6x64's A layout: sp[(p·na + k)·6 + i] =
-   s[6p + i, k], rows past rowsS zero. */
-static void pack_maps(void *arg, size_t p0, size_t p1) {
-  sse_ctx *c = (sse_ctx *)arg;
-  const size_t na = c->na;
-  for (size_t p = p0; p < p1; p++) {
-    float *dst = c->sp + p * na * TILE_MR;
-    for (size_t i = 0; i < TILE_MR; i++) {
-      const size_t r = p * TILE_MR + i;
-      if (r < c->rowsS) {
-        const float *src = c->s + r * na;
-        for (size_t k = 0; k < na; k++) dst[k * TILE_MR + i] = src[k];
-      } else {
-        for (size_t k = 0; k < na; k++) dst[k * TILE_MR + i] = 0.0f;
-      }
-    }
-  }
-}
-
 /* gather_std's float32 values in nn_tile_6x64's B layout: 64-unit panels, zp[(q·nr + k)·64 + j mod 64]
    for unit j of panel q = j / 64; the last panel's columns past w are zero. */
 static void gather_std_panels(const double *y, size_t ldy, const int32_t *rows, size_t nr, const int32_t *cols, size_t w,
@@ -222,26 +207,32 @@ static void gather_std_panels(const double *y, size_t ldy, const int32_t *rows, 
   for (size_t k = 0; k < nr; k++) {
     const double *src = y + (size_t)rows[k] * ldy;
     for (size_t j = 0; j < w; j++)
-      zp[((j / TILE_NR) * nr + k) * TILE_NR + j % TILE_NR] = (float)(scale[j] > 0 ? (src[cols[j]] - mean[j]) / scale[j] : 0);
+      zp[((j / TILE_NR) * nr + k) * TILE_NR + j % TILE_NR] = (float)std_value(src, cols, j, mean, scale);
   }
 }
 
-/* out (rowsS × w, row stride w) = s · Z from the packed s (c->sp) and Z's panels zp (na × w). */
-static void tile_product(const sse_ctx *c, const float *zp, size_t w, float *out) {
+/* out (rowsS × w, row stride w) = s · Z, s read in place 6 rows at a time (its last rows, when rowsS is not a
+   multiple of 6, from `last`: 6 × na, zero-padded), Z from its panels zp (na × w). */
+static void tile_product(const sse_ctx *c, const float *zp, size_t w, float *last, float *out) {
   const size_t na = c->na, rowsS = c->rowsS;
   const size_t panels = (w + TILE_NR - 1) / TILE_NR;
   float tile[TILE_MR * TILE_NR] __attribute__((aligned(64)));
   for (size_t r0 = 0; r0 < rowsS; r0 += TILE_MR) {
-    const float *a = c->sp + (r0 / TILE_MR) * na * TILE_MR;
     const size_t mr = rowsS - r0 < TILE_MR ? rowsS - r0 : TILE_MR;
+    const float *a = c->s + r0 * na;
+    if (mr < TILE_MR) {
+      memset(last, 0, sizeof(float) * TILE_MR * na);
+      memcpy(last, a, sizeof(float) * mr * na);
+      a = last;
+    }
     for (size_t q = 0; q < panels; q++) {
       const size_t j0 = q * TILE_NR;
       const size_t nc = w - j0 < TILE_NR ? w - j0 : TILE_NR;
       float *dst = out + r0 * w + j0;
       if (mr == TILE_MR && nc == TILE_NR) {
-        nn_tile_6x64(na, a, zp + q * na * TILE_NR, dst, w, false);
+        nn_tile_6x64(na, a, na, 1, zp + q * na * TILE_NR, dst, w, false);
       } else {
-        nn_tile_6x64(na, a, zp + q * na * TILE_NR, tile, TILE_NR, false);
+        nn_tile_6x64(na, a, na, 1, zp + q * na * TILE_NR, tile, TILE_NR, false);
         for (size_t i = 0; i < mr; i++) memcpy(dst + i * w, tile + i * TILE_NR, nc * sizeof(float));
       }
     }
@@ -254,13 +245,14 @@ static void sse_blocks(void *arg, size_t k0, size_t k1) {
   const size_t nA = c->nA, nv = c->nv, na = c->na, block = c->block;
   const size_t rowsS = c->rowsS;
   const size_t panels = (block + TILE_NR - 1) / TILE_NR;
-  float *za = (float *)malloc(sizeof(float) * na * (c->sp ? panels * TILE_NR : block));
+  float *za = (float *)malloc(sizeof(float) * na * (c->tile ? panels * TILE_NR : block));
+  float *last = c->tile ? (float *)malloc(sizeof(float) * TILE_MR * na) : NULL;
   float *p = (float *)malloc(sizeof(float) * nA * nv * block);
   float *q = c->coef ? (float *)malloc(sizeof(float) * rowsS * block) : NULL;
   double *yv = (double *)malloc(sizeof(double) * nv * block);
   double *mean = (double *)malloc(sizeof(double) * block);
   double *scale = (double *)malloc(sizeof(double) * block);
-  if (!za || !p || !yv || !mean || !scale || (c->coef && !q)) {
+  if (!za || !p || !yv || !mean || !scale || (c->coef && !q) || (c->tile && !last)) {
     c->failed = 1;
   } else {
     for (size_t k = k0; k < k1 && !c->failed; k++) {
@@ -268,9 +260,9 @@ static void sse_blocks(void *arg, size_t k0, size_t k1) {
       const size_t w = c->b - c0 < block ? c->b - c0 : block;
       const int32_t *cols = c->cols + c0;
       column_scaling(c->y, c->ldy, c->train, na, cols, w, mean, scale);
-      if (c->sp) {
+      if (c->tile) {
         gather_std_panels(c->y, c->ldy, c->train, na, cols, w, mean, scale, za);
-        tile_product(c, za, w, c->coef ? q : p);
+        tile_product(c, za, w, last, c->coef ? q : p);
       } else {
         gather_std(c->y, c->ldy, c->train, na, cols, w, mean, scale, za, NULL, w);
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (blasint)rowsS, (blasint)w, (blasint)na, 1.0f, c->s,
@@ -302,6 +294,7 @@ static void sse_blocks(void *arg, size_t k0, size_t k1) {
     }
   }
   free(za);
+  free(last);
   free(p);
   free(q);
   free(yv);
@@ -316,16 +309,7 @@ static void sse_task(void *arg, char *err, size_t err_len) {
     for (size_t g = 0; g < c->G; g++) c->rowsS += (size_t)c->nB[g] * c->nv;
   else
     c->rowsS = c->nA * c->nv;
-  /* On AVX-512F the main product runs on nnLinear's micro-kernel (OpenBLAS may be held to older
-     kernels, e.g. by OPENBLAS_CORETYPE): s packed once here for every block. */
-  if (c->tile) {
-    const size_t np = (c->rowsS + TILE_MR - 1) / TILE_MR;
-    c->sp = (float *)aligned_alloc(64, ((np * TILE_MR * c->na * sizeof(float)) + 63) / 64 * 64);
-    if (c->sp) parallel_for(np, c->threads, 0, pack_maps, c);
-  }
   parallel_for_blas1((c->b + c->block - 1) / c->block, c->threads, 0, sse_blocks, c);
-  free(c->sp);
-  c->sp = NULL;
   if (c->failed) snprintf(err, err_len, "ridgeInnerSse: out of memory");
 }
 
